@@ -1,0 +1,1 @@
+"""Subcommands of ``courtsim``: one module each, with ``register`` and ``run``."""

@@ -1,0 +1,251 @@
+"""Reading scenario files: TOML → ``base`` inheritance → deep merge → validation.
+
+This is the only module on the input side that reads files. A scenario may say
+``base = "other.toml"`` (relative to itself) and give only what differs; the
+merged document is then validated as a whole, so a variant can never be less
+checked than its base. Every problem is collected and reported at once as
+``dotted.path: message (got X; expected Y)``.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from sim.config.checks import cross_checks
+from sim.config.schema import Scenario
+
+__all__ = [
+    "Problem",
+    "ScenarioError",
+    "deep_merge",
+    "load_scenario",
+    "parse_scenario",
+    "read_document",
+    "scenario_hash",
+    "with_overrides",
+]
+
+_MAX_BASE_DEPTH = 16
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a scenario, located by its dotted path."""
+
+    path: str
+    message: str
+    got: str | None = None
+    expected: str | None = None
+
+    def __str__(self) -> str:
+        details = "; ".join(
+            part for part in (f"got {self.got}" if self.got is not None else "",
+                              f"expected {self.expected}" if self.expected else "") if part
+        )  # fmt: skip
+        where = self.path or "(file)"
+        return f"{where}: {self.message}" + (f" ({details})" if details else "")
+
+
+class ScenarioError(Exception):
+    """A scenario could not be read or is invalid; ``problems`` lists every reason."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + "; ".join(str(p) for p in problems))
+
+
+def read_document(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a scenario file and the ``base`` files it names into one merged dict."""
+    path = path.resolve()
+    if path in _chain:
+        cycle = " → ".join(p.name for p in (*_chain, path))
+        raise ScenarioError(str(path), [Problem("base", f"inheritance loops: {cycle}")])
+    if len(_chain) > _MAX_BASE_DEPTH:
+        raise ScenarioError(str(path), [Problem("base", f"more than {_MAX_BASE_DEPTH} levels of base")])
+    document = _read_toml(path)
+    base = document.pop("base", None)
+    if base is None:
+        return document
+    if not isinstance(base, str) or not base:
+        raise ScenarioError(str(path), [Problem("base", "must name a scenario file", repr(base), "a path string")])
+    base_path = path.parent / base
+    if not base_path.is_file():
+        raise ScenarioError(str(path), [Problem("base", "file not found", base, "a path relative to this file")])
+    return deep_merge(read_document(base_path, (*_chain, path)), document)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(str(path), [Problem("", f"cannot read the file: {exc.strerror or exc}")]) from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        msg = f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"
+        raise ScenarioError(str(path), [Problem("", msg)]) from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(str(path), [Problem("", f"not valid TOML: {exc}")]) from exc
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``override`` laid on top; tables merge key by key, anything else is replaced."""
+    merged = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def parse_scenario(document: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
+    """Validate a merged scenario document; raise :class:`ScenarioError` listing every problem."""
+    try:
+        scenario = Scenario.model_validate(document)
+    except ValidationError as exc:
+        raise ScenarioError(source, [_problem(e, document) for e in exc.errors()]) from None
+    problems = cross_checks(scenario)
+    if problems:
+        raise ScenarioError(source, problems)
+    return scenario
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, merge and validate a scenario file."""
+    path = Path(path)
+    return parse_scenario(read_document(path), str(path))
+
+
+def with_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario:
+    """A re-validated copy of ``scenario`` with dotted paths set to new values.
+
+    Paths must already exist (``staffing.fast_track.officers``), so a typo fails
+    loudly instead of adding a field that nothing reads.
+    """
+    data = scenario.model_dump(mode="json")
+    for dotted, value in overrides.items():
+        node: Any = data
+        *parents, leaf = dotted.split(".")
+        for i, key in enumerate(parents):
+            if not isinstance(node, dict) or key not in node:
+                raise ScenarioError(scenario.name, [_unknown_path(dotted, parents[: i + 1], node)])
+            node = node[key]
+        if not isinstance(node, dict) or (leaf not in node and leaf not in _optional_leaves(node)):
+            raise ScenarioError(scenario.name, [_unknown_path(dotted, [*parents, leaf], node)])
+        node[leaf] = value
+    return parse_scenario(data, f"{scenario.name} with overrides")
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """A stable 16-hex-digit fingerprint of the resolved scenario (for caches and manifests)."""
+    text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+# ---------------------------------------------------------------- error formatting
+
+
+def _optional_leaves(node: dict[str, Any]) -> set[str]:
+    # Distribution tables hold only the keys of their family; ``cap`` may be added.
+    return {"cap"} if "dist" in node else set()
+
+
+def _unknown_path(dotted: str, walked: list[str], node: Any) -> Problem:
+    keys = sorted(node) if isinstance(node, dict) else []
+    expected = "one of: " + ", ".join(keys) if keys else "an existing scenario field"
+    return Problem(dotted, f"unknown field {'.'.join(walked)!r}", None, expected)
+
+
+_DIST_TAGS = {"fixed", "exponential", "uniform", "triangular", "lognormal", "gamma", "empirical"}
+
+
+def _problem(error: Mapping[str, Any], document: Mapping[str, Any]) -> Problem:
+    loc = _clean_loc(error["loc"], document)
+    path = ".".join(str(p) for p in loc)
+    kind = error["type"]
+    got = _show(error.get("input"))
+    ctx = error.get("ctx") or {}
+    if kind == "extra_forbidden":
+        siblings = _known_keys(loc[:-1])
+        expected = "one of: " + ", ".join(siblings) if siblings else None
+        return Problem(path, "unknown key (misspelt?)", None, expected)
+    if kind == "missing":
+        return Problem(path, "required field is missing", None, None)
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if kind == "value_error" and "(got " in message:
+        got = None  # the validator's message already shows the offending values
+    return Problem(path, message, got, _expected(kind, ctx))
+
+
+def _clean_loc(loc: tuple[Any, ...], document: Mapping[str, Any]) -> list[Any]:
+    """Drop the discriminator tags pydantic puts in the path of a tagged union."""
+    cleaned: list[Any] = []
+    node: Any = document
+    for part in loc:
+        if isinstance(part, str) and part in _DIST_TAGS and not (isinstance(node, Mapping) and part in node):
+            continue
+        if isinstance(part, str) and "[" in part:  # e.g. "function-after[...]" wrappers
+            continue
+        cleaned.append(part)
+        node = node.get(part) if isinstance(node, Mapping) else None
+    return cleaned
+
+
+def _known_keys(loc: list[Any]) -> list[str]:
+    """The field names allowed at ``loc`` in the scenario schema, best effort."""
+    schema = Scenario.model_json_schema()
+    defs = schema.get("$defs", {})
+    node: dict[str, Any] = schema
+    for part in loc:
+        node = _deref(node, defs)
+        props = node.get("properties", {})
+        if isinstance(part, str) and part in props:
+            node = props[part]
+        elif "additionalProperties" in node and isinstance(node["additionalProperties"], dict):
+            node = node["additionalProperties"]
+        else:
+            return []
+    node = _deref(node, defs)
+    return [k for k in node.get("properties", {}) if k not in ("source", "sources")]
+
+
+def _deref(node: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        node = defs[node["$ref"].rsplit("/", 1)[-1]]
+    return node
+
+
+def _expected(kind: str, ctx: Mapping[str, Any]) -> str | None:
+    if "expected" in ctx:
+        return str(ctx["expected"])
+    bounds = [f"{sym} {ctx[key]}" for key, sym in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")) if key in ctx]
+    if bounds:
+        return "a number " + " and ".join(bounds)
+    simple = {
+        "int_type": "a whole number", "int_from_float": "a whole number", "float_type": "a number",
+        "float_parsing": "a number", "int_parsing": "a whole number", "bool_type": "true or false",
+        "string_type": "a string", "date_type": "a date like 2024-01-01", "date_parsing": "a date like 2024-01-01",
+        "dict_type": "a table", "tuple_type": "a list", "finite_number": "a finite number",
+        "too_short": "more items", "too_long": "fewer items",
+    }  # fmt: skip
+    return simple.get(kind)
+
+
+def _show(value: Any) -> str | None:
+    if isinstance(value, Mapping | list):
+        text = json.dumps(value, ensure_ascii=False, default=str)
+        return text if len(text) <= 60 else text[:57] + "..."
+    return None if value is None else repr(value)

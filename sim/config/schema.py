@@ -1,0 +1,499 @@
+"""The scenario: one frozen, validated description of a court, its load and its rules.
+
+A scenario is to the simulation what the reform plan is to the court: it says
+who works where, how much work arrives, how long outside parties take, and which
+rules apply. Every field is explicit (no defaults hidden in model code), units
+live in the field names (``_days`` calendar days, ``_wdays`` working days,
+``_hours`` staff effort, ``_cny`` yuan, ``_rate`` a probability), and every
+group may carry a ``source`` (a citation, or ``EST`` for an assumption) that the
+reports print.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Annotated, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
+
+from sim.config.distspec import DistSpec, Probability
+from sim.vocab import CaseType, Role, Team
+
+__all__ = [
+    "Amounts",
+    "Arrivals",
+    "CalendarSpec",
+    "DeadlineSpec",
+    "Deadlines",
+    "Delays",
+    "Organisation",
+    "Policy",
+    "Probabilities",
+    "RunSpec",
+    "Scenario",
+    "SideStreams",
+    "Staffing",
+    "StaffingChange",
+    "TaskSpec",
+    "Tasks",
+    "TeamStaffing",
+    "UNIT_ROLES",
+    "UnitStaffing",
+]
+
+Count = Annotated[StrictInt, Field(ge=0)]
+PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+_Shares = TypeVar("_Shares", bound=dict)  # type: ignore[type-arg]
+
+
+def _sum_to_one(shares: _Shares) -> _Shares:
+    total = sum(shares.values())
+    if not math.isclose(total, 1.0, abs_tol=1e-6):
+        raise ValueError(f"shares must sum to 1 (got {total:g})")
+    return shares
+
+
+class Frozen(BaseModel):
+    """Base of every scenario model: immutable, and a misspelt key is an error."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+class Sourced(Frozen):
+    """A parameter group that can say where its numbers come from.
+
+    ``source`` applies to the whole group; ``sources`` names a source per field
+    where they differ (for example one probability sourced, the rest ``EST``).
+    """
+
+    source: str | None = None
+    sources: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _sources_name_fields(self) -> Sourced:
+        unknown = sorted(set(self.sources) - set(type(self).model_fields))
+        if unknown:
+            allowed = ", ".join(f for f in type(self).model_fields if f not in ("source", "sources"))
+            raise ValueError(f"sources names unknown fields {unknown}; expected some of: {allowed}")
+        return self
+
+    def source_of(self, field: str) -> str:
+        """The citation for ``field``: its own, else the group's, else ``"unsourced"``."""
+        return self.sources.get(field) or self.source or "unsourced"
+
+
+# ---------------------------------------------------------------- run and calendar
+
+
+class RunSpec(Sourced):
+    """What one replication covers, and the default experiment size.
+
+    KPIs count the cases that arrive in ``[warmup_days, horizon_days)``. Cases keep
+    arriving during ``cooldown_days`` after the horizon, so the counted cases see a
+    realistic load while they finish; those late arrivals are not counted.
+    """
+
+    start_date: date
+    horizon_days: PositiveFloat
+    warmup_days: NonNegFloat
+    cooldown_days: NonNegFloat = 0.0
+    seed: Count = 20220525
+    replications: Annotated[StrictInt, Field(ge=1)] = 5
+
+    @model_validator(mode="after")
+    def _horizon_after_warmup(self) -> RunSpec:
+        if self.horizon_days <= self.warmup_days:
+            raise ValueError(
+                f"horizon_days must exceed warmup_days (got horizon_days={self.horizon_days:g}, "
+                f"warmup_days={self.warmup_days:g})"
+            )
+        return self
+
+
+class CalendarSpec(Sourced):
+    """The working calendar: official Chinese calendar (with 调休) or 24/7."""
+
+    mode: Literal["official", "continuous"] = "official"
+    hours_per_day: Annotated[float, Field(gt=0, le=24, allow_inf_nan=False)] = 8.0
+    day_start_hour: Annotated[float, Field(ge=0, lt=24, allow_inf_nan=False)] = 8.5
+    extra_holidays: tuple[date, ...] = ()
+    extra_workdays: tuple[date, ...] = ()
+    closures: tuple[date, ...] = ()
+
+    @model_validator(mode="after")
+    def _window_fits_in_day(self) -> CalendarSpec:
+        if self.mode == "continuous" and (self.hours_per_day != 24 or self.day_start_hour != 0):
+            raise ValueError("continuous mode works around the clock: set hours_per_day = 24 and day_start_hour = 0")
+        if self.day_start_hour + self.hours_per_day > 24:
+            raise ValueError(
+                f"the working window must end by midnight (got day_start_hour={self.day_start_hour:g} "
+                f"+ hours_per_day={self.hours_per_day:g} > 24)"
+            )
+        return self
+
+
+# ---------------------------------------------------------------- load
+
+
+class Arrivals(Sourced):
+    """Enforcement cases filed, and side-stream work arriving, per year.
+
+    Cases are filed on working days as a Poisson count whose mean follows the
+    monthly multipliers; the rate is normalised so that a year receives
+    ``cases_per_year`` on average.
+    """
+
+    cases_per_year: NonNegFloat
+    monthly_multipliers: Annotated[tuple[NonNegFloat, ...], Field(min_length=12, max_length=12)]
+    case_mix: dict[CaseType, Probability]
+    behaviour_rate: Probability  # share of 首执 that are behaviour cases (腾退、交付)
+    related_rate: Probability  # share of cases related to an earlier one (same debtor)
+    labelled_rate: Probability  # 涉营商环境、涉党政机关、涉黑恶 labels
+
+    @field_validator("case_mix")
+    @classmethod
+    def _mix_is_complete(cls, mix: dict[CaseType, float]) -> dict[CaseType, float]:
+        missing = [t.value for t in CaseType if t not in mix]
+        if missing:
+            raise ValueError(f"lacks {missing}; give shares for first, resumed and preservation")
+        return _sum_to_one(mix)
+
+    @model_validator(mode="after")
+    def _some_month_open(self) -> Arrivals:
+        if self.cases_per_year > 0 and not any(self.monthly_multipliers):
+            raise ValueError("monthly_multipliers are all zero while cases_per_year > 0")
+        return self
+
+
+class Amounts(Sourced):
+    """Money: what is claimed, frozen online and realised from property."""
+
+    claim_cny: DistSpec
+    partial_freeze_share: DistSpec  # frozen ÷ claim when the freeze is partial; capped at 1
+    property_value_ratio: DistSpec  # realisable value of found property ÷ claim
+    settlement_share: DistSpec  # paid under a settlement ÷ outstanding claim; capped at 1
+
+
+class Probabilities(Sourced):
+    """Decisions by chance, each drawn per case independently of staffing (CRN)."""
+
+    filing_error_rate: Probability  # returned for correction (退回纠正)
+    filing_reject_rate: Probability  # not correctable: 驳回申请
+    freeze_full_small_rate: Probability  # online freeze covers a claim below the threshold
+    freeze_full_large_rate: Probability
+    freeze_partial_rate: Probability
+    small_claim_closable_rate: Probability  # a small claim judged closable within 45 days
+    behaviour_simple_rate: Probability  # 简单行为类 among behaviour cases
+    resumed_property_rate: Probability  # a 执恢 case whose new property is real and disposable
+    voluntary_payment_rate: Probability  # pays after the notice, before measures
+    debtor_missing_rate: Probability  # service by public notice
+    property_found_rate: Probability  # traditional investigation finds disposable property
+    real_estate_rate: Probability  # found property is real estate (longer announcements)
+    lead_given_rate: Probability
+    lead_useful_rate: Probability
+    settlement_rate: Probability
+    dishonest_rate: Probability  # conditions for 纳失 met
+    detention_rate: Probability
+    criminal_referral_rate: Probability
+    multiple_creditors_rate: Probability
+    behaviour_success_rate: Probability
+    termination_rate: Probability  # 终结执行 (withdrawal, death with no estate …)
+    not_enforced_rate: Probability  # 不予执行
+    withdrawal_rate: Probability  # 销案
+    objection_rate: Probability  # 执行异议 per case with seizure or disposal
+    reconsideration_rate: Probability  # 复议 after an objection ruling
+    price_objection_rate: Probability
+    online_price_extension_rate: Probability
+    auction_first_sale_rate: Probability
+    auction_second_sale_rate: Probability
+    in_kind_rate: Probability  # 以物抵债 accepted after the 2nd failure
+    selloff_rate: Probability  # 变卖 sells within the sell-off period
+    buyer_default_rate: Probability  # 悔拍
+    resume_within_5y_rate: Probability  # 终本 case resumed over the 5 years of re-queries
+    price_method: dict[Literal["negotiation", "directed", "online", "appraisal"], Probability]
+
+    @field_validator("price_method")
+    @classmethod
+    def _price_methods(cls, shares: dict[str, float]) -> dict[str, float]:
+        return _sum_to_one(shares)
+
+
+class Delays(Sourced):
+    """Waits on outside parties, in calendar days; they hold no staff."""
+
+    filing_correction_days: DistSpec
+    online_inquiry_days: DistSpec
+    service_days: DistSpec
+    public_notice_days: DistSpec
+    voluntary_payment_days: DistSpec
+    investigation_days: DistSpec  # registries, banks, village committees answering
+    lead_check_days: DistSpec
+    settlement_days: DistSpec
+    payout_days: DistSpec
+    zhongben_ruling_days: DistSpec
+    behaviour_plan_days: DistSpec
+    online_price_days: DistSpec
+    negotiation_days: DistSpec
+    directed_price_days: DistSpec
+    appraisal_days: DistSpec
+    report_service_days: DistSpec
+    price_objection_window_days: DistSpec
+    announcement_movable_days: DistSpec
+    announcement_real_estate_days: DistSpec
+    second_announcement_movable_days: DistSpec
+    second_announcement_real_estate_days: DistSpec
+    relist_days: DistSpec
+    auction_days: DistSpec
+    in_kind_reply_days: DistSpec
+    selloff_listing_days: DistSpec
+    selloff_days: DistSpec
+    balance_payment_days: DistSpec
+    objection_filing_days: DistSpec
+    higher_court_review_days: DistSpec
+    commissioned_days: DistSpec
+    requery_interval_days: PositiveFloat
+    requery_years: PositiveFloat
+
+
+# ---------------------------------------------------------------- staff work
+
+
+class TaskSpec(Frozen):
+    """One kind of staff work: who does it together, and for how many hours.
+
+    ``roles`` maps a role to the number of people needed at once; a task of zero
+    hours needs nobody and never queues.
+    """
+
+    roles: dict[Role, Annotated[StrictInt, Field(ge=1)]]
+    hours: DistSpec
+
+    @model_validator(mode="after")
+    def _has_roles(self) -> TaskSpec:
+        if not self.roles:
+            raise ValueError("roles must name at least one role (judge, officer, clerk, bailiff)")
+        return self
+
+
+class Tasks(Sourced):
+    """Every kind of staff work in the plan. Field names are the step ids of the event log."""
+
+    verify_filing: TaskSpec  # 立案信息核对 (前置)
+    first_contact: TaskSpec  # 初次接待
+    standard_documents: TaskSpec  # 统一制式法律文书、网络查控
+    triage: TaskSpec  # 查控结果分析、繁简分流
+    resume_review: TaskSpec  # 恢复执行审查
+    serve_documents: TaskSpec
+    debtor_interview: TaskSpec
+    deduct_payout: TaskSpec
+    field_investigation: TaskSpec
+    lead_check: TaskSpec
+    consumption_restriction: TaskSpec
+    dishonest_listing: TaskSpec
+    detention: TaskSpec
+    criminal_referral: TaskSpec
+    distribution_plan: TaskSpec
+    behaviour_enforcement: TaskSpec
+    panel_review: TaskSpec  # 合议庭评议
+    settlement_record: TaskSpec
+    zhongben_interview: TaskSpec
+    disposal_referral: TaskSpec
+    price_file: TaskSpec
+    report_service: TaskSpec
+    price_objection_review: TaskSpec
+    auction_listing: TaskSpec
+    in_kind_offer: TaskSpec
+    sale_ruling: TaskSpec
+    handover: TaskSpec
+    scan: TaskSpec
+    archive: TaskSpec
+    objection_hearing: TaskSpec
+    preservation: TaskSpec
+    commissioned: TaskSpec
+    petition: TaskSpec
+    monthly_report: TaskSpec
+    quarterly_report: TaskSpec
+    closing: TaskSpec  # 结案 formalities by the handling clerk
+
+
+# ---------------------------------------------------------------- deadlines and rules
+
+
+class DeadlineSpec(Sourced):
+    """A time limit: N 日 (legal day counting), N 工作日, or N months."""
+
+    days: Count
+    basis: Literal["days", "working_days", "months"]
+
+
+class Deadlines(Frozen):
+    """Every deadline of the plan and the statutes, tracked per case as an SLA."""
+
+    verify_filing: DeadlineSpec
+    first_contact: DeadlineSpec
+    standard_documents: DeadlineSpec
+    records_handover: DeadlineSpec
+    scan: DeadlineSpec
+    serve: DeadlineSpec
+    fast_disposal_start: DeadlineSpec
+    fast_close: DeadlineSpec
+    investigation: DeadlineSpec
+    lead_check: DeadlineSpec
+    disposal_start: DeadlineSpec
+    dishonest_listing: DeadlineSpec
+    criminal_referral: DeadlineSpec
+    price_start: DeadlineSpec
+    price_done: DeadlineSpec
+    report_service: DeadlineSpec
+    price_objection: DeadlineSpec
+    objection: DeadlineSpec
+    sale_ruling: DeadlineSpec
+    handover: DeadlineSpec
+    payout: DeadlineSpec
+    execution_limit: DeadlineSpec  # 6 months (审限规定 art. 5), exclusions applied in metrics
+
+
+class Policy(Sourced):
+    """Rules a court can choose; each has the plan's or the statute's reading as default."""
+
+    triage: bool = True
+    simple_threshold_cny: NonNegFloat = 100_000
+    simple_if_frozen_covers: bool = True
+    simple_if_small_claim: bool = True
+    simple_if_behaviour: bool = True
+    preservation_team: Literal["oversight", "fast_track"] = "oversight"
+    zhongben_floor: bool = True
+    zhongben_floor_months: Count = 3
+    dispatch: Literal["fcfs", "edf", "labelled_first"] = "fcfs"
+    handler_assignment: Literal["least_caseload", "round_robin"] = "least_caseload"
+    related_same_handler: bool = True
+
+
+class Organisation(Sourced):
+    """Which staffed team performs each function (the 2022 plan: each its own).
+
+    The pre-reform organisation maps intake, disposal and records onto the
+    handling team, so one officer takes a case from filing to closure.
+    """
+
+    performed_by: dict[Team, Team] = Field(default_factory=dict)
+
+    def team_for(self, function: Team) -> Team:
+        """The staffed team doing ``function``'s work."""
+        return self.performed_by.get(function, function)
+
+
+class SideStreams(Sourced):
+    """Work that is not an enforcement case but takes the same people's time."""
+
+    commissioned_per_year: NonNegFloat  # 外地法院委托事务
+    petitions_per_year: NonNegFloat  # 执行信访
+    supervision_per_year: NonNegFloat  # 执行监督、请示、督办 at the review team
+
+
+# ---------------------------------------------------------------- staffing
+
+
+UNIT_ROLES = (Role.OFFICER, Role.CLERK)
+"""Roles a sub-team has of its own; judges and bailiffs serve the whole team."""
+
+
+class UnitStaffing(Frozen):
+    """A sub-team (e.g. 执行二团队) with its own officers and clerks."""
+
+    name: Annotated[str, Field(min_length=1)]
+    officers: Count
+    clerks: Count
+
+
+class TeamStaffing(Sourced):
+    """Head-count of one team by role.
+
+    ``units`` split the officers and clerks into sub-teams (精执 teams 2–5); the
+    judges and bailiffs serve all units of the team.
+    """
+
+    judges: Count = 0
+    officers: Count = 0
+    clerks: Count = 0
+    bailiffs: Count = 0
+    units: tuple[UnitStaffing, ...] = ()
+
+    @model_validator(mode="after")
+    def _units_add_up(self) -> TeamStaffing:
+        if not self.units:
+            return self
+        names = [u.name for u in self.units]
+        if len(set(names)) != len(names):
+            raise ValueError(f"unit names must be unique (got {names})")
+        for role in ("officers", "clerks"):
+            total = sum(getattr(u, role) for u in self.units)
+            if total != getattr(self, role):
+                raise ValueError(
+                    f"units' {role} add up to {total} but the team has {role} = {getattr(self, role)}"
+                )
+        return self
+
+    def count(self, role: Role) -> int:
+        """Head-count of ``role`` in the whole team."""
+        return int(getattr(self, f"{role.value}s"))
+
+
+class Staffing(Frozen):
+    """The seven teams of the plan (邓法〔2022〕41号 三)."""
+
+    intake: TeamStaffing
+    fast_track: TeamStaffing
+    complex_track: TeamStaffing
+    asset_disposal: TeamStaffing
+    records: TeamStaffing
+    review: TeamStaffing
+    oversight: TeamStaffing
+
+    def team(self, team: Team) -> TeamStaffing:
+        """The staffing of ``team``."""
+        result: TeamStaffing = getattr(self, team.value)
+        return result
+
+
+class StaffingChange(Frozen):
+    """A hire, transfer or leave taking effect on ``date`` (``delta`` people of ``role``)."""
+
+    date: date
+    team: Team
+    role: Role
+    delta: StrictInt
+    unit: str | None = None
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _nonzero(self) -> StaffingChange:
+        if self.delta == 0:
+            raise ValueError("delta must be a non-zero whole number of people (+ hire, - leave)")
+        return self
+
+
+# ---------------------------------------------------------------- the scenario
+
+
+class Scenario(Frozen):
+    """A whole scenario file after ``base`` inheritance, validated."""
+
+    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    title: str = ""
+    description: str = ""
+    run: RunSpec
+    calendar: CalendarSpec
+    arrivals: Arrivals
+    amounts: Amounts
+    probabilities: Probabilities
+    delays: Delays
+    tasks: Tasks
+    deadlines: Deadlines
+    policy: Policy
+    organisation: Organisation = Organisation()
+    side_streams: SideStreams
+    staffing: Staffing
+    staffing_changes: tuple[StaffingChange, ...] = ()
