@@ -67,6 +67,7 @@ class SlaRecord:
 
     case_id: int
     sla: str
+    occurrence: int  # 0 for the first clock of this SLA in this case, 1 for the next …
     start: float
     due: float
     end: float
@@ -95,7 +96,7 @@ class CaseRecord:
     recovered_cny: float
     has_property: bool  # 有财产可供执行: funds frozen or property found
     excluded_days: float  # days not counted against the 6-month limit
-    in_warmup: bool  # arrived before the warm-up ended; KPIs leave these out
+    counted: bool  # arrived in [warmup_days, horizon_days): the cases the KPIs count
 
 
 def _columns(record: type) -> tuple[str, ...]:
@@ -117,7 +118,7 @@ class EventLog:
 
     def __init__(self) -> None:
         self._steps: list[tuple[object, ...]] = []
-        self._slas: dict[tuple[int, str], list[float]] = {}
+        self._slas: dict[tuple[int, str, int], list[float]] = {}
 
     def step(
         self,
@@ -143,13 +144,13 @@ class EventLog:
         """Append an instant milestone (``kind="mark"``)."""
         self._steps.append((case_id, step, "mark", team, "", "", "", time, time, time, 0.0, False))
 
-    def sla_start(self, case_id: int, sla: str, start: float, due: float) -> None:
+    def sla_start(self, case_id: int, sla: str, start: float, due: float, occurrence: int = 0) -> None:
         """Start the clock of deadline ``sla``; a second start of the same clock is ignored."""
-        self._slas.setdefault((case_id, sla), [start, due, NAN])
+        self._slas.setdefault((case_id, sla, occurrence), [start, due, NAN])
 
-    def sla_end(self, case_id: int, sla: str, end: float) -> None:
+    def sla_end(self, case_id: int, sla: str, end: float, occurrence: int = 0) -> None:
         """Stop the clock of ``sla`` at ``end``; only the first end counts."""
-        clock = self._slas.get((case_id, sla))
+        clock = self._slas.get((case_id, sla, occurrence))
         if clock is not None and math.isnan(clock[2]):
             clock[2] = end
 
@@ -163,7 +164,7 @@ class EventLog:
 
     def slas_frame(self) -> pd.DataFrame:
         """All deadline clocks as a DataFrame with columns :data:`SLA_COLUMNS`."""
-        rows = [(cid, sla, *clock) for (cid, sla), clock in self._slas.items()]
+        rows = [(cid, sla, k, *clock) for (cid, sla, k), clock in self._slas.items()]
         frame = pd.DataFrame.from_records(rows, columns=list(SLA_COLUMNS))
         return frame.astype(SLA_DTYPES)
 
@@ -182,12 +183,13 @@ STEP_DTYPES: dict[str, str] = {
     "effort_hours": "float64", "excluded": "bool",
 }  # fmt: skip
 SLA_DTYPES: dict[str, str] = {
-    "case_id": "int64", "sla": _STR, "start": "float64", "due": "float64", "end": "float64",
+    "case_id": "int64", "sla": _STR, "occurrence": "int64", "start": "float64", "due": "float64",
+    "end": "float64",
 }  # fmt: skip
 CASE_DTYPES: dict[str, str] = {
     "case_id": "int64", "parent_id": "int64", "case_type": _STR, "behaviour": "bool",
     "track": _STR, "team": _STR, "unit": _STR, "handler": _STR, "labels": _STR,
     "related_group": "int64", "arrived": "float64", "closed": "float64", "outcome": _STR,
     "stage": _STR, "claim_cny": "float64", "frozen_cny": "float64", "recovered_cny": "float64",
-    "has_property": "bool", "excluded_days": "float64", "in_warmup": "bool",
+    "has_property": "bool", "excluded_days": "float64", "counted": "bool",
 }  # fmt: skip

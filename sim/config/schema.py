@@ -248,7 +248,8 @@ class Delays(Sourced):
     auction_days: DistSpec
     in_kind_reply_days: DistSpec
     selloff_listing_days: DistSpec
-    selloff_days: DistSpec
+    selloff_days: DistSpec  # time to a sale when the sell-off succeeds
+    selloff_period_days: PositiveFloat  # the whole sell-off period, when nothing sells
     balance_payment_days: DistSpec
     objection_filing_days: DistSpec
     higher_court_review_days: DistSpec

@@ -1,0 +1,52 @@
+"""结案: closing formalities, archiving, and the life of a 终本 case afterwards.
+
+A case closes with one outcome (执行完毕, 终本, 终结执行, 不予执行, 驳回, 销案).
+The file then goes to the records centre for archiving. A 终本 case is not
+forgotten: for 5 years the online system queries the debtor every 6 months
+(终本规定 art. 9), and when property turns up the case resumes as a new 执恢
+case filed at the front-end team.
+"""
+
+from __future__ import annotations
+
+import math
+
+from sim.cases import Case, resumed_case
+from sim.flow import records
+from sim.flow.context import FlowContext, Step
+from sim.vocab import Outcome
+
+__all__ = ["finish"]
+
+
+def finish(ctx: FlowContext, case: Case, outcome: Outcome) -> Step:
+    """Close ``case`` with ``outcome`` after the handling clerk's formalities."""
+    if case.team is not None:
+        yield from ctx.work(case, "closing")
+    ctx.close(case, outcome)
+    ctx.spawn(records.archive(ctx, case))
+    if outcome is Outcome.ZHONGBEN:
+        ctx.spawn(_requery(ctx, case))
+
+
+def _requery(ctx: FlowContext, case: Case) -> Step:
+    """Six-monthly automatic queries; on the query that finds property, resume.
+
+    The chance that one of the ``n`` queries finds property is
+    ``resume_within_5y_rate``; which query does is uniform over the ``n``.
+    A resumed case does not resume again (its draws have no row for that).
+    """
+    if case.parent_id >= 0 or case.row >= ctx.book.n_filed:
+        return
+    delays, probs = ctx.scenario.delays, ctx.scenario.probabilities
+    n = max(1, math.floor(delays.requery_years * 365.0 / delays.requery_interval_days))
+    u = ctx.book.u("resume", case)
+    if u >= probs.resume_within_5y_rate:
+        return
+    query = 1 + min(n - 1, int(u / probs.resume_within_5y_rate * n))
+    yield ctx.env.timeout(query * delays.requery_interval_days)
+    # Property found: the applicant (or the court) files 执恢 on the next working day.
+    filed = ctx.calendar.next_working_time(ctx.env.now)
+    yield ctx.env.timeout(filed - ctx.env.now)
+    ctx.mark(case, "resumed")
+    ctx.start_case(resumed_case(ctx.book, case, ctx.env.now))

@@ -1,0 +1,107 @@
+"""精执团队 (执行二至五团队): the standard track (方案 三(二)2).
+
+The plan's rules, in order: serve within 10 days of receipt (electronic service
+after first contact); interview the debtor; deduct frozen funds; complete the
+traditional investigation within 30 days of receipt (banks, land, housing,
+vehicles, registry, securities, the debtor's village or community); verify the
+applicant's leads within 7 days; restrict consumption at once (及时限消), list as
+dishonest within 7 days where the conditions are met (纳失), detain or fine where
+warranted, refer refusal-to-enforce crimes within 30 days; start appraisal and
+auction of seized property within 30 days; draw up a distribution plan when
+several creditors share the debtor; behaviour cases follow an operation plan;
+property found but not sold goes to the collegial panel before 终本.
+"""
+
+from __future__ import annotations
+
+from sim.cases import Case
+from sim.flow import handling
+from sim.flow.asset_disposal import dispose
+from sim.flow.closure import finish
+from sim.flow.context import FlowContext, Step
+from sim.vocab import Outcome, Team, Track
+
+__all__ = ["complex_track"]
+
+
+def complex_track(ctx: FlowContext, case: Case) -> Step:
+    """A standard case's path through one of the 精执 teams."""
+    team = ctx.scenario.organisation.team_for(Team.COMPLEX_TRACK)
+    handling.receive(ctx, case, team, Track.STANDARD)
+    ctx.start_sla(case, "serve")
+    ctx.start_sla(case, "investigation")
+
+    yield from handling.serve(ctx, case)
+    yield from handling.interview(ctx, case)
+    if case.behaviour:
+        yield from handling.behaviour_case(ctx, case)
+        return
+    if (yield from handling.voluntary(ctx, case)):
+        return
+    yield from ctx.work(case, "consumption_restriction")  # 对被执行人应及时限消
+    yield from handling.deduct(ctx, case, case.frozen_cny)
+    if case.outstanding_cny <= 0:
+        yield from finish(ctx, case, Outcome.COMPLETED)
+        return
+    yield from handling.investigate(ctx, case)
+    ctx.end_sla(case, "investigation")
+    found = handling.property_found(ctx, case)
+    found = (yield from _check_lead(ctx, case)) or found
+    yield from _coercive_measures(ctx, case)
+    if found:
+        sold = yield from _dispose(ctx, case)
+        if case.outstanding_cny <= 0:
+            yield from finish(ctx, case, Outcome.COMPLETED)
+            return
+    else:
+        sold = True  # nothing to sell, so nothing for the panel to weigh
+    if (yield from handling.settle(ctx, case)):
+        return
+    if (yield from handling.ending(ctx, case)):
+        return
+    yield from handling.zhongben(ctx, case, panel=not sold)
+
+
+def _check_lead(ctx: FlowContext, case: Case) -> Step:
+    """对申请人提供的财产线索应在7日内调查核实; returns True if the lead finds property."""
+    probs = ctx.scenario.probabilities
+    if not ctx.decide(case, "lead_given", probs.lead_given_rate):
+        return False
+    ctx.start_sla(case, "lead_check")
+    yield from ctx.work(case, "lead_check")
+    yield from ctx.wait(case, "lead_check_days", step="lead_answers")
+    ctx.end_sla(case, "lead_check")
+    useful = ctx.decide(case, "lead_useful", probs.lead_useful_rate)
+    if useful:
+        case.has_property = True
+        ctx.mark(case, "property_found", case.team)
+    return useful
+
+
+def _coercive_measures(ctx: FlowContext, case: Case) -> Step:
+    """纳失 within 7 days, detention where warranted, 拒执罪 referral within 30 days."""
+    probs = ctx.scenario.probabilities
+    if ctx.decide(case, "dishonest", probs.dishonest_rate):
+        ctx.start_sla(case, "dishonest_listing")
+        yield from ctx.work(case, "dishonest_listing")
+        ctx.end_sla(case, "dishonest_listing")
+    if ctx.decide(case, "detention", probs.detention_rate):
+        yield from ctx.work(case, "detention")
+    if ctx.decide(case, "criminal", probs.criminal_referral_rate):
+        ctx.start_sla(case, "criminal_referral")
+        yield from ctx.work(case, "criminal_referral")
+        ctx.end_sla(case, "criminal_referral")
+
+
+def _dispose(ctx: FlowContext, case: Case) -> Step:
+    """对查控（首封）的财产应在30日内启动评估、拍卖程序; returns whether anything sold."""
+    ctx.start_sla(case, "disposal_start")
+    yield from ctx.work(case, "disposal_referral")
+    ctx.end_sla(case, "disposal_start")
+    proceeds = yield from dispose(ctx, case)
+    if proceeds > 0 and ctx.decide(case, "creditors", ctx.scenario.probabilities.multiple_creditors_rate):
+        # 对同一被执行人有多个执行债权人申请执行的依法制作分配方案.
+        yield from ctx.work(case, "distribution_plan")
+        yield from ctx.work(case, "panel_review")
+    yield from handling.deduct(ctx, case, proceeds)
+    return proceeds > 0

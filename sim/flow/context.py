@@ -1,0 +1,221 @@
+"""What every team's flow needs, and the three kinds of step a case goes through.
+
+A step is one of: **work** (staff held for the effort, in working time), an
+**outside wait** (post, banks, appraisers, announcement periods: nobody is held),
+or a **milestone** (received, triaged, closed). Deadlines are clocks started and
+stopped around steps; the metrics read them from the log.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import simpy
+
+from sim.cases import Case, CaseBook
+from sim.config.checks import task_team
+from sim.config.schema import DeadlineSpec, Scenario
+from sim.eventlog import EventLog
+from sim.staffing import Member, Need, StaffOffice
+from sim.vocab import Outcome, Role, Team
+from sim.workcalendar import WorkCalendar
+
+__all__ = ["FlowContext", "Step", "add_months"]
+
+Step = Generator[Any, Any, Any]
+"""A SimPy process generator: what every flow function is."""
+
+
+@dataclass
+class FlowContext:
+    """The run's shared state handed to every flow: no flow reaches further than this."""
+
+    env: simpy.Environment
+    scenario: Scenario
+    calendar: WorkCalendar
+    office: StaffOffice
+    book: CaseBook
+    log: EventLog
+    start_case: Callable[[Case], None]  # file a new case (a resumption) into the court
+    open_cases: dict[int, Case] = field(default_factory=dict)
+    closed_cases: list[Case] = field(default_factory=list)
+    related_handlers: dict[tuple[int, Team], Member] = field(default_factory=dict)
+    _seq: itertools.count[int] = field(default_factory=itertools.count)
+    _side_seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _due_cache: dict[tuple[str, int], float] = field(default_factory=dict)
+    _needs_cache: dict[tuple[str, Team, str], list[tuple[Role, int]]] = field(default_factory=dict)
+
+    def next_side_id(self) -> int:
+        """A fresh (negative) id for a side-stream item, so it never clashes with a case."""
+        return -next(self._side_seq)
+
+    # ------------------------------------------------------------ deadlines
+
+    def due(self, sla: str, start: float) -> float:
+        """When deadline ``sla`` started at ``start`` expires (end of its due day)."""
+        day = int(start // 1)
+        key = (sla, day)
+        cached = self._due_cache.get(key)
+        if cached is None:
+            spec: DeadlineSpec = getattr(self.scenario.deadlines, sla)
+            cached = self._due_cache[key] = self._due_of(spec, start)
+        return cached
+
+    def _due_of(self, spec: DeadlineSpec, start: float) -> float:
+        cal = self.calendar
+        if spec.basis == "months":
+            last = add_months(cal.date_of(start), spec.days)
+            return cal.time_of(cal.due_date(last, 0, "days")) + 1.0
+        return cal.due_time(start, spec.days, spec.basis)
+
+    def start_sla(self, case: Case, sla: str, at: float | None = None, occurrence: int = 0) -> float:
+        """Start the clock of ``sla`` for ``case`` (now, or at ``at``); returns its due time."""
+        start = self.env.now if at is None else at
+        due = self.due(sla, start)
+        self.log.sla_start(case.id, sla, start, due, occurrence)
+        return due
+
+    def end_sla(self, case: Case, *slas: str, occurrence: int = 0) -> None:
+        """Stop the clocks of ``slas`` now."""
+        for sla in slas:
+            self.log.sla_end(case.id, sla, self.env.now, occurrence)
+
+    # ------------------------------------------------------------ steps
+
+    def work(self, case: Case, task: str, team: Team | None = None, *, due: float | None = None,
+             handler: bool = True) -> Step:  # fmt: skip
+        """Do ``task`` for ``case``: wait for all the people it needs at once, hold them
+        for its effort in working time, release them.
+
+        ``team`` defaults to the team that performs the task's function (the case's
+        handling team for handling work). When the handling team does officer work,
+        the case's own handler (承办人) is the officer. A task of zero hours needs
+        nobody and is not logged.
+        """
+        team = team or task_team(self.scenario, task, case.team)
+        hours = self.book.hours(task, case, case.next_index(task))
+        unit = case.unit if team is case.team else ""
+        needs = self._needs(task, team, unit, case if handler and team is case.team else None)
+        yield from self.hold(case.id, task, team, unit, needs, self._key(case, due), hours)
+
+    def side_work(self, item_id: int, task: str, team: Team, hours: float) -> Step:
+        """Work that is not an enforcement case (reports, petitions, commissions)."""
+        key = (self.env.now, next(self._seq)) if self.scenario.policy.dispatch != "labelled_first" \
+            else (1, self.env.now, next(self._seq))  # fmt: skip
+        if self.scenario.policy.dispatch == "edf":
+            key = (float("inf"), *key)
+        yield from self.hold(item_id, task, team, "", self._needs(task, team, "", None), key, hours)
+
+    def hold(self, case_id: int, task: str, team: Team, unit: str, needs: list[Need],
+             key: tuple[Any, ...], hours: float) -> Step:  # fmt: skip
+        """Wait for ``needs`` all at once, hold them for ``hours`` of working time, log it."""
+        if hours <= 0.0:
+            return
+        env = self.env
+        queued = env.now
+        desk = self.office.desks[team]
+        got = desk.request(needs, key)
+        if not isinstance(got, list):
+            got = yield got
+        start = env.now
+        yield env.timeout(self.calendar.finish_time(start, hours) - start)
+        desk.release(got)
+        roles = "+".join(sorted(m.role.value for m in got))
+        self.log.step(case_id, task, "task", team.value, unit, roles, "+".join(m.name for m in got),
+                      queued, start, env.now, hours)  # fmt: skip
+
+    def _needs(self, task: str, team: Team, unit: str, case: Case | None) -> list[Need]:
+        key = (task, team, unit)
+        counts = self._needs_cache.get(key)
+        if counts is None:
+            spec = getattr(self.scenario.tasks, task)
+            counts = self._needs_cache[key] = sorted(spec.roles.items(), key=lambda rc: rc[0].value)
+        desk = self.office.desks[team]
+        needs = []
+        for role, count in counts:
+            pool = desk.pool(unit, role)
+            if role is Role.OFFICER and case is not None and case.handler is not None:
+                needs.append(Need(pool, 1, _handler_of(case)))
+                count -= 1
+            if count:
+                needs.append(Need(pool, count))
+        return needs
+
+    def _key(self, case: Case, due: float | None) -> tuple[Any, ...]:
+        dispatch = self.scenario.policy.dispatch
+        seq = next(self._seq)
+        if dispatch == "edf":
+            return (case.limit_due if due is None else due, self.env.now, seq)
+        if dispatch == "labelled_first":
+            return (0 if case.labelled else 1, self.env.now, seq)
+        return (self.env.now, seq)
+
+    def wait(self, case: Case, delay: str, *, days: float | None = None, excluded: bool = False,
+             step: str | None = None) -> Step:  # fmt: skip
+        """An outside party's delay of ``delay`` (a scenario ``delays`` field) or ``days``.
+
+        ``excluded`` marks time that does not count against the 6-month limit
+        (审限规定 art. 9: appraisal, auction, sell-off).
+        """
+        if days is None:
+            days = self.book.days(delay, case, case.next_index(delay))
+        if days <= 0.0:
+            return
+        start = self.env.now
+        yield self.env.timeout(days)
+        if excluded:
+            case.excluded_days += days
+        self.log.step(case.id, step or delay.removesuffix("_days"), "wait", "", "", "", "", start, start,
+                      self.env.now, 0.0, excluded)  # fmt: skip
+
+    def wait_until(self, case: Case, time: float, step: str) -> Step:
+        """Wait (holding nobody) until ``time``, e.g. the 终本 floor."""
+        if time > self.env.now:
+            start = self.env.now
+            yield self.env.timeout(time - start)
+            self.log.step(case.id, step, "wait", "", "", "", "", start, start, self.env.now, 0.0)
+
+    def mark(self, case: Case, step: str, team: Team | None = None) -> None:
+        """Log an instant milestone."""
+        self.log.mark(case.id, step, team.value if team else "", self.env.now)
+
+    def decide(self, case: Case, decision: str, probability: float) -> bool:
+        """Whether chance says yes to ``decision`` for this case (CRN uniform < probability)."""
+        return self.book.u(decision, case) < probability
+
+    def spawn(self, process: Step) -> simpy.Process:
+        """Start a parallel process (records scanning, an objection) beside the case."""
+        return self.env.process(process)
+
+    def close(self, case: Case, outcome: Outcome) -> None:
+        """Close ``case`` with ``outcome`` now; free its handler's caseload."""
+        case.closed = self.env.now
+        case.outcome = outcome
+        case.stage = "closed"
+        if case.handler is not None:
+            case.handler.caseload -= 1
+        self.open_cases.pop(case.id, None)
+        self.closed_cases.append(case)
+        self.end_sla(case, "fast_close", "execution_limit")
+        self.mark(case, "closed", case.team)
+
+
+def _handler_of(case: Case) -> Callable[[], Member | None]:
+    # Resolved when the work is granted: a handler who leaves hands the case on.
+    return lambda: case.handler
+
+
+def add_months(d: date, months: int) -> date:
+    """``d`` plus whole calendar months; a day past the month's end clamps to its last day."""
+    month0 = d.month - 1 + months
+    year, month = d.year + month0 // 12, month0 % 12 + 1
+    for day in (d.day, 30, 29, 28):
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: every month has 28 days")

@@ -1,0 +1,160 @@
+"""Steps the fast-track and the standard-track teams share (方案 三(二)1 and 2).
+
+Both implementation teams serve the standard documents within 10 days, interview
+the debtor, deduct frozen funds and pay the applicant, investigate, and close
+the case. The team modules put these steps in the order and under the deadlines
+of their own rules; the steps themselves live here once.
+"""
+
+from __future__ import annotations
+
+from sim.cases import Case
+from sim.flow import records
+from sim.flow.closure import finish
+from sim.flow.context import FlowContext, Step, add_months
+from sim.vocab import CaseType, Outcome, Team, Track
+
+__all__ = [
+    "behaviour_case", "deduct", "ending", "interview", "investigate", "property_found", "receive",
+    "serve", "settle", "voluntary", "zhongben",
+]  # fmt: skip
+
+
+def receive(ctx: FlowContext, case: Case, team: Team, track: Track) -> None:
+    """The team receives the case and one officer becomes its handler (承办人).
+
+    Related cases (same debtor) go to the handler who has the group's earlier case
+    in this team (方案 三(一)1: 关联案件、类案相对集中同一团队或承办人).
+    """
+    case.track, case.team, case.stage = track, team, f"{team.value}:received"
+    if case.handler is None or case.handler.team is not team:
+        if case.handler is not None:
+            case.handler.caseload -= 1
+        preferred = None
+        if ctx.scenario.policy.related_same_handler:
+            preferred = ctx.related_handlers.get((case.related_group, team))
+        case.handler = ctx.office.assign_handler(team, preferred)
+        ctx.related_handlers[(case.related_group, team)] = case.handler
+    case.unit = case.handler.unit
+    ctx.mark(case, "received", team)
+
+
+def serve(ctx: FlowContext, case: Case) -> Step:
+    """Serve the standard documents on the debtor within 10 days of receipt.
+
+    A debtor who cannot be found is served by public notice (公告送达, deemed
+    served 30 days later, CPL art. 95), which misses the 10 days by law's design.
+    """
+    case.stage = f"{case.team}:service"
+    yield from ctx.work(case, "serve_documents")
+    missing = ctx.decide(case, "missing", ctx.scenario.probabilities.debtor_missing_rate)
+    yield from ctx.wait(case, "public_notice_days" if missing else "service_days", step="service")
+    ctx.end_sla(case, "serve")
+
+
+def interview(ctx: FlowContext, case: Case) -> Step:
+    """初次询问 of the debtor with a record (执行笔录), which goes to the records centre."""
+    yield from ctx.work(case, "debtor_interview")
+    records.hand_over(ctx, case)
+
+
+def voluntary(ctx: FlowContext, case: Case) -> Step:
+    """The debtor pays after the notice; returns True if the case closed."""
+    if not ctx.decide(case, "voluntary", ctx.scenario.probabilities.voluntary_payment_rate):
+        return False
+    yield from ctx.wait(case, "voluntary_payment_days", step="voluntary_payment")
+    yield from deduct(ctx, case, case.outstanding_cny)
+    yield from finish(ctx, case, Outcome.COMPLETED)
+    return True
+
+
+def deduct(ctx: FlowContext, case: Case, amount_cny: float) -> Step:
+    """扣划 funds and pay them out to the applicant (within 30 days of arrival)."""
+    if amount_cny <= 0:
+        return
+    case.stage = f"{case.team}:payout"
+    k = case.counts.get("deduct_payout", 0)
+    ctx.start_sla(case, "payout", occurrence=k)
+    yield from ctx.work(case, "deduct_payout")
+    yield from ctx.wait(case, "payout_days", step="payout")
+    ctx.end_sla(case, "payout", occurrence=k)
+    case.recovered_cny = min(case.claim_cny, case.recovered_cny + amount_cny)
+
+
+def investigate(ctx: FlowContext, case: Case) -> Step:
+    """传统查控: banks, land, housing, vehicles, registry, securities, the village."""
+    case.stage = f"{case.team}:investigation"
+    yield from ctx.work(case, "field_investigation")
+    yield from ctx.wait(case, "investigation_days", step="registry_answers")
+
+
+def property_found(ctx: FlowContext, case: Case) -> bool:
+    """Whether the investigation finds disposable property (a 执恢 case had a lead)."""
+    probs = ctx.scenario.probabilities
+    rate = probs.resumed_property_rate if case.case_type is CaseType.RESUMED else probs.property_found_rate
+    found = ctx.decide(case, "property", rate)
+    if found:
+        case.has_property = True
+        ctx.mark(case, "property_found", case.team)
+    return found
+
+
+def settle(ctx: FlowContext, case: Case) -> Step:
+    """执行和解: the parties settle and the debtor performs; returns True if closed."""
+    if not ctx.decide(case, "settlement", ctx.scenario.probabilities.settlement_rate):
+        return False
+    yield from ctx.work(case, "settlement_record")
+    yield from ctx.wait(case, "settlement_days", step="settlement_performance")
+    yield from deduct(ctx, case, case.outstanding_cny * ctx.book.ratio("settlement_share", case))
+    yield from finish(ctx, case, Outcome.COMPLETED)
+    return True
+
+
+def ending(ctx: FlowContext, case: Case) -> Step:
+    """终结执行, 不予执行 or 销案 where their grounds arise; returns True if closed."""
+    probs = ctx.scenario.probabilities
+    u = ctx.book.u("ending", case)
+    for outcome, rate in ((Outcome.TERMINATED, probs.termination_rate),
+                          (Outcome.NOT_ENFORCED, probs.not_enforced_rate),
+                          (Outcome.WITHDRAWN, probs.withdrawal_rate)):  # fmt: skip
+        if u < rate:
+            yield from finish(ctx, case, outcome)
+            return True
+        u -= rate
+    return False
+
+
+def behaviour_case(ctx: FlowContext, case: Case) -> Step:
+    """腾退交付等行为类执行: an operation plan, then the operation with bailiffs."""
+    case.stage = f"{case.team}:behaviour"
+    yield from ctx.wait(case, "behaviour_plan_days", step="operation_plan")
+    yield from ctx.work(case, "behaviour_enforcement")
+    records.hand_over(ctx, case)
+    if ctx.decide(case, "behaviour_success", ctx.scenario.probabilities.behaviour_success_rate):
+        yield from finish(ctx, case, Outcome.COMPLETED)
+    else:
+        yield from zhongben(ctx, case, panel=False)
+
+
+def zhongben(ctx: FlowContext, case: Case, *, panel: bool) -> Step:
+    """终结本次执行程序: restriction, interview, (panel), ruling.
+
+    Conditions (终本规定 art. 1): consumption restricted (限消), investigation done,
+    and **more than 3 months since filing** (art. 1(4)); with the scenario's
+    ``zhongben_floor`` on, the case waits for that date. The applicant is
+    interviewed first (终本约谈). A case whose property was found but could not be
+    sold goes to the collegial panel (方案 三(二)2: 由合议庭评议后，按无财产可供执行处理).
+    """
+    case.stage = f"{case.team}:zhongben"
+    if "consumption_restriction" not in case.counts:
+        yield from ctx.work(case, "consumption_restriction")
+    policy = ctx.scenario.policy
+    if policy.zhongben_floor:
+        filed = ctx.calendar.date_of(case.arrived)
+        floor = add_months(filed, policy.zhongben_floor_months)
+        yield from ctx.wait_until(case, ctx.calendar.time_of(floor) + 1.0, "zhongben_floor")
+    yield from ctx.work(case, "zhongben_interview")
+    if panel:
+        yield from ctx.work(case, "panel_review")
+    yield from ctx.wait(case, "zhongben_ruling_days", step="zhongben_ruling")
+    yield from finish(ctx, case, Outcome.ZHONGBEN)

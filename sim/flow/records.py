@@ -1,0 +1,41 @@
+"""卷宗管理中心: paper files scanned within 2 days, closed cases archived (方案 三(一)3).
+
+Every team hands its paper material (笔录, 调查材料, 评估报告 …) to the records
+centre within 2 days (方案: "应在2日内移交卷宗管理中心"); teams carry the day's
+papers over in one batch at the start of the next working day. The centre scans
+and uploads each hand-over within 2 days ("2日内扫描、上传"), and checks and
+archives the file once the case is closed ("案件结案后，及时…装订归档").
+"""
+
+from __future__ import annotations
+
+from sim.cases import Case
+from sim.flow.context import FlowContext, Step
+from sim.vocab import Team
+
+__all__ = ["archive", "hand_over"]
+
+
+def hand_over(ctx: FlowContext, case: Case) -> None:
+    """Paper produced now goes to the records centre; scanning runs beside the case."""
+    occurrence = case.papers
+    case.papers += 1
+    ctx.spawn(_scan(ctx, case, occurrence))
+
+
+def _scan(ctx: FlowContext, case: Case, occurrence: int) -> Step:
+    produced = ctx.env.now
+    ctx.start_sla(case, "records_handover", occurrence=occurrence)
+    # The day's papers go over in one batch when the next working day opens.
+    handover = ctx.calendar.next_working_time(float(int(produced)) + 1.0)
+    yield ctx.env.timeout(handover - produced)
+    ctx.end_sla(case, "records_handover", occurrence=occurrence)
+    ctx.start_sla(case, "scan", occurrence=occurrence)
+    yield from ctx.work(case, "scan", ctx.scenario.organisation.team_for(Team.RECORDS))
+    ctx.end_sla(case, "scan", occurrence=occurrence)
+
+
+def archive(ctx: FlowContext, case: Case) -> Step:
+    """Check and archive the closed case's electronic and paper file."""
+    yield from ctx.work(case, "archive", ctx.scenario.organisation.team_for(Team.RECORDS))
+    ctx.mark(case, "archived", Team.RECORDS)

@@ -1,0 +1,296 @@
+"""The people of the court as SimPy resources: pools by team, unit and role, and handlers.
+
+Think of each team's office as a desk where work asks for people: "the case's
+handler and one clerk of his unit for an hour". A piece of work is granted only
+when *every* person it needs is free at once, so nobody is held idle while the
+others are still busy elsewhere (an officer does not wait at the bailiffs' door
+holding his own time). Waiting work is granted in the order of its dispatch key
+(first come first served, earliest deadline first, or labelled cases first).
+
+Each officer of a handling team is an individual: a case on the fast or the
+standard track belongs to one officer (承办人), whose caseload is tracked, and its
+officer work waits for that officer in particular (方案 三(一)1: 关联案件、类案相对
+集中同一团队或承办人).
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import simpy
+
+from sim.config.schema import UNIT_ROLES, Scenario
+from sim.vocab import Role, Team
+
+__all__ = ["Grant", "Member", "Need", "StaffOffice", "TeamDesk"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True, eq=False)
+class Member:
+    """One person: ``name`` is how the event log shows them, e.g. ``fast_track/officer/2``."""
+
+    id: int
+    team: Team
+    unit: str
+    role: Role
+    name: str
+    caseload: int = 0
+    busy: bool = False
+    leaving: bool = False
+
+
+@dataclass(slots=True, eq=False)
+class Pool:
+    """The members of one role in one unit (or the whole team), and which are free."""
+
+    key: tuple[str, Role]
+    members: list[Member] = field(default_factory=list)
+    free: list[Member] = field(default_factory=list)  # kept sorted by id for determinism
+
+
+@dataclass(slots=True)
+class Need:
+    """What a piece of work asks for: ``count`` people from ``pool``, or one named member."""
+
+    pool: Pool
+    count: int = 1
+    member: Callable[[], Member | None] | None = None  # resolved at grant time (handlers can change)
+
+
+Grant = list[Member]
+
+
+@dataclass(slots=True)
+class _Waiting:
+    key: tuple[Any, ...]
+    needs: list[Need]
+    event: simpy.Event
+
+
+class TeamDesk:
+    """One team's pools and the work waiting for its people.
+
+    Waiting work is filed under what blocks it (a pool with too few free people,
+    or the one handler it needs). A release re-examines only the work filed under
+    the people released, in dispatch-key order, so a long queue costs nothing
+    until the resource it waits for comes free.
+    """
+
+    def __init__(self, env: simpy.Environment, team: Team) -> None:
+        self.env = env
+        self.team = team
+        self.pools: dict[tuple[str, Role], Pool] = {}
+        self.units: list[str] = [""]
+        self._blocked: dict[int, tuple[object, list[_Waiting]]] = {}
+        self._n_waiting = 0
+
+    def pool(self, unit: str, role: Role) -> Pool:
+        """The pool of ``role`` in ``unit``; judges and bailiffs are team-wide (unit ``""``)."""
+        key = (unit if role in UNIT_ROLES else "", role)
+        pool = self.pools.get(key)
+        if pool is None:
+            pool = self.pools[key] = Pool(key)
+        return pool
+
+    def queue_length(self) -> int:
+        """Pieces of work waiting for this team's people."""
+        return self._n_waiting
+
+    def request(self, needs: list[Need], key: tuple[Any, ...]) -> Grant | simpy.Event:
+        """Take the people at once if all are free, else an event that fires with the grant."""
+        grant, blocker = self._try(needs)
+        if grant is not None:
+            return grant
+        event = self.env.event()
+        self._file(_Waiting(key, needs, event), blocker)
+        self._n_waiting += 1
+        return event
+
+    def release(self, grant: Grant) -> None:
+        """Give people back and grant whatever waiting work they now make possible."""
+        blockers: list[object] = []
+        for member in grant:
+            member.busy = False
+            pool = self.pool(member.unit, member.role)
+            blockers.extend((member, pool))
+            if member.leaving:
+                pool.members.remove(member)
+                continue
+            bisect.insort(pool.free, member, key=_member_id)
+        self._retry(blockers)
+
+    def dispatch(self) -> None:
+        """Re-examine all waiting work (after head-count changes)."""
+        self._retry(None)
+
+    def _retry(self, blockers: list[object] | None) -> None:
+        if not self._n_waiting:
+            return
+        if blockers is None:
+            entries = list(self._blocked.values())
+        else:
+            entries = [e for b in dict.fromkeys(blockers) if (e := self._blocked.get(id(b)))]
+        for blocker, queue in entries:
+            i = 0
+            # Everything filed under a blocker needs it; once it is taken again, stop.
+            while i < len(queue) and _available(blocker):
+                waiting = queue[i]
+                grant, now_blocked_by = self._try(waiting.needs)
+                if grant is not None:
+                    del queue[i]
+                    self._n_waiting -= 1
+                    waiting.event.succeed(grant)
+                elif now_blocked_by is blocker:
+                    i += 1
+                else:
+                    del queue[i]
+                    self._file(waiting, now_blocked_by)
+            if not queue:
+                self._blocked.pop(id(blocker), None)
+
+    def _file(self, waiting: _Waiting, blocker: object) -> None:
+        entry = self._blocked.get(id(blocker))
+        if entry is None:
+            entry = self._blocked[id(blocker)] = (blocker, [])
+        bisect.insort(entry[1], waiting, key=_waiting_key)
+
+    def _try(self, needs: list[Need]) -> tuple[Grant | None, object]:
+        picked: list[Member] = []
+        for need in needs:
+            if need.member is not None:
+                member = need.member()
+                if member is None or member.busy or member in picked:
+                    return None, member if member is not None else need.pool
+                picked.append(member)
+                continue
+            free = [m for m in need.pool.free if m not in picked] if picked else need.pool.free
+            if len(free) < need.count:
+                return None, need.pool
+            # Pooled work goes to whoever owns the fewest cases, keeping handlers free
+            # for their own cases' work (clerks and bailiffs own none: lowest id).
+            if need.count == 1:
+                picked.append(min(free, key=_load_then_id))
+            else:
+                picked.extend(sorted(free, key=_load_then_id)[: need.count])
+        for member in picked:
+            member.busy = True
+            self.pool(member.unit, member.role).free.remove(member)
+        return picked, None
+
+
+def _available(blocker: object) -> bool:
+    if isinstance(blocker, Pool):
+        return bool(blocker.free)
+    return isinstance(blocker, Member) and not blocker.busy and not blocker.leaving
+
+
+def _load_then_id(member: Member) -> tuple[int, int]:
+    return member.caseload, member.id
+
+
+def _member_id(member: Member) -> int:
+    return member.id
+
+
+def _waiting_key(waiting: _Waiting) -> tuple[Any, ...]:
+    return waiting.key
+
+
+class StaffOffice:
+    """All teams' desks, built from the scenario's staffing; assigns handlers."""
+
+    def __init__(self, env: simpy.Environment, scenario: Scenario) -> None:
+        self.env = env
+        self.scenario = scenario
+        self.desks: dict[Team, TeamDesk] = {}
+        self.members: list[Member] = []
+        self._ids = itertools.count()
+        self._round_robin: dict[Team, int] = {}
+        for team in Team:
+            self._build(team)
+
+    def _build(self, team: Team) -> None:
+        desk = self.desks[team] = TeamDesk(self.env, team)
+        staffing = self.scenario.staffing.team(team)
+        if staffing.units:
+            desk.units = [u.name for u in staffing.units]
+            for unit in staffing.units:
+                self.add(team, unit.name, Role.OFFICER, unit.officers)
+                self.add(team, unit.name, Role.CLERK, unit.clerks)
+        else:
+            self.add(team, "", Role.OFFICER, staffing.officers)
+            self.add(team, "", Role.CLERK, staffing.clerks)
+        self.add(team, "", Role.JUDGE, staffing.judges)
+        self.add(team, "", Role.BAILIFF, staffing.bailiffs)
+
+    def add(self, team: Team, unit: str, role: Role, count: int) -> None:
+        """Add ``count`` people (a hire or transfer in) and let waiting work use them."""
+        desk = self.desks[team]
+        pool = desk.pool(unit, role)
+        for _ in range(count):
+            number = len(pool.members) + 1
+            where = f"{team.value}/{unit}/" if unit else f"{team.value}/"
+            member = Member(next(self._ids), team, pool.key[0], role, f"{where}{role.value}/{number}")
+            self.members.append(member)
+            pool.members.append(member)
+            bisect.insort(pool.free, member, key=_member_id)
+        desk.dispatch()
+
+    def remove(self, team: Team, unit: str, role: Role, count: int) -> list[Member]:
+        """Take ``count`` people away (leave, transfer out): free ones at once, busy ones when done."""
+        pool = self.desks[team].pool(unit, role)
+        present = [m for m in pool.members if not m.leaving]
+        # The least loaded leave first, so fewest cases change hands.
+        leaving = sorted(present, key=lambda m: (m.caseload, -m.id))[:count]
+        for member in leaving:
+            member.leaving = True
+            if not member.busy:
+                pool.free.remove(member)
+                pool.members.remove(member)
+        return leaving
+
+    def handlers(self, team: Team, unit: str | None = None) -> list[Member]:
+        """Officers who can take new cases in ``team`` (optionally one unit)."""
+        desk = self.desks[team]
+        units = [unit] if unit is not None else desk.units
+        return [m for u in units for m in desk.pool(u, Role.OFFICER).members if not m.leaving]
+
+    def assign_handler(self, team: Team, preferred: Member | None = None) -> Member:
+        """Pick the officer who will own a new case in ``team``.
+
+        ``preferred`` (the handler of a related case) wins while still in the team.
+        Otherwise the policy decides: the least caseload (ties to an officer free right
+        now, then the lowest id), or
+        round robin over the team's officers.
+        """
+        if preferred is not None and preferred.team is team and not preferred.leaving:
+            handler = preferred
+        else:
+            candidates = self.handlers(team)
+            if not candidates:
+                raise RuntimeError(f"team {team.value} has no officer to own a case")
+            if self.scenario.policy.handler_assignment == "round_robin":
+                turn = self._round_robin.get(team, 0)
+                handler = candidates[turn % len(candidates)]
+                self._round_robin[team] = turn + 1
+            else:
+                handler = min(candidates, key=lambda m: (m.caseload, m.busy, m.id))
+        handler.caseload += 1
+        return handler
+
+    def by_name(self) -> dict[str, Member]:
+        """Every member ever employed in this run, by log name."""
+        return {m.name: m for m in self.members}
+
+    def headcount(self) -> Iterable[tuple[Team, str, Role, int]]:
+        """Current head-count per (team, unit, role)."""
+        for team, desk in self.desks.items():
+            for (unit, role), pool in desk.pools.items():
+                yield team, unit, role, sum(1 for m in pool.members if not m.leaving)

@@ -1,0 +1,36 @@
+"""Shared fixtures: the baseline scenario and small, fast variants of it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sim.config.load import load_scenario, with_overrides
+from sim.config.schema import Scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+
+
+@pytest.fixture(scope="session")
+def baseline() -> Scenario:
+    """The Dengzhou 2022 baseline as shipped."""
+    return load_scenario(SCENARIOS / "dengzhou_2022.toml")
+
+
+@pytest.fixture(scope="session")
+def short(baseline: Scenario) -> Scenario:
+    """The baseline over a short period: quick enough for functional tests."""
+    return with_overrides(
+        baseline, {"run.warmup_days": 30, "run.horizon_days": 150, "run.cooldown_days": 60}
+    )
+
+
+def zero_hours() -> dict[str, Any]:
+    return {"dist": "fixed", "value": 0}
+
+
+def all_tasks(scenario: Scenario) -> list[str]:
+    return [f for f in type(scenario.tasks).model_fields if f not in ("source", "sources")]
