@@ -41,6 +41,7 @@ class Member:
     unit: str
     role: Role
     name: str
+    pool: Pool
     caseload: int = 0
     busy: bool = False
     leaving: bool = False
@@ -118,7 +119,7 @@ class TeamDesk:
         blockers: list[object] = []
         for member in grant:
             member.busy = False
-            pool = self.pool(member.unit, member.role)
+            pool = member.pool
             blockers.extend((member, pool))
             if member.leaving:
                 pool.members.remove(member)
@@ -181,7 +182,7 @@ class TeamDesk:
                 picked.extend(sorted(free, key=_load_then_id)[: need.count])
         for member in picked:
             member.busy = True
-            self.pool(member.unit, member.role).free.remove(member)
+            member.pool.free.remove(member)
         return picked, None
 
 
@@ -237,7 +238,7 @@ class StaffOffice:
         for _ in range(count):
             number = len(pool.members) + 1
             where = f"{team.value}/{unit}/" if unit else f"{team.value}/"
-            member = Member(next(self._ids), team, pool.key[0], role, f"{where}{role.value}/{number}")
+            member = Member(next(self._ids), team, pool.key[0], role, f"{where}{role.value}/{number}", pool)
             self.members.append(member)
             pool.members.append(member)
             bisect.insort(pool.free, member, key=_member_id)

@@ -20,7 +20,7 @@ from sim.cases import Case, CaseBook
 from sim.config.checks import task_team
 from sim.config.schema import DeadlineSpec, Scenario
 from sim.eventlog import EventLog
-from sim.staffing import Member, Need, StaffOffice
+from sim.staffing import Member, Need, Pool, StaffOffice
 from sim.vocab import Outcome, Role, Team
 from sim.workcalendar import WorkCalendar
 
@@ -28,6 +28,14 @@ __all__ = ["FlowContext", "Step", "add_months"]
 
 Step = Generator[Any, Any, Any]
 """A SimPy process generator: what every flow function is."""
+
+
+@dataclass(frozen=True, slots=True)
+class _WorkPlan:
+    pooled: list[Need]  # every role from the pools
+    officer_pool: Pool | None  # where the case's handler sits, if the task needs an officer
+    others: list[Need]  # the rest when the handler is the officer
+    roles: str  # e.g. "clerk+officer", for the log
 
 
 @dataclass
@@ -47,7 +55,7 @@ class FlowContext:
     _seq: itertools.count[int] = field(default_factory=itertools.count)
     _side_seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _due_cache: dict[tuple[str, int], float] = field(default_factory=dict)
-    _needs_cache: dict[tuple[str, Team, str], list[tuple[Role, int]]] = field(default_factory=dict)
+    _plans: dict[tuple[str, Team, str], _WorkPlan] = field(default_factory=dict)
 
     def next_side_id(self) -> int:
         """A fresh (negative) id for a side-stream item, so it never clashes with a case."""
@@ -98,9 +106,16 @@ class FlowContext:
         """
         team = team or task_team(self.scenario, task, case.team)
         hours = self.book.hours(task, case, case.next_index(task))
-        unit = case.unit if team is case.team else ""
-        needs = self._needs(task, team, unit, case if handler and team is case.team else None)
-        yield from self.hold(case.id, task, team, unit, needs, self._key(case, due), hours)
+        if hours <= 0.0:
+            return
+        own = team is case.team
+        unit = case.unit if own else ""
+        plan = self._plan(task, team, unit)
+        if handler and own and plan.officer_pool is not None and case.handler is not None:
+            needs = [Need(plan.officer_pool, 1, _handler_of(case)), *plan.others]
+        else:
+            needs = plan.pooled
+        yield from self.hold(case.id, task, team, unit, needs, self._key(case, due), hours, plan.roles)
 
     def side_work(self, item_id: int, task: str, team: Team, hours: float) -> Step:
         """Work that is not an enforcement case (reports, petitions, commissions)."""
@@ -108,10 +123,11 @@ class FlowContext:
             else (1, self.env.now, next(self._seq))  # fmt: skip
         if self.scenario.policy.dispatch == "edf":
             key = (float("inf"), *key)
-        yield from self.hold(item_id, task, team, "", self._needs(task, team, "", None), key, hours)
+        plan = self._plan(task, team, "")
+        yield from self.hold(item_id, task, team, "", plan.pooled, key, hours, plan.roles)
 
     def hold(self, case_id: int, task: str, team: Team, unit: str, needs: list[Need],
-             key: tuple[Any, ...], hours: float) -> Step:  # fmt: skip
+             key: tuple[Any, ...], hours: float, roles: str) -> Step:  # fmt: skip
         """Wait for ``needs`` all at once, hold them for ``hours`` of working time, log it."""
         if hours <= 0.0:
             return
@@ -124,26 +140,24 @@ class FlowContext:
         start = env.now
         yield env.timeout(self.calendar.finish_time(start, hours) - start)
         desk.release(got)
-        roles = "+".join(sorted(m.role.value for m in got))
-        self.log.step(case_id, task, "task", team.value, unit, roles, "+".join(m.name for m in got),
-                      queued, start, env.now, hours)  # fmt: skip
+        staff = got[0].name if len(got) == 1 else "+".join(m.name for m in got)
+        self.log.step(case_id, task, "task", team.value, unit, roles, staff, queued, start, env.now, hours)
 
-    def _needs(self, task: str, team: Team, unit: str, case: Case | None) -> list[Need]:
+    def _plan(self, task: str, team: Team, unit: str) -> _WorkPlan:
+        """The pools a task draws on in ``team``/``unit`` (cached: the staffing is fixed per pool)."""
         key = (task, team, unit)
-        counts = self._needs_cache.get(key)
-        if counts is None:
+        plan = self._plans.get(key)
+        if plan is None:
             spec = getattr(self.scenario.tasks, task)
-            counts = self._needs_cache[key] = sorted(spec.roles.items(), key=lambda rc: rc[0].value)
-        desk = self.office.desks[team]
-        needs = []
-        for role, count in counts:
-            pool = desk.pool(unit, role)
-            if role is Role.OFFICER and case is not None and case.handler is not None:
-                needs.append(Need(pool, 1, _handler_of(case)))
-                count -= 1
-            if count:
-                needs.append(Need(pool, count))
-        return needs
+            counts = sorted(spec.roles.items(), key=lambda rc: rc[0].value)
+            desk = self.office.desks[team]
+            pooled = [Need(desk.pool(unit, role), count) for role, count in counts]
+            officer = next((n for n, (role, _) in zip(pooled, counts, strict=True) if role is Role.OFFICER), None)
+            others = [n if n is not officer else Need(n.pool, n.count - 1) for n in pooled]
+            others = [n for n in others if n.count > 0]
+            roles = "+".join(role.value for role, count in counts for _ in range(count))
+            plan = self._plans[key] = _WorkPlan(pooled, officer.pool if officer else None, others, roles)
+        return plan
 
     def _key(self, case: Case, due: float | None) -> tuple[Any, ...]:
         dispatch = self.scenario.policy.dispatch

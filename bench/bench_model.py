@@ -1,0 +1,122 @@
+"""Benchmark: one baseline year of the model against a bare-SimPy skeleton of the same steps.
+
+Usage::
+
+    .venv/bin/python bench/bench_model.py [--scenario scenarios/dengzhou_2022.toml] [--repeat 3]
+
+The model runs one replication of a one-year horizon (no warm-up, no cool-down) and
+reports wall time, task steps per second and peak memory (max RSS of a fresh
+process per measurement). The skeleton replays the model's own event log in plain
+SimPy: each case is a process doing the same tasks (a ``simpy.Resource`` request
+per role, all at once, then a timeout of the same length) and the same outside
+waits, with none of the model's logic. The ratio model / skeleton is the price of
+the model's rules over the framework's floor. Machines here are shared and noisy:
+quote ratios measured in one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _one_year(path: str):  # type: ignore[no-untyped-def]
+    from sim.config.load import load_scenario, with_overrides
+
+    scenario = load_scenario(path)
+    return with_overrides(scenario, {"run.warmup_days": 0, "run.horizon_days": 365, "run.cooldown_days": 0})
+
+
+def measure_model(path: str) -> dict[str, float]:
+    """Wall time and steps of one baseline year (run inside a fresh process)."""
+    from sim.model import run_replication
+
+    scenario = _one_year(path)
+    start = time.perf_counter()
+    result = run_replication(scenario, 0)
+    wall = time.perf_counter() - start
+    tasks = int((result.steps.kind == "task").sum())
+    result.steps.to_parquet("/tmp/courtsim_bench_steps.parquet")
+    return {"wall_s": wall, "task_steps": tasks, "all_steps": len(result.steps), "cases": len(result.cases)}
+
+
+def measure_skeleton(_: str) -> dict[str, float]:
+    """The same steps in bare SimPy (reads the event log the model run left)."""
+    import pandas as pd
+    import simpy
+
+    steps = pd.read_parquet("/tmp/courtsim_bench_steps.parquet")
+    steps = steps[steps.kind != "mark"].sort_values(["case_id", "queued", "start"])
+    capacity: dict[str, int] = {}
+    for names in steps.loc[steps.kind == "task", "staff"]:
+        for name in names.split("+"):
+            pool = name.rsplit("/", 1)[0]
+            capacity[pool] = max(capacity.get(pool, 0), int(name.rsplit("/", 1)[1]))
+    plans = {
+        cid: [(k, tuple(n.rsplit("/", 1)[0] for n in s.split("+")) if k == "task" else (), e - b, q)
+              for k, s, b, e, q in zip(g.kind, g.staff, g.start, g.end, g.queued, strict=True)]
+        for cid, g in steps.groupby("case_id", sort=False)
+    }  # fmt: skip
+    start = time.perf_counter()
+    env = simpy.Environment()
+    pools = {name: simpy.Resource(env, capacity=c) for name, c in capacity.items()}
+
+    def case(plan):  # type: ignore[no-untyped-def]
+        yield env.timeout(plan[0][3])
+        for kind, roles, duration, _ in plan:
+            if kind == "wait":
+                yield env.timeout(duration)
+                continue
+            requests = [pools[r].request() for r in roles]
+            yield env.all_of(requests)
+            yield env.timeout(duration)
+            for r, req in zip(roles, requests, strict=True):
+                pools[r].release(req)
+
+    for plan in plans.values():
+        env.process(case(plan))
+    env.run()
+    wall = time.perf_counter() - start
+    return {"wall_s": wall, "task_steps": int((steps.kind == "task").sum())}
+
+
+def _in_fresh_process(func: str, scenario: str) -> dict[str, float]:
+    code = (
+        "import json, resource, sys; sys.path.insert(0, %r); from bench.bench_model import %s as f; "
+        "r = f(%r); r['peak_rss_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024; "
+        "print(json.dumps(r))" % (str(ROOT), func, scenario)
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", default="scenarios/dengzhou_2022.toml")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    model = [_in_fresh_process("measure_model", args.scenario) for _ in range(args.repeat)]
+    skeleton = [_in_fresh_process("measure_skeleton", args.scenario) for _ in range(args.repeat)]
+    best_m = min(model, key=lambda r: r["wall_s"])
+    best_s = min(skeleton, key=lambda r: r["wall_s"])
+    print(f"scenario: {args.scenario} (one year, seed from the scenario, replication 0)")
+    print(f"model:    best of {args.repeat}: {best_m['wall_s']:.2f} s wall, {best_m['cases']} cases, "
+          f"{best_m['task_steps']} task steps ({best_m['task_steps'] / best_m['wall_s']:,.0f} task steps/s), "
+          f"peak RSS {best_m['peak_rss_mb']:.0f} MB")  # fmt: skip
+    print(f"skeleton: best of {args.repeat}: {best_s['wall_s']:.2f} s wall for the same "
+          f"{best_s['task_steps']} task steps, peak RSS {best_s['peak_rss_mb']:.0f} MB")  # fmt: skip
+    print(f"ratio model / skeleton: {best_m['wall_s'] / best_s['wall_s']:.2f}")
+    print("all runs (s): model " + ", ".join(f"{r['wall_s']:.2f}" for r in model)
+          + "; skeleton " + ", ".join(f"{r['wall_s']:.2f}" for r in skeleton))  # fmt: skip
+    _ = resource  # imported for the subprocess code path's symmetry
+
+
+if __name__ == "__main__":
+    main()

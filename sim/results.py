@@ -1,0 +1,89 @@
+"""Results folders: everything a run printed, and what it takes to recompute it.
+
+A folder holds ``manifest.json`` (the resolved scenarios, seeds, versions,
+commit, wall time), ``kpis_by_rep.csv`` (long: scenario, replication, kpi,
+value), ``kpis_summary.csv`` (mean, SD, interval per scenario and KPI) and,
+per scenario, the case table, the deadline clocks and the event log as Parquet
+with a ``replication`` column. Every file is written under a temporary name and
+renamed into place, so a run killed mid-way never leaves a file that looks
+complete; an existing non-empty folder is refused unless overwriting is asked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.experiment import ExperimentResult, manifest
+
+__all__ = ["ResultsExistError", "default_folder", "write_atomic", "write_results"]
+
+TABLES = ("cases", "slas", "steps")
+
+
+class ResultsExistError(Exception):
+    """The results folder exists and is not empty."""
+
+
+def default_folder(name: str, root: Path = Path("results"), now: datetime | None = None) -> Path:
+    """``results/<name>-<YYYYmmdd-HHMMSS>`` (local time: the folder is for people)."""
+    stamp = (now or datetime.now().astimezone()).strftime("%Y%m%d-%H%M%S")
+    safe = re.sub(r"[^A-Za-z0-9_.\-]+", "_", name)
+    return root / f"{safe}-{stamp}"
+
+
+def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        tmp.chmod(0o644)  # mkstemp makes it private; results are for sharing
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _text(content: str) -> Callable[[Path], None]:
+    return lambda p: p.write_text(content, encoding="utf-8")
+
+
+def write_results(folder: Path, result: ExperimentResult, *, sources: Mapping[str, str] | None = None,
+                  overwrite: bool = False, extra: Mapping[str, Any] | None = None) -> Path:  # fmt: skip
+    """Write ``result`` into ``folder`` (see module docstring); returns the folder."""
+    if folder.exists() and any(folder.iterdir()) and not overwrite:
+        raise ResultsExistError(f"{folder} exists and is not empty; choose another --out or pass --overwrite")
+    folder.mkdir(parents=True, exist_ok=True)
+    summary = result.summary()
+    write_atomic(folder / "kpis_by_rep.csv", lambda p: result.kpis.to_csv(p, index=False))
+    write_atomic(folder / "kpis_summary.csv", lambda p: summary.to_csv(p, index=False))
+    for label in result.scenarios:
+        for table in TABLES:
+            frame = _stack(result, label, table)
+            if frame is not None:
+                write_atomic(folder / f"{_slug(label)}.{table}.parquet", lambda p, f=frame: f.to_parquet(p))
+    meta = manifest(result, sources)
+    meta["files"] = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+    meta.update(extra or {})
+    # The manifest goes last: a folder with a manifest is a complete folder.
+    write_atomic(folder / "manifest.json", _text(json.dumps(meta, ensure_ascii=False, indent=2, default=str)))
+    return folder
+
+
+def _stack(result: ExperimentResult, label: str, table: str) -> pd.DataFrame | None:
+    frames = [getattr(run, table).assign(replication=rep) for (lab, rep), run in result.runs.items() if lab == label]
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+def _slug(label: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.\-]+", "_", label)
