@@ -21,7 +21,7 @@ import simpy
 from sim.cases import Case, CaseBook, generate_cases
 from sim.config.schema import Scenario
 from sim.distributions import build
-from sim.eventlog import CaseRecord, EventLog, cases_frame
+from sim.eventlog import STEP_COLUMNS, STEP_DTYPES, CaseRecord, EventLog, cases_frame
 from sim.flow import records
 from sim.flow.complex_track import complex_track
 from sim.flow.context import FlowContext, Step
@@ -47,6 +47,8 @@ class RunResult:
     cases: pd.DataFrame
     staff: pd.DataFrame  # team, unit, role, name, joined, left (sim days; NaN = still there)
     meta: dict[str, Any] = field(default_factory=dict)
+    unfinished: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Work still waiting (start NaN) or under way when the run ended; step columns, end NaN."""
 
 
 def build_calendar(scenario: Scenario) -> WorkCalendar:
@@ -90,6 +92,7 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
         slas=log.slas_frame(),
         cases=cases_frame(_case_records(ctx, scenario)),
         staff=_staff_frame(ctx),
+        unfinished=_unfinished_frame(ctx),
         meta={
             "scenario": scenario.name, "seed": seed, "replication": replication,
             "start_date": scenario.run.start_date.isoformat(), "warmup_days": scenario.run.warmup_days,
@@ -194,6 +197,12 @@ def _case_records(ctx: FlowContext, scenario: Scenario) -> list[CaseRecord]:
     ]
 
 
+def _unfinished_frame(ctx: FlowContext) -> pd.DataFrame:
+    rows = [(cid, task, "task", team, unit, roles, staff, queued, start, np.nan, hours, False)
+            for cid, task, team, unit, roles, staff, queued, start, hours in ctx.active.values()]  # fmt: skip
+    return pd.DataFrame(rows, columns=list(STEP_COLUMNS)).astype(STEP_DTYPES)
+
+
 def _staff_frame(ctx: FlowContext) -> pd.DataFrame:
-    rows = [(m.team.value, m.unit, m.role.value, m.name) for m in ctx.office.members]
-    return pd.DataFrame(rows, columns=["team", "unit", "role", "name"])
+    rows = [(m.team.value, m.unit, m.role.value, m.name, m.joined, m.left) for m in ctx.office.members]
+    return pd.DataFrame(rows, columns=["team", "unit", "role", "name", "joined", "left"])

@@ -3,7 +3,7 @@
 A folder holds ``manifest.json`` (the resolved scenarios, seeds, versions,
 commit, wall time), ``kpis_by_rep.csv`` (long: scenario, replication, kpi,
 value), ``kpis_summary.csv`` (mean, SD, interval per scenario and KPI) and,
-per scenario, the case table, the deadline clocks and the event log as Parquet
+per scenario, the case table, the deadline clocks, the event log and the work unfinished at the end as Parquet
 with a ``replication`` column. Every file is written under a temporary name and
 renamed into place, so a run killed mid-way never leaves a file that looks
 complete; an existing non-empty folder is refused unless overwriting is asked.
@@ -26,7 +26,7 @@ from sim.experiment import ExperimentResult, manifest
 
 __all__ = ["ResultsExistError", "default_folder", "write_atomic", "write_results"]
 
-TABLES = ("cases", "slas", "steps")
+TABLES = ("cases", "slas", "steps", "unfinished")
 
 
 class ResultsExistError(Exception):

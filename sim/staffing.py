@@ -42,6 +42,8 @@ class Member:
     role: Role
     name: str
     pool: Pool
+    joined: float = 0.0  # sim days
+    left: float = float("nan")
     caseload: int = 0
     busy: bool = False
     leaving: bool = False
@@ -238,7 +240,8 @@ class StaffOffice:
         for _ in range(count):
             number = len(pool.members) + 1
             where = f"{team.value}/{unit}/" if unit else f"{team.value}/"
-            member = Member(next(self._ids), team, pool.key[0], role, f"{where}{role.value}/{number}", pool)
+            member = Member(next(self._ids), team, pool.key[0], role, f"{where}{role.value}/{number}", pool,
+                            joined=self.env.now)  # fmt: skip
             self.members.append(member)
             pool.members.append(member)
             bisect.insort(pool.free, member, key=_member_id)
@@ -252,6 +255,7 @@ class StaffOffice:
         leaving = sorted(present, key=lambda m: (m.caseload, -m.id))[:count]
         for member in leaving:
             member.leaving = True
+            member.left = self.env.now
             if not member.busy:
                 pool.free.remove(member)
                 pool.members.remove(member)

@@ -55,8 +55,10 @@ def dispose(ctx: FlowContext, case: Case) -> Step:
     price, in_kind = yield from _sell(ctx, case, team)
     if price == 0.0:
         ctx.mark(case, "unsold", team)
-        return 0.0
-    yield from _complete_sale(ctx, case, team, buyer_pays=not in_kind)
+    else:
+        yield from _complete_sale(ctx, case, team, buyer_pays=not in_kind)
+    # 处置款 (or the unsold file) goes back to the handling team for payout or 终本.
+    ctx.mark(case, "received", case.team)
     return min(case.outstanding_cny, price * value)
 
 

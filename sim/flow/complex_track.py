@@ -9,7 +9,7 @@ dishonest within 7 days where the conditions are met (纳失), detain or fine wh
 warranted, refer refusal-to-enforce crimes within 30 days; start appraisal and
 auction of seized property within 30 days; draw up a distribution plan when
 several creditors share the debtor; behaviour cases follow an operation plan;
-property found but not sold goes to the collegial panel before 终本.
+every 终本 goes before the collegial panel (for property found but not sold, the plan says so).
 """
 
 from __future__ import annotations
@@ -49,17 +49,15 @@ def complex_track(ctx: FlowContext, case: Case) -> Step:
     found = (yield from _check_lead(ctx, case)) or found
     yield from _coercive_measures(ctx, case)
     if found:
-        sold = yield from _dispose(ctx, case)
+        yield from _dispose(ctx, case)
         if case.outstanding_cny <= 0:
             yield from finish(ctx, case, Outcome.COMPLETED)
             return
-    else:
-        sold = True  # nothing to sell, so nothing for the panel to weigh
     if (yield from handling.settle(ctx, case)):
         return
     if (yield from handling.ending(ctx, case)):
         return
-    yield from handling.zhongben(ctx, case, panel=not sold)
+    yield from handling.zhongben(ctx, case)
 
 
 def _check_lead(ctx: FlowContext, case: Case) -> Step:
@@ -94,7 +92,7 @@ def _coercive_measures(ctx: FlowContext, case: Case) -> Step:
 
 
 def _dispose(ctx: FlowContext, case: Case) -> Step:
-    """对查控（首封）的财产应在30日内启动评估、拍卖程序; returns whether anything sold."""
+    """对查控（首封）的财产应在30日内启动评估、拍卖程序."""
     ctx.start_sla(case, "disposal_start")
     yield from ctx.work(case, "disposal_referral")
     ctx.end_sla(case, "disposal_start")
@@ -104,4 +102,3 @@ def _dispose(ctx: FlowContext, case: Case) -> Step:
         yield from ctx.work(case, "distribution_plan")
         yield from ctx.work(case, "panel_review")
     yield from handling.deduct(ctx, case, proceeds)
-    return proceeds > 0

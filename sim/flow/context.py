@@ -9,6 +9,7 @@ stopped around steps; the metrics read them from the log.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import date
@@ -56,6 +57,9 @@ class FlowContext:
     _side_seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _due_cache: dict[tuple[str, int], float] = field(default_factory=dict)
     _plans: dict[tuple[str, Team, str], _WorkPlan] = field(default_factory=dict)
+    _tokens: itertools.count[int] = field(default_factory=itertools.count)
+    active: dict[int, tuple[Any, ...]] = field(default_factory=dict)
+    """Work asked for or under way: (case_id, task, team, unit, roles, staff, queued, start, hours)."""
 
     def next_side_id(self) -> int:
         """A fresh (negative) id for a side-stream item, so it never clashes with a case."""
@@ -134,13 +138,17 @@ class FlowContext:
         env = self.env
         queued = env.now
         desk = self.office.desks[team]
+        token = next(self._tokens)
+        self.active[token] = (case_id, task, team.value, unit, roles, "", queued, math.nan, hours)
         got = desk.request(needs, key)
         if not isinstance(got, list):
             got = yield got
         start = env.now
+        staff = got[0].name if len(got) == 1 else "+".join(m.name for m in got)
+        self.active[token] = (case_id, task, team.value, unit, roles, staff, queued, start, hours)
         yield env.timeout(self.calendar.finish_time(start, hours) - start)
         desk.release(got)
-        staff = got[0].name if len(got) == 1 else "+".join(m.name for m in got)
+        del self.active[token]
         self.log.step(case_id, task, "task", team.value, unit, roles, staff, queued, start, env.now, hours)
 
     def _plan(self, task: str, team: Team, unit: str) -> _WorkPlan:

@@ -60,4 +60,4 @@ def fast_track(ctx: FlowContext, case: Case) -> Step:
     if (yield from handling.ending(ctx, case)):
         return
     # 无财产或财产不适宜处置的，应尽快进行终本约谈，在收案45日内结案.
-    yield from handling.zhongben(ctx, case, panel=False)
+    yield from handling.zhongben(ctx, case)

@@ -133,17 +133,18 @@ def behaviour_case(ctx: FlowContext, case: Case) -> Step:
     if ctx.decide(case, "behaviour_success", ctx.scenario.probabilities.behaviour_success_rate):
         yield from finish(ctx, case, Outcome.COMPLETED)
     else:
-        yield from zhongben(ctx, case, panel=False)
+        yield from zhongben(ctx, case)
 
 
-def zhongben(ctx: FlowContext, case: Case, *, panel: bool) -> Step:
-    """终结本次执行程序: restriction, interview, (panel), ruling.
+def zhongben(ctx: FlowContext, case: Case) -> Step:
+    """终结本次执行程序: restriction, interview, panel, ruling.
 
     Conditions (终本规定 art. 1): consumption restricted (限消), investigation done,
     and **more than 3 months since filing** (art. 1(4)); with the scenario's
     ``zhongben_floor`` on, the case waits for that date. The applicant is
-    interviewed first (终本约谈). A case whose property was found but could not be
-    sold goes to the collegial panel (方案 三(二)2: 由合议庭评议后，按无财产可供执行处理).
+    interviewed first (终本约谈, required by the Henan High Court since 2019). The
+    collegial panel reviews the 终本 (民诉法解释 art. 517; for property found but
+    not sold, 方案 三(二)2: 由合议庭评议后，按无财产可供执行处理).
     """
     case.stage = f"{case.team}:zhongben"
     if "consumption_restriction" not in case.counts:
@@ -154,7 +155,6 @@ def zhongben(ctx: FlowContext, case: Case, *, panel: bool) -> Step:
         floor = add_months(filed, policy.zhongben_floor_months)
         yield from ctx.wait_until(case, ctx.calendar.time_of(floor) + 1.0, "zhongben_floor")
     yield from ctx.work(case, "zhongben_interview")
-    if panel:
-        yield from ctx.work(case, "panel_review")
+    yield from ctx.work(case, "panel_review")
     yield from ctx.wait(case, "zhongben_ruling_days", step="zhongben_ruling")
     yield from finish(ctx, case, Outcome.ZHONGBEN)

@@ -23,6 +23,8 @@ def intake(ctx: FlowContext, case: Case) -> Step:
     team = ctx.scenario.organisation.team_for(Team.INTAKE)
     case.stage = "intake"
     ctx.mark(case, "received", team)
+    # The 6-month limit runs from filing (审限规定 art. 5); its exclusions are applied in metrics.
+    case.limit_due = ctx.start_sla(case, "execution_limit", at=case.arrived)
     for sla in ("verify_filing", "first_contact", "standard_documents"):
         ctx.start_sla(case, sla)
 

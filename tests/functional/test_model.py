@@ -89,9 +89,10 @@ def _unlimited_fixed(short: Scenario) -> Scenario:
 
     A case's officer work waits for its own handler, so "unlimited" means more
     handlers than open cases (each new case then gets an officer with no other
-    case). Related cases are switched off: they share a handler by design.
+    case). Related cases are switched off: they share a handler by design. The panel
+    is the judge alone: its second officer is always some other case's handler.
     """
-    overrides: dict[str, object] = {"arrivals.related_rate": 0.0}
+    overrides: dict[str, object] = {"arrivals.related_rate": 0.0, "tasks.panel_review.roles": {"judge": 1}}
     for task in all_tasks(short):
         spec = getattr(short.tasks, task)
         overrides[f"tasks.{task}.hours"] = {"dist": "fixed", "value": round(spec.hours.mean(), 3)}

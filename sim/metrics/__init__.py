@@ -1,0 +1,51 @@
+"""Metrics: every number the reports print, as pure functions of one run's tables.
+
+The event log (steps, deadline clocks, cases, staff) goes in; KPI values,
+deadline compliance, time series, bottleneck rankings and warm-up suggestions
+come out. Plain pandas and numpy: nothing here imports SimPy or the model, so a
+results folder that keeps the tables can recompute every figure.
+
+Main entry: :func:`kpi_values` (all KPIs of one run) and :func:`kpi_table`
+(with their Chinese and English names, for reports).
+"""
+
+from __future__ import annotations
+
+from sim.metrics._common import WorkClock, add_months
+from sim.metrics.bottleneck import bottlenecks, late_clock_spans
+from sim.metrics.capacity import utilisation, utilisation_series
+from sim.metrics.registry import KPI, KPIS, ResultLike, RunView, kpi_table, kpi_values, run_view
+from sim.metrics.series import MONTHLY_ZH, backlog_series, monthly_table, queue_series, stage_series
+from sim.metrics.sla import SLA_NAMES, due_times, limit_clocks, recompute_due, sla_compliance
+from sim.metrics.warmup import mser5, suggest_warmup_days
+
+# Importing these registers the KPIs, in this order (the order of kpi_values).
+from sim.metrics import kpis, workload  # noqa: F401  isort: skip
+
+__all__ = [
+    "KPI",
+    "KPIS",
+    "MONTHLY_ZH",
+    "SLA_NAMES",
+    "ResultLike",
+    "RunView",
+    "WorkClock",
+    "add_months",
+    "backlog_series",
+    "bottlenecks",
+    "due_times",
+    "kpi_table",
+    "kpi_values",
+    "late_clock_spans",
+    "limit_clocks",
+    "monthly_table",
+    "mser5",
+    "queue_series",
+    "recompute_due",
+    "run_view",
+    "sla_compliance",
+    "stage_series",
+    "suggest_warmup_days",
+    "utilisation",
+    "utilisation_series",
+]

@@ -1,0 +1,161 @@
+"""Shared arithmetic of the metrics: working-hour clocks, interval integrals, staff rows.
+
+Like a court statistician's ruler and abacus: nothing here knows a KPI, it only
+measures time (calendar days and working hours) and counts what lies inside it.
+All functions are vectorised numpy/pandas; nothing imports SimPy.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from sim.workcalendar import WorkCalendar
+
+__all__ = [
+    "WorkClock",
+    "add_months",
+    "bin_starts",
+    "explode_roles",
+    "explode_staff",
+    "overlap_integral",
+    "safe_ratio",
+]
+
+
+def safe_ratio(numerator: float, denominator: float) -> float:
+    """``numerator / denominator``, NaN when the denominator is zero or NaN (a rate of nothing)."""
+    if not denominator or math.isnan(denominator):
+        return math.nan
+    return float(numerator) / float(denominator)
+
+
+def add_months(d: date, months: int) -> date:
+    """``d`` plus whole calendar months; a day past the month's end clamps to its last day.
+
+    The same rule as ``sim.flow.context.add_months`` (which the model uses for the
+    6-month limit); repeated here because metrics must not import the SimPy layer.
+    """
+    month0 = d.month - 1 + months
+    year, month = d.year + month0 // 12, month0 % 12 + 1
+    for day in (d.day, 30, 29, 28):
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: every month has 28 days")
+
+
+class WorkClock:
+    """W(t): working hours from the start of a span of days to time ``t``, vectorised.
+
+    Like the hour counter on a time clock that only runs in office hours: the
+    difference ``W(t1) - W(t0)`` equals ``calendar.working_hours_between(t0, t1)``
+    for any times inside the span; times outside it are clipped to its ends.
+
+    Parameters
+    ----------
+    calendar
+        The run's working calendar (official days, window, hours per day).
+    lo_days, hi_days
+        The span of simulation time (days) the clock must cover.
+    """
+
+    def __init__(self, calendar: WorkCalendar, lo_days: float, hi_days: float) -> None:
+        lo = math.floor(min(lo_days, hi_days)) if math.isfinite(lo_days) else 0
+        hi = math.floor(max(lo_days, hi_days)) + 1 if math.isfinite(hi_days) else lo + 1
+        first = calendar.start_date + timedelta(days=lo)
+        flags = [calendar.is_working_day(first + timedelta(days=k)) for k in range(hi - lo + 1)]
+        self._lo, self._hi = lo, hi
+        self._flags = np.asarray(flags, dtype=bool)
+        self._cum = np.concatenate([[0.0], np.cumsum(self._flags, dtype=float)])
+        self._hours = calendar.hours_per_day
+        self._open = calendar.day_start_hour
+
+    def __call__(self, t: np.ndarray | float) -> np.ndarray:
+        """Working hours from the span's start to each time in ``t`` (days); NaN stays NaN."""
+        times = np.clip(np.asarray(t, dtype=float), self._lo, self._hi)
+        nan = np.isnan(times)
+        times = np.where(nan, self._lo, times)
+        day = np.floor(times).astype(np.int64)
+        index = day - self._lo
+        within = np.clip((times - day) * 24.0 - self._open, 0.0, self._hours) * self._flags[index]
+        result = self._hours * self._cum[index] + within
+        return np.where(nan, np.nan, result)
+
+
+def overlap_integral(a: np.ndarray, b: np.ndarray, w: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Σ_i w_i · |[a_i, b_i] ∩ (-∞, x]| for every point of ``x``.
+
+    The cumulative weighted length of intervals up to ``x``: the difference of two
+    values is the weighted time the intervals spend between two points (busy
+    hours between two dates, task-days waited in a day). Intervals need
+    ``a_i <= b_i``; rows with a NaN are ignored.
+    """
+    a, b, w = (np.asarray(v, dtype=float) for v in (a, b, w))
+    x = np.asarray(x, dtype=float)
+    ok = ~(np.isnan(a) | np.isnan(b) | np.isnan(w))
+    return np.asarray(_ramp(a[ok], w[ok], x) - _ramp(b[ok], w[ok], x), dtype=float)
+
+
+def _ramp(points: np.ndarray, w: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Σ_{p_i < x} w_i (x - p_i), via a sort and prefix sums (O((n + m) log n))."""
+    order = np.argsort(points, kind="stable")
+    p, wp = points[order], w[order]
+    cum_w = np.concatenate([[0.0], np.cumsum(wp)])
+    cum_wp = np.concatenate([[0.0], np.cumsum(wp * p)])
+    n = np.searchsorted(p, x, side="left")
+    return np.asarray(x * cum_w[n] - cum_wp[n], dtype=float)
+
+
+def bin_starts(end: float, freq_days: float, start: float = 0.0) -> np.ndarray:
+    """Starts of the bins ``[s, s + freq)`` covering ``[start, end)`` (days)."""
+    if not freq_days > 0:
+        raise ValueError(f"freq_days must be > 0, got {freq_days!r}")
+    if not end > start:
+        return np.empty(0)
+    return start + freq_days * np.arange(math.ceil((end - start) / freq_days - 1e-9))
+
+
+def _role_of_name(name: str) -> tuple[str, str]:
+    """(team, role) read from a log name such as ``complex_track/执行二团队/officer/3``."""
+    parts = name.split("/")
+    return (parts[0], parts[-2]) if len(parts) >= 3 else ("", "")
+
+
+def explode_staff(steps: pd.DataFrame, staff: pd.DataFrame) -> pd.DataFrame:
+    """One row per (task, person): each person is held for the task's whole effort.
+
+    Returns columns ``case_id, step, name, team, role, queued, start, end,
+    effort_hours``. The person's team and role come from ``staff`` (their own
+    team: a handling-team officer may work at another team's desk); names not in
+    ``staff`` are read from the log name ``team/[unit/]role/n``.
+    """
+    tasks = steps.loc[steps["kind"] == "task"]
+    cols = ["case_id", "step", "queued", "start", "end", "effort_hours"]
+    rows = tasks.assign(name=tasks["staff"].str.split("+")).explode("name")
+    rows = rows.loc[rows["name"].notna() & (rows["name"] != ""), [*cols, "name"]]
+    lookup = staff.drop_duplicates("name").set_index("name")[["team", "role"]]
+    found = rows.join(lookup, on="name")
+    missing = found["role"].isna()
+    if missing.any():
+        parsed = [_role_of_name(str(n)) for n in found.loc[missing, "name"]]
+        found.loc[missing, "team"] = [p[0] for p in parsed]
+        found.loc[missing, "role"] = [p[1] for p in parsed]
+    return found.reset_index(drop=True)
+
+
+def explode_roles(steps: pd.DataFrame) -> pd.DataFrame:
+    """One row per (task, distinct role it needed) with the desk's team.
+
+    A task waiting for an officer and a clerk at once counts as waiting in both
+    team×role queues: the log does not say which of them was the one missing.
+    """
+    tasks = steps.loc[steps["kind"] == "task"]
+    roles = [sorted(set(r.split("+"))) if r else [] for r in tasks["roles"].tolist()]
+    rows = tasks.assign(role=pd.Series(roles, index=tasks.index, dtype=object)).explode("role")
+    rows = rows.loc[rows["role"].notna() & (rows["role"] != "")]
+    return rows.reset_index(drop=True)

@@ -1,0 +1,276 @@
+"""质效指标: the court's quality indicators, each a pure function of one run.
+
+Like the monthly 执行质效通报, every figure is computed from the docket alone:
+the case table, the steps and the deadline clocks. Rates count the cases filed
+in the counting window [warmup, horizon) (``cases.counted``) and are NaN when
+their denominator is empty. Definitions and sources: domain-facts §5 and
+DOMAIN.md §6; the 6-month limit and its exclusions: domain-facts §2.8.
+Importing the module registers the KPIs in :data:`sim.metrics.KPIS`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from sim.metrics._common import safe_ratio
+from sim.metrics.registry import RunView, register
+from sim.vocab import CaseType, Outcome, Track
+
+__all__: list[str] = []
+
+_ENFORCED = (CaseType.FIRST.value, CaseType.RESUMED.value)  # 执行实施类 with a claim: 首执 + 执恢
+_SRC_FAST = "方案 三(二)1 (收案45日内结案); DOMAIN.md §6; domain-facts §5"
+_SRC_TIME = (
+    "domain-facts §5 结案平均用时: mean (closing − filing), Tongbai/Fengshun/勃利 pages (§3.5)"
+)
+
+
+# ---------------------------------------------------------------- 简案45日内结案率
+
+
+def _simple(view: RunView) -> pd.DataFrame:
+    """Counted simple cases (快执 首执+执恢) with their fast_close clock and ``within`` flag."""
+    cases = view.counted
+    simple = cases.loc[(cases["track"] == Track.FAST.value) & cases["case_type"].isin(_ENFORCED)]
+    clocks = view.slas.loc[(view.slas["sla"] == "fast_close") & (view.slas["occurrence"] == 0)]
+    clocks = clocks.drop_duplicates("case_id").set_index("case_id")
+    due = simple["case_id"].map(clocks["due"]).to_numpy(dtype=float)
+    end = simple["case_id"].map(clocks["end"]).to_numpy(dtype=float)
+    return simple.assign(within=~np.isnan(end) & (end <= due))
+
+
+@register(
+    "fast45_rate",
+    "简案45日内结案率",
+    "fast-track 45-day closure rate",
+    "share",
+    "higher",
+    "Simple cases (track fast, 首执+执恢, filed in the window) whose fast_close clock ended by "
+    "its due (45 days from receipt by the fast-track team, CPL art. 85 counting) ÷ simple "
+    f"cases received. {_SRC_FAST}",
+)
+def fast45_rate(view: RunView) -> float:
+    simple = _simple(view)
+    return safe_ratio(simple["within"].sum(), len(simple))
+
+
+@register(
+    "fast45_closed_rate",
+    "简案45日内结案率（按已结）",
+    "fast-track 45-day rate of closed",
+    "share",
+    "higher",
+    f"As fast45_rate, ÷ simple cases closed. {_SRC_FAST}",
+)
+def fast45_closed_rate(view: RunView) -> float:
+    simple = _simple(view)
+    return safe_ratio(simple["within"].sum(), (simple["outcome"] != "").sum())
+
+
+def _fast45_by_outcome(view: RunView, outcome: Outcome) -> float:
+    simple = _simple(view)
+    own = simple.loc[simple["outcome"] == outcome.value]
+    return safe_ratio(own["within"].sum(), len(own))
+
+
+@register(
+    "fast45_rate_completed",
+    "简案45日内结案率（执行完毕）",
+    "fast-track 45-day rate, completed",
+    "share",
+    "higher",
+    "Simple cases closed as 执行完毕 within 45 days of receipt ÷ simple cases "
+    f"closed as 执行完毕. {_SRC_FAST}",
+)
+def fast45_rate_completed(view: RunView) -> float:
+    return _fast45_by_outcome(view, Outcome.COMPLETED)
+
+
+@register(
+    "fast45_rate_zhongben",
+    "简案45日内结案率（终本）",
+    "fast-track 45-day rate, 终本",
+    "share",
+    "higher",
+    "Simple cases closed as 终本 within 45 days of receipt ÷ simple cases closed "
+    "as 终本; near 0 while the 3-month 终本 floor applies (终本规定 art. 1(4), domain-facts "
+    f"§2.10). {_SRC_FAST}",
+)
+def fast45_rate_zhongben(view: RunView) -> float:
+    return _fast45_by_outcome(view, Outcome.ZHONGBEN)
+
+
+# ---------------------------------------------------------------- the 6-month limit
+
+
+@register(
+    "within_limit_rate",
+    "法定期限内结案率",
+    "closure within the 6-month limit",
+    "share",
+    "higher",
+    "Closed cases with (closing − excluded_days) ≤ end of the 6-month limit from filing ÷ closed "
+    "cases. domain-facts §5 (Yiling page); exclusions 审限规定 art. 9, domain-facts §2.8",
+)
+def within_limit_rate(view: RunView) -> float:
+    limits = view.limits.loc[view.closed.index]
+    return safe_ratio((limits["end"] <= limits["due_effective"]).sum(), len(limits))
+
+
+@register(
+    "property_within_limit_rate",
+    "有财产可供执行案件法定期限内实际执结率",
+    "in-time rate, cases with property",
+    "share",
+    "higher",
+    "Cases with property (funds frozen or property found) closed as 执行完毕 within the 6-month "
+    "limit (exclusions applied) ÷ cases with property that are closed or past their limit at "
+    "the end of the log. Target ≥ 90%. domain-facts §5 (news.shi-fen.com 201810), §2.8",
+)
+def property_within_limit_rate(view: RunView) -> float:
+    cases = view.counted.loc[view.counted["has_property"]]
+    limits = view.limits.loc[cases.index]
+    closed = (cases["outcome"] != "").to_numpy()
+    past = ~closed & (limits["due_effective"].to_numpy() < view.end)
+    done = (
+        closed
+        & (cases["outcome"] == Outcome.COMPLETED.value).to_numpy()
+        & (limits["end"] <= limits["due_effective"]).to_numpy()
+    )
+    return safe_ratio(done.sum(), (closed | past).sum())
+
+
+# ---------------------------------------------------------------- outcomes and money
+
+
+def _closed_of(view: RunView, types: tuple[str, ...]) -> pd.DataFrame:
+    return view.closed.loc[view.closed["case_type"].isin(types)]
+
+
+@register(
+    "actual_enforcement_rate",
+    "实际执结率",
+    "actual enforcement rate",
+    "share",
+    "higher",
+    "Closed 首执+执恢 cases closed as 执行完毕 (performed settlements close so) ÷ closed "
+    "首执+执恢. "
+    "domain-facts §5 (gdcourts 42305)",
+)
+def actual_enforcement_rate(view: RunView) -> float:
+    closed = _closed_of(view, _ENFORCED)
+    return safe_ratio((closed["outcome"] == Outcome.COMPLETED.value).sum(), len(closed))
+
+
+@register(
+    "completion_rate",
+    "执行完毕率",
+    "completion rate",
+    "share",
+    "higher",
+    "执行完毕 ÷ closed 首执. domain-facts §5 (usual; 2018 and 2024 SPC indicator lists)",
+)
+def completion_rate(view: RunView) -> float:
+    closed = _closed_of(view, (CaseType.FIRST.value,))
+    return safe_ratio((closed["outcome"] == Outcome.COMPLETED.value).sum(), len(closed))
+
+
+@register(
+    "zhongben_rate",
+    "终本率",
+    "终本 rate",
+    "share",
+    "none",
+    "终本 ÷ closed 首执. domain-facts §5 (首执案件终本率, usual; nxrb 2025)",
+)
+def zhongben_rate(view: RunView) -> float:
+    closed = _closed_of(view, (CaseType.FIRST.value,))
+    return safe_ratio((closed["outcome"] == Outcome.ZHONGBEN.value).sum(), len(closed))
+
+
+@register(
+    "recovery_rate",
+    "执行到位率",
+    "amount-recovered rate",
+    "share",
+    "higher",
+    "Σ recovered ÷ Σ claimed over closed 首执+执恢 money cases (claim > 0). domain-facts §5 "
+    "(2008 SPC definition, gdcourts 42305)",
+)
+def recovery_rate(view: RunView) -> float:
+    closed = _closed_of(view, _ENFORCED)
+    money = closed.loc[closed["claim_cny"] > 0]
+    return safe_ratio(money["recovered_cny"].sum(), money["claim_cny"].sum())
+
+
+# ---------------------------------------------------------------- days to close
+
+
+def _days(cases: pd.DataFrame) -> np.ndarray:
+    return (cases["closed"] - cases["arrived"]).to_numpy(dtype=float)
+
+
+def _stat(values: np.ndarray, how: str) -> float:
+    if values.size == 0:
+        return math.nan
+    return float(np.mean(values)) if how == "mean" else float(np.quantile(values, float(how)))
+
+
+def _days_kpi(
+    kpi_id: str, zh: str, en: str, how: str, column: str | None, value: str | None
+) -> None:
+    def func(view: RunView) -> float:
+        closed = view.closed if column is None else view.closed.loc[view.closed[column] == value]
+        return _stat(_days(closed), how)
+
+    scope = (
+        "closed counted cases"
+        if column is None
+        else f"closed counted cases with {column} = {value}"
+    )
+    register(
+        kpi_id, zh, en, "days", "lower", f"{en} of (closing − filing) over {scope}. {_SRC_TIME}"
+    )(func)
+
+
+for _args in (
+    ("mean_days_to_close", "结案平均用时", "mean days to close", "mean", None, None),
+    ("median_days_to_close", "结案用时中位数", "median days to close", "0.5", None, None),
+    ("p90_days_to_close", "结案用时90分位", "90th percentile days to close", "0.9", None, None),
+    (
+        "mean_days_to_close_fast",
+        "简案结案平均用时",
+        "mean days to close, fast track",
+        "mean",
+        "track",
+        Track.FAST.value,
+    ),
+    (
+        "mean_days_to_close_standard",
+        "繁案结案平均用时",
+        "mean days to close, standard track",
+        "mean",
+        "track",
+        Track.STANDARD.value,
+    ),
+    (
+        "mean_days_to_close_completed",
+        "执行完毕案件平均用时",
+        "mean days to close, completed",
+        "mean",
+        "outcome",
+        Outcome.COMPLETED.value,
+    ),
+    (
+        "mean_days_to_close_first",
+        "首执案件平均用时",
+        "mean days to close, first enforcement",
+        "mean",
+        "case_type",
+        CaseType.FIRST.value,
+    ),
+):
+    _days_kpi(*_args)

@@ -1,0 +1,196 @@
+"""各节点按期完成率: how often each deadline of the plan and the statutes was met.
+
+Like the registry clerk's overdue list: every deadline clock the model started
+(``slas`` table) is checked against its due time. Due times follow the Civil
+Procedure Law's day counting (art. 85: the start day is not counted, a last day
+that is a rest day rolls to the next working day) and are recomputed here
+independently of the model so the two can be checked against each other.
+
+The 6-month limit (执行期限, 审限规定 art. 5) is measured from filing with the
+excluded periods subtracted (art. 9: appraisal, auction, sell-off; domain-facts
+§2.8), using the case table's ``excluded_days``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from sim.config.schema import Deadlines, DeadlineSpec, Scenario
+from sim.metrics._common import add_months, safe_ratio
+from sim.workcalendar import WorkCalendar
+
+__all__ = ["SLA_NAMES", "due_times", "limit_clocks", "recompute_due", "sla_compliance"]
+
+SLA_NAMES: Mapping[str, tuple[str, str]] = {
+    "verify_filing": ("立案信息核对", "filing data checked"),
+    "first_contact": ("初次接待申请人", "first contact with the applicant"),
+    "standard_documents": ("制作统一制式法律文书", "standard documents issued"),
+    "records_handover": ("移交卷宗管理中心", "papers handed to the records centre"),
+    "scan": ("卷宗扫描上传", "papers scanned and uploaded"),
+    "serve": ("送达法律文书", "documents served on the debtor"),
+    "fast_disposal_start": ("快执启动财产处置", "fast track: disposal started"),
+    "fast_close": ("简案45日内结案", "simple case closed (45 days)"),
+    "investigation": ("完成传统查控", "traditional investigation done"),
+    "lead_check": ("核实财产线索", "applicant's lead verified"),
+    "disposal_start": ("启动评估拍卖", "appraisal/auction started"),
+    "dishonest_listing": ("纳入失信名单", "listed as dishonest debtor"),
+    "criminal_referral": ("移送拒执犯罪线索", "refusal-to-enforce referral"),
+    "price_start": ("启动确定参考价", "reference price started"),
+    "price_done": ("完成确定参考价", "reference price fixed"),
+    "report_service": ("送达评估报告", "price report served"),
+    "price_objection": ("审查参考价异议", "price objection reviewed"),
+    "objection": ("执行异议审查", "enforcement objection ruled"),
+    "sale_ruling": ("作出成交裁定", "sale confirmation ruling"),
+    "handover": ("交付拍卖财产", "sold property handed over"),
+    "payout": ("执行款发放", "collected money paid out"),
+    "execution_limit": ("法定执行期限", "6-month enforcement limit"),
+}
+"""Chinese and English names of the deadline ids of :class:`~sim.config.schema.Deadlines`."""
+
+
+def recompute_due(start: float, spec: DeadlineSpec, calendar: WorkCalendar) -> float:
+    """The due time (days) of a deadline clock started at ``start``: midnight ending its last day.
+
+    'days' and 'working_days' follow CPL art. 85 via
+    :meth:`WorkCalendar.due_time`; 'months' adds calendar months to the start
+    date (a missing day clamps to the month's end), rolls a rest day forward, and
+    ends at that day's midnight, as the model does (``FlowContext._due_of``).
+    """
+    if spec.basis == "months":
+        last = add_months(calendar.date_of(start), spec.days)
+        return calendar.time_of(calendar.due_date(last, 0, "days")) + 1.0
+    return calendar.due_time(start, spec.days, spec.basis)
+
+
+def due_times(
+    starts: np.ndarray | pd.Series, spec: DeadlineSpec, calendar: WorkCalendar
+) -> np.ndarray:
+    """:func:`recompute_due` for many start times (days); NaN starts give NaN.
+
+    A due time depends only on the start's date, so each date is computed once.
+    """
+    values = np.asarray(starts, dtype=float)
+    days = np.floor(values)
+    known = ~np.isnan(days)
+    result = np.full(values.shape, math.nan)
+    if known.any():
+        unique, inverse = np.unique(days[known], return_inverse=True)
+        dues = np.array([recompute_due(float(d), spec, calendar) for d in unique])
+        result[known] = dues[inverse]
+    return result
+
+
+def limit_clocks(
+    slas: pd.DataFrame, cases: pd.DataFrame, scenario: Scenario, calendar: WorkCalendar
+) -> pd.DataFrame:
+    """The 6-month limit of every case, with excluded periods applied.
+
+    Returns one row per case (same index as ``cases``) with ``case_id``, ``start``
+    (filing), ``due`` (end of the last day of the limit, from the model's
+    ``execution_limit`` clock when logged, else recomputed), ``end`` (closing
+    time, NaN while open) and ``due_effective = due + excluded_days``: a case is
+    within the limit when ``end <= due_effective``, i.e. ``end - excluded_days <=
+    due`` (审限规定 art. 9 items 8 and 12; domain-facts §2.8).
+    """
+    spec = scenario.deadlines.execution_limit
+    logged = slas.loc[(slas["sla"] == "execution_limit") & (slas["occurrence"] == 0)]
+    logged_due = cases["case_id"].map(logged.drop_duplicates("case_id").set_index("case_id")["due"])
+    recomputed = due_times(cases["arrived"], spec, calendar)
+    due = logged_due.to_numpy(dtype=float, na_value=math.nan)
+    due = np.where(np.isnan(due), recomputed, due)
+    return pd.DataFrame(
+        {
+            "case_id": cases["case_id"].to_numpy(),
+            "start": cases["arrived"].to_numpy(dtype=float),
+            "due": due,
+            "end": cases["closed"].to_numpy(dtype=float),
+            "due_effective": due + cases["excluded_days"].to_numpy(dtype=float),
+        },
+        index=cases.index,
+    )
+
+
+def sla_compliance(
+    slas: pd.DataFrame,
+    cases: pd.DataFrame,
+    scenario: Scenario,
+    calendar: WorkCalendar,
+    at: float | None = None,
+) -> pd.DataFrame:
+    """各节点按期完成率: one row per deadline id, counted cases only.
+
+    Parameters
+    ----------
+    slas, cases
+        The run's deadline clocks and case table (``RunResult.slas``, ``.cases``).
+    scenario, calendar
+        The scenario (its ``deadlines``) and the run's working calendar.
+    at
+        Time (days) of the "open past due" snapshot; default the horizon.
+
+    Returns
+    -------
+    DataFrame
+        ``sla, zh, en, basis, days, source, n_started, n_ended, n_on_time,
+        on_time_rate`` (ended with ``end <= due`` ÷ ended), ``mean_lateness_days``
+        (mean ``end - due`` over late ones, calendar days), ``n_void`` (never
+        ended because the case closed first, by ``at``: e.g. an investigation
+        clock of a case the debtor paid), ``n_open_past_due`` and
+        ``open_past_due_share`` (started by ``at``, neither ended nor void by
+        ``at``, and ``due < at``, ÷ started by ``at``). The ``execution_limit`` row is built
+        from :func:`limit_clocks` (filing to closing, exclusions applied) whether
+        or not the model logged that clock. Source of the indicator:
+        domain-facts §5 and DOMAIN.md §6 (各节点按期完成率).
+    """
+    at = scenario.run.horizon_days if at is None else float(at)
+    counted_ids = cases.loc[cases["counted"], "case_id"]
+    clocks = slas.loc[slas["case_id"].isin(counted_ids)]
+    limit = limit_clocks(slas, cases.loc[cases["counted"]], scenario, calendar)
+    closed_at = clocks["case_id"].map(cases.set_index("case_id")["closed"])
+    rows = []
+    for sla in Deadlines.model_fields:
+        spec: DeadlineSpec = getattr(scenario.deadlines, sla)
+        if sla == "execution_limit":
+            times = limit[["start", "due_effective", "end", "end"]]
+        else:
+            own = clocks["sla"] == sla
+            times = pd.concat([clocks.loc[own, ["start", "due", "end"]], closed_at[own]], axis=1)
+        zh, en = SLA_NAMES.get(sla, (sla, sla))
+        rows.append(
+            {
+                "sla": sla,
+                "zh": zh,
+                "en": en,
+                "basis": spec.basis,
+                "days": spec.days,
+                "source": spec.source or "",
+                **_compliance(times.to_numpy(dtype=float), at),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _compliance(times: np.ndarray, at: float) -> dict[str, float]:
+    """Counts and rates of one deadline's clocks; ``times``: start, due, end, case closed."""
+    s, d, e, closed = times.T if times.size else np.empty((4, 0))
+    ended = ~np.isnan(e)
+    on_time = ended & (e <= d)
+    late = ended & (e > d)
+    begun = s <= at
+    void = ~ended & (closed <= at)  # the case closed first: the step became moot
+    open_past = begun & ~(e <= at) & ~(closed <= at) & (d < at)
+    lateness = float(np.mean(e[late] - d[late])) if late.any() else math.nan
+    return {
+        "n_started": int(s.size),
+        "n_ended": int(ended.sum()),
+        "n_on_time": int(on_time.sum()),
+        "on_time_rate": safe_ratio(on_time.sum(), ended.sum()),
+        "mean_lateness_days": lateness,
+        "n_void": int(void.sum()),
+        "n_open_past_due": int(open_past.sum()),
+        "open_past_due_share": safe_ratio(open_past.sum(), begun.sum()),
+    }
