@@ -3,7 +3,8 @@
 A folder holds ``manifest.json`` (the resolved scenarios, seeds, versions,
 commit, wall time), ``kpis_by_rep.csv`` (long: scenario, replication, kpi,
 value), ``kpis_summary.csv`` (mean, SD, interval per scenario and KPI) and,
-per scenario, the case table, the deadline clocks, the event log and the work unfinished at the end as Parquet
+per scenario, the case table, the deadline clocks, the event log, the work unfinished at the end
+and the staff list as Parquet
 with a ``replication`` column. Every file is written under a temporary name and
 renamed into place, so a run killed mid-way never leaves a file that looks
 complete; an existing non-empty folder is refused unless overwriting is asked.
@@ -26,7 +27,7 @@ from sim.experiment import ExperimentResult, manifest
 
 __all__ = ["ResultsExistError", "default_folder", "write_atomic", "write_results"]
 
-TABLES = ("cases", "slas", "steps", "unfinished")
+TABLES = ("cases", "slas", "steps", "unfinished", "staff")
 
 
 class ResultsExistError(Exception):

@@ -77,14 +77,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 def summary_payload(result: ExperimentResult, label: str) -> dict[str, Any]:
-    """The ``--json`` object: ``kpis`` (id → mean, ci_low, ci_high, n) and ``cases``."""
+    """The ``--json`` object: ``kpis`` (id → mean, ci_low, ci_high, n) and ``cases``.
+
+    ``cases`` gives the mean per replication of the counted cases filed, closed, and
+    still open at the horizon.
+    """
     table = result.summary()
     table = table[table.scenario == label]
     kpis = {
         row.kpi: {"mean": _num(row.mean), "ci_low": _num(row.ci_low), "ci_high": _num(row.ci_high), "n": int(row.n)}
         for row in table.itertuples()
     }
-    counts = {key: kpis.get(f"cases_{key}", {}).get("mean") for key in ("arrived", "closed", "open")}
+    ids = {"arrived": "received_cases", "closed": "closed_cases", "open": "backlog_end"}
+    counts = {key: kpis.get(kpi, {}).get("mean") for key, kpi in ids.items()}
     return {"scenario": label, "reps": result.reps, "seed": result.seed, "kpis": kpis, "cases": counts}
 
 

@@ -1,0 +1,89 @@
+"""`courtsim run`: printed numbers, --json, and a results folder that can recompute them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.cli import main
+from sim.config.load import parse_scenario
+from sim.metrics import kpi_values
+from sim.model import RunResult, build_calendar
+
+SHORT = """base = "{base}"
+name = "short"
+[run]
+warmup_days = 30
+horizon_days = 120
+cooldown_days = 30
+"""
+
+
+@pytest.fixture(scope="module")
+def short_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("scen")
+    base = (Path(__file__).resolve().parents[2] / "scenarios" / "dengzhou_2022.toml").as_posix()
+    path = folder / "short.toml"
+    path.write_text(SHORT.format(base=base), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def run_folder(short_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("res") / "run"
+    assert main(["run", str(short_file), "--reps", "2", "--jobs", "1", "--out", str(out), "-q"]) == 0
+    return out
+
+
+def test_folder_holds_the_documented_files(run_folder: Path) -> None:
+    names = {p.name for p in run_folder.iterdir()}
+    assert {"manifest.json", "kpis_by_rep.csv", "kpis_summary.csv", "short.cases.parquet",
+            "short.slas.parquet", "short.steps.parquet", "short.staff.parquet"} <= names  # fmt: skip
+    manifest = json.loads((run_folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["reps"] == 2 and manifest["seed"] == 20220525
+    assert set(manifest["files"]) <= names
+    assert manifest["dependencies"]["simpy"]
+
+
+def test_every_printed_number_can_be_recomputed(run_folder: Path) -> None:
+    """KPIs recomputed from the Parquet tables and the manifest equal the stored ones."""
+    manifest = json.loads((run_folder / "manifest.json").read_text(encoding="utf-8"))
+    scenario = parse_scenario(manifest["scenarios"]["short"]["resolved"])
+    tables = {t: pd.read_parquet(run_folder / f"short.{t}.parquet") for t in ("steps", "slas", "cases", "staff")}
+    stored = pd.read_csv(run_folder / "kpis_by_rep.csv")
+    for rep in (0, 1):
+        parts = {t: f[f.replication == rep].drop(columns="replication").reset_index(drop=True)
+                 for t, f in tables.items()}  # fmt: skip
+        result = RunResult(parts["steps"], parts["slas"], parts["cases"], parts["staff"], {})
+        values = kpi_values(result, scenario, build_calendar(scenario))
+        mine = stored[stored.replication == rep].set_index("kpi").value
+        for kpi, value in values.items():
+            np.testing.assert_allclose(value, mine[kpi], rtol=1e-9, equal_nan=True, err_msg=kpi)
+
+
+def test_json_output_carries_the_kpi_ids(short_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", str(short_file), "--reps", "2", "--jobs", "1", "--no-save", "--json", "-q"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    for kpi in ("fast45_rate", "within_limit_rate", "completion_rate", "zhongben_rate", "recovery_rate",
+                "mean_days_to_close"):  # fmt: skip
+        entry = payload["kpis"][kpi]
+        assert set(entry) == {"mean", "ci_low", "ci_high", "n"}
+    assert payload["cases"]["arrived"] > 0
+
+
+def test_existing_folder_is_not_overwritten_silently(short_file: Path, run_folder: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    assert main(["run", str(short_file), "--reps", "1", "--out", str(run_folder), "-q"]) == 2
+    assert "exists" in capsys.readouterr().err
+
+
+def test_a_bad_scenario_is_a_message_not_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\n[run]\nstart_date = 2023-01-01\n', encoding="utf-8")
+    assert main(["run", str(bad), "--no-save"]) == 2
+    err = capsys.readouterr().err
+    assert "required field is missing" in err and "Traceback" not in err
