@@ -20,7 +20,8 @@ from sim.results import ResultsExistError, default_folder, write_results
 HEADLINE = (
     "fast45_rate", "fast45_rate_completed", "fast45_rate_zhongben", "within_limit_rate",
     "property_within_limit_rate", "completion_rate", "zhongben_rate", "actual_enforcement_rate",
-    "recovery_rate", "mean_days_to_close", "mean_days_to_close_fast", "mean_days_to_close_standard",
+    "recovery_rate", "mean_days_to_close", "mean_days_to_close_first", "mean_days_to_close_completed",
+    "mean_days_to_close_fast", "mean_days_to_close_standard",
     "closed_per_officer", "backlog_end",
 )  # fmt: skip
 """The KPIs printed first; utilisation per team × role follows."""

@@ -76,7 +76,7 @@ def _freeze(ctx: FlowContext, case: Case) -> None:
         case.frozen_cny = case.outstanding_cny * ctx.book.ratio("partial_freeze_share", case)
     if case.frozen_cny > 0:
         case.has_property = True
-        ctx.mark(case, "funds_frozen", Team.INTAKE)
+        ctx.mark(case, "funds_frozen", ctx.scenario.organisation.team_for(Team.INTAKE))
 
 
 def is_simple(ctx: FlowContext, case: Case) -> bool:
