@@ -1,0 +1,337 @@
+"""Case records: a court's export read, checked and cleaned, with every change on record.
+
+Like an auditor's working papers, the cleaned table comes with a list of every row
+that was dropped or changed and why, so that nothing disappears silently. Each
+problem is one line of the cleaning report: ``row`` (line or sheet row in the
+file), ``case_no``, ``field``, ``action`` and ``reason``. Actions:
+
+- ``dropped``: the row is used nowhere (no case number, not an implementation case,
+  duplicate, no readable filing date, filed after the extraction date);
+- ``repaired``: a value was reinterpreted and the row is used (a closing date before
+  the filing date is discarded, a closing after the extraction date counts as open,
+  和解 is read as 执行完毕, the case type column disagrees with the case number);
+- ``partly used``: the row is used except where the missing value matters (no
+  claim: left out of the amount fit; unknown outcome: left out of outcome shares;
+  outcome without closing date: left out of durations).
+
+Times: ``filed`` and ``closed`` are dates. ``follow_days`` is the days from filing
+to closing for a closed case (a same-day closure counts as 0.5 day) and, for an open
+case, the days from filing to the end of the extraction date plus 0.5: the right-
+censoring time used by every duration fit.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.calibration import parsing as p
+from sim.calibration.table import RawTable, RecordsError, map_columns, read_table
+
+__all__ = ["CLEANING_COLUMNS", "CaseRecords", "RecordsError", "clean", "from_frame", "load_records"]
+
+logger = logging.getLogger(__name__)
+
+CLEANING_COLUMNS = ["row", "case_no", "field", "action", "reason"]
+STATUSES = ("closed", "open", "closed_undated")
+
+
+@dataclass(frozen=True)
+class CaseRecords:
+    """Cleaned case records and the account of the cleaning.
+
+    ``cases`` has one row per kept case: row, case_no, case_type (first/resumed/
+    preservation), track (fast/standard/oversight/none or ""), team, handler, filed,
+    closed (dates, NaT when open or undated), status (closed/open/closed_undated),
+    outcome (an :class:`~sim.vocab.Outcome` value, or "" when open or unknown),
+    claim_cny, recovered_cny (NaN when missing), behaviour (claim of 0: a 行为类 case),
+    follow_days and event (True when closed on a known date).
+    """
+
+    cases: pd.DataFrame
+    cleaning: pd.DataFrame
+    notes: tuple[str, ...]
+    source: str
+    start_date: date
+    extraction_date: date
+    synthetic: bool
+    n_rows: int
+    fields: tuple[str, ...] = ()  # canonical fields the file has a column for (see sim.calibration.table)
+
+    @property
+    def period(self) -> str:
+        """The records' period as text, e.g. ``2023-01-02 to 2023-12-31``."""
+        return f"{self.start_date.isoformat()} to {self.extraction_date.isoformat()}"
+
+    @property
+    def n_dropped(self) -> int:
+        """Rows of the file used nowhere."""
+        return self.n_rows - len(self.cases)
+
+
+def load_records(path: str | Path, extraction_date: date | None = None) -> CaseRecords:
+    """Read and clean a case export; see the module docstring for the rules.
+
+    Parameters
+    ----------
+    path
+        CSV or .xlsx file, one row per case.
+    extraction_date
+        The day the export was made: open cases are right-censored at its end. Default:
+        the ``extraction_date=`` of a comment line, else the latest date in the file.
+
+    Raises
+    ------
+    RecordsError
+        If the file cannot be read, lacks a required column, or has no usable row.
+    """
+    table = read_table(path)
+    if extraction_date is None and (given := table.comment_extraction_date()):
+        extraction_date = date.fromisoformat(given)
+    return clean(table, extraction_date)
+
+
+def from_frame(frame: pd.DataFrame, source: str, extraction_date: date | None = None) -> CaseRecords:
+    """Clean records already in memory (e.g. a synthetic export), as if read from a file named ``source``."""
+    rows = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
+    table = RawTable(Path(source), [str(c) for c in frame.columns], rows, list(range(2, len(rows) + 2)))
+    return clean(table, extraction_date)
+
+
+def clean(table: RawTable, extraction_date: date | None = None) -> CaseRecords:
+    """Clean a raw table into :class:`CaseRecords` (see :func:`load_records`)."""
+    columns, units, notes = map_columns(table)
+    notes += _empty_column_notes(table, columns)
+    log = _Log()
+    rows = [r for r in (_parse_row(table, i, columns, units, log) for i in range(len(table.rows))) if r]
+    blank = len(table.rows) - len(rows) - log.dropped_rows
+    if blank:
+        notes.append(f"{blank} empty row(s) skipped")
+    rows = _drop_duplicates(rows, log)
+    if not rows:
+        raise RecordsError(f"{table.source}: no usable case rows ({log.dropped_rows} dropped; see the reasons)"
+                           + _first_reasons(log))  # fmt: skip
+    extraction = extraction_date or max(d for r in rows for d in (r["filed"], r["closed"]) if d is not None)
+    rows = [r for r in (_censor(r, extraction, log) for r in rows) if r]
+    if not rows:
+        raise RecordsError(f"{table.source}: every case was filed after the extraction date {extraction}")
+    cases = _frame(rows, extraction)
+    synthetic = _is_synthetic(table, cases)
+    if extraction_date is None:
+        notes.append(f"extraction date not given: the latest date in the file, {extraction}, is used")
+    notes += _team_notes(cases)
+    return CaseRecords(cases.drop(columns="synthetic"), log.frame(), tuple(notes), table.source.name,
+                       cases["filed"].min().date(), extraction, synthetic, len(table.rows) - blank,
+                       tuple(columns))  # fmt: skip
+
+
+# ---------------------------------------------------------------- the log
+
+
+class _Log:
+    """The cleaning report being written."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[int, str, str, str, str]] = []
+        self.dropped_rows = 0
+
+    def add(self, row: int, case_no: str, field: str, action: str, reason: str) -> None:
+        self.entries.append((row, case_no, field, action, reason))
+        if action == "dropped":
+            self.dropped_rows += 1
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.entries, columns=CLEANING_COLUMNS).sort_values("row", kind="stable").reset_index(
+            drop=True)
+
+
+def _first_reasons(log: _Log) -> str:
+    reasons = pd.Series([e[4] for e in log.entries if e[3] == "dropped"]).value_counts().head(3)
+    return "".join(f"; {n} × {reason}" for reason, n in reasons.items())
+
+
+# ---------------------------------------------------------------- one row
+
+
+def _cell(table: RawTable, i: int, columns: dict[str, int], name: str) -> Any:
+    index = columns.get(name)
+    row = table.rows[i]
+    return row[index] if index is not None and index < len(row) else None
+
+
+def _parse_row(table: RawTable, i: int, columns: dict[str, int], units: dict[str, float],
+               log: _Log) -> dict[str, Any] | None:  # fmt: skip
+    """One row as a dict of clean values, or None if dropped (or blank)."""
+    if all(p.is_blank(v) for v in table.rows[i]):
+        return None
+    row_no = table.row_numbers[i]
+    raw_no = _cell(table, i, columns, "case_no")
+    case_no = "" if p.is_blank(raw_no) else str(raw_no).strip()
+    case_type = _case_type(table, i, columns, row_no, case_no, log)
+    if case_type is None:
+        return None
+    filed, problem = p.parse_date(_cell(table, i, columns, "filed"))
+    if filed is None:
+        log.add(row_no, case_no, "filed", "dropped", problem or "no filing date (立案日期)")
+        return None
+    record: dict[str, Any] = {"row": row_no, "case_no": case_no, "key": p.normalise(case_no),
+                              "case_type": case_type, "filed": filed, "raw": table.rows[i]}  # fmt: skip
+    record.update(_closing(table, i, columns, record, log))
+    record.update(_amounts(table, i, columns, units, record, log))
+    team = _cell(table, i, columns, "team")
+    record["team"] = "" if p.is_blank(team) else str(team).strip()
+    record["track"] = p.track_of_team(team)
+    handler = _cell(table, i, columns, "handler")
+    record["handler"] = "" if p.is_blank(handler) else str(handler).strip()
+    record["synthetic"] = not p.is_blank(_cell(table, i, columns, "synthetic"))
+    return record
+
+
+def _case_type(table: RawTable, i: int, columns: dict[str, int], row_no: int, case_no: str,
+               log: _Log) -> str | None:  # fmt: skip
+    """The case type from the case number's kind (执/执恢/执保), else from 案件类型."""
+    if not case_no:
+        log.add(row_no, "", "case_no", "dropped", "no case number (案号)")
+        return None
+    number, problem = p.parse_case_number(case_no)
+    from_column, column_problem = p.parse_case_type(_cell(table, i, columns, "case_type"))
+    if number is not None and not problem:
+        by_number = p.CASE_KINDS[number.kind]
+        if from_column is not None and from_column != by_number:
+            log.add(row_no, case_no, "case_type", "repaired",
+                    f"案件类型 says {from_column.value} but the case number says {by_number.value}; "
+                    "the case number is used")  # fmt: skip
+        return by_number.value
+    if number is not None:  # a case number of another kind (执异, 民初 …)
+        log.add(row_no, case_no, "case_no", "dropped", problem)
+        return None
+    if from_column is not None:
+        log.add(row_no, case_no, "case_no", "repaired", f"{problem}; the type is taken from 案件类型")
+        return from_column.value
+    log.add(row_no, case_no, "case_no", "dropped",
+            f"{problem}, and no readable 案件类型 gives the type" + (f" ({column_problem})" if column_problem else ""))
+    return None
+
+
+def _closing(table: RawTable, i: int, columns: dict[str, int], record: dict[str, Any],
+             log: _Log) -> dict[str, Any]:  # fmt: skip
+    """Closing date, outcome and status (closed, open or closed on an unknown date)."""
+    row_no, case_no, filed = record["row"], record["case_no"], record["filed"]
+    raw_closed = _cell(table, i, columns, "closed")
+    closed, problem = p.parse_date(raw_closed)
+    outcome, note, outcome_problem = p.parse_outcome(_cell(table, i, columns, "outcome"))
+    has_outcome = outcome is not None or bool(outcome_problem)
+    status = "closed" if closed is not None else "open"
+    if problem:
+        status = "closed_undated"
+        log.add(row_no, case_no, "closed", "partly used", f"{problem}: closed on an unknown date, "
+                "left out of durations")  # fmt: skip
+    elif closed is not None and closed < filed:
+        status, closed = "closed_undated", None
+        log.add(row_no, case_no, "closed", "repaired", f"closing date {raw_closed} is before the filing date "
+                f"{filed}: closing date discarded, left out of durations")  # fmt: skip
+    elif closed is None and has_outcome:
+        status = "closed_undated"
+        log.add(row_no, case_no, "closed", "partly used", "an outcome but no closing date: closed on an unknown "
+                "date, left out of durations")  # fmt: skip
+    if outcome_problem:
+        log.add(row_no, case_no, "outcome", "partly used", f"{outcome_problem}: left out of outcome shares")
+    elif note:
+        log.add(row_no, case_no, "outcome", "repaired", note)
+    elif status != "open" and outcome is None:
+        log.add(row_no, case_no, "outcome", "partly used", "closed without an outcome (结案方式): left out of "
+                "outcome shares")  # fmt: skip
+    return {"closed": closed, "status": status, "outcome": outcome.value if outcome else ""}
+
+
+def _amounts(table: RawTable, i: int, columns: dict[str, int], units: dict[str, float],
+             record: dict[str, Any], log: _Log) -> dict[str, Any]:  # fmt: skip
+    row_no, case_no = record["row"], record["case_no"]
+    values: dict[str, Any] = {}
+    for name, column in (("claim", "claim_cny"), ("recovered", "recovered_cny")):
+        amount, problem = p.parse_amount(_cell(table, i, columns, name), units.get(name, 1.0))
+        values[column] = np.nan if amount is None else amount
+        use = "amount fits and the recovery rate" if name == "claim" else "the recovery rate"
+        if problem:
+            log.add(row_no, case_no, name, "partly used", f"{problem}: left out of {use}")
+        elif amount is None and name in columns and (name == "claim" or record["status"] == "closed"):
+            label = "申请执行标的" if name == "claim" else "实际到位金额"
+            log.add(row_no, case_no, name, "partly used", f"no {label}: left out of {use}")
+    return values
+
+
+# ---------------------------------------------------------------- across rows
+
+
+def _drop_duplicates(rows: list[dict[str, Any]], log: _Log) -> list[dict[str, Any]]:
+    """Keep the first row of each case number; list the others with what differs."""
+    first: dict[str, dict[str, Any]] = {}
+    kept = []
+    for record in rows:
+        seen = first.get(record["key"])
+        if seen is None:
+            first[record["key"]] = record
+            kept.append(record)
+            continue
+        same = [str(a).strip() for a in seen["raw"]] == [str(b).strip() for b in record["raw"]]
+        detail = "identical" if same else f"differs; row {seen['row']} is kept"
+        log.add(record["row"], record["case_no"], "case_no", "dropped",
+                f"duplicate case number of row {seen['row']} ({detail})")  # fmt: skip
+    return kept
+
+
+def _censor(record: dict[str, Any], extraction: date, log: _Log) -> dict[str, Any] | None:
+    """Apply the extraction date: later filings are dropped, later closings count as open."""
+    if record["filed"] > extraction:
+        log.add(record["row"], record["case_no"], "filed", "dropped",
+                f"filed {record['filed']} after the extraction date {extraction}")  # fmt: skip
+        return None
+    if record["closed"] is not None and record["closed"] > extraction:
+        log.add(record["row"], record["case_no"], "closed", "repaired",
+                f"closed {record['closed']} after the extraction date {extraction}: counted as open")  # fmt: skip
+        record = {**record, "closed": None, "status": "open", "outcome": ""}
+    return record
+
+
+def _frame(rows: list[dict[str, Any]], extraction: date) -> pd.DataFrame:
+    cases = pd.DataFrame(rows).drop(columns=["raw", "key"])
+    cases["filed"] = pd.to_datetime(cases["filed"])
+    cases["closed"] = pd.to_datetime(cases["closed"])
+    end = pd.Timestamp(extraction)
+    closed_days = (cases["closed"] - cases["filed"]).dt.days.astype(float).clip(lower=0.5)
+    open_days = (end - cases["filed"]).dt.days.astype(float) + 0.5
+    cases["event"] = cases["status"].eq("closed")
+    cases["follow_days"] = np.where(cases["event"], closed_days, open_days)
+    cases.loc[cases["status"] == "closed_undated", "follow_days"] = np.nan
+    cases["behaviour"] = cases["claim_cny"].eq(0)
+    order = ["row", "case_no", "case_type", "track", "team", "handler", "filed", "closed", "status", "outcome",
+             "claim_cny", "recovered_cny", "behaviour", "follow_days", "event", "synthetic"]  # fmt: skip
+    return cases[order].reset_index(drop=True)
+
+
+def _empty_column_notes(table: RawTable, columns: dict[str, int]) -> list[str]:
+    notes = []
+    for index, name in enumerate(table.header):
+        if table.rows and all(p.is_blank(r[index] if index < len(r) else None) for r in table.rows):
+            used = "; its field counts as missing in every row" if index in columns.values() else ""
+            notes.append(f"column {name or f'#{index + 1}'!r} is empty in every row{used}")
+    return notes
+
+
+def _team_notes(cases: pd.DataFrame) -> list[str]:
+    unmatched = sorted(set(cases.loc[(cases["track"] == "") & (cases["team"] != ""), "team"]))
+    if not unmatched:
+        return []
+    shown = ", ".join(unmatched[:8]) + (" …" if len(unmatched) > 8 else "")
+    return [f"team names not matched to a track (快执/精执/三统一): {shown}; durations by track leave them out"]
+
+
+def _is_synthetic(table: RawTable, cases: pd.DataFrame) -> bool:
+    in_comments = any("synthetic" in c.lower() or "合成" in c for c in table.comments)
+    return in_comments or bool(cases["synthetic"].any())

@@ -1,0 +1,127 @@
+"""Synthetic case records: a simulation written out the way a court's system exports cases.
+
+Like a fire drill, the synthetic export has every feature of the real thing
+(case numbers such as （2023）豫1381执123号, Chinese headers, dates, amounts in
+元, outcomes in Chinese, open cases with an empty 结案日期) and is clearly not
+real: its first line is a comment saying 合成数据 SYNTHETIC and every row carries
+``synthetic = 1``. It serves the demos, the tests of the calibration (whose
+true parameters are known), and ``check-fit``, which compares a court's records
+with simulated records cut on the same extraction date.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from sim.config.load import with_overrides
+from sim.config.schema import Scenario
+from sim.model import RunResult, build_calendar, run_replication
+from sim.vocab import OUTCOME_ZH, ROLE_ZH, TEAM_ZH, CaseType, Outcome, Role, Team
+from sim.workcalendar import WorkCalendar
+
+__all__ = ["COLUMNS", "SYNTHETIC_MARK", "records_from_run", "simulate_records", "write_records"]
+
+logger = logging.getLogger(__name__)
+
+COLUMNS = ["案号", "案件类型", "立案日期", "结案日期", "结案方式", "申请执行标的", "实际到位金额", "承办部门", "承办人",
+           "synthetic"]  # fmt: skip
+"""Headers of the synthetic export, in order (amounts in 元, dates as 2023-01-05)."""
+
+SYNTHETIC_MARK = "合成数据 SYNTHETIC"
+_KIND = {CaseType.FIRST.value: "执", CaseType.RESUMED.value: "执恢", CaseType.PRESERVATION.value: "执保"}
+_TYPE_ZH = {CaseType.FIRST.value: "首执", CaseType.RESUMED.value: "执恢", CaseType.PRESERVATION.value: "执保"}
+
+
+def records_from_run(cases: pd.DataFrame, calendar: WorkCalendar, extraction: date,
+                     court: str = "豫1381") -> pd.DataFrame:  # fmt: skip
+    """The export of a run's case table as it stood at the end of ``extraction``.
+
+    Parameters
+    ----------
+    cases
+        ``RunResult.cases`` (times in days since the run's start).
+    calendar
+        The run's calendar (turns times into dates).
+    extraction
+        Cases filed after this date are left out; cases closed after it are open.
+    court
+        Court code in the case numbers (豫1381 is Dengzhou).
+    """
+    end = calendar.time_of(extraction) + 1.0
+    filed = cases[cases["arrived"] < end].sort_values(["arrived", "case_id"], kind="stable")
+    closed = filed["closed"].notna() & (filed["closed"] < end) & (filed["outcome"] != "")
+    filed_dates = [calendar.date_of(t) for t in filed["arrived"]]
+    rows = pd.DataFrame({
+        "案号": _case_numbers(filed["case_type"].tolist(), filed_dates, court),
+        "案件类型": filed["case_type"].map(_TYPE_ZH).to_numpy(),
+        "立案日期": [d.isoformat() for d in filed_dates],
+        "结案日期": [calendar.date_of(t).isoformat() if c else "" for t, c in zip(filed["closed"], closed,
+                                                                                 strict=True)],
+        "结案方式": [OUTCOME_ZH[Outcome(o)] if c else "" for o, c in zip(filed["outcome"], closed, strict=True)],
+        "申请执行标的": [f"{v:.2f}" for v in filed["claim_cny"]],
+        "实际到位金额": [f"{v:.2f}" if c else "" for v, c in zip(filed["recovered_cny"], closed, strict=True)],
+        "承办部门": [_team_zh(t, u) for t, u in zip(filed["team"], filed["unit"], strict=True)],
+        "承办人": [_handler_zh(h) for h in filed["handler"]],
+        "synthetic": 1,
+    })  # fmt: skip
+    return rows[COLUMNS].reset_index(drop=True)
+
+
+def _case_numbers(types: list[str], dates: list[date], court: str) -> list[str]:
+    """（year）court kind seq 号, numbered from 1 per year and kind in filing order."""
+    counters: dict[tuple[int, str], int] = {}
+    numbers = []
+    for case_type, day in zip(types, dates, strict=True):
+        key = (day.year, _KIND[case_type])
+        counters[key] = counters.get(key, 0) + 1
+        numbers.append(f"（{day.year}）{court}{key[1]}{counters[key]}号")
+    return numbers
+
+
+def _team_zh(team: str, unit: str) -> str:
+    if unit:
+        return unit
+    if not team:
+        return "执行指挥中心"
+    return TEAM_ZH[Team(team)]
+
+
+def _handler_zh(name: str) -> str:
+    """``complex_track/执行二团队/officer/3`` → ``执行二团队执行员3``."""
+    if not name:
+        return ""
+    parts = name.split("/")
+    where = parts[1] if len(parts) == 4 else TEAM_ZH[Team(parts[0])]
+    return f"{where}{ROLE_ZH[Role(parts[-2])]}{parts[-1]}"
+
+
+def simulate_records(scenario: Scenario, years: float, seed: int | None = None, replication: int = 0,
+                     court: str = "豫1381") -> tuple[pd.DataFrame, date, RunResult]:  # fmt: skip
+    """Simulate ``years`` years from an empty court and export the records at the end.
+
+    Returns the records, the extraction date (the last simulated day) and the run.
+    """
+    if not years > 0:
+        raise ValueError(f"years must be positive (got {years})")
+    horizon = round(365.0 * years)
+    run = with_overrides(scenario, {"run.warmup_days": 0, "run.horizon_days": horizon, "run.cooldown_days": 0})
+    result = run_replication(run, replication, seed)
+    calendar = build_calendar(run)
+    extraction = calendar.date_of(horizon - 0.5)
+    return records_from_run(result.cases, calendar, extraction, court), extraction, result
+
+
+def write_records(records: pd.DataFrame, path: str | Path, *, scenario: str, seed: int, extraction: date) -> None:
+    """Write synthetic records as UTF-8 CSV (with BOM, for Excel) under a comment line marking them."""
+    path = Path(path)
+    comment = (f"# {SYNTHETIC_MARK}: generated by courtsim synth-records from scenario {scenario} "
+               f"(seed {seed}); not real cases. extraction_date={extraction.isoformat()}\n")  # fmt: skip
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        handle.write(comment)
+        records.to_csv(handle, index=False, lineterminator="\n")
+    logger.info("wrote %d synthetic records to %s", len(records), path)
+

@@ -1,0 +1,237 @@
+"""Opening a case export (CSV or Excel) and finding its columns by their many names.
+
+A court's case-management system exports one row per case, with Chinese headers
+that differ a little from court to court (申请执行标的 or 执行标的, 承办部门 or 团队).
+This module turns the file into a header and rows of raw cells, and maps each
+header to one of the canonical fields below; it does not interpret the cells.
+
+Header aliases (after NFKC folding, spaces removed, Latin lower-cased; a unit in
+brackets such as ``申请执行标的（万元）`` is read as the column's unit):
+
+========== =====================================================================
+field      headers
+========== =====================================================================
+case_no    案号, 案件编号, 执行案号, case_no, case_number, caseno
+filed      立案日期, 立案时间, 收案日期, 立案日, filed, filing_date, filed_on, date_filed
+closed     结案日期, 结案时间, 结案日, closed, closing_date, closed_on, date_closed
+outcome    结案方式, 结案方式名称, 结案类型, outcome, closing_mode
+claim      申请执行标的, 执行标的, 申请执行标的额, 执行标的额, 申请执行金额, 标的额, 标的金额, claim, claim_cny
+recovered  实际到位金额, 到位金额, 执行到位金额, 实际执行到位金额, 实际到位标的, recovered, recovered_cny
+case_type  案件类型, 案件类别, 案件性质, case_type, type
+team       承办部门, 承办团队, 团队, 承办庭室, 部门, team, department
+handler    承办人, 承办法官, 承办执行员, handler, judge, officer
+synthetic  synthetic, 合成数据
+========== =====================================================================
+
+Lines at the top of a CSV file that start with ``#`` are comments (the synthetic
+example file says so there); ``extraction_date=YYYY-MM-DD`` in a comment gives
+the extraction date.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+import unicodedata
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.calibration.parsing import is_blank, normalise
+
+__all__ = ["FIELDS", "REQUIRED", "RawTable", "RecordsError", "map_columns", "read_table"]
+
+logger = logging.getLogger(__name__)
+
+FIELDS: dict[str, tuple[str, ...]] = {
+    "case_no": ("案号", "案件编号", "执行案号", "case_no", "case_number", "caseno"),
+    "filed": ("立案日期", "立案时间", "收案日期", "立案日", "filed", "filing_date", "filed_on", "date_filed"),
+    "closed": ("结案日期", "结案时间", "结案日", "closed", "closing_date", "closed_on", "date_closed"),
+    "outcome": ("结案方式", "结案方式名称", "结案类型", "outcome", "closing_mode"),
+    "claim": ("申请执行标的", "执行标的", "申请执行标的额", "执行标的额", "申请执行金额", "标的额", "标的金额",
+              "claim", "claim_cny"),
+    "recovered": ("实际到位金额", "到位金额", "执行到位金额", "实际执行到位金额", "实际到位标的", "recovered",
+                  "recovered_cny"),
+    "case_type": ("案件类型", "案件类别", "案件性质", "case_type", "type"),
+    "team": ("承办部门", "承办团队", "团队", "承办庭室", "部门", "team", "department"),
+    "handler": ("承办人", "承办法官", "承办执行员", "handler", "judge", "officer"),
+    "synthetic": ("synthetic", "合成数据"),
+}  # fmt: skip
+"""Canonical field → accepted headers (see the module docstring)."""
+
+REQUIRED = ("case_no", "filed")
+_ALIAS = {normalise(alias): name for name, aliases in FIELDS.items() for alias in aliases}
+_UNIT_RE = re.compile(r"^(.*?)[(\[](元|万元|亿元|千元|cny|yuan)[)\]]$")
+_UNIT_CNY = {"元": 1.0, "cny": 1.0, "yuan": 1.0, "千元": 1e3, "万元": 1e4, "亿元": 1e8}
+_EXTRACTION_RE = re.compile(r"extraction_date\s*[=:]\s*(\d{4}-\d{2}-\d{2})")
+
+
+class RecordsError(Exception):
+    """A case export cannot be read at all; the message names the problem."""
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A file's header, its data rows (raw cells) and where each row stands in the file."""
+
+    source: Path
+    header: list[str]
+    rows: list[list[Any]]
+    row_numbers: list[int]  # line (CSV) or sheet row (xlsx), 1-based, header included
+    comments: list[str] = field(default_factory=list)
+
+    def comment_extraction_date(self) -> str | None:
+        """The ``extraction_date=`` given in a comment line, if any (ISO text)."""
+        for line in self.comments:
+            if match := _EXTRACTION_RE.search(line):
+                return match.group(1)
+        return None
+
+
+def read_table(path: str | Path) -> RawTable:
+    """Read a CSV (UTF-8 or GB18030, comma, tab or semicolon) or an .xlsx file.
+
+    Raises
+    ------
+    RecordsError
+        If the file is missing, unreadable, of an unknown type, or has no header row.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise RecordsError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(path)
+    if suffix == ".xls":
+        raise RecordsError(f"{path}: the old .xls format is not supported; save the sheet as .xlsx or CSV")
+    if suffix not in (".csv", ".tsv", ".txt", ""):
+        raise RecordsError(f"{path}: unknown file type {suffix!r}; expected .csv, .tsv, .txt or .xlsx")
+    return _read_csv(path)
+
+
+def _decode(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RecordsError(f"{path}: cannot read the file: {exc.strerror or exc}") from exc
+    if not raw.strip():
+        raise RecordsError(f"{path}: the file is empty")
+    if raw[:4] == b"PK\x03\x04":
+        raise RecordsError(f"{path}: this is a zip/Excel file; give it the .xlsx extension")
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text" export
+        return raw.decode("utf-16")
+    if b"\x00" in raw:
+        raise RecordsError(f"{path}: binary data (NUL bytes), not a text CSV file")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise RecordsError(f"{path}: not text in UTF-8 or GB18030 (GBK); save it as UTF-8 CSV")
+
+
+def _read_csv(path: Path) -> RawTable:
+    text = _decode(path)
+    lines = text.splitlines(keepends=True)
+    comments: list[str] = []
+    skipped = 0
+    while skipped < len(lines) and (lines[skipped].lstrip().startswith("#") or not lines[skipped].strip()):
+        if lines[skipped].strip():
+            comments.append(lines[skipped].strip().lstrip("#").strip())
+        skipped += 1
+    if skipped == len(lines):
+        raise RecordsError(f"{path}: no header row (only comments or blank lines)")
+    delimiter = max((",", "\t", ";"), key=lines[skipped].count)
+    reader = csv.reader(io.StringIO("".join(lines[skipped:])), delimiter=delimiter)
+    try:
+        header = [cell.strip() for cell in next(reader)]
+        rows, numbers = [], []
+        for row in reader:
+            rows.append(row)
+            numbers.append(skipped + reader.line_num)
+    except csv.Error as exc:
+        raise RecordsError(f"{path}: not a readable CSV file near line {skipped + reader.line_num}: {exc}") from exc
+    return RawTable(path, header, rows, numbers, comments)
+
+
+def _read_xlsx(path: Path) -> RawTable:
+    try:
+        import openpyxl  # optional: only .xlsx needs it
+    except ImportError:
+        raise RecordsError(
+            f"{path}: reading .xlsx needs the openpyxl package: pip install openpyxl (or save the sheet as CSV)"
+        ) from None
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            sheet = book.worksheets[0]
+            values = [list(row) for row in sheet.iter_rows(values_only=True)]
+            book.close()
+    except Exception as exc:  # openpyxl raises many kinds for damaged files; all mean "unreadable"
+        raise RecordsError(f"{path}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from exc
+    for warning in caught:
+        logger.info("openpyxl: %s", warning.message)
+    start = 0
+    comments: list[str] = []
+    while start < len(values) and (_blank_row(values[start]) or str(values[start][0] or "").startswith("#")):
+        if not _blank_row(values[start]):
+            comments.append(str(values[start][0]).lstrip("#").strip())
+        start += 1
+    if start == len(values):
+        raise RecordsError(f"{path}: the first sheet has no header row")
+    header = ["" if v is None else str(v).strip() for v in values[start]]
+    rows = values[start + 1:]
+    return RawTable(path, header, rows, list(range(start + 2, start + 2 + len(rows))), comments)
+
+
+def _blank_row(row: list[Any]) -> bool:
+    return all(is_blank(v) for v in row)
+
+
+def map_columns(table: RawTable) -> tuple[dict[str, int], dict[str, float], list[str]]:
+    """Find each canonical field's column.
+
+    Returns
+    -------
+    (dict, dict, list)
+        Field → column index; field → yuan per unit for amount columns with a unit in
+        their header; notes about ignored or duplicated columns.
+
+    Raises
+    ------
+    RecordsError
+        If a required column (案号, 立案日期) is missing.
+    """
+    columns: dict[str, int] = {}
+    units: dict[str, float] = {}
+    notes: list[str] = []
+    for index, name in enumerate(table.header):
+        key, unit = _header_key(name)
+        fld = _ALIAS.get(key)
+        if fld is None:
+            if name:
+                notes.append(f"column {name!r} is not used (not a known header)")
+            continue
+        if fld in columns:
+            notes.append(f"column {name!r} is not used: {table.header[columns[fld]]!r} already gives {fld}")
+            continue
+        columns[fld] = index
+        if unit is not None:
+            units[fld] = unit
+    missing = [f for f in REQUIRED if f not in columns]
+    if missing:
+        wanted = "; ".join(f"{f}: one of {', '.join(FIELDS[f])}" for f in missing)
+        found = ", ".join(repr(h) for h in table.header) or "none"
+        raise RecordsError(f"{table.source}: required column missing ({wanted}); columns found: {found}")
+    return columns, units, notes
+
+
+def _header_key(name: str) -> tuple[str, float | None]:
+    key = normalise(unicodedata.normalize("NFKC", name)).replace("（", "(").replace("）", ")")
+    if match := _UNIT_RE.match(key):
+        return match.group(1), _UNIT_CNY[match.group(2)]
+    return key, None

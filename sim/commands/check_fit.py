@@ -1,0 +1,58 @@
+"""``courtsim check-fit SCENARIO RECORDS``: simulate the records' period and compare with the history."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sim.calibration.checkfit import check_fit
+from sim.calibration.checkfit_report import check_table_text, write_check_report
+from sim.calibration.records import RecordsError, load_records
+from sim.commands import common
+from sim.commands.calibrate import iso_date
+from sim.config.load import ScenarioError, load_scenario
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``check-fit`` subcommand."""
+    parser = subparsers.add_parser(
+        "check-fit",
+        help="simulate a scenario over the records' period and compare it with the records",
+        description="Run the scenario over the records' dates (from an empty court), export each replication "
+        "like the records, and compare: Kaplan–Meier curves of days to close (largest gap), outcome shares, "
+        "monthly filings, 终本率, 执行完毕率, 执行到位率. The 'chance' column is the spread between replications.",
+    )
+    parser.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file (e.g. a calibrated one)")
+    parser.add_argument("records", metavar="RECORDS", help="case export: .csv or .xlsx")
+    parser.add_argument("--reps", type=int, default=3, metavar="N", help="replications (default 3)")
+    parser.add_argument("--seed", type=int, metavar="S", help="base seed (default: the scenario's run.seed)")
+    parser.add_argument("--extraction-date", type=iso_date, metavar="YYYY-MM-DD",
+                        help="day the export was made (default as for calibrate)")
+    parser.add_argument("--html", metavar="FILE.html", help="also write an HTML page with figures")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Simulate, compare, print (and write the page)."""
+    if args.reps < 1:
+        print(f"error: --reps must be at least 1 (got {args.reps})", file=sys.stderr)
+        return common.EXIT_USAGE
+    try:
+        scenario = load_scenario(args.scenario)
+    except ScenarioError as exc:
+        return common.print_scenario_error(exc)
+    try:
+        records = load_records(args.records, args.extraction_date)
+    except RecordsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return common.EXIT_USAGE
+    try:
+        check = check_fit(scenario, records, args.reps, args.seed)
+    except ScenarioError as exc:  # the records' period does not fit the scenario's run settings
+        return common.print_scenario_error(exc)
+    print(check_table_text(check))
+    if args.html:
+        write_check_report(check, Path(args.html), scenario.name)
+        print(f"report: {args.html}")
+    return 0
