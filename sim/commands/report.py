@@ -1,0 +1,67 @@
+"""``courtsim report RESULTS_DIR``: the HTML report of a results folder."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sim.commands import common
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``report`` subcommand."""
+    parser = subparsers.add_parser(
+        "report",
+        help="write the HTML report (Chinese with English) of a results folder",
+        description="Write one self-contained HTML file (figures inline, no network needed): for a "
+        "one-scenario folder the run report (verdict on the 45-day target, staffing, KPIs against "
+        "targets, deadlines, utilisation, bottlenecks, model description); for several scenarios "
+        "the side-by-side comparison with paired differences.",
+    )
+    parser.add_argument(
+        "folder", metavar="RESULTS_DIR", help="a results folder written by courtsim run"
+    )
+    parser.add_argument(
+        "--out", metavar="FILE", help="where to write (default: RESULTS_DIR/report.html)"
+    )
+    parser.add_argument(
+        "--scenario", metavar="LABEL", help="report on this scenario only (run report)"
+    )
+    parser.add_argument(
+        "--base", metavar="LABEL", help="base scenario of a comparison (default: the first)"
+    )
+    parser.add_argument(
+        "--screenshot",
+        metavar="PNG",
+        help="also save a 1280×2400 screenshot of the report's top (needs Chromium)",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Write the report (and the screenshot); print where."""
+    from sim.report import ReportDataError, write_comparison_report, write_report, write_run_report
+    from sim.report.browser import screenshot
+
+    folder = Path(args.folder)
+    out = Path(args.out) if args.out else None
+    try:
+        if args.scenario:
+            path = write_run_report(folder, out, label=args.scenario)
+        elif args.base:
+            path = write_comparison_report(folder, out, base=args.base)
+        else:
+            path = write_report(folder, out)
+    except (ReportDataError, KeyError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return common.EXIT_USAGE
+    print(f"report: {path}", file=sys.stderr)
+    if args.screenshot:
+        try:
+            shot = screenshot(path, Path(args.screenshot))
+        except (FileNotFoundError, RuntimeError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"screenshot: {shot}", file=sys.stderr)
+    return 0

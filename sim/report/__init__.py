@@ -1,0 +1,88 @@
+"""Reports: a results folder as one self-contained HTML page a court administrator can read.
+
+``write_run_report(folder)`` writes ``folder/report.html`` for a one-scenario
+run; ``write_comparison_report(folder)`` compares the scenarios of a folder
+side by side (paired by replication); ``write_report(folder)`` picks the right
+one. Figures are inline SVG with Chinese labels (:mod:`sim.report.fonts`), so
+the file opens anywhere without network access.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sim.report.data import ReportDataError, load_results
+
+__all__ = [
+    "ReportDataError",
+    "write_comparison_report",
+    "write_report",
+    "write_run_report",
+    "write_sweep_report",
+]
+
+REPORT_NAME = "report.html"
+
+
+def write_run_report(folder: Path, out: Path | None = None, label: str | None = None) -> Path:
+    """Write the run report of ``folder`` (scenario ``label``, default the first); return its path.
+
+    Parameters
+    ----------
+    folder
+        A results folder written by ``courtsim run`` (manifest.json, KPI tables, Parquet logs).
+    out
+        Where to write; default ``folder/report.html``.
+    label
+        The scenario to report on when the folder holds several.
+    """
+    from sim.report.run_report import build_run_report, write_html
+
+    results = load_results(folder)
+    return write_html(
+        Path(out) if out else Path(folder) / REPORT_NAME, build_run_report(results, label)
+    )
+
+
+def write_comparison_report(folder: Path, out: Path | None = None, base: str | None = None) -> Path:
+    """Write a side-by-side report of the scenarios in ``folder`` against ``base``.
+
+    ``base`` defaults to the manifest's ``base`` (``courtsim compare``), else the first scenario.
+    """
+    from sim.report.compare_report import build_comparison_report
+    from sim.report.run_report import write_html
+
+    results = load_results(folder)
+    return write_html(
+        Path(out) if out else Path(folder) / REPORT_NAME, build_comparison_report(results, base)
+    )
+
+
+def write_sweep_report(folder: Path, out: Path | None = None) -> Path:
+    """Write the report of a ``courtsim sweep --out`` folder (the curves and breaking points)."""
+    from sim.report.run_report import write_html
+    from sim.report.sweep_report import build_sweep_report
+
+    target = Path(out) if out else Path(folder) / REPORT_NAME
+    return write_html(target, build_sweep_report(Path(folder)))
+
+
+def _command(folder: Path) -> str | None:
+    try:
+        manifest = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest.get("command") if isinstance(manifest, dict) else None
+
+
+def write_report(folder: Path, out: Path | None = None) -> Path:
+    """The report that fits the folder: sweep, comparison (several scenarios) or run."""
+    if _command(folder) == "sweep":
+        return write_sweep_report(folder, out)
+    from sim.report.compare_report import build_comparison_report
+    from sim.report.run_report import build_run_report, write_html
+
+    results = load_results(folder)
+    build = build_comparison_report if len(results.labels) > 1 else build_run_report
+    return write_html(Path(out) if out else Path(folder) / REPORT_NAME, build(results))

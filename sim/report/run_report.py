@@ -1,0 +1,217 @@
+"""The run report: one scenario's results folder as one self-contained HTML page.
+
+Like the quarterly 执行质效分析报告 a court's research office hands to the
+president: the verdict on the first page, then the staffing, the indicators
+against their targets, the deadlines, the figures, the bottlenecks, the note
+on the statute and the plan, and the model description with every source and
+assumption, ending with what it takes to reproduce the numbers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.metrics import KPIS
+from sim.report import figures as fig
+from sim.report import html as h
+from sim.report import sections as parts
+from sim.report.analysis import RunAnalysis, analyse_run
+from sim.report.data import Results
+from sim.report.fonts import figure_style
+from sim.report.labels import (
+    kpi_names,
+    role_label,
+    role_zh,
+    team_label,
+    value_text,
+)
+from sim.report.targets import FAST45_TARGET, STATUS_EN, STATUS_ZH, TARGETS, judge
+from sim.report.text import verdict
+from sim.vocab import Role, Team
+
+__all__ = ["KPI_ORDER", "build_run_report"]
+
+KPI_ORDER = (
+    "fast45_rate",
+    "fast45_closed_rate",
+    "fast45_rate_completed",
+    "fast45_rate_zhongben",
+    "property_within_limit_rate",
+    "within_limit_rate",
+    "actual_enforcement_rate",
+    "completion_rate",
+    "zhongben_rate",
+    "recovery_rate",
+    "mean_days_to_close",
+    "median_days_to_close",
+    "p90_days_to_close",
+    "mean_days_to_close_fast",
+    "mean_days_to_close_standard",
+    "mean_days_to_close_completed",
+    "mean_days_to_close_first",
+    "closed_per_officer",
+    "open_per_handler",
+    "backlog_end",
+    "closed_rate",
+    "received_cases",
+    "closed_cases",
+)
+"""KPIs of the indicator table, in reading order; KPIs registered later follow them."""
+
+
+def _verdict_section(a: RunAnalysis, split_uri: str) -> h.Section:
+    v = verdict(a)
+    points = "".join(
+        f'<li>{h.esc(zh)}<br><span class="en">{h.esc(en)}</span></li>' for zh, en in v.points
+    )
+    box = (
+        f'<div class="verdict {v.status}"><p class="headline">{h.esc(v.headline[0])} '
+        f'<span class="en">{h.esc(v.headline[1])}</span></p><ul>{points}</ul></div>'
+    )
+    target = h.paragraphs(
+        "目标说明：方案要求简案一律在收案45日内结案，未给出容许比例；本报告以90%为目标（EST），参"
+        "照最高人民法院"
+        "对有财产可供执行案件法定期限内实际执结率等指标≥90%的要求。",
+        f"Target used: {FAST45_TARGET.source}.",
+    )
+    figure = h.figure(
+        split_uri,
+        "简案45日内结案情况",
+        "简案按结案情况分组（各次重复平均）；虚线为90%目标。",
+        "Simple cases by how they ended (mean of replications); dashed line: the 90% target.",
+    )
+    return h.Section("verdict", "1 结论", "Verdict", box + figure + target)
+
+
+def _staffing_section(a: RunAnalysis) -> h.Section:
+    rows, total = [], [0, 0, 0, 0]
+    for team in Team:
+        s = a.scenario.staffing.team(team)
+        counts = [s.count(r) for r in (Role.JUDGE, Role.OFFICER, Role.CLERK, Role.BAILIFF)]
+        total = [x + y for x, y in zip(total, counts, strict=True)]
+        units = "；".join(f"{u.name}（执行员{u.officers}，书记员{u.clerks}）" for u in s.units)
+        rows.append(
+            [
+                parts.team_cell(team.value),
+                *[h.num(str(c)) for c in counts],
+                h.num(str(sum(counts))),
+                units,
+                s.source or "unsourced",
+            ]
+        )
+    rows.append(["合计 total", *[h.num(str(c)) for c in total], h.num(str(sum(total))), "", ""])
+    header = [
+        h.hd("团队", "team"),
+        *[h.hd(role_zh(r.value), r.value, True) for r in Role],
+        h.hd("合计", "total", True),
+        h.hd("执行团队", "units"),
+        h.hd("来源", "source"),
+    ]
+    changes = "".join(
+        f"<li>{c.date} {team_label(c.team.value)} {role_label(c.role.value)} {c.delta:+d} "
+        f"{h.esc(c.note)}</li>"
+        for c in a.scenario.staffing_changes
+    )
+    extra = f"<h3>人员变动 Staffing changes</h3><ul>{changes}</ul>" if changes else ""
+    body = h.table(header, rows, [""] * (len(rows) - 1) + ["total"]) + extra
+    return h.Section("staffing", "2 人员配置", "Staffing", body)
+
+
+def _kpi_section(a: RunAnalysis) -> h.Section:
+    order = [k for k in KPI_ORDER if k in a.kpis.index]
+    order += [k for k in a.kpis.index if k not in order and not k.startswith(("util_", "cases_"))]
+    rows, definitions = [], []
+    for kpi in order:
+        zh, en, unit = kpi_names(kpi)
+        row = a.kpis.loc[kpi]
+        ci = f"{value_text(row.ci_low, unit)} – {value_text(row.ci_high, unit)}"
+        target = TARGETS.get(kpi)
+        percent = unit in ("share", "rate")
+        level: object = ""
+        status: object = ""
+        if target is None:
+            pass
+        else:
+            s = judge(target, row["mean"], row.ci_low, row.ci_high)
+            kind = "目标 target" if target.kind == "target" else "参考 reference"
+            level = h.bi(target.label(percent), kind)
+            status = h.badge(f"{STATUS_ZH[s]} {STATUS_EN[s]}", s)
+        rows.append([h.bi(zh, en), h.num(value_text(row["mean"], unit)), h.num(ci), level, status])
+        info = KPIS.get(kpi)
+        definitions.append(f"<li><b>{h.esc(zh)}</b> {h.esc(info.definition if info else '')}</li>")
+    sources = "".join(
+        f"<li><b>{h.esc(kpi_names(k)[0])}</b>：{h.esc(t.source)}</li>" for k, t in TARGETS.items()
+    )
+    body = (
+        h.paragraphs(
+            "平均值为各次重复的平均；区间为95%置信区间。“目标”是考核要求；“参考”是公开数据中同类法"
+            "院的水平，"
+            "用来判断模型是否合理，不是考核要求。",
+            "Means over replications with 95% confidence intervals. A 'target' is a level the "
+            "court is "
+            "asked to reach; a 'reference' is what comparable courts publish, a plausibility "
+            "check of the "
+            "model, not a goal.",
+        )
+        + h.table(
+            [
+                h.hd("指标", "indicator"),
+                h.hd("平均", "mean", True),
+                h.hd("95%置信区间", "CI", True),
+                h.hd("目标/参考", "level"),
+                h.hd("判断", "status"),
+            ],
+            rows,
+        )
+        + f"<details><summary>指标定义与目标来源 Definitions and sources of the levels</summary>"
+        f'<ul class="small">{"".join(definitions)}</ul><ul class="small">{sources}</ul></details>'
+    )
+    return h.Section("kpis", "3 质效指标", "Quality indicators", body)
+
+
+def build_run_report(results: Results, label: str | None = None) -> str:
+    """The HTML of the report on scenario ``label`` (default: the first) of ``results``."""
+    label = label or results.labels[0]
+    if label not in results.runs:
+        raise ValueError(f"scenario {label!r} is not in the folder (scenarios: {results.labels})")
+    a = analyse_run(results, label)
+    run = results.runs[label]
+    with figure_style() as style:
+        uris = {
+            "split": fig.svg_data_uri(fig.fig_fast45_split(a.zhongben, FAST45_TARGET.low or 0.9)),
+            "sla": fig.svg_data_uri(fig.fig_sla(a.slas)),
+            "days": fig.svg_data_uri(fig.fig_days_to_close(a.days_to_close, a.reps)),
+            "util": fig.svg_data_uri(fig.fig_utilisation(a.bottlenecks)),
+            "backlog": fig.svg_data_uri(
+                fig.fig_backlog(a.backlog, a.stages, a.scenario.run.start_date, run.window, run.end)
+            ),
+            "load": fig.svg_data_uri(fig.fig_caseload(a.caseload, (200.0, 274.0))),
+        }
+    body = [
+        _verdict_section(a, uris["split"]),
+        _staffing_section(a),
+        _kpi_section(a),
+        parts.sla_section(a, uris["sla"]),
+        parts.days_section(uris["days"]),
+        parts.bottleneck_section(a, uris["util"]),
+        parts.backlog_section(uris["backlog"]),
+        parts.caseload_section(a, uris["load"]),
+        parts.statute_section(a),
+        parts.model_section(a, results, style.describe()),
+        parts.reproduce_section(a, results),
+    ]
+    title = "执行工作仿真报告 Enforcement simulation report"
+    seed = results.manifest.get("seed")
+    subtitle = f"{a.scenario.title or a.label} · {a.reps}次重复 replications · seed {seed}"
+    return h.page(title, subtitle, body)
+
+
+def write_html(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically (a reader never sees half a report)."""
+    from sim.results import write_atomic
+
+    def write(target: Path) -> None:
+        target.write_text(text, encoding="utf-8")
+
+    write_atomic(path, write)
+    return path

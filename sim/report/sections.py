@@ -1,0 +1,330 @@
+"""The figure and appendix sections of the run report, one function per section.
+
+Each takes the :class:`~sim.report.analysis.RunAnalysis` (and the figure's
+``data:`` URI) and returns an :class:`~sim.report.html.Section`: the deadlines,
+days to close, utilisation and bottlenecks, open cases, caseload per handler,
+the statute-versus-plan note, the model description (STRESS-DES) with every
+parameter and its source, and the reproducibility block.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from sim.report import html as h
+from sim.report.analysis import RunAnalysis
+from sim.report.data import Results
+from sim.report.labels import TEAM_EN, kpi_names, pct, role_zh, team_zh
+from sim.report.params import GROUP_ZH, parameter_table
+from sim.report.text import reproduce_command, statute_note, stress_des
+
+__all__ = [
+    "backlog_section",
+    "bottleneck_section",
+    "caseload_section",
+    "days_section",
+    "model_section",
+    "reproduce_section",
+    "role_cell",
+    "sla_section",
+    "statute_section",
+    "team_cell",
+]
+
+
+def team_cell(team: str) -> h.Cell:
+    """``快执团队`` over ``fast track``, kept on one line."""
+    return h.bi(team_zh(team), TEAM_EN.get(team, team), "name")
+
+
+def role_cell(role: str) -> h.Cell:
+    """``执行员`` over ``officer``."""
+    return h.bi(role_zh(role), role, "name")
+
+
+def sla_section(a: RunAnalysis, uri: str) -> h.Section:
+    rows = []
+    for r in a.slas.itertuples():
+        unit = {"days": "日", "working_days": "个工作日", "months": "个月"}.get(r.basis, "")
+        rows.append(
+            [
+                h.bi(r.zh, r.en),
+                f"{r.days}{unit}",
+                h.num(f"{r.started_per_year:,.0f}"),
+                h.num(pct(r.on_time_rate)),
+                h.num(f"{pct(r.ci_low)} – {pct(r.ci_high)}"),
+                h.num("—" if pd.isna(r.mean_lateness_days) else f"{r.mean_lateness_days:.1f}"),
+                h.Cell(f'<span class="small">{h.esc(r.source)}</span>'),
+            ]
+        )
+    body = h.figure(
+        uri,
+        "各节点按期完成率",
+        "绿色≥95%，橙色80%–95%，红色<80%；细线为95%置信区间。",
+        "Green ≥ 95%, amber 80–95%, red < 80%; whiskers: 95% confidence interval.",
+    ) + h.table(
+        [
+            h.hd("期限", "deadline"),
+            h.hd("时限", "limit"),
+            h.hd("每年计时数", "clocks a year", True),
+            h.hd("按期率", "on time", True),
+            h.hd("95%置信区间", "CI", True),
+            h.hd("平均超期天数", "mean days late", True),
+            h.hd("依据", "rule"),
+        ],
+        rows,
+    )
+    return h.Section("deadlines", "4 各节点按期完成率", "On-time rate per deadline", body)
+
+
+def days_section(uri: str) -> h.Section:
+    caption = h.figure(
+        uri,
+        "结案用时分布",
+        "统计期内立案并已结案的案件，按分流轨道分组、按结案方式着色；黑色虚线为45日，红色点线为6个"
+        "月。"
+        "注意：45日内结案率从快执团队收案起算，图中从立案起算。",
+        "Counted cases that closed, by track, coloured by outcome; dashed black line: 45 days; "
+        "dotted red line: 6 months. "
+        "The 45-day KPI counts from receipt by the fast-track team; the figure counts from filing.",
+    )
+    return h.Section("days", "5 结案用时", "Days to close", caption)
+
+
+def bottleneck_section(a: RunAnalysis, uri: str) -> h.Section:
+    per_year = 365.0 / (a.scenario.run.horizon_days - a.scenario.run.warmup_days)
+    rows = [
+        [
+            h.num(str(r.rank)),
+            team_cell(r.team),
+            role_cell(r.role),
+            h.num(str(r.headcount)),
+            h.num(pct(r.utilisation)),
+            h.num(f"{r.wait_per_task_days:.2f}" if pd.notna(r.wait_per_task_days) else "—"),
+            h.num(f"{r.late_wait_days * per_year:,.0f}"),
+        ]
+        for r in a.bottlenecks.head(10).itertuples()
+    ]
+    body = (
+        h.figure(
+            uri,
+            "利用率热力图",
+            "各团队、各岗位在统计期内的忙碌比例（工作时间中用于办案的比例，各次重复平均）；“—”表示"
+            "没有该岗位。",
+            "Busy share of working time per team × role over the counted window (mean of "
+            "replications); "
+            "'—': nobody in that role.",
+        )
+        + "<h3>瓶颈排名 Bottleneck ranking</h3>"
+        + h.paragraphs(
+            "排名综合两项：利用率，以及该岗位的任务排队等待中落在已超期计时之内的时间（说明等待造"
+            "成了超期）。"
+            "排名靠前的岗位最需要增加人手。",
+            "The ranking combines utilisation and the queueing wait of the role's tasks that fell "
+            "inside "
+            "a deadline clock that ended late (the wait made a deadline late). Roles at the top "
+            "need "
+            "staff first.",
+        )
+        + h.table(
+            [
+                h.hd("名次", "rank", True),
+                h.hd("团队", "team"),
+                h.hd("岗位", "role"),
+                h.hd("人数", "staff", True),
+                h.hd("利用率", "utilisation", True),
+                h.hd("任务平均等待（日）", "wait per task, days", True),
+                h.hd(
+                    "超期计时内的等待（任务·日/年）",
+                    "wait inside late clocks, task-days a year",
+                    True,
+                ),
+            ],
+            rows,
+        )
+    )
+    return h.Section("utilisation", "6 利用率与瓶颈", "Utilisation and bottlenecks", body)
+
+
+def backlog_section(uri: str) -> h.Section:
+    return h.Section(
+        "backlog",
+        "7 未结案件",
+        "Open cases over time",
+        h.figure(
+            uri,
+            "未结案件",
+            "上图：未结案件总数（细线为各次重复，粗线为平均）；下图：按案件所在团队。",
+            "Top: all open cases (thin lines: replications; thick: mean). Bottom: by the team "
+            "holding the case.",
+        ),
+    )
+
+
+def caseload_section(a: RunAnalysis, uri: str) -> h.Section:
+    by_team = a.caseload.groupby("team")[["received_per_year", "open_at_horizon"]].mean()
+    rows = [
+        [
+            team_cell(str(t)),
+            h.num(f"{r.received_per_year:,.0f}"),
+            h.num(f"{r.open_at_horizon:,.0f}"),
+        ]
+        for t, r in by_team.iterrows()
+    ]
+    body = h.figure(
+        uri,
+        "承办人收案",
+        "每名承办执行员每年分到的统计期案件，及统计期末仍在办的案件；绿色带为公开的人均结案数。",
+        "Counted cases each handling officer receives a year, and the cases he holds open at the "
+        "horizon; green band: published cases closed per head (domain-facts §3.10).",
+    ) + h.table(
+        [
+            h.hd("团队", "team"),
+            h.hd("人均每年收案", "received per officer a year", True),
+            h.hd("人均期末在办", "open per officer at the horizon", True),
+        ],
+        rows,
+    )
+    return h.Section("caseload", "8 承办人收案", "Caseload per handler", body)
+
+
+ZHONGBEN_ROWS = {
+    "simple_per_year": ("每年简案数", "simple cases a year", "count"),
+    "fast45_rate": ("45日内结案率（全部简案）", "45-day rate, all simple cases", "share"),
+    "zhongben_share": ("以终本结案的简案比例", "share of simple cases ending as 终本", "share"),
+    "fast45_rate_non_zhongben": (
+        "45日内结案率（不计终本）",
+        "45-day rate without the 终本 cases",
+        "share",
+    ),
+    "fast45_ceiling": (
+        "在3个月限制下可达到的最高比率",
+        "highest rate possible under the floor",
+        "share",
+    ),
+    "zhongben_mean_days": ("简案终本平均用时（日）", "mean days to 终本, simple cases", "days"),
+    "early_zhongben_per_year": (
+        "每年立案3个月内的终本（违反规定）",
+        "终本 within 3 months of filing a year (unlawful)",
+        "count",
+    ),
+}
+
+
+def statute_section(a: RunAnalysis) -> h.Section:
+    zh, en = statute_note(a)
+    rows = []
+    for key, (row_zh, row_en, unit) in ZHONGBEN_ROWS.items():
+        if key not in a.zhongben.index:
+            continue
+        r = a.zhongben.loc[key]
+        digits = 0 if unit == "count" else 1
+        show = (
+            pct if unit == "share" else (lambda v, d=digits: "—" if pd.isna(v) else f"{v:,.{d}f}")
+        )
+        rows.append(
+            [
+                h.bi(row_zh, row_en),
+                h.num(show(r["mean"])),
+                h.num(f"{show(r.ci_low)} – {show(r.ci_high)}"),
+            ]
+        )
+    for kpi in ("fast45_rate_completed", "fast45_rate_zhongben"):
+        if kpi in a.kpis.index:
+            r = a.kpis.loc[kpi]
+            k_zh, k_en, _ = kpi_names(kpi)
+            rows.append(
+                [
+                    h.bi(k_zh, k_en),
+                    h.num(pct(r["mean"])),
+                    h.num(f"{pct(r.ci_low)} – {pct(r.ci_high)}"),
+                ]
+            )
+    body = (
+        f'<div class="note">{h.paragraphs(zh, en)}</div>'
+        + h.table(
+            [h.hd("数字", "figure"), h.hd("平均", "mean", True), h.hd("95%置信区间", "CI", True)],
+            rows,
+        )
+        + h.paragraphs(
+            "若要看按方案字面执行（不适用3个月限制）的结果，运行 scenarios/plan_literal.toml 并与"
+            "本方案比较。",
+            "To see the plan read literally (no 3-month floor), run scenarios/plan_literal.toml "
+            "and "
+            "compare it with this scenario.",
+        )
+    )
+    return h.Section(
+        "statute",
+        "9 法律与方案：终本3个月限制",
+        "Statute versus plan: the 3-month 终本 floor",
+        body,
+    )
+
+
+def model_section(a: RunAnalysis, results: Results, font: str) -> h.Section:
+    label = a.label
+    params = parameter_table(results.manifest["scenarios"][label]["resolved"])
+    parts = stress_des(a, results.manifest, font, int(params["est"].sum()), len(params))
+    body = ""
+    for (t_zh, t_en), (zh, en) in parts:
+        body += (
+            f'<h3>{h.esc(t_zh)} <span class="en">{h.esc(t_en)}</span></h3>{h.paragraphs(zh, en)}'
+        )
+        if t_en.startswith("3 "):
+            rows = [
+                [
+                    h.Cell(h.esc(GROUP_ZH.get(r.group, r.group)), "name"),
+                    h.Cell(f"<code>{h.esc(r.parameter)}</code>"),
+                    r.zh,
+                    r.value,
+                    h.badge("EST", "est") if r.est else "",
+                    h.Cell(f'<span class="small">{h.esc(r.source)}</span>'),
+                ]
+                for r in params.itertuples()
+            ]
+            body += h.table(
+                [
+                    h.hd("组", "group"),
+                    h.hd("参数", "parameter"),
+                    h.hd("名称", "name"),
+                    h.hd("取值", "value"),
+                    "",
+                    h.hd("来源", "source"),
+                ],
+                rows,
+                ["est" if e else "" for e in params["est"]],
+            )
+    return h.Section("model", "10 模型说明（STRESS-DES）", "Model description (STRESS-DES)", body)
+
+
+def reproduce_section(a: RunAnalysis, results: Results) -> h.Section:
+    m = results.manifest
+    entry = m["scenarios"][a.label]
+    deps = ", ".join(f"{k} {v}" for k, v in (m.get("dependencies") or {}).items())
+    rows = [
+        ["随机种子 seed", str(m.get("seed"))],
+        ["重复次数 replications", str(m.get("reps"))],
+        ["情景 scenario", f"{a.label} ({entry.get('source') or '—'}), hash {entry.get('hash')}"],
+        ["代码版本 commit", str(m.get("git_commit") or "—")],
+        ["courtsim", str(m.get("courtsim"))],
+        ["Python", str(m.get("python"))],
+        ["依赖 dependencies", deps],
+        ["平台 platform", str(m.get("platform"))],
+        ["生成时间 created (UTC)", str(m.get("created_utc"))],
+        ["结果目录 results folder", str(results.folder)],
+    ]
+    command = reproduce_command(
+        entry.get("source"), int(m.get("reps", a.reps)), int(m.get("seed", 0))
+    )
+    body = (
+        h.table(["项目 item", "值 value"], rows)
+        + h.paragraphs(
+            "用同一代码版本运行下列命令可得到完全相同的数字（结果与并行进程数无关）：",
+            "Running this command with the same commit gives identical numbers (whatever the "
+            "number of "
+            "worker processes):",
+        )
+        + f"<pre>{h.esc(command)}\ncourtsim report {h.esc(str(results.folder))}</pre>"
+    )
+    return h.Section("reproduce", "11 可重复性", "Reproducibility", body)

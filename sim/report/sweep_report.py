@@ -1,0 +1,226 @@
+"""The sweep report: KPIs over one or two parameters, the load curve and its breaking point.
+
+Like the chart an administrator asks for before the budget meeting: "at what
+load does the 45-day target break, and does moving two officers change that?"
+A ``courtsim sweep --out`` folder holds ``sweep_summary.csv`` (one row per grid
+point and KPI, the parameters as columns) and a manifest naming the
+parameters; this module draws each indicator against the first parameter
+(one line per value of the second), marks where each target is surely missed,
+and tabulates every KPI.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim.report import html as h
+from sim.report.data import ReportDataError
+from sim.report.figures import RED, svg_data_uri
+from sim.report.fonts import figure_style
+from sim.report.labels import kpi_names, pct, value_text
+from sim.report.targets import STATUS_EN, STATUS_ZH, TARGETS, judge
+
+__all__ = ["breaking_points", "build_sweep_report", "load_sweep"]
+
+SHOWN = (
+    "fast45_rate",
+    "property_within_limit_rate",
+    "within_limit_rate",
+    "mean_days_to_close",
+    "backlog_end",
+    "closed_per_officer",
+)
+"""KPIs drawn and tabulated, when the sweep has them."""
+
+
+def load_sweep(folder: Path) -> tuple[dict[str, Any], pd.DataFrame, list[str]]:
+    """The manifest, the summary table and the swept paths of a sweep folder."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        summary = pd.read_csv(folder / "sweep_summary.csv")
+    except FileNotFoundError as exc:
+        raise ReportDataError(f"{folder}: {Path(str(exc.filename)).name} is missing") from None
+    paths = list(manifest.get("parameters") or [])
+    missing = [p for p in paths if p not in summary.columns]
+    if not paths or missing:
+        raise ReportDataError(
+            f"{folder}: the manifest's parameters {paths} are not columns of the table"
+        )
+    return manifest, summary, paths
+
+
+def breaking_points(summary: pd.DataFrame, paths: list[str]) -> pd.DataFrame:
+    """Per target KPI (and value of the second parameter): the first value surely missing it.
+
+    Values of the first parameter are taken in increasing order; ``breaks_at``
+    is NaN when no value is surely below the target.
+    """
+    rows = []
+    groups = summary.groupby(paths[1]) if len(paths) > 1 else [(None, summary)]
+    for second, part in groups:
+        for kpi, target in TARGETS.items():
+            own = part.loc[part["kpi"] == kpi].sort_values(paths[0])
+            if own.empty or target.kind != "target":
+                continue
+            status = [
+                judge(target, r["mean"], r["ci_low"], r["ci_high"]) for _, r in own.iterrows()
+            ]
+            broken = [v for v, s in zip(own[paths[0]], status, strict=True) if s == "not_met"]
+            rows.append(
+                {
+                    "kpi": kpi,
+                    "second": second,
+                    "breaks_at": broken[0] if broken else math.nan,
+                    "statuses": status,
+                }
+            )
+    return pd.DataFrame(rows, columns=["kpi", "second", "breaks_at", "statuses"])
+
+
+def _figure(summary: pd.DataFrame, paths: list[str], breaks: pd.DataFrame) -> Figure:
+    kpis = [k for k in SHOWN if k in set(summary["kpi"])]
+    n_rows = max(math.ceil(len(kpis) / 2), 1)
+    fig = Figure(figsize=(9.5, 2.8 * n_rows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(n_rows, 2)).ravel()
+    for ax in axes[len(kpis) :]:
+        ax.set_visible(False)
+    seconds = sorted(summary[paths[1]].unique()) if len(paths) > 1 else [None]
+    for ax, kpi in zip(axes, kpis, strict=False):
+        zh, en, unit = kpi_names(kpi)
+        scale = 100.0 if unit in ("share", "rate") else 1.0
+        for second in seconds:
+            own = summary.loc[summary["kpi"] == kpi]
+            own = own if second is None else own.loc[own[paths[1]] == second]
+            own = own.sort_values(paths[0])
+            x = own[paths[0]].to_numpy(float)
+            label = None if second is None else f"{paths[1]} = {second}"
+            line = ax.plot(x, scale * own["mean"].to_numpy(float), "o-", label=label)[0]
+            low, high = own["ci_low"].to_numpy(float), own["ci_high"].to_numpy(float)
+            if scale == 100.0:
+                low, high = np.clip(low, 0, 1), np.clip(high, 0, 1)
+            ax.fill_between(x, scale * low, scale * high, color=line.get_color(), alpha=0.2)
+        target = TARGETS.get(kpi)
+        if target is not None and target.kind == "target" and target.low is not None:
+            ax.axhline(scale * target.low, color=RED, linestyle="--", linewidth=1)
+        for value in breaks.loc[breaks["kpi"] == kpi, "breaks_at"].dropna():
+            ax.axvline(float(value), color="black", linestyle=":", linewidth=1)
+        ax.set_title(f"{zh} {en}" + (" (%)" if scale == 100.0 else ""), fontsize=9, loc="left")
+        ax.set_xlabel(paths[0], fontsize=8)
+        if len(seconds) > 1:
+            ax.legend(fontsize=7, frameon=False)
+    return fig
+
+
+def _table(summary: pd.DataFrame, paths: list[str]) -> str:
+    kpis = [k for k in SHOWN if k in set(summary["kpi"])]
+    points = summary[paths].drop_duplicates().sort_values(paths)
+    header: list[object] = [h.hd("指标", "indicator")]
+    header += [
+        h.hd(" · ".join(_show(v) for v in p), " · ".join(paths), True) for p in points.to_numpy()
+    ]
+    rows = []
+    for kpi in kpis:
+        zh, en, unit = kpi_names(kpi)
+        row: list[object] = [h.bi(zh, en)]
+        for point in points.to_numpy():
+            mask = summary["kpi"] == kpi
+            for path, value in zip(paths, point, strict=True):
+                mask &= summary[path] == value
+            r = summary.loc[mask].iloc[0]
+            ci = f"{value_text(r['ci_low'], unit)}–{value_text(r['ci_high'], unit)}"
+            row.append(h.bi(value_text(r["mean"], unit), ci, "num"))
+        rows.append(row)
+    return h.table(header, rows)
+
+
+def _show(value: object) -> str:
+    """``5000`` rather than ``5000.0``."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _break_line(r: Any, paths: list[str], first: object) -> tuple[str, str]:
+    zh, en, _ = kpi_names(str(r.kpi))
+    level = pct(TARGETS[str(r.kpi)].low, 0)
+    where = "" if r.second is None else f"（{paths[1]} = {_show(r.second)}）"
+    where_en = "" if r.second is None else f" ({paths[1]} = {_show(r.second)})"
+    at = _show(r.breaks_at)
+    if isinstance(r.breaks_at, float) and math.isnan(r.breaks_at):
+        last = r.statuses[-1] if r.statuses else "n/a"
+        return (
+            f"{zh}{where}：所试取值下都未确认低于{level}（最后一点：{STATUS_ZH[last]}）",
+            f"{en}{where_en}: not surely below {level} at any value tried "
+            f"(last: {STATUS_EN[last]})",
+        )
+    if r.breaks_at == first:
+        return (
+            f"{zh}{where}：在所试最低值 {paths[0]} = {at} 已肯定低于{level}",
+            f"{en}{where_en}: already surely below {level} at the lowest value tried, {at}",
+        )
+    return (
+        f"{zh}{where}：{paths[0]} = {at} 起肯定低于{level}（转折点）",
+        f"{en}{where_en}: surely below {level} from {paths[0]} = {at} on (the breaking point)",
+    )
+
+
+def _verdict(summary: pd.DataFrame, paths: list[str], breaks: pd.DataFrame) -> str:
+    first = min(summary[paths[0]])
+    items = [h.bi(*_break_line(r, paths, first)).html for r in breaks.itertuples()]
+    lis = "".join(f"<li>{item}</li>" for item in items)
+    return f'<div class="verdict"><ul>{lis}</ul></div>' if items else ""
+
+
+def build_sweep_report(folder: Path) -> str:
+    """The HTML of the sweep in ``folder``."""
+    manifest, summary, paths = load_sweep(folder)
+    breaks = breaking_points(summary, paths)
+    with figure_style():
+        uri = svg_data_uri(_figure(summary, paths, breaks))
+    values = " ".join(
+        f"--set {p}={','.join(str(v) for v in vs)}" for p, vs in manifest["parameters"].items()
+    )
+    seed = f" --seed {manifest['seed']}" if manifest.get("seed") is not None else ""
+    command = (
+        f"courtsim sweep {manifest.get('scenario')} {values} --reps {manifest.get('reps')}{seed}"
+    )
+    rows = [
+        ["情景 scenario", f"{manifest.get('scenario')} (hash {manifest.get('scenario_hash')})"],
+        ["重复次数 replications", str(manifest.get("reps"))],
+        ["随机种子 seed", str(manifest.get("seed"))],
+        ["代码版本 commit", str(manifest.get("git_commit") or "—")],
+        ["生成时间 created (UTC)", str(manifest.get("created_utc"))],
+    ]
+    sections = [
+        h.Section(
+            "verdict",
+            "1 结论",
+            "Verdict",
+            _verdict(summary, paths, breaks)
+            + h.figure(
+                uri,
+                "参数扫描",
+                "各指标随参数变化（阴影为95%置信区间）；红色虚线为目标，黑色点线为转折点。",
+                "Indicators against the swept parameter (band: 95% CI); dashed red: the target; "
+                "dotted black: "
+                "the breaking point.",
+            ),
+        ),
+        h.Section("table", "2 指标表", "Indicators at every grid point", _table(summary, paths)),
+        h.Section(
+            "reproduce",
+            "3 可重复性",
+            "Reproducibility",
+            h.table(["项目 item", "值 value"], rows) + f"<pre>{h.esc(command)}</pre>",
+        ),
+    ]
+    reps = manifest.get("reps")
+    subtitle = f"{manifest.get('scenario')} · {' × '.join(paths)} · {reps}次重复 replications"
+    return h.page("参数扫描报告 Sweep report", subtitle, sections)

@@ -1,0 +1,144 @@
+"""The run and comparison reports: one self-contained page with every part the issue asks for."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.cli import main
+from sim.report import ReportDataError, write_comparison_report, write_report, write_run_report
+from sim.report.labels import pct
+
+SECTIONS = (
+    "verdict",
+    "staffing",
+    "kpis",
+    "deadlines",
+    "days",
+    "utilisation",
+    "backlog",
+    "caseload",
+    "statute",
+    "model",
+    "reproduce",
+)
+
+
+def _text(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def test_the_run_report_has_every_section(run_report: Path) -> None:
+    page = _text(run_report)
+    for section in SECTIONS:
+        assert f'<section id="{section}">' in page, section
+    for words in (
+        "45日结案目标",
+        "快执团队",
+        "精执团队",
+        "“三统一”管理团队",
+        "终本",
+        "STRESS-DES",
+        "EST",
+        "各节点按期完成率",
+        "瓶颈排名",
+        "可重复性",
+    ):
+        assert words in page, words
+
+
+def test_the_report_needs_no_network(run_report: Path) -> None:
+    page = _text(run_report)
+    sources = re.findall(r"""\b(?:src|href)=["']?([^"'#\s>][^"'\s>]*)""", page)
+    assert sources
+    assert all(s.startswith("data:image/svg+xml;base64,") for s in sources), sources[:3]
+    assert "<link" not in page
+    assert "@import" not in page
+    assert len(sources) == 6
+
+
+def test_every_figure_is_a_valid_svg(run_report: Path) -> None:
+    for uri in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', _text(run_report)):
+        svg = base64.b64decode(uri).decode("utf-8")
+        assert svg.lstrip().startswith("<?xml")
+        assert svg.rstrip().endswith("</svg>")
+
+
+def test_the_verdict_quotes_the_kpi_table(run_report: Path, run_folder: Path) -> None:
+    summary = pd.read_csv(run_folder / "kpis_summary.csv").set_index("kpi")
+    row = summary.loc["fast45_rate"]
+    page = _text(run_report)
+    verdict = page.split('<section id="verdict">')[1].split("</section>")[0]
+    assert f"简案收案45日内结案率为{pct(row['mean'])}" in verdict
+    assert f"{pct(row['ci_low'])}–{pct(row['ci_high'])}" in verdict
+    assert "以90%为目标" in verdict
+    assert "EST" in verdict
+
+
+def test_the_reproducibility_block_gives_seed_and_command(
+    run_report: Path, run_folder: Path
+) -> None:
+    page = _text(run_report)
+    block = page.split('<section id="reproduce">')[1]
+    assert "courtsim run scenarios/dengzhou_2022.toml --reps 2 --seed 20220525 --report" in block
+    assert "20220525" in block
+    assert "numpy" in block
+
+
+def test_the_comparison_report_pairs_the_scenarios(compare_folder: Path, tmp_path: Path) -> None:
+    path = write_comparison_report(compare_folder, tmp_path / "compare.html")
+    page = _text(path)
+    assert "fast_plus2 − dengzhou_2022" in page  # the paired-difference column
+    assert "staffing.fast_track.officers" in page  # what differs between the scenarios
+    assert page.count("data:image/svg+xml;base64,") >= 1
+    assert (
+        write_report(compare_folder, tmp_path / "auto.html")
+        .read_text(encoding="utf-8")
+        .count("情景比较报告")
+        >= 1
+    )
+
+
+def test_a_scenario_of_a_comparison_folder_gets_its_own_report(
+    compare_folder: Path, tmp_path: Path
+) -> None:
+    page = _text(write_run_report(compare_folder, tmp_path / "one.html", label="fast_plus2"))
+    assert "执行工作仿真报告" in page
+    assert "快执团队增加2名执行员" in page  # fast_plus2's own title
+    staffing = page.split('<section id="staffing">')[1].split("</section>")[0]
+    fast_row = next(row for row in staffing.split("<tr>") if "快执团队" in row)
+    _judges, officers, *_ = re.findall(r'<td class="num">(\d+)</td>', fast_row)
+    assert officers == "6"  # fast_plus2's fast track, not the baseline's 4
+    with pytest.raises(ValueError, match="not in the folder"):
+        write_run_report(compare_folder, tmp_path / "none.html", label="nope")
+
+
+def test_the_command_writes_the_report(
+    run_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "r.html"
+    assert main(["report", str(run_folder), "--out", str(out)]) == 0
+    assert out.is_file()
+    assert "report:" in capsys.readouterr().err
+
+
+def test_the_command_rejects_a_folder_without_results(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", str(tmp_path)]) == 2
+    assert "no manifest.json" in capsys.readouterr().err
+    with pytest.raises(ReportDataError):
+        write_run_report(tmp_path)
+
+
+def test_a_folder_without_event_logs_is_refused(run_folder: Path, tmp_path: Path) -> None:
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    for name in ("manifest.json", "kpis_summary.csv", "kpis_by_rep.csv"):
+        (partial / name).write_bytes((run_folder / name).read_bytes())
+    with pytest.raises(ReportDataError, match="parquet is missing"):
+        write_run_report(partial)

@@ -1,0 +1,84 @@
+"""The sweep report: the load curve and its breaking point, from a hand-made sweep folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.report import ReportDataError, write_report
+from sim.report.sweep_report import breaking_points
+
+PATH = "arrivals.cases_per_year"
+
+
+def _sweep_folder(folder: Path, means: list[float], half: float = 0.02) -> Path:
+    """A ``courtsim sweep --out`` folder: fast45_rate at three loads, other KPIs flat."""
+    rows = []
+    for load, mean in zip([5000, 6500, 8000], means, strict=True):
+        rows.append(
+            {
+                PATH: load,
+                "kpi": "fast45_rate",
+                "n": 5,
+                "mean": mean,
+                "sd": 0.01,
+                "ci_low": mean - half,
+                "ci_high": mean + half,
+            }
+        )
+        rows.append(
+            {
+                PATH: load,
+                "kpi": "mean_days_to_close",
+                "n": 5,
+                "mean": 70.0,
+                "sd": 1.0,
+                "ci_low": 69.0,
+                "ci_high": 71.0,
+            }
+        )
+    folder.mkdir()
+    pd.DataFrame(rows).to_csv(folder / "sweep_summary.csv", index=False)
+    manifest = {
+        "command": "sweep",
+        "scenario": "scenarios/dengzhou_2022.toml",
+        "reps": 5,
+        "seed": 1,
+        "parameters": {PATH: [5000, 6500, 8000]},
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("means", "load"),
+    [([0.95, 0.90, 0.80], 8000), ([0.95, 0.85, 0.80], 6500)],  # 0.90 ± 0.02 is only uncertain
+)
+def test_sweep_report_names_the_breaking_point(
+    tmp_path: Path, means: list[float], load: int
+) -> None:
+    folder = _sweep_folder(tmp_path / "sweep", means)
+    summary = pd.read_csv(folder / "sweep_summary.csv")
+    breaks = breaking_points(summary, [PATH]).set_index("kpi")
+    assert breaks.loc["fast45_rate", "breaks_at"] == load  # the first load surely below 90%
+    page = write_report(folder).read_text(encoding="utf-8")
+    assert "参数扫描报告" in page
+    assert f"= {load} 起肯定低于90%（转折点）" in page
+    assert page.count("data:image/svg+xml;base64,") == 1
+
+
+def test_no_breaking_point_when_the_target_holds(tmp_path: Path) -> None:
+    folder = _sweep_folder(tmp_path / "sweep", [0.97, 0.96, 0.95])
+    breaks = breaking_points(pd.read_csv(folder / "sweep_summary.csv"), [PATH])
+    assert breaks["breaks_at"].isna().all()
+    assert "所试取值下都未确认低于90%" in write_report(folder).read_text(encoding="utf-8")
+
+
+def test_a_sweep_folder_without_its_table_is_refused(tmp_path: Path) -> None:
+    folder = _sweep_folder(tmp_path / "sweep", [0.95, 0.90, 0.80])
+    (folder / "sweep_summary.csv").unlink()
+    with pytest.raises(ReportDataError, match=r"sweep_summary\.csv is missing"):
+        write_report(folder)
