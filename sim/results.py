@@ -50,6 +50,8 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     try:
         write(tmp)
         tmp.chmod(0o644)  # mkstemp makes it private; results are for sharing
+        with tmp.open("rb") as handle:  # on disk before the rename makes it visible
+            os.fsync(handle.fileno())
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -65,6 +67,10 @@ def write_results(folder: Path, result: ExperimentResult, *, sources: Mapping[st
     if folder.exists() and any(folder.iterdir()) and not overwrite:
         raise ResultsExistError(f"{folder} exists and is not empty; choose another --out or pass --overwrite")
     folder.mkdir(parents=True, exist_ok=True)
+    # The old manifest goes first: until the new one is written, the folder is incomplete.
+    (folder / "manifest.json").unlink(missing_ok=True)
+    for stale in folder.glob(".*.tmp"):  # left by a run killed mid-write
+        stale.unlink(missing_ok=True)
     summary = result.summary()
     write_atomic(folder / "kpis_by_rep.csv", lambda p: result.kpis.to_csv(p, index=False))
     write_atomic(folder / "kpis_summary.csv", lambda p: summary.to_csv(p, index=False))

@@ -42,9 +42,16 @@ __all__ = [
     "UnitStaffing",
 ]
 
-Count = Annotated[StrictInt, Field(ge=0)]
-PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+# Numbers are strict ("6500" or true is not a number) and bounded: a bound far above any court
+# keeps a typo such as 1e308 from reaching the model, where it could not be simulated.
+MAX_COUNT = 100_000  # people, items per year
+MAX_DAYS = 36_500  # a century of simulated time
+MAX_HOURS = 2_000  # a person-year of effort for one task
+Count = Annotated[StrictInt, Field(ge=0, le=MAX_COUNT)]
+PositiveFloat = Annotated[float, Field(gt=0, le=MAX_DAYS, allow_inf_nan=False, strict=True)]
+NonNegFloat = Annotated[float, Field(ge=0, le=MAX_DAYS, allow_inf_nan=False, strict=True)]
+Amount = Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False, strict=True)]
+PerYear = Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False, strict=True)]
 _Shares = TypeVar("_Shares", bound=dict)  # type: ignore[type-arg]
 
 
@@ -99,7 +106,7 @@ class RunSpec(Sourced):
     horizon_days: PositiveFloat
     warmup_days: NonNegFloat
     cooldown_days: NonNegFloat = 0.0
-    seed: Count = 20220525
+    seed: Annotated[StrictInt, Field(ge=0, le=2**63 - 1)] = 20220525
     replications: Annotated[StrictInt, Field(ge=1)] = 5
 
     @model_validator(mode="after")
@@ -116,8 +123,8 @@ class CalendarSpec(Sourced):
     """The working calendar: official Chinese calendar (with 调休) or 24/7."""
 
     mode: Literal["official", "continuous"] = "official"
-    hours_per_day: Annotated[float, Field(gt=0, le=24, allow_inf_nan=False)] = 8.0
-    day_start_hour: Annotated[float, Field(ge=0, lt=24, allow_inf_nan=False)] = 8.5
+    hours_per_day: Annotated[float, Field(gt=0, le=24, allow_inf_nan=False, strict=True)] = 8.0
+    day_start_hour: Annotated[float, Field(ge=0, lt=24, allow_inf_nan=False, strict=True)] = 8.5
     extra_holidays: tuple[date, ...] = ()
     extra_workdays: tuple[date, ...] = ()
     closures: tuple[date, ...] = ()
@@ -145,8 +152,11 @@ class Arrivals(Sourced):
     ``cases_per_year`` on average.
     """
 
-    cases_per_year: NonNegFloat
-    monthly_multipliers: Annotated[tuple[NonNegFloat, ...], Field(min_length=12, max_length=12)]
+    cases_per_year: PerYear
+    monthly_multipliers: Annotated[
+        tuple[Annotated[float, Field(ge=0, le=100, allow_inf_nan=False, strict=True)], ...],
+        Field(min_length=12, max_length=12),
+    ]
     case_mix: dict[CaseType, Probability]
     behaviour_rate: Probability  # share of 首执 that are behaviour cases (腾退、交付)
     related_rate: Probability  # share of cases related to an earlier one (same debtor)
@@ -174,6 +184,14 @@ class Amounts(Sourced):
     partial_freeze_share: DistSpec  # frozen ÷ claim when the freeze is partial; capped at 1
     property_value_ratio: DistSpec  # realisable value of found property ÷ claim
     settlement_share: DistSpec  # paid under a settlement ÷ outstanding claim; capped at 1
+
+    @model_validator(mode="after")
+    def _finite_money(self) -> Amounts:
+        for name in ("claim_cny", "partial_freeze_share", "property_value_ratio", "settlement_share"):
+            mean = getattr(self, name).mean()
+            if not mean <= 1e13:
+                raise ValueError(f"{name} averages {mean:g}; expected at most 1e13")
+        return self
 
 
 class Probabilities(Sourced):
@@ -255,7 +273,15 @@ class Delays(Sourced):
     higher_court_review_days: DistSpec
     commissioned_days: DistSpec
     requery_interval_days: PositiveFloat
-    requery_years: PositiveFloat
+    requery_years: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False, strict=True)]
+
+    @model_validator(mode="after")
+    def _delays_fit_in_a_century(self) -> Delays:
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if hasattr(value, "mean") and callable(value.mean) and value.mean() > MAX_DAYS:
+                raise ValueError(f"{name} averages {value.mean():g} days; expected at most {MAX_DAYS}")
+        return self
 
 
 # ---------------------------------------------------------------- staff work
@@ -268,13 +294,15 @@ class TaskSpec(Frozen):
     hours needs nobody and never queues.
     """
 
-    roles: dict[Role, Annotated[StrictInt, Field(ge=1)]]
+    roles: dict[Role, Annotated[StrictInt, Field(ge=1, le=100)]]
     hours: DistSpec
 
     @model_validator(mode="after")
     def _has_roles(self) -> TaskSpec:
         if not self.roles:
             raise ValueError("roles must name at least one role (judge, officer, clerk, bailiff)")
+        if self.hours.mean() > MAX_HOURS:
+            raise ValueError(f"hours average {self.hours.mean():g}; expected at most {MAX_HOURS} (a person-year)")
         return self
 
 
@@ -360,7 +388,7 @@ class Policy(Sourced):
     """Rules a court can choose; each has the plan's or the statute's reading as default."""
 
     triage: bool = True
-    simple_threshold_cny: NonNegFloat = 100_000
+    simple_threshold_cny: Amount = 100_000
     simple_if_frozen_covers: bool = True
     simple_if_small_claim: bool = True
     simple_if_behaviour: bool = True
@@ -389,9 +417,9 @@ class Organisation(Sourced):
 class SideStreams(Sourced):
     """Work that is not an enforcement case but takes the same people's time."""
 
-    commissioned_per_year: NonNegFloat  # 外地法院委托事务
-    petitions_per_year: NonNegFloat  # 执行信访
-    supervision_per_year: NonNegFloat  # 执行监督、请示、督办 at the review team
+    commissioned_per_year: PerYear  # 外地法院委托事务
+    petitions_per_year: PerYear  # 执行信访
+    supervision_per_year: PerYear  # 执行监督、请示、督办 at the review team
 
 
 # ---------------------------------------------------------------- staffing
@@ -465,7 +493,7 @@ class StaffingChange(Frozen):
     date: date
     team: Team
     role: Role
-    delta: StrictInt
+    delta: Annotated[StrictInt, Field(ge=-MAX_COUNT, le=MAX_COUNT)]
     unit: str | None = None
     note: str = ""
 

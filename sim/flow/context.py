@@ -113,7 +113,7 @@ class FlowContext:
         if hours <= 0.0:
             return
         own = team is case.team
-        unit = case.unit if own else ""
+        unit = case.unit if own else self._unit_for(team, case.id)
         plan = self._plan(task, team, unit)
         if handler and own and plan.officer_pool is not None and case.handler is not None:
             needs = [Need(plan.officer_pool, 1, _handler_of(case)), *plan.others]
@@ -127,8 +127,19 @@ class FlowContext:
             else (1, self.env.now, next(self._seq))  # fmt: skip
         if self.scenario.policy.dispatch == "edf":
             key = (float("inf"), *key)
-        plan = self._plan(task, team, "")
-        yield from self.hold(item_id, task, team, "", plan.pooled, key, hours, plan.roles)
+        unit = self._unit_for(team, item_id)
+        plan = self._plan(task, team, unit)
+        yield from self.hold(item_id, task, team, unit, plan.pooled, key, hours, plan.roles)
+
+    def _unit_for(self, team: Team, item_id: int) -> str:
+        """The unit of ``team`` that does work for a case it does not own.
+
+        A team split into units has no team-wide officers or clerks, so such work (a
+        pre-reform unit scanning a preservation case's file) goes to a unit chosen by
+        the case number: spread evenly, and the same unit for the same case.
+        """
+        units = self.office.desks[team].units
+        return units[item_id % len(units)] if len(units) > 1 or units[0] else ""
 
     def hold(self, case_id: int, task: str, team: Team, unit: str, needs: list[Need],
              key: tuple[Any, ...], hours: float, roles: str) -> Step:  # fmt: skip

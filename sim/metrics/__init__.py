@@ -20,7 +20,7 @@ from sim.metrics.sla import SLA_NAMES, due_times, limit_clocks, recompute_due, s
 from sim.metrics.warmup import mser5, suggest_warmup_days
 
 # Importing these registers the KPIs, in this order (the order of kpi_values).
-from sim.metrics import kpis, workload  # noqa: F401  isort: skip
+from sim.metrics import kpis, stability, workload  # noqa: F401  isort: skip
 
 __all__ = [
     "KPI",
