@@ -1,0 +1,227 @@
+"""The notebook API: the ``courtsim`` commands as functions that return pandas tables.
+
+Like the command line without the printing: load a scenario, run it, compare
+scenarios pair by pair, sweep parameters, find the load that breaks a target,
+search for a staffing. Every function takes a :class:`Scenario` or a path, runs
+its replications under common random numbers (replication ``r`` of every
+scenario sees the same cases) and never prints; progress goes to a callback
+if one is given. Example::
+
+    from sim import api
+    base = api.load("scenarios/dengzhou_2022.toml")
+    api.compare(base, "scenarios/fast_plus2.toml", reps=20)      # paired differences
+    api.sweep(base, {"arrivals.cases_per_year": [6000, 7000]}, reps=5)
+    api.capacity(base, "within_limit_rate>=0.95").evaluations
+    api.staff(base, ["fast45_rate>=0.6"], add=2).staffing_table()
+
+``jobs`` (0 = all cores) and ``scheduler`` (``"local"`` or ``"tcp://HOST:PORT"``
+for Dask) choose where replications run; results do not depend on them.
+``cache`` (a folder) keeps finished replications across calls and sessions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.backends import Backend, make_backend
+from sim.cache import ReplicationCache
+from sim.capacity import CapacityResult, Target, find_capacity, parse_target
+from sim.config.load import load_scenario
+from sim.config.schema import Scenario
+from sim.experiment import (
+    Evaluator,
+    ExperimentResult,
+    Progress,
+    paired_differences,
+    replications_needed,
+    run_experiment,
+    welch_differences,
+)
+from sim.metrics import KPI, KPIS
+from sim.metrics.registry import utilisation_kpi
+from sim.staffing_search import StaffResult, search_staffing
+from sim.sweep import sweep as _sweep
+from sim.vocab import Role, Team
+
+__all__ = [
+    "capacity", "compare", "comparison_table", "experiment", "kpi_info", "load", "precision", "run", "staff",
+    "sweep", "with_names",
+]  # fmt: skip
+
+ScenarioLike = Scenario | str | Path
+
+
+def load(path: str | Path) -> Scenario:
+    """Read and validate a scenario file (``ScenarioError`` lists every problem)."""
+    return load_scenario(path)
+
+
+def _scenario(item: ScenarioLike) -> Scenario:
+    return item if isinstance(item, Scenario) else load_scenario(item)
+
+
+@contextmanager
+def _session(seed: int | None, jobs: int, scheduler: str | None, cache: str | Path | None,
+             progress: Progress | None) -> Any:  # fmt: skip
+    with make_backend(jobs, scheduler) as backend:
+        yield Evaluator(seed, backend=backend, cache=ReplicationCache(cache), progress=progress)
+
+
+def experiment(scenarios: Mapping[str, ScenarioLike] | Sequence[ScenarioLike], reps: int | None = None, *,
+               seed: int | None = None, jobs: int = 0, scheduler: str | None = None,
+               cache: str | Path | None = None, keep_runs: bool = False,
+               progress: Progress | None = None, backend: Backend | None = None) -> ExperimentResult:  # fmt: skip
+    """Run scenarios (a list, labelled by their names, or a label → scenario mapping) under CRN.
+
+    ``reps`` defaults to the first scenario's ``run.replications``. The result's
+    ``kpis`` is the long table (scenario, replication, kpi, value);
+    ``summary()`` gives means and t-intervals.
+    """
+    items = scenarios.items() if isinstance(scenarios, Mapping) else [(None, s) for s in scenarios]
+    resolved: dict[str, Scenario] = {}
+    for label, item in items:
+        scenario = _scenario(item)
+        key = label or scenario.name
+        if key in resolved:
+            raise ValueError(f"two scenarios are labelled {key!r}; pass a mapping with distinct labels")
+        resolved[key] = scenario
+    reps = reps or next(iter(resolved.values())).run.replications
+    store = ReplicationCache(cache)
+    if backend is not None:
+        return run_experiment(resolved, reps, seed, keep_runs=keep_runs, progress=progress, backend=backend,
+                              cache=store)  # fmt: skip
+    with make_backend(jobs, scheduler) as own:
+        return run_experiment(resolved, reps, seed, keep_runs=keep_runs, progress=progress, backend=own,
+                              cache=store)  # fmt: skip
+
+
+def run(scenario: ScenarioLike, reps: int | None = None, *, level: float = 0.95, **options: Any) -> pd.DataFrame:
+    """Every KPI of one scenario: ``kpi, zh, en, unit, better, n, mean, sd, ci_low, ci_high``.
+
+    ``options``: ``seed, jobs, scheduler, cache, progress`` as in :func:`experiment`.
+    """
+    result = experiment([_scenario(scenario)], reps, **options)
+    return with_names(result.summary(level).drop(columns="scenario"))
+
+
+def precision(scenario: ScenarioLike, kpi: str, half_width: float, reps: int | None = None, *,
+              level: float = 0.95, relative: bool = False, **options: Any) -> pd.DataFrame:  # fmt: skip
+    """Replications needed for ``kpi``'s interval to be ``± half_width`` (after ``reps`` runs).
+
+    See :func:`sim.experiment.replications_needed` for the method; rerun with the
+    advised number (and a ``cache``) until ``enough`` is true.
+    """
+    result = experiment([_scenario(scenario)], reps, **options)
+    return replications_needed(result.kpis, kpi, half_width, level, relative=relative)
+
+
+def compare(base: ScenarioLike, *others: ScenarioLike, reps: int | None = None, level: float = 0.95,
+            **options: Any) -> pd.DataFrame:  # fmt: skip
+    """Each other scenario minus ``base``, replication by replication (common random numbers).
+
+    One row per (scenario, KPI): the two means, ``mean_diff`` with its paired
+    t-interval, ``significant``, ``verdict`` (better / worse / changed / no
+    significant difference, from the KPI's direction) and ``welch_half_width``,
+    the half-width the same runs would give compared as independent samples.
+    """
+    if not others:
+        raise ValueError("compare needs at least one scenario besides the base")
+    scenarios = [_scenario(base), *(_scenario(o) for o in others)]
+    result = experiment(scenarios, reps, **options)
+    return comparison_table(result, scenarios[0].name, level)
+
+
+def comparison_table(result: ExperimentResult, base: str, level: float = 0.95) -> pd.DataFrame:
+    """The :func:`compare` table of an experiment already run."""
+    paired = paired_differences(result.kpis, base, level)
+    welch = welch_differences(result.kpis, base, level)
+    welch = welch.assign(welch_half_width=(welch["ci_high"] - welch["ci_low"]) / 2)
+    means = result.summary(level).set_index(["scenario", "kpi"])["mean"]
+    table = paired.merge(welch[["scenario", "kpi", "welch_half_width"]], on=["scenario", "kpi"], how="left")
+    table.insert(4, "base_mean", [means.get((base, k)) for k in table["kpi"]])
+    table.insert(5, "mean", [means.get((s, k)) for s, k in zip(table["scenario"], table["kpi"], strict=True)])
+    table = with_names(table)
+    table["verdict"] = [_verdict(r.better, r.significant, r.mean_diff) for r in table.itertuples()]
+    return table
+
+
+def _verdict(better: str, significant: bool, diff: float) -> str:
+    if not significant:
+        return "no significant difference"
+    if better == "none":
+        return "changed"
+    return "better" if (diff > 0) == (better == "higher") else "worse"
+
+
+def sweep(scenario: ScenarioLike, parameters: Mapping[str, Sequence[Any]], reps: int | None = None, *,
+          level: float = 0.95, seed: int | None = None, jobs: int = 0, scheduler: str | None = None,
+          cache: str | Path | None = None, progress: Progress | None = None) -> pd.DataFrame:  # fmt: skip
+    """One or two dotted paths over their values: a tidy table (the paths as columns, then
+    ``kpi, zh, en, unit, better, n, mean, sd, ci_low, ci_high``)."""
+    base = _scenario(scenario)
+    with _session(seed, jobs, scheduler, cache, progress) as evaluate:
+        summary, _ = _sweep(base, parameters, evaluate, reps or base.run.replications, level)
+    return with_names(summary)
+
+
+def capacity(scenario: ScenarioLike, target: str | Target = "fast45_rate>=0.9", *, confidence: float = 0.95,
+             reps: int = 5, low: float = 0.25, high: float = 3.0, step: float = 1.5, tol: float = 0.1,
+             seed: int | None = None, jobs: int = 0, scheduler: str | None = None,
+             cache: str | Path | None = None, progress: Progress | None = None) -> CapacityResult:  # fmt: skip
+    """The highest arrival multiplier at which ``target`` holds with ``confidence``.
+
+    Returns a :class:`sim.capacity.CapacityResult`: ``multiplier``,
+    ``cases_per_year``, ``bracket``, ``conclusion`` and ``evaluations`` (a table
+    of every load tried: multiplier, cases_per_year, n, mean, bound, holds).
+    """
+    goal = parse_target(target) if isinstance(target, str) else target
+    with _session(seed, jobs, scheduler, cache, progress) as evaluate:
+        return find_capacity(_scenario(scenario), goal, evaluate, confidence=confidence, reps=reps, low=low,
+                             high=high, step=step, tol=tol)  # fmt: skip
+
+
+def staff(scenario: ScenarioLike, targets: Sequence[str | Target], *, add: int | None = None,
+          redistribute: str | None = None, reps: int = 3, top_k: int = 3, check_reps: int = 6,
+          confidence: float = 0.95, max_moves: int = 4, seed: int | None = None, jobs: int = 0,
+          scheduler: str | None = None, cache: str | Path | None = None,
+          progress: Progress | None = None) -> StaffResult:  # fmt: skip
+    """The smallest staffing meeting every target: add up to ``add`` people, or move ``redistribute`` staff.
+
+    Returns a :class:`sim.staffing_search.StaffResult`: ``staffing_table()``,
+    ``path`` (the accepted steps), ``explored`` (every candidate tried),
+    ``checks`` (the finalists with ``check_reps``), ``met`` and ``conclusion``.
+    """
+    goals = [parse_target(t) if isinstance(t, str) else t for t in targets]
+    if not goals:
+        raise ValueError("give at least one target, e.g. 'fast45_rate>=0.9'")
+    with _session(seed, jobs, scheduler, cache, progress) as evaluate:
+        return search_staffing(_scenario(scenario), goals, evaluate, add=add, redistribute=redistribute,
+                               reps=reps, top_k=top_k, check_reps=check_reps, confidence=confidence,
+                               max_moves=max_moves)  # fmt: skip
+
+
+def kpi_info(kpi: str) -> KPI | None:
+    """The register entry of ``kpi``, utilisation ids (``util_<team>_<role>``) included."""
+    if kpi in KPIS:
+        return KPIS[kpi]
+    for team in Team:
+        prefix = f"util_{team.value}_"
+        if kpi.startswith(prefix) and kpi[len(prefix):] in {r.value for r in Role}:
+            return utilisation_kpi(team.value, kpi[len(prefix):], lambda view: float("nan"))
+    return None
+
+
+def with_names(table: pd.DataFrame) -> pd.DataFrame:
+    """Insert the KPI's Chinese and English names, unit and direction after ``kpi``."""
+    info = [kpi_info(k) for k in table["kpi"]]
+    at = list(table.columns).index("kpi") + 1
+    table.insert(at, "zh", [i.zh if i else k for i, k in zip(info, table["kpi"], strict=True)])
+    table.insert(at + 1, "en", [i.en if i else k for i, k in zip(info, table["kpi"], strict=True)])
+    table.insert(at + 2, "unit", [i.unit if i else "" for i in info])
+    table.insert(at + 3, "better", [i.better if i else "none" for i in info])
+    return table

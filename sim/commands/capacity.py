@@ -1,0 +1,104 @@
+"""``courtsim capacity SCENARIO``: the highest load at which a target still holds."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from typing import Any
+
+from sim.capacity import CapacityResult, find_capacity, parse_target
+from sim.commands.compare import add_experiment_options, fmt_value, guarded, report_usage, session, set_reps_help
+from sim.config.load import load_scenario
+
+DEFAULT_TARGET = "fast45_rate>=0.9"
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``capacity`` subcommand."""
+    parser = subparsers.add_parser(
+        "capacity",
+        help="find the highest arrival multiplier at which a target holds with confidence",
+        description="Scale arrivals.cases_per_year by a multiplier and find the highest multiplier at which "
+        "the target holds with the given one-sided confidence (bracketing, then bisection; the same "
+        "replications at every load). Default: fast45_rate>=0.9, 95%%, 5 replications per load, to 0.1×. "
+        "Method and limits: docs/experiments.md.",
+    )
+    parser.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file")
+    parser.add_argument("--target", default=DEFAULT_TARGET, metavar="KPI>=X",
+                        help=f"the target, e.g. 'fast45_rate>=0.9' or 'mean_days_to_close<=90' "
+                             f"(default {DEFAULT_TARGET})")  # fmt: skip
+    parser.add_argument("--confidence", type=_float, default=0.95, metavar="C",
+                        help="one-sided confidence that the target holds (default 0.95)")  # fmt: skip
+    parser.add_argument("--low", type=_float, default=0.25, help="lowest multiplier tried (default 0.25)")
+    parser.add_argument("--high", type=_float, default=3.0, help="highest multiplier tried (default 3)")
+    parser.add_argument("--tol", type=_float, default=0.1, help="stop when the bracket is this narrow (default 0.1)")
+    add_experiment_options(parser)
+    set_reps_help(parser, "replications per load (default 5)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(func=run)
+
+
+@guarded
+def run(args: argparse.Namespace) -> int:
+    """Search, then print the answer, the bracket and every load tried."""
+    scenario = load_scenario(args.scenario)
+    target = parse_target(args.target)
+    if not 0.5 <= args.confidence < 1:
+        raise ValueError(f"--confidence must be in [0.5, 1) (got {args.confidence})")
+    reps = args.reps or 5
+    with session(args) as (backend, evaluator):
+        result = find_capacity(scenario, target, evaluator, confidence=args.confidence, reps=reps,
+                               low=args.low, high=args.high, tol=args.tol)  # fmt: skip
+    print(json.dumps(payload(result), ensure_ascii=False, indent=2) if args.json
+          else format_capacity(result, scenario.name))  # fmt: skip
+    report_usage(args, backend, evaluator)
+    return 0
+
+
+def format_capacity(result: CapacityResult, name: str) -> str:
+    """The answer in words, then the table of loads."""
+    t, kpi = result.target, result.target.kpi
+    side = "lower" if t.side == "lower" else "upper"
+    conf = f"{result.confidence:.0%}"
+    lines = [f"capacity of {name} for {t} ({conf} one-sided confidence, {result.reps} replications per load)", ""]
+    if result.multiplier is None:
+        lines.append(f"no answer: {result.conclusion}")
+    else:
+        row = result.at_answer()
+        assert row is not None
+        lines.append(f"answer: {result.multiplier:g}× the load = {result.cases_per_year:,.0f} cases/year "
+                     f"(the scenario has {result.base_cases_per_year:,.0f})")  # fmt: skip
+        lo, hi = result.bracket
+        upper = f"not shown to hold at {hi:g}×" if hi is not None else "the highest load tried"
+        lines.append(f"  bracket: holds at {lo:g}×, {upper}")
+        bound = f"{fmt_value(kpi, row['bound'])} (n={int(row['n'])}) {t.op} {fmt_value(kpi, t.threshold)}"
+        lines.append(f"  at the answer: {kpi} mean {fmt_value(kpi, row['mean'])}, {conf} {side} bound {bound}")
+        lines.append(f"  {result.conclusion}")
+    lines += ["", f"  {'load':>6} {'cases/year':>11} {'mean':>9} {side + ' bound':>12}  holds"]
+    for row in result.evaluations.sort_values("multiplier").itertuples(index=False):
+        lines.append(f"  {row.multiplier:>6.3f} {row.cases_per_year:>11,.0f} {fmt_value(kpi, row.mean):>9} "
+                     f"{fmt_value(kpi, row.bound):>12}  {'yes' if row.holds else 'no'}")  # fmt: skip
+    return "\n".join(lines)
+
+
+def payload(result: CapacityResult) -> dict[str, Any]:
+    """The ``--json`` object."""
+    def num(v: Any) -> float | None:
+        return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+    return {
+        "target": str(result.target), "confidence": result.confidence, "reps": result.reps,
+        "multiplier": result.multiplier, "cases_per_year": num(result.cases_per_year),
+        "base_cases_per_year": result.base_cases_per_year, "bracket": list(result.bracket),
+        "conclusion": result.conclusion,
+        "evaluations": [{k: (bool(v) if k == "holds" else num(v)) for k, v in row.items()}
+                        for row in result.evaluations.to_dict(orient="records")],
+    }  # fmt: skip

@@ -1,0 +1,88 @@
+"""The experiment commands as a user runs them: output, JSON, results folders, clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+from tests.conftest import SCENARIOS
+
+TINY = "[run]\nwarmup_days = 10\nhorizon_days = 50\ncooldown_days = 10\n"
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The baseline and fast_plus2 shortened to a few weeks, as scenario files."""
+    folder = tmp_path_factory.mktemp("scenarios")
+    paths = {}
+    for name in ("dengzhou_2022", "fast_plus2"):
+        path = folder / f"{name}.toml"
+        path.write_text(f'base = "{(SCENARIOS / f"{name}.toml").as_posix()}"\n{TINY}', encoding="utf-8")
+        paths[name] = str(path)
+    return paths
+
+
+def test_compare_prints_paired_differences_and_writes_a_folder(files: dict[str, str], tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    cache, out = str(tmp_path / "cache"), tmp_path / "out"
+    argv = ["compare", files["dengzhou_2022"], files["fast_plus2"], "--reps", "2", "--jobs", "1", "--cache", cache]
+    assert main([*argv, "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "fast_plus2 − dengzhou_2022: 2 paired replications" in text
+    first = text.splitlines()[4]
+    assert "fast-track 45-day closure rate" in first
+    assert "简案45日内结案率" in first
+    assert "utilisation, fast_track officer" in text
+    assert " pp [" in text
+    assert {"paired_differences.csv", "kpis_by_rep.csv", "manifest.json"} <= {p.name for p in out.iterdir()}
+    assert main([*argv, "--json", "-q"]) == 0  # all from the cache this time
+    data = json.loads(capsys.readouterr().out)
+    row = data["comparisons"]["fast_plus2"]["util_fast_track_officer"]
+    assert row["mean_diff"] < 0
+    assert row["ci_low"] <= row["mean_diff"] <= row["ci_high"]
+    assert row["zh"] == "利用率·快执团队·执行员"
+    assert data["base"] == "dengzhou_2022"
+
+
+def test_sweep_capacity_and_staff_run_end_to_end(files: dict[str, str], tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    common = ["--reps", "2", "--jobs", "1", "--cache", str(tmp_path / "cache"), "-q"]
+    base = files["dengzhou_2022"]
+    assert main(["sweep", base, "--set", "staffing.fast_track.officers=4,5", "--kpi", "fast45_rate", *common]) == 0
+    text = capsys.readouterr().out
+    assert "staffing.fast_track.officers" in text
+    assert "简案45日内结案率" in text
+    assert main(["capacity", base, "--target", "util_intake_officer<=0.95", "--high", "1.5", "--tol", "0.3",
+                 *common]) == 0  # fmt: skip
+    text = capsys.readouterr().out
+    assert "capacity of dengzhou_2022 for util_intake_officer<=0.95" in text
+    assert "cases/year" in text
+    assert main(["staff", base, "--target", "util_intake_officer<=0.5", "--add", "1", "--top-k", "2", *common]) == 0
+    text = capsys.readouterr().out
+    assert "+1 officer intake" in text
+    assert "trade-off explored" in text
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["compare", "{base}", "missing.toml"], "cannot read the file"),
+        (["compare", "{base}", "{base}"], "also named 'dengzhou_2022'"),
+        (["sweep", "{base}", "--set", "arrivals.cases_per_yr=6000"], "expected one of: behaviour_rate, case_mix"),
+        (["sweep", "{base}", "--set", "staffing.fast_track.officers=-1"], "staffing.fast_track.officers"),
+        (["capacity", "{base}", "--target", "fast_rate>=0.9"], "unknown KPI 'fast_rate'"),
+        (["staff", "{base}", "--target", "fast45_rate>=0.9", "--redistribute", "officer", "--confidence", "2"],
+         "--confidence"),
+        (["compare", "{base}", "{other}", "--scheduler", "nowhere"], "cannot start the backend"),
+    ],
+)
+def test_user_errors_exit_2_with_a_message(files: dict[str, str], argv: list[str], message: str,
+                                           capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    args = [a.format(base=files["dengzhou_2022"], other=files["fast_plus2"]) for a in argv]
+    assert main([*args, "--no-cache", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err

@@ -1,0 +1,193 @@
+"""Sweeps, the load search and the staffing search, on stand-in models with known answers.
+
+The stand-ins compute KPIs from the scenario's parameters plus a noise that
+depends on the replication only (common random numbers), so the right answer is
+known in closed form and the tests take milliseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from sim.capacity import Target, find_capacity, parse_target
+from sim.config.load import ScenarioError
+from sim.config.schema import Scenario
+from sim.staffing_search import headcounts, search_staffing, staffed, unit_overrides
+from sim.sweep import grid, parse_set, parse_value, sweep
+
+NOISE = np.random.default_rng(7).normal(0.0, 0.01, 50)
+"""Replication r's noise, the same in every scenario (CRN)."""
+
+
+def stand_in(kpis: Callable[[Scenario], dict[str, float]]) -> Callable[[Mapping[str, Scenario], int], pd.DataFrame]:
+    def evaluate(scenarios: Mapping[str, Scenario], reps: int) -> pd.DataFrame:
+        rows = [(label, r, k, v + (NOISE[r] if k == "fast45_rate" else 0.0))
+                for label, s in scenarios.items() for r in range(reps) for k, v in kpis(s).items()]  # fmt: skip
+        return pd.DataFrame(rows, columns=["scenario", "replication", "kpi", "value"])
+
+    return evaluate
+
+
+# ---------------------------------------------------------------- targets
+
+
+def test_parse_target() -> None:
+    assert parse_target("fast45_rate>=0.9") == Target("fast45_rate", ">=", 0.9)
+    assert parse_target(" mean_days_to_close <= 90 ") == Target("mean_days_to_close", "<=", 90.0)
+    assert parse_target("fast45_rate>=90%").threshold == pytest.approx(0.9)
+    assert parse_target("util_fast_track_officer<0.85").side == "upper"
+    with pytest.raises(ValueError, match=r"unknown KPI 'fast_rate'.*fast45_rate"):
+        parse_target("fast_rate>=0.9")
+    with pytest.raises(ValueError, match="not like"):
+        parse_target("fast45_rate=0.9")
+
+
+# ---------------------------------------------------------------- capacity
+
+
+def _load_curve(scenario: Scenario) -> dict[str, float]:
+    m = scenario.arrivals.cases_per_year / 6500
+    return {"fast45_rate": 0.95 - 0.2 * (m - 1)}
+
+
+@pytest.mark.parametrize("threshold", [0.9, 0.99])  # the crossing above, then below the scenario's load
+def test_capacity_brackets_then_bisects_to_the_crossing(baseline: Scenario, threshold: float) -> None:
+    target = parse_target(f"fast45_rate>={threshold}")
+    result = find_capacity(baseline, target, stand_in(_load_curve), reps=5, tol=0.02)
+    # Closed form: the lower bound is 0.95 − 0.2(m − 1) + mean(noise) − t·sd(noise)/√5.
+    noise = NOISE[:5]
+    slack = noise.mean() - stats.t.ppf(0.95, 4) * noise.std(ddof=1) / np.sqrt(5)
+    crossing = 1 + (0.95 + slack - threshold) / 0.2
+    lo, hi = result.bracket
+    assert lo is not None
+    assert hi is not None
+    assert lo <= crossing < hi
+    assert hi - lo <= 0.02
+    assert result.multiplier == lo
+    assert result.cases_per_year == pytest.approx(6500 * lo)
+    answer = result.at_answer()
+    assert answer is not None
+    assert answer["holds"]
+    assert answer["bound"] >= threshold
+    assert result.evaluations["multiplier"].iloc[0] == 1.0  # starts at the scenario's own load
+
+
+def test_capacity_says_when_load_is_not_the_limit(baseline: Scenario) -> None:
+    result = find_capacity(baseline, parse_target("fast45_rate>=0.9"), stand_in(lambda s: {"fast45_rate": 0.55}))
+    assert result.multiplier is None
+    assert result.bracket == (None, 0.25)
+    assert "not what limits it" in result.conclusion
+    assert not result.evaluations["holds"].any()
+
+
+def test_capacity_holding_everywhere_reports_a_lower_bound(baseline: Scenario) -> None:
+    result = find_capacity(baseline, parse_target("fast45_rate>=0.5"), stand_in(lambda s: {"fast45_rate": 0.95}),
+                           high=2.0)  # fmt: skip
+    assert result.multiplier == 2.0
+    assert result.bracket == (2.0, None)
+    assert "at least" in result.conclusion
+
+
+# ---------------------------------------------------------------- staffing
+
+
+def test_unit_overrides_keep_the_standard_teams_adding_up(baseline: Scenario) -> None:
+    extra = unit_overrides(baseline, {"staffing.complex_track.officers": 13})
+    units = extra["staffing.complex_track.units"]
+    assert [u["officers"] for u in units] == [4, 3, 3, 3]  # 3,3,3,2 + 2: fewest first, then the first
+    s = staffed(baseline, {("complex_track", "officer"): 9, ("complex_track", "clerk"): 16})
+    assert sum(u.officers for u in s.staffing.complex_track.units) == 9
+    assert sum(u.clerks for u in s.staffing.complex_track.units) == 16
+    with pytest.raises(ScenarioError):
+        staffed(baseline, {("fast_track", "bailiff"): 0})  # field investigations need a bailiff
+
+
+def _staff_model(scenario: Scenario) -> dict[str, float]:
+    fast = scenario.staffing.fast_track.officers
+    intake = scenario.staffing.intake.officers
+    complex_ = scenario.staffing.complex_track.officers
+    return {"fast45_rate": 0.5 + 0.1 * (fast - 4), "util_fast_track_officer": 3.6 / fast,
+            "util_intake_officer": 1.6 / intake, "util_complex_track_officer": 6.6 / complex_,
+            "util_fast_track_bailiff": 0.5}  # fmt: skip
+
+
+def test_staff_adds_where_the_work_is(baseline: Scenario) -> None:
+    """fast45_rate rises 10 points per fast-track officer: +2 there meets 0.7 (with the noise's margin)."""
+    result = search_staffing(baseline, [parse_target("fast45_rate>=0.69")], stand_in(_staff_model), add=4,
+                             reps=3, check_reps=6)  # fmt: skip
+    assert result.met
+    table = result.staffing_table().set_index(["team", "role"])
+    assert table.loc[("fast_track", "officer"), "change"] == 2
+    assert table["change"].sum() == 2  # the smallest: nothing else added
+    assert list(result.path["staff"]) == [73, 74, 75]
+    assert set(result.explored["change"]) >= {"+1 officer fast_track", "+1 officer intake"}
+    assert result.checks["all_hold"].iloc[0]
+
+
+def test_staff_redistribution_keeps_the_total(baseline: Scenario) -> None:
+    result = search_staffing(baseline, [parse_target("fast45_rate>=0.69")], stand_in(_staff_model),
+                             redistribute="officer", reps=3)  # fmt: skip
+    assert result.met
+    table = result.staffing_table()
+    officers = table[table["role"] == "officer"]
+    assert officers["proposed"].sum() == officers["base"].sum() == 25
+    assert officers.set_index("team").loc["fast_track", "change"] == 2
+    answer = staffed(baseline, result.answer or {})
+    assert sum(u.officers for u in answer.staffing.complex_track.units) == answer.staffing.complex_track.officers
+
+
+def test_staff_stops_when_staff_do_not_move_the_target(baseline: Scenario) -> None:
+    flat = stand_in(lambda s: {"fast45_rate": 0.55, "util_fast_track_officer": 0.8, "util_intake_officer": 0.7})
+    result = search_staffing(baseline, [parse_target("fast45_rate>=0.9")], flat, add=5, reps=2)
+    assert not result.met
+    assert "not what limits them" in result.conclusion
+    assert len(result.path) == 1
+    assert len(result.explored) == 3
+    assert headcounts(baseline) == result.base
+
+
+def test_staff_needs_exactly_one_mode(baseline: Scenario) -> None:
+    target = [parse_target("fast45_rate>=0.9")]
+    with pytest.raises(ValueError, match="exactly one"):
+        search_staffing(baseline, target, stand_in(_staff_model), add=1, redistribute="officer")
+    with pytest.raises(ValueError, match="must be a role"):
+        search_staffing(baseline, target, stand_in(_staff_model), redistribute="officers")
+
+
+# ---------------------------------------------------------------- sweeps
+
+
+def test_parse_set_reads_toml_scalars() -> None:
+    assert parse_set("arrivals.cases_per_year=6000, 7000.5") == ("arrivals.cases_per_year", [6000, 7000.5])
+    assert parse_set("policy.zhongben_floor=true,false")[1] == [True, False]
+    assert parse_value('"fcfs"') == parse_value("fcfs") == "fcfs"
+    with pytest.raises(ValueError, match="PATH=V1,V2"):
+        parse_set("arrivals.cases_per_year")
+
+
+def test_bad_sweep_path_names_it_and_lists_the_valid_keys(baseline: Scenario) -> None:
+    with pytest.raises(ScenarioError) as caught:
+        grid(baseline, {"arrivals.cases_per_yr": [6000]})
+    (problem,) = caught.value.problems
+    assert problem.path == "arrivals.cases_per_yr"
+    assert "cases_per_year" in str(problem)
+    assert "monthly_multipliers" in str(problem)
+
+
+def test_sweep_gives_a_tidy_table_with_the_parameters_as_columns(baseline: Scenario) -> None:
+    parameters = {"arrivals.cases_per_year": [6500, 7800], "staffing.complex_track.officers": [11, 12]}
+    points = grid(baseline, parameters)
+    assert len(points) == 4
+    assert all(sum(u.officers for u in s.staffing.complex_track.units) == values["staffing.complex_track.officers"]
+               for values, s in points.values())  # fmt: skip
+    summary, by_rep = sweep(baseline, parameters, stand_in(_load_curve), reps=3)
+    assert list(summary.columns[:3]) == ["arrivals.cases_per_year", "staffing.complex_track.officers", "kpi"]
+    assert len(summary) == 4
+    assert len(by_rep) == 12
+    high = summary[summary["arrivals.cases_per_year"] == 7800]["mean"]
+    assert high.to_numpy() == pytest.approx(0.95 - 0.2 * 0.2 + NOISE[:3].mean())
