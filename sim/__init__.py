@@ -1,10 +1,27 @@
 """courtsim: a discrete-event simulation of judgment enforcement (执行) at a basic-level court.
 
-The public API for notebooks and scripts is re-exported here; see README.md.
+The notebook-facing API lives in :mod:`sim.api`; its main functions are re-exported here
+lazily, so ``import sim`` (and the command line) stays light until one is used::
+
+    import sim
+    base = sim.load("scenarios/dengzhou_2022.toml")
+    sim.run(base, reps=5)               # KPI table with 95% intervals
+    sim.compare(base, other, reps=10)   # CRN-paired differences
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+_API = ("load", "experiment", "run", "precision", "compare", "sweep", "capacity", "staff")
+
+__all__ = ["__version__", *_API]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        return getattr(importlib.import_module("sim.api"), name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
