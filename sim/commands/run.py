@@ -22,7 +22,7 @@ HEADLINE = (
     "property_within_limit_rate", "completion_rate", "zhongben_rate", "actual_enforcement_rate",
     "recovery_rate", "mean_days_to_close", "mean_days_to_close_first", "mean_days_to_close_completed",
     "mean_days_to_close_fast", "mean_days_to_close_standard",
-    "closed_per_officer", "backlog_end",
+    "closed_per_officer", "backlog_end", "backlog_growth_per_day", "unstable",
 )  # fmt: skip
 """The KPIs printed first; utilisation per team × role follows."""
 

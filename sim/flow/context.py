@@ -150,17 +150,18 @@ class FlowContext:
         queued = env.now
         desk = self.office.desks[team]
         token = next(self._tokens)
-        self.active[token] = (case_id, task, team.value, unit, roles, "", queued, math.nan, hours)
+        team_id = _TEAM_IDS[team]  # a dict lookup: Enum.value goes through a descriptor
+        self.active[token] = (case_id, task, team_id, unit, roles, "", queued, math.nan, hours)
         got = desk.request(needs, key)
         if not isinstance(got, list):
             got = yield got
         start = env.now
         staff = got[0].name if len(got) == 1 else "+".join(m.name for m in got)
-        self.active[token] = (case_id, task, team.value, unit, roles, staff, queued, start, hours)
+        self.active[token] = (case_id, task, team_id, unit, roles, staff, queued, start, hours)
         yield env.timeout(self.calendar.finish_time(start, hours) - start)
         desk.release(got)
         del self.active[token]
-        self.log.step(case_id, task, "task", team.value, unit, roles, staff, queued, start, env.now, hours)
+        self.log.step(case_id, task, "task", team_id, unit, roles, staff, queued, start, env.now, hours)
 
     def _plan(self, task: str, team: Team, unit: str) -> _WorkPlan:
         """The pools a task draws on in ``team``/``unit`` (cached: the staffing is fixed per pool)."""
@@ -235,6 +236,9 @@ class FlowContext:
         self.closed_cases.append(case)
         self.end_sla(case, "fast_close", "execution_limit")
         self.mark(case, "closed", case.team)
+
+
+_TEAM_IDS: dict[Team, str] = {team: team.value for team in Team}
 
 
 def _handler_of(case: Case) -> Callable[[], Member | None]:
