@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from datetime import timedelta
+
 from sim.cases import generate_cases
 from sim.config.load import with_overrides
 from sim.config.schema import Scenario
@@ -195,3 +197,25 @@ def test_mmc_mean_wait_matches_erlang_c(short: Scenario, servers: int, rho: floa
     mean, sem = np.mean(waits), stats.sem(waits)
     half = stats.t.ppf(0.995, len(waits) - 1) * sem
     assert abs(mean - expected) <= half, (mean, expected, half)
+
+
+def test_staffing_changes_take_effect_on_their_dates(short: Scenario) -> None:
+    """A hire joins on its date; a leaver's open cases pass to colleagues; nothing is lost."""
+    start = short.run.start_date
+    changed = with_overrides(short, {"staffing_changes": [
+        {"date": (start + timedelta(days=60)).isoformat(), "team": "fast_track", "role": "officer", "delta": 2},
+        {"date": (start + timedelta(days=90)).isoformat(), "team": "complex_track", "role": "officer",
+         "delta": -1, "unit": "执行二团队"},
+    ]})  # fmt: skip
+    result = run_replication(changed, 0)
+    staff = result.staff
+    hires = staff[(staff.team == "fast_track") & (staff.role == "officer") & (staff.joined > 0)]
+    assert len(hires) == 2 and np.allclose(hires.joined, 60.0)
+    left = staff[staff.left.notna()]
+    assert len(left) == 1 and left.left.iloc[0] == pytest.approx(90.0)
+    leaver = left.name.iloc[0]
+    tasks = result.steps[result.steps.kind == "task"]
+    assert tasks[(tasks.start > 90.0 + 1e-9) & tasks.staff.str.contains(leaver, regex=False)].empty
+    open_cases = result.cases[result.cases.outcome == ""]
+    assert (open_cases.handler != leaver).all(), "a leaver keeps no open case"
+    assert tasks[tasks.staff.str.contains(hires.name.iloc[0], regex=False)].start.min() >= 60.0
