@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-
-from datetime import timedelta
 
 from sim.cases import generate_cases
 from sim.config.load import with_overrides
