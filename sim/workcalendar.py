@@ -450,3 +450,19 @@ def _check_window(hours_per_day: float, day_start_hour: float) -> None:
             f"day_start_hour + hours_per_day must be <= 24 (the window fits in one day), "
             f"got day_start_hour={day_start_hour!r} + hours_per_day={hours_per_day!r}"
         )
+
+
+def add_months(d: date, months: int) -> date:
+    """``d`` plus whole calendar months; a day past the month's end clamps to its last day.
+
+    Periods in months (the 6-month limit, the 3 months before 终本) end on the same day of
+    the later month, or on its last day when it is shorter (8-31 + 6 months → 2-28/29).
+    """
+    month0 = d.month - 1 + months
+    year, month = d.year + month0 // 12, month0 % 12 + 1
+    for day in (d.day, 30, 29, 28):
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: every month has 28 days")

@@ -12,7 +12,6 @@ import itertools
 import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import simpy
@@ -23,9 +22,9 @@ from sim.config.schema import DeadlineSpec, Scenario
 from sim.eventlog import EventLog
 from sim.staffing import Member, Need, Pool, StaffOffice
 from sim.vocab import Outcome, Role, Team
-from sim.workcalendar import WorkCalendar
+from sim.workcalendar import WorkCalendar, add_months
 
-__all__ = ["FlowContext", "Step", "add_months"]
+__all__ = ["FlowContext", "Step"]
 
 Step = Generator[Any, Any, Any]
 """A SimPy process generator: what every flow function is."""
@@ -244,15 +243,3 @@ _TEAM_IDS: dict[Team, str] = {team: team.value for team in Team}
 def _handler_of(case: Case) -> Callable[[], Member | None]:
     # Resolved when the work is granted: a handler who leaves hands the case on.
     return lambda: case.handler
-
-
-def add_months(d: date, months: int) -> date:
-    """``d`` plus whole calendar months; a day past the month's end clamps to its last day."""
-    month0 = d.month - 1 + months
-    year, month = d.year + month0 // 12, month0 % 12 + 1
-    for day in (d.day, 30, 29, 28):
-        try:
-            return date(year, month, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable: every month has 28 days")

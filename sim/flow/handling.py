@@ -11,7 +11,8 @@ from __future__ import annotations
 from sim.cases import Case
 from sim.flow import records
 from sim.flow.closure import finish
-from sim.flow.context import FlowContext, Step, add_months
+from sim.flow.context import FlowContext, Step
+from sim.workcalendar import add_months
 from sim.vocab import CaseType, Outcome, Team, Track
 
 __all__ = [

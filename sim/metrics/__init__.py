@@ -11,7 +11,8 @@ Main entry: :func:`kpi_values` (all KPIs of one run) and :func:`kpi_table`
 
 from __future__ import annotations
 
-from sim.metrics._common import WorkClock, add_months
+from sim.metrics._common import WorkClock
+from sim.workcalendar import add_months
 from sim.metrics.bottleneck import bottlenecks, late_clock_spans
 from sim.metrics.capacity import utilisation, utilisation_series
 from sim.metrics.registry import KPI, KPIS, ResultLike, RunView, kpi_table, kpi_values, run_view

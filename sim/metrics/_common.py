@@ -8,7 +8,7 @@ All functions are vectorised numpy/pandas; nothing imports SimPy.
 from __future__ import annotations
 
 import math
-from datetime import date, timedelta
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
@@ -17,7 +17,6 @@ from sim.workcalendar import WorkCalendar
 
 __all__ = [
     "WorkClock",
-    "add_months",
     "bin_starts",
     "explode_roles",
     "explode_staff",
@@ -31,22 +30,6 @@ def safe_ratio(numerator: float, denominator: float) -> float:
     if not denominator or math.isnan(denominator):
         return math.nan
     return float(numerator) / float(denominator)
-
-
-def add_months(d: date, months: int) -> date:
-    """``d`` plus whole calendar months; a day past the month's end clamps to its last day.
-
-    The same rule as ``sim.flow.context.add_months`` (which the model uses for the
-    6-month limit); repeated here because metrics must not import the SimPy layer.
-    """
-    month0 = d.month - 1 + months
-    year, month = d.year + month0 // 12, month0 % 12 + 1
-    for day in (d.day, 30, 29, 28):
-        try:
-            return date(year, month, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable: every month has 28 days")
 
 
 class WorkClock:

@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from sim.config.schema import Deadlines, DeadlineSpec, Scenario
-from sim.metrics._common import add_months, safe_ratio
+from sim.metrics._common import safe_ratio
+from sim.workcalendar import add_months
 from sim.workcalendar import WorkCalendar
 
 __all__ = ["SLA_NAMES", "due_times", "limit_clocks", "recompute_due", "sla_compliance"]
