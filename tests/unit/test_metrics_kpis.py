@@ -9,42 +9,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
-from sim.config.load import load_scenario, with_overrides
-from sim.config.schema import Scenario
 from sim.eventlog import CaseRecord, EventLog, cases_frame
 from sim.metrics import KPIS, kpi_table, kpi_values, utilisation
-from sim.workcalendar import WorkCalendar
+from tests.unit.metrics_fixtures import NAN, calendar, case_record, scenario
 
-ROOT = Path(__file__).resolve().parents[2]
-NAN = math.nan
 META = {"warmup_days": 10.0, "horizon_days": 100.0, "end_days": 250.0}
-
-
-@cache
-def scenario() -> Scenario:
-    base = load_scenario(ROOT / "scenarios" / "dengzhou_2022.toml")
-    return with_overrides(
-        base,
-        {
-            "run.start_date": "2024-09-01",
-            "run.warmup_days": 10,
-            "run.horizon_days": 100,
-            "run.cooldown_days": 150,
-        },
-    )
-
-
-@cache
-def calendar() -> WorkCalendar:
-    return WorkCalendar(date(2024, 9, 1), horizon_days=400)
 
 
 @dataclass
@@ -58,43 +32,8 @@ class Run:
     meta: dict[str, Any] = field(default_factory=lambda: dict(META))
 
 
-def case(
-    case_id: int,
-    arrived: float,
-    closed: float = NAN,
-    outcome: str = "",
-    *,
-    case_type: str = "first",
-    track: str = "standard",
-    team: str = "complex_track",
-    claim: float = 0.0,
-    recovered: float = 0.0,
-    has_property: bool = False,
-    excluded: float = 0.0,
-    behaviour: bool = False,
-) -> CaseRecord:
-    return CaseRecord(
-        case_id=case_id,
-        parent_id=-1,
-        case_type=case_type,
-        behaviour=behaviour,
-        track=track,
-        team=team,
-        unit="",
-        handler="",
-        labels="",
-        related_group=case_id,
-        arrived=arrived,
-        closed=closed,
-        outcome=outcome,
-        stage="closed" if outcome else "open",
-        claim_cny=claim,
-        frozen_cny=0.0,
-        recovered_cny=recovered,
-        has_property=has_property,
-        excluded_days=excluded,
-        counted=META["warmup_days"] <= arrived < META["horizon_days"],
-    )
+def case(case_id: int, arrived: float, closed: float = NAN, outcome: str = "", **kw: Any) -> CaseRecord:
+    return case_record(case_id, arrived, closed, outcome, **kw)
 
 
 def staff_frame(*names: str) -> pd.DataFrame:

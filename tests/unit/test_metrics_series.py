@@ -6,8 +6,7 @@ Calendar: simulation day 0 is Sunday 2024-09-01; working window 08:30–16:30.
 from __future__ import annotations
 
 import math
-from datetime import date
-from functools import cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,50 +23,13 @@ from sim.metrics import (
     stage_series,
     utilisation_series,
 )
-from sim.workcalendar import WorkCalendar
+from tests.unit.metrics_fixtures import NAN, calendar, case_record
 
-NAN = math.nan
 H = 1 / 24
 
 
-@cache
-def calendar() -> WorkCalendar:
-    return WorkCalendar(date(2024, 9, 1), horizon_days=400)
-
-
-def case(
-    case_id: int,
-    arrived: float,
-    closed: float = NAN,
-    outcome: str = "",
-    *,
-    track: str = "standard",
-    team: str = "complex_track",
-    claim: float = 0.0,
-    recovered: float = 0.0,
-) -> CaseRecord:
-    return CaseRecord(
-        case_id=case_id,
-        parent_id=-1,
-        case_type="first",
-        behaviour=False,
-        track=track,
-        team=team,
-        unit="",
-        handler="",
-        labels="",
-        related_group=case_id,
-        arrived=arrived,
-        closed=closed,
-        outcome=outcome,
-        stage="",
-        claim_cny=claim,
-        frozen_cny=0.0,
-        recovered_cny=recovered,
-        has_property=False,
-        excluded_days=0.0,
-        counted=True,
-    )
+def case(case_id: int, arrived: float, closed: float = NAN, outcome: str = "", **kw: Any) -> CaseRecord:
+    return case_record(case_id, arrived, closed, outcome, counted=True, **kw)
 
 
 def task(

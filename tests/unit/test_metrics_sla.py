@@ -7,39 +7,14 @@ from __future__ import annotations
 
 import math
 from datetime import date
-from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from sim.config.load import load_scenario, with_overrides
-from sim.config.schema import Deadlines, DeadlineSpec, Scenario
+from sim.config.schema import Deadlines, DeadlineSpec
 from sim.eventlog import CaseRecord, EventLog, cases_frame
 from sim.metrics import SLA_NAMES, add_months, due_times, recompute_due, sla_compliance
-from sim.workcalendar import WorkCalendar
-
-ROOT = Path(__file__).resolve().parents[2]
-NAN = math.nan
-
-
-@cache
-def scenario() -> Scenario:
-    base = load_scenario(ROOT / "scenarios" / "dengzhou_2022.toml")
-    return with_overrides(
-        base,
-        {
-            "run.start_date": "2024-09-01",
-            "run.warmup_days": 10,
-            "run.horizon_days": 100,
-            "run.cooldown_days": 150,
-        },
-    )
-
-
-@cache
-def calendar() -> WorkCalendar:
-    return WorkCalendar(date(2024, 9, 1), horizon_days=400)
+from tests.unit.metrics_fixtures import NAN, calendar, case_record, scenario
 
 
 def t_of(d: date, hour: float = 0.0) -> float:
@@ -96,28 +71,7 @@ def test_due_times_vectorised_matches_scalar_and_keeps_nan() -> None:
 
 
 def case(case_id: int, arrived: float, closed: float = NAN, excluded: float = 0.0) -> CaseRecord:
-    return CaseRecord(
-        case_id=case_id,
-        parent_id=-1,
-        case_type="first",
-        behaviour=False,
-        track="standard",
-        team="complex_track",
-        unit="",
-        handler="",
-        labels="",
-        related_group=case_id,
-        arrived=arrived,
-        closed=closed,
-        outcome="completed" if closed == closed else "",
-        stage="",
-        claim_cny=0.0,
-        frozen_cny=0.0,
-        recovered_cny=0.0,
-        has_property=False,
-        excluded_days=excluded,
-        counted=10 <= arrived < 100,
-    )
+    return case_record(case_id, arrived, closed, "completed" if closed == closed else "", excluded=excluded)
 
 
 def compliance() -> dict[str, dict[str, float]]:
