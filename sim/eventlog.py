@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -119,6 +120,9 @@ class EventLog:
     def __init__(self) -> None:
         self._steps: list[tuple[object, ...]] = []
         self._slas: dict[tuple[int, str, int], list[float]] = {}
+        self.append_step = self._steps.append
+        """Append one step as a plain tuple in :data:`STEP_COLUMNS` order (the hot path's
+        shortcut past :meth:`step`'s keyword handling)."""
 
     def step(
         self,
@@ -157,23 +161,34 @@ class EventLog:
     def __len__(self) -> int:
         return len(self._steps)
 
+    def clear(self) -> None:
+        """Drop every record (once the frames are built and the run is over)."""
+        self._steps.clear()
+        self._slas.clear()
+
     def steps_frame(self) -> pd.DataFrame:
         """All steps as a DataFrame with columns :data:`STEP_COLUMNS`."""
-        frame = pd.DataFrame.from_records(self._steps, columns=list(STEP_COLUMNS))
-        return frame.astype(STEP_DTYPES)
+        return _frame(self._steps, STEP_DTYPES)
 
     def slas_frame(self) -> pd.DataFrame:
         """All deadline clocks as a DataFrame with columns :data:`SLA_COLUMNS`."""
         rows = [(cid, sla, k, *clock) for (cid, sla, k), clock in self._slas.items()]
-        frame = pd.DataFrame.from_records(rows, columns=list(SLA_COLUMNS))
-        return frame.astype(SLA_DTYPES)
+        return _frame(rows, SLA_DTYPES)
 
 
 def cases_frame(records: list[CaseRecord]) -> pd.DataFrame:
     """The case table with columns :data:`CASE_COLUMNS`."""
-    rows = [tuple(getattr(r, c) for c in CASE_COLUMNS) for r in records]
-    frame = pd.DataFrame.from_records(rows, columns=list(CASE_COLUMNS))
-    return frame.astype(CASE_DTYPES)
+    return _frame([tuple(getattr(r, c) for c in CASE_COLUMNS) for r in records], CASE_DTYPES)
+
+
+def _frame(rows: list[tuple[object, ...]], dtypes: dict[str, str]) -> pd.DataFrame:
+    """Rows of tuples in schema order → a DataFrame of ``dtypes``, built column by column
+    (a third faster than ``from_records`` and ``astype`` for the step log)."""
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in dtypes]
+    return pd.DataFrame({
+        name: pd.array(column, dtype=dtype) if dtype == _STR else np.array(column, dtype=dtype)
+        for (name, dtype), column in zip(dtypes.items(), columns, strict=True)
+    })  # fmt: skip
 
 
 _STR = "str"

@@ -18,16 +18,16 @@ from __future__ import annotations
 import bisect
 import itertools
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import simpy
 
 from sim.config.schema import UNIT_ROLES, Scenario
 from sim.vocab import Role, Team
 
-__all__ = ["Grant", "Member", "Need", "StaffOffice", "TeamDesk"]
+__all__ = ["Grant", "Member", "Need", "Owned", "StaffOffice", "TeamDesk"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,15 +56,26 @@ class Pool:
     key: tuple[str, Role]
     members: list[Member] = field(default_factory=list)
     free: list[Member] = field(default_factory=list)  # kept sorted by id for determinism
+    owners: bool = False  # whether members own cases (officers: handlers have a caseload)
+
+
+class Owned(Protocol):
+    """Anything with a handler (a case): work that needs *its* officer names it."""
+
+    handler: Member | None
 
 
 @dataclass(slots=True)
 class Need:
-    """What a piece of work asks for: ``count`` people from ``pool``, or one named member."""
+    """What a piece of work asks for: ``count`` people from ``pool``, or the handler of ``owner``.
+
+    The handler is looked up when the work is granted, not when it is asked for:
+    a handler who leaves hands the case on, and the work waits for the new one.
+    """
 
     pool: Pool
     count: int = 1
-    member: Callable[[], Member | None] | None = None  # resolved at grant time (handlers can change)
+    owner: Owned | None = None
 
 
 Grant = list[Member]
@@ -99,7 +110,7 @@ class TeamDesk:
         key = (unit if role in UNIT_ROLES else "", role)
         pool = self.pools.get(key)
         if pool is None:
-            pool = self.pools[key] = Pool(key)
+            pool = self.pools[key] = Pool(key, owners=role is Role.OFFICER)
         return pool
 
     def queue_length(self) -> int:
@@ -118,28 +129,32 @@ class TeamDesk:
 
     def release(self, grant: Grant) -> None:
         """Give people back and grant whatever waiting work they now make possible."""
-        blockers: list[object] = []
         for member in grant:
             member.busy = False
             pool = member.pool
-            blockers.extend((member, pool))
             if member.leaving:
                 pool.members.remove(member)
-                continue
-            bisect.insort(pool.free, member, key=_member_id)
-        self._retry(blockers)
+            else:
+                bisect.insort(pool.free, member, key=_member_id)
+        if not self._n_waiting:
+            return
+        blocked = self._blocked
+        if len(grant) == 1:  # the common case: one person, filed under them or their pool
+            member = grant[0]
+            entries = [e for e in (blocked.get(id(member)), blocked.get(id(member.pool))) if e]
+        else:
+            seen: dict[int, None] = {}
+            for member in grant:
+                seen[id(member)] = seen[id(member.pool)] = None
+            entries = [e for key in seen if (e := blocked.get(key))]
+        self._retry(entries)
 
     def dispatch(self) -> None:
         """Re-examine all waiting work (after head-count changes)."""
-        self._retry(None)
+        if self._n_waiting:
+            self._retry(list(self._blocked.values()))
 
-    def _retry(self, blockers: list[object] | None) -> None:
-        if not self._n_waiting:
-            return
-        if blockers is None:
-            entries = list(self._blocked.values())
-        else:
-            entries = [e for b in dict.fromkeys(blockers) if (e := self._blocked.get(id(b)))]
+    def _retry(self, entries: list[tuple[object, list[_Waiting]]]) -> None:
         for blocker, queue in entries:
             i = 0
             # Everything filed under a blocker needs it; once it is taken again, stop.
@@ -165,10 +180,22 @@ class TeamDesk:
         bisect.insort(entry[1], waiting, key=_waiting_key)
 
     def _try(self, needs: list[Need]) -> tuple[Grant | None, object]:
+        if len(needs) == 1:  # most work needs one person: no clash between needs to check
+            need = needs[0]
+            if need.owner is None and need.count == 1:
+                free = need.pool.free
+                if not free:
+                    return None, need.pool
+                # Pooled work goes to whoever owns the fewest cases, keeping handlers free
+                # for their own cases' work (nobody else owns cases: the lowest id).
+                member = min(free, key=_load_then_id) if need.pool.owners else free[0]
+                member.busy = True
+                free.remove(member)
+                return [member], None
         picked: list[Member] = []
         for need in needs:
-            if need.member is not None:
-                member = need.member()
+            if need.owner is not None:
+                member = need.owner.handler
                 if member is None or member.busy or member in picked:
                     return None, member if member is not None else need.pool
                 picked.append(member)
@@ -176,8 +203,6 @@ class TeamDesk:
             free = [m for m in need.pool.free if m not in picked] if picked else need.pool.free
             if len(free) < need.count:
                 return None, need.pool
-            # Pooled work goes to whoever owns the fewest cases, keeping handlers free
-            # for their own cases' work (clerks and bailiffs own none: lowest id).
             if need.count == 1:
                 picked.append(min(free, key=_load_then_id))
             else:

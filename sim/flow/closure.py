@@ -24,9 +24,11 @@ def finish(ctx: FlowContext, case: Case, outcome: Outcome) -> Step:
     if case.team is not None:
         yield from ctx.work(case, "closing")
     ctx.close(case, outcome)
-    ctx.spawn(records.archive(ctx, case))
+    # The case's own story ends here and its process goes on with the file: the
+    # records centre archives it, and a 终本 case then waits for its queries.
+    yield from records.archive(ctx, case)
     if outcome is Outcome.ZHONGBEN:
-        ctx.spawn(_requery(ctx, case))
+        yield from _requery(ctx, case)
 
 
 def _requery(ctx: FlowContext, case: Case) -> Step:
@@ -44,7 +46,8 @@ def _requery(ctx: FlowContext, case: Case) -> Step:
     if u >= probs.resume_within_5y_rate:
         return
     query = 1 + min(n - 1, int(u / probs.resume_within_5y_rate * n))
-    yield ctx.env.timeout(query * delays.requery_interval_days)
+    # Counted from the closure (the archiving before this takes days, the queries months).
+    yield ctx.env.timeout(max(case.closed + query * delays.requery_interval_days - ctx.env.now, 0.0))
     # Property found: the applicant (or the court) files 执恢 on the next working day.
     filed = ctx.calendar.next_working_time(ctx.env.now)
     yield ctx.env.timeout(filed - ctx.env.now)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,9 +56,16 @@ class FlowContext:
     _side_seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _due_cache: dict[tuple[str, int], float] = field(default_factory=dict)
     _plans: dict[tuple[str, Team, str], _WorkPlan] = field(default_factory=dict)
+    _teams: dict[tuple[str, Team | None], Team] = field(default_factory=dict)
     _tokens: itertools.count[int] = field(default_factory=itertools.count)
+    handovers: dict[float, list[tuple[Case, int]]] = field(default_factory=dict)
+    """Paper waiting to go to the records centre, by hand-over time (see :mod:`sim.flow.records`)."""
     active: dict[int, tuple[Any, ...]] = field(default_factory=dict)
     """Work asked for or under way: (case_id, task, team, unit, roles, staff, queued, start, hours)."""
+    _append_step: Callable[[tuple[Any, ...]], None] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._append_step = self.log.append_step
 
     def next_side_id(self) -> int:
         """A fresh (negative) id for a side-stream item, so it never clashes with a case."""
@@ -98,27 +105,33 @@ class FlowContext:
     # ------------------------------------------------------------ steps
 
     def work(self, case: Case, task: str, team: Team | None = None, *, due: float | None = None,
-             handler: bool = True) -> Step:  # fmt: skip
+             handler: bool = True) -> Iterable[Any]:  # fmt: skip
         """Do ``task`` for ``case``: wait for all the people it needs at once, hold them
-        for its effort in working time, release them.
+        for its effort in working time, release them (use as ``yield from ctx.work(…)``).
 
         ``team`` defaults to the team that performs the task's function (the case's
         handling team for handling work). When the handling team does officer work,
         the case's own handler (承办人) is the officer. A task of zero hours needs
         nobody and is not logged.
+
+        Not a generator itself: it settles who does the work and returns the
+        :meth:`hold` that does it, one generator less on the hottest path.
         """
-        team = team or task_team(self.scenario, task, case.team)
+        if team is None:
+            team = self._teams.get((task, case.team))
+            if team is None:
+                team = self._teams[(task, case.team)] = task_team(self.scenario, task, case.team)
         hours = self.book.hours(task, case, case.next_index(task))
         if hours <= 0.0:
-            return
+            return _NOTHING
         own = team is case.team
         unit = case.unit if own else self._unit_for(team, case.id)
-        plan = self._plan(task, team, unit)
+        plan = self._plans.get((task, team, unit)) or self._plan(task, team, unit)
         if handler and own and plan.officer_pool is not None and case.handler is not None:
-            needs = [Need(plan.officer_pool, 1, _handler_of(case)), *plan.others]
+            needs = [Need(plan.officer_pool, 1, case), *plan.others]
         else:
             needs = plan.pooled
-        yield from self.hold(case.id, task, team, unit, needs, self._key(case, due), hours, plan.roles)
+        return self.hold(case.id, task, team, unit, needs, self._key(case, due), hours, plan.roles)
 
     def side_work(self, item_id: int, task: str, team: Team, hours: float) -> Step:
         """Work that is not an enforcement case (reports, petitions, commissions)."""
@@ -148,19 +161,20 @@ class FlowContext:
         env = self.env
         queued = env.now
         desk = self.office.desks[team]
-        token = next(self._tokens)
         team_id = _TEAM_IDS[team]  # a dict lookup: Enum.value goes through a descriptor
-        self.active[token] = (case_id, task, team_id, unit, roles, "", queued, math.nan, hours)
         got = desk.request(needs, key)
+        token = next(self._tokens)
+        active = self.active
         if not isinstance(got, list):
+            active[token] = (case_id, task, team_id, unit, roles, "", queued, math.nan, hours)
             got = yield got
         start = env.now
         staff = got[0].name if len(got) == 1 else "+".join(m.name for m in got)
-        self.active[token] = (case_id, task, team_id, unit, roles, staff, queued, start, hours)
+        active[token] = (case_id, task, team_id, unit, roles, staff, queued, start, hours)
         yield env.timeout(self.calendar.finish_time(start, hours) - start)
         desk.release(got)
-        del self.active[token]
-        self.log.step(case_id, task, "task", team_id, unit, roles, staff, queued, start, env.now, hours)
+        del active[token]
+        self._append_step((case_id, task, "task", team_id, unit, roles, staff, queued, start, env.now, hours, False))
 
     def _plan(self, task: str, team: Team, unit: str) -> _WorkPlan:
         """The pools a task draws on in ``team``/``unit`` (cached: the staffing is fixed per pool)."""
@@ -238,8 +252,5 @@ class FlowContext:
 
 
 _TEAM_IDS: dict[Team, str] = {team: team.value for team in Team}
+_NOTHING: tuple[()] = ()  # what ``yield from`` a task of zero hours runs through
 
-
-def _handler_of(case: Case) -> Callable[[], Member | None]:
-    # Resolved when the work is granted: a handler who leaves hands the case on.
-    return lambda: case.handler

@@ -20,17 +20,27 @@ def hand_over(ctx: FlowContext, case: Case) -> None:
     """Paper produced now goes to the records centre; scanning runs beside the case."""
     occurrence = case.papers
     case.papers += 1
-    ctx.spawn(_scan(ctx, case, occurrence))
+    ctx.start_sla(case, "records_handover", occurrence=occurrence)
+    # The day's papers go over in one batch when the next working day opens.
+    handover = ctx.calendar.next_working_time(float(int(ctx.env.now)) + 1.0)
+    batch = ctx.handovers.get(handover)
+    if batch is None:
+        batch = ctx.handovers[handover] = []
+        ctx.spawn(_carry(ctx, handover, batch))
+    batch.append((case, occurrence))
+
+
+def _carry(ctx: FlowContext, handover: float, batch: list[tuple[Case, int]]) -> Step:
+    """Carry one day's papers over at ``handover``; each is then scanned within 2 days."""
+    yield ctx.env.timeout(handover - ctx.env.now)
+    del ctx.handovers[handover]
+    for case, occurrence in batch:
+        ctx.end_sla(case, "records_handover", occurrence=occurrence)
+        ctx.start_sla(case, "scan", occurrence=occurrence)
+        ctx.spawn(_scan(ctx, case, occurrence))
 
 
 def _scan(ctx: FlowContext, case: Case, occurrence: int) -> Step:
-    produced = ctx.env.now
-    ctx.start_sla(case, "records_handover", occurrence=occurrence)
-    # The day's papers go over in one batch when the next working day opens.
-    handover = ctx.calendar.next_working_time(float(int(produced)) + 1.0)
-    yield ctx.env.timeout(handover - produced)
-    ctx.end_sla(case, "records_handover", occurrence=occurrence)
-    ctx.start_sla(case, "scan", occurrence=occurrence)
     yield from ctx.work(case, "scan", ctx.scenario.organisation.team_for(Team.RECORDS))
     ctx.end_sla(case, "scan", occurrence=occurrence)
 
