@@ -8,7 +8,7 @@ import math
 from typing import Any
 
 from sim.capacity import CapacityResult, find_capacity, parse_target
-from sim.commands.compare import add_experiment_options, fmt_value, guarded, report_usage, session, set_reps_help
+from sim.commands.common import add_experiment_options, fmt_value, guarded, report_usage, session, set_reps_help
 from sim.config.load import load_scenario
 
 DEFAULT_TARGET = "fast45_rate>=0.9"

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from sim.api import with_names
-from sim.commands.compare import (
+from sim.commands.common import (
     CommandError,
     add_experiment_options,
     fmt_value,
