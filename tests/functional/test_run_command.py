@@ -14,6 +14,7 @@ from sim.cli import main
 from sim.config.load import load_scenario, parse_scenario
 from sim.metrics import kpi_values
 from sim.model import RunResult, build_calendar
+from sim.results import TABLES
 from sim.resume import PARTIAL, RunStore
 
 SHORT = """base = "{base}"
@@ -135,4 +136,21 @@ def test_on_a_dask_cluster_the_folder_is_the_same(short_file: Path, run_folder: 
     assert main(["run", str(short_file), "--reps", "2", "--jobs", "2", "--scheduler", "local", "--out", str(out),
                  "-q"]) == 0  # fmt: skip
     pd.testing.assert_frame_equal(pd.read_csv(out / "kpis_by_rep.csv"), pd.read_csv(run_folder / "kpis_by_rep.csv"),
+                                  check_exact=True)  # fmt: skip
+
+
+def test_overwrite_never_reuses_kept_replications(short_file: Path, run_folder: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    """An unfinished folder of this very run, rerun with --overwrite: simulated anew, not resumed."""
+    scenario, out = load_scenario(short_file), tmp_path / "run"
+    tables = {t: pd.read_parquet(run_folder / f"short.{t}.parquet").query("replication == 0")
+              .drop(columns="replication").reset_index(drop=True) for t in TABLES}  # fmt: skip
+    kept = RunResult(tables["steps"], tables["slas"], tables["cases"], tables["staff"], {}, tables["unfinished"])
+    store = RunStore(out)
+    store.begin(scenario, scenario.run.seed)
+    store.save(scenario, scenario.run.seed, 0, ({"fast45_rate": 99.0}, kept))  # a value no run gives
+    assert main(["run", str(short_file), "--reps", "1", "--jobs", "1", "--out", str(out), "-q", "--overwrite"]) == 0
+    assert "resuming" not in capsys.readouterr().err
+    mine = pd.read_csv(out / "kpis_by_rep.csv")
+    pd.testing.assert_frame_equal(mine, pd.read_csv(run_folder / "kpis_by_rep.csv").query("replication == 0"),
                                   check_exact=True)  # fmt: skip
