@@ -3,11 +3,17 @@
 A folder holds ``manifest.json`` (the resolved scenarios, seeds, versions,
 commit, wall time), ``kpis_by_rep.csv`` (long: scenario, replication, kpi,
 value), ``kpis_summary.csv`` (mean, SD, interval per scenario and KPI) and,
-per scenario, the case table, the deadline clocks, the event log, the work unfinished at the end
-and the staff list as Parquet
-with a ``replication`` column. Every file is written under a temporary name and
-renamed into place, so a run killed mid-way never leaves a file that looks
-complete; an existing non-empty folder is refused unless overwriting is asked.
+per scenario, the case table, the deadline clocks, the event log, the work
+unfinished at the end and the staff list as Parquet with a ``replication``
+column. Every file is written under a temporary name and renamed into place,
+the manifest last, so a run killed mid-way never leaves a file that looks
+complete, and a folder without a manifest is not finished; an existing
+non-empty folder is refused unless overwriting is asked.
+
+While ``courtsim run`` works, the folder also holds ``.partial/``: each finished
+replication, kept as it arrives (:mod:`sim.resume`). A run killed mid-way leaves
+them there, and the same command into the same folder resumes from them; the
+area is removed once the manifest is written.
 """
 
 from __future__ import annotations
