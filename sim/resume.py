@@ -166,12 +166,18 @@ def folder_state(folder: Path, scenarios: Iterable[Scenario], seed: int, reps: i
         return FolderState("complete", reason="it holds complete results")
     store = RunStore(folder)
     if not all(store.run_folder(s, seed).is_dir() for s in scenarios):
-        what = "unfinished replications of another run (another scenario, seed or model version)" \
-            if PARTIAL in names else "files of another run"  # fmt: skip
-        return FolderState("other", reason=f"it holds {what}")
+        if PARTIAL in names:
+            return FolderState("other", reason="it holds unfinished replications of another run "
+                                               "(another scenario, seed or model version)")  # fmt: skip
+        return FolderState("other", reason=f"it holds {_listing(names)}")
     ours = folder_files(s.name for s in scenarios) | {PARTIAL, "report.html"}
-    strangers = sorted(n for n in names - ours if not (n.startswith(".") and n.endswith(".tmp")))
+    strangers = {n for n in names - ours if not (n.startswith(".") and n.endswith(".tmp"))}
     if strangers:
-        return FolderState("other", reason=f"it also holds {', '.join(strangers[:3])}")
+        return FolderState("other", reason=f"it also holds {_listing(strangers)}")
     found = sum(len(store.finished(s, seed, reps)) for s in scenarios)
     return FolderState("unfinished", found=found)
+
+
+def _listing(names: set[str]) -> str:
+    shown = sorted(names)[:3]
+    return ", ".join(shown) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
