@@ -50,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "compare",
         help="compare scenarios with the base, replication by replication (common random numbers)",
         description="Run BASE and each OTHER on the same replications (the same cases) and print, per KPI, "
-        "the paired difference OTHER − BASE with its 95%% t-interval and whether it is significant.",
+        "the paired difference OTHER − BASE with its 95% t-interval and whether it is significant.",
     )
     parser.add_argument("base", metavar="BASE", help="the base scenario TOML file")
     parser.add_argument("others", metavar="OTHER", nargs="+", help="scenario files to compare with the base")

@@ -47,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "run",
         help="simulate a scenario and print its KPIs with 95%% confidence intervals",
         description="Run replications of a scenario under common random numbers, print the headline "
-        "KPIs (mean and 95%% t-interval) and write a results folder (default results/<name>-<time>). "
+        "KPIs (mean and 95% t-interval) and write a results folder (default results/<name>-<time>). "
         "Each replication is kept in the folder as it finishes, so an interrupted run resumes: rerun "
         "the same command with --out DIR and only the missing replications are simulated, with the "
         "numbers of an uninterrupted run. (The replication cache of compare, sweep, capacity and "
