@@ -29,7 +29,7 @@ import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -129,7 +129,7 @@ class RunStore:
         shutil.rmtree(self.folder / PARTIAL, ignore_errors=True)
 
 
-def _read_entry(path: Path) -> dict[str, object] | None:
+def _read_entry(path: Path) -> dict[str, Any] | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
