@@ -36,7 +36,7 @@ DEFAULT_CACHE = Path("results") / ".cache"
 """Where the command line keeps it (relative to the working directory)."""
 
 _FRONT_END = ("commands", "report", "api.py", "sweep.py", "capacity.py", "staffing_search.py",
-              "cache.py", "backends.py", "cli.py", "results.py", "__main__.py")  # fmt: skip
+              "cache.py", "backends.py", "cli.py", "results.py", "resume.py", "__main__.py")  # fmt: skip
 _LIBRARIES = ("numpy", "scipy", "pandas", "simpy", "pydantic", "chinesecalendar")
 
 
@@ -90,6 +90,18 @@ class ReplicationCache:
         if values is not None:
             self.hits += 1
         return values
+
+    def load(self, scenario: Scenario, seed: int, replication: int,
+             keep_run: bool) -> tuple[dict[str, float], None] | None:  # fmt: skip
+        """:meth:`get` as a :class:`~sim.experiment.ReplicationStore`: never a hit when tables are wanted."""
+        if keep_run:
+            return None  # KPIs only: a run whose tables are kept is computed
+        values = self.get(scenario, seed, replication)
+        return None if values is None else (values, None)
+
+    def save(self, scenario: Scenario, seed: int, replication: int, output: tuple[dict[str, float], object]) -> None:
+        """:meth:`put` as a :class:`~sim.experiment.ReplicationStore`: the KPIs of ``output``."""
+        self.put(scenario, seed, replication, output[0])
 
     def put(self, scenario: Scenario, seed: int, replication: int, values: dict[str, float]) -> None:
         """Store one replication's KPIs (atomically, on disk)."""

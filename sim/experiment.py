@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,8 @@ from sim.model import RunResult, build_calendar, run_replication
 __all__ = [
     "Evaluator",
     "ExperimentResult",
+    "Output",
+    "ReplicationStore",
     "differences",
     "manifest",
     "one_sided_bound",
@@ -46,6 +48,27 @@ logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` after each replication finishes."""
+
+Output = tuple[dict[str, float], RunResult | None]
+"""What one replication gives: its KPI values, and its tables if they were kept."""
+
+
+class ReplicationStore(Protocol):
+    """Where finished replications are kept, so that an interrupted experiment resumes.
+
+    Two kinds exist: :class:`sim.cache.ReplicationCache` keeps KPI values only (the
+    experiment commands), :class:`sim.resume.RunStore` whole runs inside a results
+    folder (``courtsim run``). Entries are keyed by the scenario's content, the seed
+    and the replication; the model code is part of the key too (its fingerprint).
+    """
+
+    def load(self, scenario: Scenario, seed: int, replication: int, keep_run: bool) -> Output | None:
+        """The stored replication, or ``None``; with ``keep_run``, only an entry holding its tables."""
+        ...
+
+    def save(self, scenario: Scenario, seed: int, replication: int, output: Output) -> None:
+        """Keep one finished replication (called in this process as each one arrives)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -66,14 +89,14 @@ class ExperimentResult:
         return summarise(self.kpis, level)
 
 
-def replicate(scenario: Scenario, replication: int, seed: int, keep_run: bool = False) -> tuple[dict[str, float], RunResult | None]:  # noqa: E501
+def replicate(scenario: Scenario, replication: int, seed: int, keep_run: bool = False) -> Output:
     """One replication: run the model, compute its KPIs; keep the tables if asked."""
     result = run_replication(scenario, replication, seed)
     values = kpi_values(result, scenario, build_calendar(scenario))
     return values, (result if keep_run else None)
 
 
-def _replicate_task(args: tuple[Scenario, int, int, bool]) -> tuple[dict[str, float], RunResult | None]:
+def _replicate_task(args: tuple[Scenario, int, int, bool]) -> Output:
     return replicate(*args)
 
 
@@ -86,7 +109,7 @@ def run_experiment(
     keep_runs: bool = False,
     progress: Progress | None = None,
     backend: Backend | None = None,
-    cache: ReplicationCache | None = None,
+    cache: ReplicationStore | None = None,
 ) -> ExperimentResult:
     """Run every scenario for replications ``0 .. reps-1`` under common random numbers.
 
@@ -103,15 +126,17 @@ def run_experiment(
         Results do not depend on it.
     keep_runs : bool
         Keep each replication's tables (steps, SLAs, cases) for a results folder.
-        The cache holds KPIs only, so kept runs are always computed.
+        A :class:`~sim.cache.ReplicationCache` holds KPIs only, so with it kept runs
+        are always computed; a :class:`~sim.resume.RunStore` holds the tables too.
     progress : callable, optional
         Called as ``progress(done, total)``; replications found in the cache count as done.
     backend : Backend, optional
         Where to run (:mod:`sim.backends`); left open for the caller to reuse.
         Without one, a process pool of ``jobs`` workers is opened and closed here.
-    cache : ReplicationCache, optional
+    cache : ReplicationStore, optional
         Finished replications are taken from it and each new one is stored in it
-        as soon as it finishes, so an interrupted experiment resumes.
+        as soon as it arrives (in this process, whichever backend computed it), so
+        an interrupted experiment resumes.
     """
     if reps < 1:
         raise ValueError(f"reps must be at least 1 (got {reps})")
@@ -120,11 +145,10 @@ def run_experiment(
     seed = next(iter(scenarios.values())).run.seed if seed is None else seed
     tasks = [(label, scenario, rep) for label, scenario in scenarios.items() for rep in range(reps)]
     wall = time.perf_counter()
-    outputs: list[tuple[dict[str, float], RunResult | None] | None] = [None] * len(tasks)
-    if cache is not None and not keep_runs:
+    outputs: list[Output | None] = [None] * len(tasks)
+    if cache is not None:
         for i, (_, scenario, rep) in enumerate(tasks):
-            hit = cache.get(scenario, seed, rep)
-            outputs[i] = None if hit is None else (hit, None)
+            outputs[i] = cache.load(scenario, seed, rep, keep_runs)
     todo = [i for i, output in enumerate(outputs) if output is None]
     done = len(tasks) - len(todo)
     if progress and done:
@@ -135,7 +159,7 @@ def run_experiment(
             i = todo[k]
             outputs[i] = output
             if cache is not None:
-                cache.put(tasks[i][1], seed, tasks[i][2], output[0])
+                cache.save(tasks[i][1], seed, tasks[i][2], output)
             done += 1
             if progress:
                 progress(done, len(tasks))

@@ -3,11 +3,17 @@
 A folder holds ``manifest.json`` (the resolved scenarios, seeds, versions,
 commit, wall time), ``kpis_by_rep.csv`` (long: scenario, replication, kpi,
 value), ``kpis_summary.csv`` (mean, SD, interval per scenario and KPI) and,
-per scenario, the case table, the deadline clocks, the event log, the work unfinished at the end
-and the staff list as Parquet
-with a ``replication`` column. Every file is written under a temporary name and
-renamed into place, so a run killed mid-way never leaves a file that looks
-complete; an existing non-empty folder is refused unless overwriting is asked.
+per scenario, the case table, the deadline clocks, the event log, the work
+unfinished at the end and the staff list as Parquet with a ``replication``
+column. Every file is written under a temporary name and renamed into place,
+the manifest last, so a run killed mid-way never leaves a file that looks
+complete, and a folder without a manifest is not finished; an existing
+non-empty folder is refused unless overwriting is asked.
+
+While ``courtsim run`` works, the folder also holds ``.partial/``: each finished
+replication, kept as it arrives (:mod:`sim.resume`). A run killed mid-way leaves
+them there, and the same command into the same folder resumes from them; the
+area is removed once the manifest is written.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,9 +31,14 @@ import pandas as pd
 
 from sim.experiment import ExperimentResult, manifest
 
-__all__ = ["ResultsExistError", "default_folder", "write_atomic", "write_results"]
+__all__ = ["MANIFEST", "TABLES", "ResultsExistError", "default_folder", "folder_files", "write_atomic",
+           "write_results"]  # fmt: skip
 
 TABLES = ("cases", "slas", "steps", "unfinished", "staff")
+"""The tables of a run (:class:`sim.model.RunResult`), one Parquet file each per scenario."""
+
+MANIFEST = "manifest.json"
+"""Written last: a folder with a manifest is complete."""
 
 
 class ResultsExistError(Exception):
@@ -39,6 +50,12 @@ def default_folder(name: str, root: Path = Path("results"), now: datetime | None
     stamp = (now or datetime.now().astimezone()).strftime("%Y%m%d-%H%M%S")
     safe = re.sub(r"[^A-Za-z0-9_.\-]+", "_", name)
     return root / f"{safe}-{stamp}"
+
+
+def folder_files(labels: Iterable[str]) -> set[str]:
+    """The names of the files :func:`write_results` writes for scenarios ``labels``."""
+    tables = {f"{_slug(label)}.{table}.parquet" for label in labels for table in TABLES}
+    return {MANIFEST, "kpis_by_rep.csv", "kpis_summary.csv"} | tables
 
 
 def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
@@ -68,7 +85,7 @@ def write_results(folder: Path, result: ExperimentResult, *, sources: Mapping[st
         raise ResultsExistError(f"{folder} exists and is not empty; choose another --out or pass --overwrite")
     folder.mkdir(parents=True, exist_ok=True)
     # The old manifest goes first: until the new one is written, the folder is incomplete.
-    (folder / "manifest.json").unlink(missing_ok=True)
+    (folder / MANIFEST).unlink(missing_ok=True)
     for stale in folder.glob(".*.tmp"):  # left by a run killed mid-write
         stale.unlink(missing_ok=True)
     summary = result.summary()
@@ -83,7 +100,7 @@ def write_results(folder: Path, result: ExperimentResult, *, sources: Mapping[st
     meta["files"] = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
     meta.update(extra or {})
     # The manifest goes last: a folder with a manifest is a complete folder.
-    write_atomic(folder / "manifest.json", _text(json.dumps(meta, ensure_ascii=False, indent=2, default=str)))
+    write_atomic(folder / MANIFEST, _text(json.dumps(meta, ensure_ascii=False, indent=2, default=str)))
     return folder
 
 

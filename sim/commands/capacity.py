@@ -8,7 +8,7 @@ import math
 from typing import Any
 
 from sim.capacity import CapacityResult, find_capacity, parse_target
-from sim.commands.compare import add_experiment_options, fmt_value, guarded, report_usage, session, set_reps_help
+from sim.commands.common import add_experiment_options, fmt_value, guarded, report_usage, session, set_reps_help
 from sim.config.load import load_scenario
 
 DEFAULT_TARGET = "fast45_rate>=0.9"
@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="find the highest arrival multiplier at which a target holds with confidence",
         description="Scale arrivals.cases_per_year by a multiplier and find the highest multiplier at which "
         "the target holds with the given one-sided confidence (bracketing, then bisection; the same "
-        "replications at every load). Default: fast45_rate>=0.9, 95%%, 5 replications per load, to 0.1×. "
+        "replications at every load). Default: fast45_rate>=0.9, 95%, 5 replications per load, to 0.1×. "
         "Method and limits: docs/experiments.md.",
     )
     parser.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file")

@@ -1,14 +1,43 @@
-"""Options and messages shared by the subcommands (not a subcommand itself)."""
+"""Options, messages and formatting shared by the subcommands (not a subcommand itself).
+
+Every simulating command takes ``--reps --seed --jobs --quiet`` (:func:`add_run_options`)
+and ``--scheduler`` (:func:`add_scheduler_option`, a Dask cluster). The experiment
+commands (compare, sweep, capacity, staff) also keep finished replications in the
+replication cache (``--cache --no-cache``, :func:`add_experiment_options`) and get
+their backend and cache from :func:`session`. User errors raise
+:class:`CommandError`; :func:`guarded` turns them into a message and exit code 2.
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
+from sim.api import kpi_info
+from sim.backends import Backend, make_backend
+from sim.cache import DEFAULT_CACHE, ReplicationCache
 from sim.config.load import ScenarioError
+from sim.experiment import Evaluator
+from sim.results import ResultsExistError
+
+__all__ = [
+    "EXIT_USAGE", "CommandError", "add_experiment_options", "add_run_options", "add_scheduler_option",
+    "fmt_diff", "fmt_value", "guarded", "open_backend", "out_folder", "print_scenario_error",
+    "progress_printer", "report_usage", "session", "set_reps_help",
+]  # fmt: skip
 
 EXIT_USAGE = 2
+
+
+class CommandError(Exception):
+    """A user error: the message is printed and the command exits 2."""
+
+
+# ---------------------------------------------------------------- options
 
 
 def _whole_number(minimum: int) -> Callable[[str], int]:
@@ -38,6 +67,89 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
 
 
+def add_scheduler_option(parser: argparse.ArgumentParser) -> None:
+    """--scheduler: run the replications on Dask instead of the local process pool."""
+    parser.add_argument(
+        "--scheduler", metavar="ADDR",
+        help="run on Dask: 'local' for a LocalCluster of --jobs workers, or tcp://HOST:PORT",
+    )  # fmt: skip
+
+
+def add_experiment_options(parser: argparse.ArgumentParser) -> None:
+    """--reps --seed --jobs --quiet, and --scheduler --cache --no-cache."""
+    add_run_options(parser)
+    add_scheduler_option(parser)
+    parser.add_argument(
+        "--cache", metavar="DIR", default=str(DEFAULT_CACHE),
+        help=f"keep finished replications here so a rerun resumes (default {DEFAULT_CACHE})",
+    )  # fmt: skip
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+
+
+def set_reps_help(parser: argparse.ArgumentParser, text: str) -> None:
+    """Say what ``--reps`` means for this command (searches have their own default)."""
+    for action in parser._actions:
+        if action.dest == "reps":
+            action.help = text
+
+
+# ---------------------------------------------------------------- backend and cache
+
+
+def open_backend(args: argparse.Namespace) -> Backend:
+    """The backend ``--jobs`` and ``--scheduler`` ask for; a bad address is a :class:`CommandError`."""
+    try:
+        return make_backend(args.jobs, args.scheduler)
+    except (ValueError, OSError, TimeoutError) as exc:
+        raise CommandError(f"cannot start the backend: {exc}") from None
+
+
+@contextmanager
+def session(args: argparse.Namespace) -> Iterator[tuple[Backend, Evaluator]]:
+    """The backend and an evaluator (seed, cache, progress) for this command; closed at the end."""
+    cache = ReplicationCache(None if args.no_cache else args.cache)
+    with open_backend(args) as backend:
+        yield backend, Evaluator(args.seed, backend=backend, cache=cache, progress=progress_printer(args.quiet))
+
+
+def report_usage(args: argparse.Namespace, backend: Backend, evaluator: Evaluator) -> None:
+    """One line on stderr: replications simulated and reused, where, on what."""
+    if args.quiet:
+        return
+    cache = evaluator.cache
+    where = f"cache {cache.folder}" if cache.folder is not None else "no disk cache"
+    print(f"simulated {evaluator.computed} replication(s), {evaluator.cached} from the cache ({where}); "
+          f"backend: {backend.name}, {backend.workers} worker(s)", file=sys.stderr)  # fmt: skip
+
+
+# ---------------------------------------------------------------- errors and messages
+
+
+def guarded(body: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Turn user errors (bad scenario, target, path, backend) into a message and exit code 2."""
+
+    def wrapper(args: argparse.Namespace) -> int:
+        try:
+            return body(args)
+        except ScenarioError as exc:
+            return print_scenario_error(exc)
+        except (CommandError, ResultsExistError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+
+    return wrapper
+
+
+def out_folder(args: argparse.Namespace) -> Path | None:
+    """``--out`` checked before any work: an existing non-empty folder needs ``--overwrite``."""
+    if not getattr(args, "out", None):
+        return None
+    out = Path(args.out)
+    if out.exists() and any(out.iterdir()) and not args.overwrite:
+        raise CommandError(f"{out} exists and is not empty; choose another --out or pass --overwrite")
+    return out
+
+
 def print_scenario_error(exc: ScenarioError) -> int:
     """Print every problem of a scenario file; return the usage exit code."""
     print(f"{exc.source}: {len(exc.problems)} problem(s)", file=sys.stderr)
@@ -60,3 +172,25 @@ def progress_printer(quiet: bool) -> Callable[[int, int], None] | None:
             print(file=sys.stderr)
 
     return show
+
+
+# ---------------------------------------------------------------- formatting
+
+
+def _percent(kpi: str) -> bool:
+    info = kpi_info(kpi)
+    return info is not None and info.unit in ("share", "rate", "%")
+
+
+def fmt_value(kpi: str, value: float | None) -> str:
+    """A KPI value for people: shares as percentages, others with one decimal."""
+    if value is None or math.isnan(value):
+        return "n/a"
+    return f"{100 * value:.1f}%" if _percent(kpi) else f"{value:,.1f}"
+
+
+def fmt_diff(kpi: str, value: float | None) -> str:
+    """A difference of KPI values: percentage points for shares."""
+    if value is None or math.isnan(value):
+        return "n/a"
+    return f"{100 * value:+.1f} pp" if _percent(kpi) else f"{value:+,.1f}"

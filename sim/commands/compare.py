@@ -1,9 +1,4 @@
-"""``courtsim compare BASE OTHER...``: paired differences under common random numbers.
-
-Also home of the options every experiment command shares (``--scheduler``,
-``--cache``, ``--no-cache``) and their helpers; :mod:`sim.commands.common` has
-``--reps --seed --jobs --quiet``.
-"""
+"""``courtsim compare BASE OTHER...``: paired differences under common random numbers."""
 
 from __future__ import annotations
 
@@ -11,120 +6,30 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from sim.api import comparison_table, kpi_info
-from sim.backends import Backend, make_backend
-from sim.cache import DEFAULT_CACHE, ReplicationCache
-from sim.commands import common
-from sim.config.load import ScenarioError, load_scenario
+from sim.commands.common import (
+    CommandError,
+    add_experiment_options,
+    fmt_diff,
+    fmt_value,
+    guarded,
+    out_folder,
+    report_usage,
+    session,
+)
+from sim.config.load import load_scenario
 from sim.config.schema import Scenario
-from sim.experiment import Evaluator, differences, replications_needed, run_experiment
-from sim.results import ResultsExistError, write_atomic, write_results
+from sim.experiment import differences, replications_needed, run_experiment
+from sim.results import write_atomic, write_results
 
-__all__ = [
-    "CommandError", "add_experiment_options", "fmt_diff", "fmt_value", "guarded", "kpi_order", "out_folder",
-    "register", "report_usage", "run", "session", "set_reps_help",
-]  # fmt: skip
-
-
-class CommandError(Exception):
-    """A user error: the message is printed and the command exits 2."""
-
-
-def add_experiment_options(parser: argparse.ArgumentParser) -> None:
-    """--reps --seed --jobs --quiet, and --scheduler --cache --no-cache."""
-    common.add_run_options(parser)
-    parser.add_argument(
-        "--scheduler", metavar="ADDR",
-        help="run on Dask: 'local' for a LocalCluster of --jobs workers, or tcp://HOST:PORT",
-    )  # fmt: skip
-    parser.add_argument(
-        "--cache", metavar="DIR", default=str(DEFAULT_CACHE),
-        help=f"keep finished replications here so a rerun resumes (default {DEFAULT_CACHE})",
-    )  # fmt: skip
-    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
-
-
-def set_reps_help(parser: argparse.ArgumentParser, text: str) -> None:
-    """Say what ``--reps`` means for this command (searches have their own default)."""
-    for action in parser._actions:
-        if action.dest == "reps":
-            action.help = text
-
-
-@contextmanager
-def session(args: argparse.Namespace) -> Iterator[tuple[Backend, Evaluator]]:
-    """The backend and an evaluator (seed, cache, progress) for this command; closed at the end."""
-    cache = ReplicationCache(None if args.no_cache else args.cache)
-    try:
-        backend = make_backend(args.jobs, args.scheduler)
-    except (ValueError, OSError, TimeoutError) as exc:
-        raise CommandError(f"cannot start the backend: {exc}") from None
-    with backend:
-        yield backend, Evaluator(args.seed, backend=backend, cache=cache, progress=common.progress_printer(args.quiet))
-
-
-def report_usage(args: argparse.Namespace, backend: Backend, evaluator: Evaluator) -> None:
-    """One line on stderr: replications simulated and reused, where, on what."""
-    if args.quiet:
-        return
-    cache = evaluator.cache
-    where = f"cache {cache.folder}" if cache.folder is not None else "no disk cache"
-    print(f"simulated {evaluator.computed} replication(s), {evaluator.cached} from the cache ({where}); "
-          f"backend: {backend.name}, {backend.workers} worker(s)", file=sys.stderr)  # fmt: skip
-
-
-def guarded(body: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Turn user errors (bad scenario, target, path, backend) into a message and exit code 2."""
-
-    def wrapper(args: argparse.Namespace) -> int:
-        try:
-            return body(args)
-        except ScenarioError as exc:
-            return common.print_scenario_error(exc)
-        except (CommandError, ResultsExistError, ValueError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return common.EXIT_USAGE
-
-    return wrapper
-
-
-def out_folder(args: argparse.Namespace) -> Path | None:
-    """``--out`` checked before any work: an existing non-empty folder needs ``--overwrite``."""
-    if not getattr(args, "out", None):
-        return None
-    out = Path(args.out)
-    if out.exists() and any(out.iterdir()) and not args.overwrite:
-        raise CommandError(f"{out} exists and is not empty; choose another --out or pass --overwrite")
-    return out
+__all__ = ["format_comparison", "format_precision", "kpi_order", "payload", "precision_advice", "register", "run"]
 
 
 # ---------------------------------------------------------------- formatting
-
-
-def _percent(kpi: str) -> bool:
-    info = kpi_info(kpi)
-    return info is not None and info.unit in ("share", "rate", "%")
-
-
-def fmt_value(kpi: str, value: float | None) -> str:
-    """A KPI value for people: shares as percentages, others with one decimal."""
-    if value is None or math.isnan(value):
-        return "n/a"
-    return f"{100 * value:.1f}%" if _percent(kpi) else f"{value:,.1f}"
-
-
-def fmt_diff(kpi: str, value: float | None) -> str:
-    """A difference of KPI values: percentage points for shares."""
-    if value is None or math.isnan(value):
-        return "n/a"
-    return f"{100 * value:+.1f} pp" if _percent(kpi) else f"{value:+,.1f}"
 
 
 def kpi_order(kpis: list[str]) -> list[str]:
@@ -145,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "compare",
         help="compare scenarios with the base, replication by replication (common random numbers)",
         description="Run BASE and each OTHER on the same replications (the same cases) and print, per KPI, "
-        "the paired difference OTHER − BASE with its 95%% t-interval and whether it is significant.",
+        "the paired difference OTHER − BASE with its 95% t-interval and whether it is significant.",
     )
     parser.add_argument("base", metavar="BASE", help="the base scenario TOML file")
     parser.add_argument("others", metavar="OTHER", nargs="+", help="scenario files to compare with the base")

@@ -1,4 +1,13 @@
-"""``courtsim run SCENARIO``: replications of one scenario, headline KPIs, a results folder."""
+"""``courtsim run SCENARIO``: replications of one scenario, headline KPIs, a results folder.
+
+An interrupted run resumes. Each replication is kept in the results folder as it
+finishes (:mod:`sim.resume`), and the same command with the same ``--out DIR``
+finds those, simulates only the rest and writes the final files. Resuming needs
+``--out``: the default folder is new for every run (it carries the start time),
+so a run without ``--out`` says at the start which ``--out`` resumes it. Guessing
+"the latest unfinished folder of this scenario" instead would let two runs
+started side by side write into one folder.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +15,21 @@ import argparse
 import json
 import math
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from sim.backends import Backend
 from sim.commands import common
-from sim.config.load import ScenarioError, load_scenario
+from sim.config.load import load_scenario
+from sim.config.schema import Scenario
 from sim.experiment import ExperimentResult, run_experiment
 from sim.metrics import KPIS
-from sim.results import ResultsExistError, default_folder, write_results
+from sim.results import MANIFEST, default_folder, write_results
+from sim.resume import RunStore, folder_state
 
 HEADLINE = (
     "fast45_rate", "fast45_rate_completed", "fast45_rate_zhongben", "within_limit_rate",
@@ -33,48 +47,94 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "run",
         help="simulate a scenario and print its KPIs with 95%% confidence intervals",
         description="Run replications of a scenario under common random numbers, print the headline "
-        "KPIs (mean and 95%% t-interval) and write a results folder (default results/<name>-<time>).",
+        "KPIs (mean and 95% t-interval) and write a results folder (default results/<name>-<time>). "
+        "Each replication is kept in the folder as it finishes, so an interrupted run resumes: rerun "
+        "the same command with --out DIR and only the missing replications are simulated, with the "
+        "numbers of an uninterrupted run. (The replication cache of compare, sweep, capacity and "
+        "staff holds KPIs only, not the tables a results folder needs, so run has no --cache.)",
     )
     parser.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file")
     common.add_run_options(parser)
-    parser.add_argument("--out", metavar="DIR", help="results folder (default: results/<scenario>-<timestamp>)")
-    parser.add_argument("--overwrite", action="store_true", help="allow writing into a non-empty --out folder")
+    common.add_scheduler_option(parser)
+    parser.add_argument("--out", metavar="DIR", help="results folder (default: results/<scenario>-<timestamp>); "
+                        "rerun with the same --out to resume an interrupted run")  # fmt: skip
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace what a non-empty --out folder holds; simulate every replication anew")
     parser.add_argument("--no-save", action="store_true", help="print only; write no results folder")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.add_argument("--report", action="store_true", help="also write report.html into the results folder")
     parser.set_defaults(func=run)
 
 
+@common.guarded
 def run(args: argparse.Namespace) -> int:
-    """Run, print, save."""
-    try:
-        scenario = load_scenario(args.scenario)
-    except ScenarioError as exc:
-        return common.print_scenario_error(exc)
+    """Check the folder, run (resuming what it holds), print, save."""
+    scenario = load_scenario(args.scenario)
     reps = args.reps or scenario.run.replications
-    out = None if args.no_save else Path(args.out) if args.out else default_folder(scenario.name)
-    if out is not None and out.exists() and any(out.iterdir()) and not args.overwrite:
-        print(f"error: {out} exists and is not empty; choose another --out or pass --overwrite", file=sys.stderr)
-        return common.EXIT_USAGE
-    result = run_experiment({scenario.name: scenario}, reps, args.seed, jobs=args.jobs,
-                            keep_runs=out is not None, progress=common.progress_printer(args.quiet))  # fmt: skip
+    seed = scenario.run.seed if args.seed is None else args.seed
+    out = None if args.no_save else _folder(args, scenario, seed, reps)
+    store = None if out is None else RunStore(out)
+    if store is not None:
+        store.begin(scenario, seed)
+    try:
+        with _backend(args) as backend:
+            result = run_experiment({scenario.name: scenario}, reps, seed, jobs=args.jobs, backend=backend,
+                                    keep_runs=out is not None, cache=store,
+                                    progress=common.progress_printer(args.quiet))  # fmt: skip
+    except KeyboardInterrupt:
+        if store is not None:
+            kept = len(store.finished(scenario, seed, reps))
+            print(f"{kept} of {reps} replications kept in {out}; rerun with --out {out} to resume", file=sys.stderr)
+        raise
     payload = summary_payload(result, scenario.name)
     if args.json:
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         print(format_table(result, scenario.name))
-    if out is not None:
-        try:
-            write_results(out, result, sources={scenario.name: str(Path(args.scenario))}, overwrite=args.overwrite)
-        except ResultsExistError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return common.EXIT_USAGE
+    if out is not None and store is not None:
+        write_results(out, result, sources={scenario.name: str(Path(args.scenario))}, overwrite=True)
+        store.discard()  # after the manifest: until then the kept replications are the way back
         if args.report:
             from sim.report import write_run_report
 
             write_run_report(out)
         print(f"results: {out}", file=sys.stderr)
     return 0
+
+
+def _folder(args: argparse.Namespace, scenario: Scenario, seed: int, reps: int) -> Path:
+    """The results folder, checked before any work; says so when it resumes one.
+
+    A new or empty folder is used; an unfinished folder of this same run (scenario
+    content, seed, model code) is resumed; anything else — complete results, another
+    run's replications, other files — is refused unless ``--overwrite``, which
+    empties the folder of its manifest and kept replications, so that nothing is reused.
+    """
+    out = Path(args.out) if args.out else default_folder(scenario.name)
+    if out.exists() and not out.is_dir():
+        raise common.CommandError(f"{out} is a file, not a folder; choose another --out")
+    found = folder_state(out, [scenario], seed, reps)
+    if args.overwrite and found.state != "new":
+        (out / MANIFEST).unlink(missing_ok=True)  # from here on the folder does not look complete
+        RunStore(out).discard()
+    elif found.state in ("complete", "other"):
+        raise common.CommandError(f"{out} exists and is not empty ({found.reason}); "
+                                  "choose another --out or pass --overwrite")  # fmt: skip
+    elif found.found:
+        print(f"resuming: {found.found} of {reps} replications found in {out}", file=sys.stderr)
+    if not args.out and not args.quiet:
+        print(f"writing {out}; if interrupted, rerun with --out {out} to resume", file=sys.stderr)
+    return out
+
+
+@contextmanager
+def _backend(args: argparse.Namespace) -> Iterator[Backend | None]:
+    """Dask when ``--scheduler`` asks for it, else ``None``: a local pool sized to the work left."""
+    if args.scheduler is None:
+        yield None
+        return
+    with common.open_backend(args) as backend:
+        yield backend
 
 
 def summary_payload(result: ExperimentResult, label: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from sim.capacity import parse_target
 from sim.commands import common
-from sim.commands.compare import (
+from sim.commands.common import (
     add_experiment_options,
     fmt_value,
     guarded,

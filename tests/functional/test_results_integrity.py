@@ -1,13 +1,17 @@
-"""Results folders survive a kill: nothing half-written looks complete, and a rerun completes.
+"""Results folders survive a kill: nothing half-written looks complete, and a rerun resumes.
 
-``courtsim run --out DIR`` writes every file under a temporary dot-name and renames it into
-place, the manifest last (:mod:`sim.results`). The test kills real runs with SIGKILL — at
-random moments and, on purpose, in the middle of writing — and then requires of the folder:
+``courtsim run --out DIR`` keeps each replication in ``DIR/.partial`` as it finishes
+(:mod:`sim.resume`), then writes every final file under a temporary dot-name and renames it
+into place, the manifest last (:mod:`sim.results`). The test kills real runs with SIGKILL — at
+random moments, after the first replication is kept and, on purpose, in the middle of writing —
+and then requires of the folder:
 
 - no manifest, or a manifest whose every listed file is there and readable;
-- every visible (non-dot) file is complete and readable: only temporary dot-files may be partial;
-- ``courtsim run ... --overwrite`` into the same folder then completes, with the same numbers
-  as an undisturbed run (same seed).
+- every visible (non-dot) file is complete and readable: only temporary dot-files and the
+  ``.partial`` area may be partial, and there every entry with its ``entry.json`` is whole;
+- the same command into the same folder resumes: it says how many replications it found,
+  simulates the rest and ends with the numbers of an undisturbed run (same seed), with no
+  ``.partial`` left; ``--overwrite`` instead starts afresh, to the same numbers.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -28,9 +33,11 @@ import pandas as pd
 import pytest
 
 import sim.results
+from sim.cli import main
 from sim.config.load import load_scenario, with_overrides
 from sim.experiment import ExperimentResult, run_experiment
-from sim.results import write_results
+from sim.results import TABLES, write_results
+from sim.resume import ENTRY, PARTIAL
 from tests.conftest import ROOT, SCENARIOS
 
 SHORT = """base = "{base}"
@@ -52,8 +59,8 @@ def scenario_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _command(scenario: Path, out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "sim", "run", str(scenario), "--reps", "2", "--jobs", "1", "-q",
+def _command(scenario: Path, out: Path, *extra: str, reps: int = 2) -> list[str]:
+    return [sys.executable, "-m", "sim", "run", str(scenario), "--reps", str(reps), "--jobs", "1", "-q",
             "--out", str(out), *extra]  # fmt: skip
 
 
@@ -76,8 +83,9 @@ def check_folder(folder: Path) -> str:
     if not folder.exists():
         return "empty"
     visible = {p.name for p in folder.iterdir() if not p.name.startswith(".")}
-    hidden = [p.name for p in folder.iterdir() if p.name.startswith(".")]
+    hidden = [p.name for p in folder.iterdir() if p.name.startswith(".") and p.name != PARTIAL]
     assert all(name.endswith(".tmp") for name in hidden), hidden
+    _check_kept(folder / PARTIAL)
     assert visible <= DOCUMENTED, visible - DOCUMENTED
     for name in visible:
         _readable(folder / name)  # nothing visible is half-written
@@ -88,6 +96,15 @@ def check_folder(folder: Path) -> str:
     reps = pd.read_csv(folder / "kpis_by_rep.csv").replication.nunique()
     assert reps == manifest["reps"]
     return "complete"
+
+
+def _check_kept(partial: Path) -> None:
+    """In the ``.partial`` area, an entry that has its ``entry.json`` has every table, whole."""
+    for entry in partial.glob("*/*/rep*"):
+        if (entry / ENTRY).exists():
+            assert json.loads((entry / ENTRY).read_text(encoding="utf-8"))["tables"] == list(TABLES)
+            for table in TABLES:
+                pd.read_parquet(entry / f"{table}.parquet")
 
 
 @pytest.fixture(scope="module")
@@ -107,10 +124,10 @@ def reference(scenario_file: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 def _wait_for(process: subprocess.Popen[bytes], out: Path, visible: bool) -> None:
-    """Until ``out`` holds any entry (a temporary file) or, with ``visible``, a visible file."""
+    """Until ``out`` holds a final file, temporary or, with ``visible``, visible (``.partial`` aside)."""
     begun = time.perf_counter()
     while process.poll() is None and time.perf_counter() - begun < 240:
-        names = [p.name for p in out.iterdir()] if out.exists() else []
+        names = [p.name for p in out.iterdir() if p.name != PARTIAL] if out.exists() else []
         if any(not n.startswith(".") for n in names) if visible else names:
             return
         time.sleep(0.001)
@@ -128,12 +145,15 @@ def _kill_and_check(scenario: Path, out: Path, *, delay: float, when: str) -> st
     return check_folder(out)
 
 
-def _rerun_matches(scenario: Path, out: Path, kpis: pd.DataFrame) -> None:
-    done = subprocess.run(_command(scenario, out, "--overwrite"), capture_output=True, text=True, timeout=300,
-                          cwd=ROOT, check=False)  # fmt: skip
+def _rerun_matches(scenario: Path, out: Path, kpis: pd.DataFrame, *extra: str, reps: int = 2) -> str:
+    """Run again into ``out``: it completes with ``kpis`` and no kept replications; returns stderr."""
+    done = subprocess.run(_command(scenario, out, *extra, reps=reps), capture_output=True, text=True,
+                          timeout=300, cwd=ROOT, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert check_folder(out) == "complete"
-    pd.testing.assert_frame_equal(pd.read_csv(out / "kpis_by_rep.csv"), kpis)
+    assert not (out / PARTIAL).exists()
+    pd.testing.assert_frame_equal(pd.read_csv(out / "kpis_by_rep.csv"), kpis, check_exact=True)
+    return done.stderr
 
 
 def test_killed_while_writing_leaves_no_complete_looking_folder(
@@ -145,8 +165,36 @@ def test_killed_while_writing_leaves_no_complete_looking_folder(
     # where a writer without temporary names would leave that file half-written.
     plans = [(float(rng.uniform(0.3, 1.0) * wall), "start"), (float(rng.uniform(0, 0.01)), "visible")]
     states = [_kill_and_check(scenario_file, tmp_path / f"run{i}", delay=d, when=w) for i, (d, w) in enumerate(plans)]
-    _rerun_matches(scenario_file, tmp_path / f"run{len(plans) - 1}", kpis)
+    if states[1] == "complete":  # the kill came too late: nothing to resume, start afresh
+        _rerun_matches(scenario_file, tmp_path / "run1", kpis, "--overwrite")
+    else:  # killed while writing the final files: every replication is kept
+        assert "resuming: 2 of 2 replications found" in _rerun_matches(scenario_file, tmp_path / "run1", kpis)
     print(f"states after the kills: {states}")
+
+
+def test_a_run_killed_after_a_replication_resumes(tmp_path: Path) -> None:
+    """SIGKILL once the first replication is kept; the rerun takes it and simulates only the rest."""
+    scenario_file = tmp_path / "short.toml"  # shorter still: 4 replications of 30 days
+    text = SHORT.format(base=(SCENARIOS / "dengzhou_2022.toml").as_posix())
+    scenario_file.write_text(text.replace("horizon_days = 60", "horizon_days = 30"), encoding="utf-8")
+    straight = tmp_path / "straight"
+    assert main(_command(scenario_file, straight, reps=4)[3:]) == 0  # in this process: one start-up less
+    out = tmp_path / "killed"
+    process = subprocess.Popen(_command(scenario_file, out, reps=4), cwd=ROOT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)  # fmt: skip
+    begun = time.perf_counter()
+    while not any(out.glob(f"{PARTIAL}/*/*/rep*/{ENTRY}")) and time.perf_counter() - begun < 240:
+        assert process.poll() is None, "the run ended before keeping a replication"
+        time.sleep(0.005)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=60)
+    assert check_folder(out) == "empty"  # kept replications only: nothing that looks like results
+    assert not {"manifest.json", "kpis_by_rep.csv", "kpis_summary.csv"} & {p.name for p in out.iterdir()}
+    stderr = _rerun_matches(scenario_file, out, pd.read_csv(straight / "kpis_by_rep.csv"), reps=4)
+    found = re.search(r"resuming: (\d) of 4 replications found", stderr)
+    assert found and int(found[1]) >= 1, stderr
+    for name in (f"short.{table}.parquet" for table in TABLES):
+        pd.testing.assert_frame_equal(pd.read_parquet(out / name), pd.read_parquet(straight / name), check_exact=True)
 
 
 @pytest.mark.slow
@@ -159,7 +207,10 @@ def test_many_kills_at_random_moments(scenario_file: Path, reference: tuple[pd.D
         when = ("start", "writing", "visible")[i % 3]
         delay = float(rng.uniform(0.2, 1.1) * wall) if when == "start" else float(rng.uniform(0, 0.3))
         states.append(_kill_and_check(scenario_file, tmp_path / f"run{i}", delay=delay, when=when))
-    _rerun_matches(scenario_file, tmp_path / "run1", kpis)
+    _rerun_matches(scenario_file, tmp_path / "run1", kpis, "--overwrite")
+    unfinished = [i for i, state in enumerate(states) if state != "complete" and i != 1]
+    if unfinished:
+        _rerun_matches(scenario_file, tmp_path / f"run{unfinished[0]}", kpis)  # resumes
     print(f"states after the kills: {states}")
 
 

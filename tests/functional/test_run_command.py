@@ -1,4 +1,4 @@
-"""`courtsim run`: printed numbers, --json, and a results folder that can recompute them."""
+"""`courtsim run`: printed numbers, --json, a results folder that can recompute them, and its options."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import sim.commands.run
 from sim.cli import main
-from sim.config.load import parse_scenario
+from sim.config.load import load_scenario, parse_scenario
 from sim.metrics import kpi_values
 from sim.model import RunResult, build_calendar
+from sim.results import TABLES
+from sim.resume import PARTIAL, RunStore
 
 SHORT = """base = "{base}"
 name = "short"
@@ -87,3 +90,67 @@ def test_a_bad_scenario_is_a_message_not_a_traceback(tmp_path: Path, capsys: pyt
     assert main(["run", str(bad), "--no-save"]) == 2
     err = capsys.readouterr().err
     assert "required field is missing" in err and "Traceback" not in err
+
+
+def test_another_runs_kept_replications_are_refused_then_overwritten(
+    short_file: Path, run_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A folder left by a killed run of another seed is not resumed; --overwrite starts afresh."""
+    out = tmp_path / "run"
+    RunStore(out).begin(load_scenario(short_file), 1)
+    assert main(["run", str(short_file), "--reps", "1", "--jobs", "1", "--out", str(out), "-q"]) == 2
+    assert "unfinished replications of another run" in capsys.readouterr().err
+    assert main(["run", str(short_file), "--reps", "1", "--jobs", "1", "--out", str(out), "-q", "--overwrite"]) == 0
+    assert "resuming" not in capsys.readouterr().err
+    assert (out / "manifest.json").exists() and not (out / PARTIAL).exists()
+    mine = pd.read_csv(out / "kpis_by_rep.csv")
+    pd.testing.assert_frame_equal(mine, pd.read_csv(run_folder / "kpis_by_rep.csv").query("replication == 0"),
+                                  check_exact=True)  # fmt: skip
+
+
+def test_without_out_the_run_says_how_to_resume(short_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    """Resuming needs --out; a run in the default folder names it at the start and when interrupted."""
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sim.commands.run, "run_experiment", interrupted)
+    assert main(["run", str(short_file), "--reps", "3"]) == 130
+    err = capsys.readouterr().err
+    folder = next((tmp_path / "results").iterdir())
+    assert f"writing {Path('results') / folder.name}; if interrupted, rerun with --out" in err
+    assert f"0 of 3 replications kept in {Path('results') / folder.name}; rerun with --out" in err
+
+
+def test_a_bad_scheduler_address_is_a_message(short_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", str(short_file), "--reps", "1", "--no-save", "--scheduler", "nowhere"]) == 2
+    err = capsys.readouterr().err
+    assert "--scheduler must be 'local' or an address" in err and "Traceback" not in err
+
+
+def test_on_a_dask_cluster_the_folder_is_the_same(short_file: Path, run_folder: Path, tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    out = tmp_path / "dask"
+    assert main(["run", str(short_file), "--reps", "2", "--jobs", "2", "--scheduler", "local", "--out", str(out),
+                 "-q"]) == 0  # fmt: skip
+    pd.testing.assert_frame_equal(pd.read_csv(out / "kpis_by_rep.csv"), pd.read_csv(run_folder / "kpis_by_rep.csv"),
+                                  check_exact=True)  # fmt: skip
+
+
+def test_overwrite_never_reuses_kept_replications(short_file: Path, run_folder: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    """An unfinished folder of this very run, rerun with --overwrite: simulated anew, not resumed."""
+    scenario, out = load_scenario(short_file), tmp_path / "run"
+    tables = {t: pd.read_parquet(run_folder / f"short.{t}.parquet").query("replication == 0")
+              .drop(columns="replication").reset_index(drop=True) for t in TABLES}  # fmt: skip
+    kept = RunResult(tables["steps"], tables["slas"], tables["cases"], tables["staff"], {}, tables["unfinished"])
+    store = RunStore(out)
+    store.begin(scenario, scenario.run.seed)
+    store.save(scenario, scenario.run.seed, 0, ({"fast45_rate": 99.0}, kept))  # a value no run gives
+    assert main(["run", str(short_file), "--reps", "1", "--jobs", "1", "--out", str(out), "-q", "--overwrite"]) == 0
+    assert "resuming" not in capsys.readouterr().err
+    mine = pd.read_csv(out / "kpis_by_rep.csv")
+    pd.testing.assert_frame_equal(mine, pd.read_csv(run_folder / "kpis_by_rep.csv").query("replication == 0"),
+                                  check_exact=True)  # fmt: skip

@@ -1,0 +1,183 @@
+"""Resuming ``courtsim run``: each finished replication is kept in its results folder.
+
+Like a clerk who files each hearing's minutes as the hearing ends, instead of
+writing up the whole day at closing time, a run keeps every replication as soon
+as it arrives, in a hidden area of its results folder::
+
+    DIR/.partial/<code fingerprint>/<scenario hash>-seed<S>/rep<k>/
+        cases.parquet  slas.parquet  steps.parquet  unfinished.parquet  staff.parquet
+        entry.json     KPI values, run metadata, the tables' names: written last
+
+Every file is written under a temporary name and renamed (:func:`sim.results.write_atomic`),
+``entry.json`` last, so an entry without it is unfinished and is computed again; an
+unreadable entry too. The path holds everything that decides a replication's numbers
+(the model code, the resolved scenario, the seed, the replication), so nothing is
+reused across any of them, and a resumed run's tables and KPIs are those of an
+uninterrupted one, bit for bit. The area is removed once the final files and
+``manifest.json`` are written.
+
+:func:`folder_state` tells a command what a folder holds before it starts: nothing, a
+complete results folder, an unfinished folder of this very run (resume it), or
+something else (refuse it).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from sim.cache import code_fingerprint
+from sim.config.load import scenario_hash
+from sim.config.schema import Scenario
+from sim.experiment import Output
+from sim.model import RunResult
+from sim.results import MANIFEST, TABLES, folder_files, write_atomic
+
+__all__ = ["PARTIAL", "FolderState", "RunStore", "folder_state"]
+
+logger = logging.getLogger(__name__)
+
+PARTIAL = ".partial"
+"""The hidden area of a results folder that holds the finished replications of an unfinished run."""
+
+ENTRY = "entry.json"
+"""An entry's last file: without it the entry does not count."""
+
+State = Literal["new", "complete", "unfinished", "other"]
+
+
+@dataclass(frozen=True)
+class FolderState:
+    """What a results folder holds, seen from one run (:func:`folder_state`).
+
+    ``state`` is ``"new"`` (missing or empty), ``"complete"`` (it has a manifest),
+    ``"unfinished"`` (this run's replications and files only: resume it) or
+    ``"other"`` (anything else; ``reason`` says what). ``found`` counts this run's
+    finished replications in the folder.
+    """
+
+    state: State
+    found: int = 0
+    reason: str = ""
+
+
+class RunStore:
+    """Whole replications (KPIs and tables) in ``folder/.partial``: a :class:`~sim.experiment.ReplicationStore`."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+        self.root = self.folder / PARTIAL / code_fingerprint()
+
+    def __repr__(self) -> str:
+        return f"RunStore({str(self.root)})"
+
+    def run_folder(self, scenario: Scenario, seed: int) -> Path:
+        """Where the replications of ``scenario`` under ``seed`` (and this code) are kept."""
+        return self.root / f"{scenario_hash(scenario)}-seed{seed}"
+
+    def begin(self, scenario: Scenario, seed: int) -> None:
+        """Mark the folder as this run's before the first replication finishes."""
+        self.run_folder(scenario, seed).mkdir(parents=True, exist_ok=True)
+
+    def finished(self, scenario: Scenario, seed: int, reps: int) -> list[int]:
+        """The replications ``0 .. reps-1`` whose entry is complete (has its ``entry.json``)."""
+        run = self.run_folder(scenario, seed)
+        return [rep for rep in range(reps) if (run / f"rep{rep}" / ENTRY).is_file()]
+
+    def load(self, scenario: Scenario, seed: int, replication: int, keep_run: bool) -> Output | None:
+        """The kept replication, tables included when ``keep_run``; ``None`` if absent or unreadable."""
+        entry = self.run_folder(scenario, seed) / f"rep{replication}"
+        data = _read_entry(entry / ENTRY)
+        if data is None:
+            return None
+        values = {str(k): float(v) for k, v in data["kpis"].items()}
+        if not keep_run:
+            return values, None
+        if sorted(data["tables"]) != sorted(TABLES):
+            return None  # kept without its tables: compute it again
+        try:
+            frames = {table: pd.read_parquet(entry / f"{table}.parquet") for table in TABLES}
+        except (OSError, ValueError) as exc:
+            logger.warning("ignoring unreadable replication %s (%s); it will be recomputed", entry, exc)
+            return None
+        run = RunResult(steps=frames["steps"], slas=frames["slas"], cases=frames["cases"], staff=frames["staff"],
+                        unfinished=frames["unfinished"], meta=dict(data["meta"]))  # fmt: skip
+        return values, run
+
+    def save(self, scenario: Scenario, seed: int, replication: int, output: Output) -> None:
+        """Keep one replication: its tables (if any), then ``entry.json``, each atomically."""
+        values, run = output
+        entry = self.run_folder(scenario, seed) / f"rep{replication}"
+        (entry / ENTRY).unlink(missing_ok=True)  # the tables below may replace older ones
+        tables = TABLES if run is not None else ()
+        for table in tables:
+            frame = getattr(run, table)
+            write_atomic(entry / f"{table}.parquet", lambda path, f=frame: f.to_parquet(path))
+        text = json.dumps({"kpis": values, "meta": run.meta if run is not None else {}, "tables": list(tables)},
+                          ensure_ascii=False, default=str)  # fmt: skip
+        write_atomic(entry / ENTRY, lambda path: path.write_text(text, encoding="utf-8"))
+
+    def discard(self) -> None:
+        """Remove the whole hidden area (every run's entries): the folder's files are final."""
+        shutil.rmtree(self.folder / PARTIAL, ignore_errors=True)
+
+
+def _read_entry(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        logger.warning("ignoring unreadable replication entry %s (%s); it will be recomputed", path, exc)
+        return None
+    kpis = data.get("kpis") if isinstance(data, dict) else None
+    if (not isinstance(kpis, dict) or not all(isinstance(v, int | float) for v in kpis.values())
+            or not isinstance(data.get("tables"), list) or not isinstance(data.get("meta"), dict)):  # fmt: skip
+        logger.warning("ignoring malformed replication entry %s; it will be recomputed", path)
+        return None
+    return data
+
+
+def folder_state(folder: Path, scenarios: Iterable[Scenario], seed: int, reps: int) -> FolderState:
+    """What ``folder`` holds for a run of ``scenarios`` (label = name) under ``seed``.
+
+    A folder is this run's, and unfinished, when it has no manifest, holds this
+    run's entries (begun under the same code, scenario content and seed), and
+    otherwise only files this run writes (the final tables, a report) and
+    temporary dot-files. Anything else is ``"other"``: a command should refuse it
+    unless asked to overwrite.
+    """
+    scenarios = list(scenarios)
+    if not folder.exists():
+        return FolderState("new")
+    if not folder.is_dir():
+        return FolderState("other", reason="it is a file, not a folder")
+    names = {path.name for path in folder.iterdir()}
+    if not names:
+        return FolderState("new")
+    if MANIFEST in names:
+        return FolderState("complete", reason="it holds complete results")
+    store = RunStore(folder)
+    if not all(store.run_folder(s, seed).is_dir() for s in scenarios):
+        if PARTIAL in names:
+            return FolderState("other", reason="it holds unfinished replications of another run "
+                                               "(another scenario, seed or model version)")  # fmt: skip
+        return FolderState("other", reason=f"it holds {_listing(names)}")
+    ours = folder_files(s.name for s in scenarios) | {PARTIAL, "report.html"}
+    strangers = {n for n in names - ours if not (n.startswith(".") and n.endswith(".tmp"))}
+    if strangers:
+        return FolderState("other", reason=f"it also holds {_listing(strangers)}")
+    found = sum(len(store.finished(s, seed, reps)) for s in scenarios)
+    return FolderState("unfinished", found=found)
+
+
+def _listing(names: set[str]) -> str:
+    shown = sorted(names)[:3]
+    return ", ".join(shown) + (f" and {len(names) - 3} more" if len(names) > 3 else "")

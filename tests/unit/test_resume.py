@@ -1,0 +1,147 @@
+"""The kept replications of an unfinished run (sim.resume): reused only when whole and this run's.
+
+A short story per rule: an entry counts once its ``entry.json`` is written, last; a half-written
+or unreadable entry is simulated again; another seed, another scenario or another model version
+never reads it; and what a folder holds decides whether ``courtsim run`` resumes or refuses it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import sim.resume
+from sim.config.load import load_scenario, with_overrides
+from sim.config.schema import Scenario
+from sim.experiment import ExperimentResult, run_experiment
+from sim.results import TABLES, write_results
+from sim.resume import ENTRY, RunStore, folder_state
+from tests.conftest import SCENARIOS
+
+
+@pytest.fixture(scope="module")
+def tiny() -> Scenario:
+    """The baseline over 25 days: a replication in well under a second."""
+    short = {"name": "tiny", "run.warmup_days": 5, "run.horizon_days": 25, "run.cooldown_days": 0}
+    return with_overrides(load_scenario(SCENARIOS / "dengzhou_2022.toml"), short)
+
+
+@pytest.fixture(scope="module")
+def straight(tiny: Scenario) -> ExperimentResult:
+    """Two replications, uninterrupted, nothing kept."""
+    return run_experiment({"tiny": tiny}, 2, jobs=1, keep_runs=True)
+
+
+@pytest.fixture(scope="module")
+def kept(tiny: Scenario, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ExperimentResult]:
+    """A folder keeping both replications, as a run killed before its final files leaves it."""
+    folder = tmp_path_factory.mktemp("kept")
+    store = RunStore(folder)
+    store.begin(tiny, tiny.run.seed)
+    return folder, run_experiment({"tiny": tiny}, 2, jobs=1, keep_runs=True, cache=store)
+
+
+def _copy(kept: tuple[Path, ExperimentResult], folder: Path) -> RunStore:
+    shutil.copytree(kept[0], folder)
+    return RunStore(folder)
+
+
+def _same(a: ExperimentResult, b: ExperimentResult) -> None:
+    """KPIs bit for bit, and every table of every replication."""
+    pd.testing.assert_frame_equal(a.kpis, b.kpis, check_exact=True)
+    assert a.runs.keys() == b.runs.keys()
+    for key, run in a.runs.items():
+        for table in TABLES:
+            pd.testing.assert_frame_equal(getattr(run, table), getattr(b.runs[key], table), check_exact=True)
+
+
+def test_a_resumed_experiment_equals_an_uninterrupted_one(tiny: Scenario, straight: ExperimentResult,
+                                                          kept: tuple[Path, ExperimentResult]) -> None:  # fmt: skip
+    store, first = RunStore(kept[0]), kept[1]
+    assert store.finished(tiny, tiny.run.seed, 2) == [0, 1] and first.computed == 2
+    again = run_experiment({"tiny": tiny}, 2, jobs=1, keep_runs=True, cache=store)
+    assert (again.computed, again.cached) == (0, 2)
+    _same(again, straight)
+    _same(first, straight)
+
+
+def test_an_entry_without_its_marker_is_simulated_again(tiny: Scenario, straight: ExperimentResult,
+                                                        kept: tuple[Path, ExperimentResult],
+                                                        tmp_path: Path) -> None:  # fmt: skip
+    """Killed while keeping replication 1: its tables may be there, half of one, but no entry.json."""
+    store = _copy(kept, tmp_path / "run")
+    entry = store.run_folder(tiny, tiny.run.seed) / "rep1"
+    (entry / ENTRY).unlink()
+    steps = entry / "steps.parquet"
+    steps.write_bytes(steps.read_bytes()[: steps.stat().st_size // 2])
+    assert store.finished(tiny, tiny.run.seed, 2) == [0]
+    again = run_experiment({"tiny": tiny}, 2, jobs=1, keep_runs=True, cache=store)
+    assert (again.computed, again.cached) == (1, 1)
+    _same(again, straight)
+    assert store.finished(tiny, tiny.run.seed, 2) == [0, 1]  # and kept anew
+
+
+@pytest.mark.parametrize("damage", ["garbled entry", "entry without tables", "cut table"])
+def test_an_unreadable_entry_is_simulated_again(tiny: Scenario, straight: ExperimentResult,
+                                                kept: tuple[Path, ExperimentResult], tmp_path: Path,
+                                                damage: str) -> None:  # fmt: skip
+    store = _copy(kept, tmp_path / "run")
+    entry = store.run_folder(tiny, tiny.run.seed) / "rep0"
+    if damage == "garbled entry":
+        (entry / ENTRY).write_text('{"kpis": {"fast45_rate": ', encoding="utf-8")
+    elif damage == "entry without tables":
+        (entry / ENTRY).write_text('{"kpis": {}, "meta": {}, "tables": []}', encoding="utf-8")
+    else:
+        cases = entry / "cases.parquet"
+        cases.write_bytes(cases.read_bytes()[:100])
+    again = run_experiment({"tiny": tiny}, 2, jobs=1, keep_runs=True, cache=store)
+    assert (again.computed, again.cached) == (1, 1)
+    _same(again, straight)
+
+
+def test_another_seed_scenario_or_model_never_reads_the_entries(
+    tiny: Scenario, kept: tuple[Path, ExperimentResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _copy(kept, tmp_path / "run")
+    other_seed = run_experiment({"tiny": tiny}, 1, tiny.run.seed + 1, jobs=1, keep_runs=True, cache=store)
+    busier = with_overrides(tiny, {"arrivals.cases_per_year": tiny.arrivals.cases_per_year + 1})
+    other_scenario = run_experiment({"tiny": busier}, 1, jobs=1, keep_runs=True, cache=store)
+    monkeypatch.setattr(sim.resume, "code_fingerprint", lambda: "another-model")
+    other_code = run_experiment({"tiny": tiny}, 1, jobs=1, keep_runs=True, cache=RunStore(tmp_path / "run"))
+    assert (other_seed.cached, other_scenario.cached, other_code.cached) == (0, 0, 0)
+
+
+def test_kpis_alone_are_kept_and_read_without_tables(tiny: Scenario, straight: ExperimentResult,
+                                                     tmp_path: Path) -> None:  # fmt: skip
+    store = RunStore(tmp_path)
+    run_experiment({"tiny": tiny}, 2, jobs=1, cache=store)
+    kpis_only = run_experiment({"tiny": tiny}, 2, jobs=1, cache=store)
+    assert kpis_only.cached == 2 and not kpis_only.runs
+    pd.testing.assert_frame_equal(kpis_only.kpis, straight.kpis, check_exact=True)
+    assert run_experiment({"tiny": tiny}, 1, jobs=1, keep_runs=True, cache=store).cached == 0
+
+
+def test_what_a_folder_holds(tiny: Scenario, straight: ExperimentResult, kept: tuple[Path, ExperimentResult],
+                             tmp_path: Path) -> None:  # fmt: skip
+    seed = tiny.run.seed
+    assert folder_state(tmp_path / "missing", [tiny], seed, 2).state == "new"
+    assert folder_state(tmp_path, [tiny], seed, 2).state == "new"
+    _copy(kept, tmp_path / "ours")
+    ours = folder_state(tmp_path / "ours", [tiny], seed, 2)
+    assert (ours.state, ours.found) == ("unfinished", 2)
+    assert folder_state(tmp_path / "ours", [tiny], seed, 3).found == 2
+    other = folder_state(tmp_path / "ours", [tiny], seed + 1, 2)
+    assert other.state == "other" and "another run" in other.reason
+    (tmp_path / "ours" / ".kpis_by_rep.csv.x1y2.tmp").write_text("half", encoding="utf-8")
+    (tmp_path / "ours" / "kpis_by_rep.csv").write_text("killed while writing the final files", encoding="utf-8")
+    assert folder_state(tmp_path / "ours", [tiny], seed, 2).state == "unfinished"
+    (tmp_path / "ours" / "notes.txt").write_text("mine", encoding="utf-8")
+    stranger = folder_state(tmp_path / "ours", [tiny], seed, 2)
+    assert stranger.state == "other" and "notes.txt" in stranger.reason
+    write_results(tmp_path / "done", straight)
+    assert folder_state(tmp_path / "done", [tiny], seed, 2).state == "complete"
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    assert folder_state(tmp_path / "file", [tiny], seed, 2).state == "other"
