@@ -128,7 +128,9 @@ def main() -> None:
           f"peak RSS {best_m['peak_rss_mb']:.0f} MB")  # fmt: skip
     print(f"skeleton: best of {args.repeat}: {best_s['wall_s']:.2f} s wall ({cpu_s:.2f} s CPU) for the same "
           f"{best_s['task_steps']} task steps, peak RSS {best_s['peak_rss_mb']:.0f} MB")  # fmt: skip
-    print(f"ratio model / skeleton: {best_m['wall_s'] / best_s['wall_s']:.2f} wall, {cpu_m / cpu_s:.2f} CPU")
+    paired = sorted(m["wall_s"] / k["wall_s"] for m, k in zip(model, skeleton, strict=True))
+    print(f"ratio model / skeleton: {best_m['wall_s'] / best_s['wall_s']:.2f} wall, {cpu_m / cpu_s:.2f} CPU "
+          f"(best against best); median of the {len(paired)} back-to-back pairs {paired[len(paired) // 2]:.2f}")
     print("all runs, wall (s): model " + ", ".join(f"{r['wall_s']:.2f}" for r in model)
           + "; skeleton " + ", ".join(f"{r['wall_s']:.2f}" for r in skeleton))  # fmt: skip
     _ = resource  # imported for the subprocess code path's symmetry

@@ -17,6 +17,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 __all__ = [
     "CASE_COLUMNS",
@@ -182,13 +183,14 @@ def cases_frame(records: list[CaseRecord]) -> pd.DataFrame:
 
 
 def _frame(rows: list[tuple[object, ...]], dtypes: dict[str, str]) -> pd.DataFrame:
-    """Rows of tuples in schema order → a DataFrame of ``dtypes``, built column by column
-    (a third faster than ``from_records`` and ``astype`` for the step log)."""
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in dtypes]
-    return pd.DataFrame({
-        name: pd.array(column, dtype=dtype) if dtype == _STR else np.array(column, dtype=dtype)
-        for (name, dtype), column in zip(dtypes.items(), columns, strict=True)
-    })  # fmt: skip
+    """Rows of tuples in schema order → a DataFrame of ``dtypes``.
+
+    Arrow reads the tuples as structs in one pass, twice as fast as pandas'
+    ``from_records`` on the step log; strings come out as pandas' ``str`` dtype.
+    """
+    struct = pa.struct([(name, _ARROW[dtype]) for name, dtype in dtypes.items()])
+    table = pa.Table.from_struct_array(pa.array(rows, type=struct))
+    return table.to_pandas(types_mapper=_PANDAS_TYPES.get)
 
 
 _STR = "str"
@@ -208,3 +210,5 @@ CASE_DTYPES: dict[str, str] = {
     "stage": _STR, "claim_cny": "float64", "frozen_cny": "float64", "recovered_cny": "float64",
     "has_property": "bool", "excluded_days": "float64", "counted": "bool",
 }  # fmt: skip
+_ARROW = {"int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_(), _STR: pa.string()}
+_PANDAS_TYPES = {pa.string(): pd.StringDtype(na_value=np.nan)}  # what ``astype("str")`` gives

@@ -18,11 +18,12 @@ from __future__ import annotations
 import bisect
 import itertools
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import simpy
+from simpy.events import NORMAL
 
 from sim.config.schema import UNIT_ROLES, Scenario
 from sim.vocab import Role, Team
@@ -86,6 +87,7 @@ class _Waiting:
     key: tuple[Any, ...]
     needs: list[Need]
     event: simpy.Event
+    tag: object  # how the desk's ``on_grant`` hook knows this work
 
 
 class TeamDesk:
@@ -104,6 +106,10 @@ class TeamDesk:
         self.units: list[str] = [""]
         self._blocked: dict[int, tuple[object, list[_Waiting]]] = {}
         self._n_waiting = 0
+        self.on_grant: Callable[[Any, Grant], float] | None = None
+        """Told of each piece of waiting work as it gets its people (its tag, the people);
+        returns how long the work takes, and the work's event fires when it is done. Without
+        a hook the event fires at the grant."""
 
     def pool(self, unit: str, role: Role) -> Pool:
         """The pool of ``role`` in ``unit``; judges and bailiffs are team-wide (unit ``""``)."""
@@ -117,18 +123,20 @@ class TeamDesk:
         """Pieces of work waiting for this team's people."""
         return self._n_waiting
 
-    def request(self, needs: list[Need], key: tuple[Any, ...]) -> Grant | simpy.Event:
-        """Take the people at once if all are free, else an event that fires with the grant."""
+    def request(self, needs: list[Need], key: tuple[Any, ...], tag: object = None) -> Grant | simpy.Event:
+        """Take the people at once if all are free, else an event that fires with the grant
+        (when the work is done, if the desk has an ``on_grant`` hook)."""
         grant, blocker = self._try(needs)
         if grant is not None:
             return grant
         event = self.env.event()
-        self._file(_Waiting(key, needs, event), blocker)
+        self._file(_Waiting(key, needs, event, tag), blocker)
         self._n_waiting += 1
         return event
 
     def release(self, grant: Grant) -> None:
         """Give people back and grant whatever waiting work they now make possible."""
+        seen: dict[int, None] = {}  # what waiting work may be filed under: the people, their pools
         for member in grant:
             member.busy = False
             pool = member.pool
@@ -136,18 +144,12 @@ class TeamDesk:
                 pool.members.remove(member)
             else:
                 bisect.insort(pool.free, member, key=_member_id)
-        if not self._n_waiting:
-            return
-        blocked = self._blocked
-        if len(grant) == 1:  # the common case: one person, filed under them or their pool
-            member = grant[0]
-            entries = [e for e in (blocked.get(id(member)), blocked.get(id(member.pool))) if e]
-        else:
-            seen: dict[int, None] = {}
-            for member in grant:
-                seen[id(member)] = seen[id(member.pool)] = None
+            seen[id(member)] = seen[id(pool)] = None
+        if self._n_waiting:
+            blocked = self._blocked
             entries = [e for key in seen if (e := blocked.get(key))]
-        self._retry(entries)
+            if entries:
+                self._retry(entries)
 
     def dispatch(self) -> None:
         """Re-examine all waiting work (after head-count changes)."""
@@ -164,7 +166,8 @@ class TeamDesk:
                 if grant is not None:
                     del queue[i]
                     self._n_waiting -= 1
-                    waiting.event.succeed(grant)
+                    delay = self.on_grant(waiting.tag, grant) if self.on_grant is not None else 0.0
+                    _succeed_after(waiting.event, grant, delay)
                 elif now_blocked_by is blocker:
                     i += 1
                 else:
@@ -211,6 +214,22 @@ class TeamDesk:
             member.busy = True
             member.pool.free.remove(member)
         return picked, None
+
+
+def _succeed_after(event: simpy.Event, value: Grant, delay: float) -> None:
+    """``event.succeed(value)``, ``delay`` later.
+
+    Queued work then wakes its case once, when the work is done, instead of at the
+    grant and again at the end: a quarter fewer events in a baseline year. SimPy has
+    no public call for a delayed success; this is ``Event.succeed`` (simpy 4) with
+    the delay that ``Timeout`` uses, kept in this one place.
+    """
+    if delay <= 0.0:
+        event.succeed(value)
+        return
+    event._ok = True
+    event._value = value
+    event.env.schedule(event, NORMAL, delay)
 
 
 def _available(blocker: object) -> bool:

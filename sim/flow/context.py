@@ -20,7 +20,7 @@ from sim.cases import Case, CaseBook
 from sim.config.checks import task_team
 from sim.config.schema import DeadlineSpec, Scenario
 from sim.eventlog import EventLog
-from sim.staffing import Member, Need, Pool, StaffOffice
+from sim.staffing import Member, Need, Pool, StaffOffice, TeamDesk
 from sim.vocab import Outcome, Role, Team
 from sim.workcalendar import WorkCalendar, add_months
 
@@ -32,6 +32,9 @@ Step = Generator[Any, Any, Any]
 
 @dataclass(frozen=True, slots=True)
 class _WorkPlan:
+    desk: TeamDesk  # the team's desk
+    team: str  # its id, for the log
+    unit: str
     pooled: list[Need]  # every role from the pools
     officer_pool: Pool | None  # where the case's handler sits, if the task needs an officer
     others: list[Need]  # the rest when the handler is the officer
@@ -66,6 +69,8 @@ class FlowContext:
 
     def __post_init__(self) -> None:
         self._append_step = self.log.append_step
+        for desk in self.office.desks.values():
+            desk.on_grant = self._granted
 
     def next_side_id(self) -> int:
         """A fresh (negative) id for a side-stream item, so it never clashes with a case."""
@@ -93,7 +98,9 @@ class FlowContext:
     def start_sla(self, case: Case, sla: str, at: float | None = None, occurrence: int = 0) -> float:
         """Start the clock of ``sla`` for ``case`` (now, or at ``at``); returns its due time."""
         start = self.env.now if at is None else at
-        due = self.due(sla, start)
+        due = self._due_cache.get((sla, int(start // 1)))
+        if due is None:
+            due = self.due(sla, start)
         self.log.sla_start(case.id, sla, start, due, occurrence)
         return due
 
@@ -131,7 +138,7 @@ class FlowContext:
             needs = [Need(plan.officer_pool, 1, case), *plan.others]
         else:
             needs = plan.pooled
-        return self.hold(case.id, task, team, unit, needs, self._key(case, due), hours, plan.roles)
+        return self.hold(case.id, task, plan, needs, self._key(case, due), hours)
 
     def side_work(self, item_id: int, task: str, team: Team, hours: float) -> Step:
         """Work that is not an enforcement case (reports, petitions, commissions)."""
@@ -141,7 +148,7 @@ class FlowContext:
             key = (float("inf"), *key)
         unit = self._unit_for(team, item_id)
         plan = self._plan(task, team, unit)
-        yield from self.hold(item_id, task, team, unit, plan.pooled, key, hours, plan.roles)
+        yield from self.hold(item_id, task, plan, plan.pooled, key, hours)
 
     def _unit_for(self, team: Team, item_id: int) -> str:
         """The unit of ``team`` that does work for a case it does not own.
@@ -153,28 +160,38 @@ class FlowContext:
         units = self.office.desks[team].units
         return units[item_id % len(units)] if len(units) > 1 or units[0] else ""
 
-    def hold(self, case_id: int, task: str, team: Team, unit: str, needs: list[Need],
-             key: tuple[Any, ...], hours: float, roles: str) -> Step:  # fmt: skip
-        """Wait for ``needs`` all at once, hold them for ``hours`` of working time, log it."""
+    def hold(self, case_id: int, task: str, plan: _WorkPlan, needs: list[Need], key: tuple[Any, ...],
+             hours: float) -> Step:  # fmt: skip
+        """Wait for ``needs`` at ``plan``'s desk all at once, hold them for ``hours`` of
+        working time, log it."""
         if hours <= 0.0:
             return
         env = self.env
         queued = env.now
-        desk = self.office.desks[team]
-        team_id = _TEAM_IDS[team]  # a dict lookup: Enum.value goes through a descriptor
-        got = desk.request(needs, key)
+        desk, team, unit, roles = plan.desk, plan.team, plan.unit, plan.roles
         token = next(self._tokens)
         active = self.active
-        if not isinstance(got, list):
-            active[token] = (case_id, task, team_id, unit, roles, "", queued, math.nan, hours)
-            got = yield got
-        start = env.now
-        staff = got[0].name if len(got) == 1 else "+".join(m.name for m in got)
-        active[token] = (case_id, task, team_id, unit, roles, staff, queued, start, hours)
-        yield env.timeout(self.calendar.finish_time(start, hours) - start)
+        got = desk.request(needs, key, token)
+        if isinstance(got, list):
+            start = env.now
+            staff = got[0].name if len(got) == 1 else "+".join(m.name for m in got)
+            active[token] = (case_id, task, team, unit, roles, staff, queued, start, hours)
+            yield env.timeout(self.calendar.finish_time(start, hours) - start)
+        else:
+            active[token] = (case_id, task, team, unit, roles, "", queued, math.nan, hours)
+            got = yield got  # fires when the work is done: the desk began it (see _granted)
+            _, _, _, _, _, staff, _, start, _ = active[token]
         desk.release(got)
         del active[token]
-        self._append_step((case_id, task, "task", team_id, unit, roles, staff, queued, start, env.now, hours, False))
+        self._append_step((case_id, task, "task", team, unit, roles, staff, queued, start, env.now, hours, False))
+
+    def _granted(self, token: int, grant: list[Member]) -> float:
+        """Waiting work ``token`` got its people now: note who and when; how long it takes."""
+        case_id, task, team, unit, roles, _, queued, _, hours = self.active[token]
+        start = self.env.now
+        staff = grant[0].name if len(grant) == 1 else "+".join(m.name for m in grant)
+        self.active[token] = (case_id, task, team, unit, roles, staff, queued, start, hours)
+        return self.calendar.finish_time(start, hours) - start
 
     def _plan(self, task: str, team: Team, unit: str) -> _WorkPlan:
         """The pools a task draws on in ``team``/``unit`` (cached: the staffing is fixed per pool)."""
@@ -189,7 +206,8 @@ class FlowContext:
             others = [n if n is not officer else Need(n.pool, n.count - 1) for n in pooled]
             others = [n for n in others if n.count > 0]
             roles = "+".join(role.value for role, count in counts for _ in range(count))
-            plan = self._plans[key] = _WorkPlan(pooled, officer.pool if officer else None, others, roles)
+            plan = self._plans[key] = _WorkPlan(desk, team.value, unit, pooled, officer.pool if officer else None,
+                                                others, roles)  # fmt: skip
         return plan
 
     def _key(self, case: Case, due: float | None) -> tuple[Any, ...]:
@@ -251,6 +269,5 @@ class FlowContext:
         self.mark(case, "closed", case.team)
 
 
-_TEAM_IDS: dict[Team, str] = {team: team.value for team in Team}
 _NOTHING: tuple[()] = ()  # what ``yield from`` a task of zero hours runs through
 

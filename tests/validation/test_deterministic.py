@@ -110,3 +110,31 @@ def test_md1_mean_wait_matches_pollaczek_khinchine(short: Scenario) -> None:
     assert found.covers(theory), f"M/D/1: simulated {found}, Pollaczek–Khinchine {theory:.4g} days"
     # Exponential effort of the same mean would wait twice as long: the data reject it.
     assert not found.covers(mg1_mean_wait(rho / service, service, 2 * service**2))
+
+
+@pytest.mark.validation
+@pytest.mark.parametrize("cut", [0.5, 1.5])
+def test_work_caught_by_the_end_is_waiting_or_under_way_exactly(short: Scenario, cut: float) -> None:
+    """The end falls while the first quarterly report waits for the monthly one (``cut`` 0.5)
+    or is under way after it (1.5): the unfinished table says which, who and since when."""
+    base = reduced(short, per_day=0.0, warmup_days=10, horizon_days=400, overrides={
+        "tasks.monthly_report.hours": fixed(REPORT_HOURS), "tasks.quarterly_report.hours": fixed(REPORT_HOURS),
+        "staffing.oversight.officers": 1, "staffing.oversight.clerks": 1, "staffing.oversight.judges": 1,
+    })  # fmt: skip
+    service = REPORT_HOURS / HOURS_PER_DAY
+    quarter = next(t for t, month in _month_starts(base) if month in (1, 4, 7, 10))
+    end = quarter + service * cut  # the quarterly report queued at ``quarter``, behind a monthly one
+    scenario = reduced(short, per_day=0.0, warmup_days=1, horizon_days=end, cooldown_days=0, overrides={
+        "tasks.monthly_report.hours": fixed(REPORT_HOURS), "tasks.quarterly_report.hours": fixed(REPORT_HOURS),
+        "staffing.oversight.officers": 1, "staffing.oversight.clerks": 1, "staffing.oversight.judges": 1,
+    })  # fmt: skip
+    open_work = run_replication(scenario, 0).unfinished.set_index("step")
+    report = open_work.loc["quarterly_report"]
+    assert report.queued == pytest.approx(quarter, abs=1e-9)
+    if cut < 1.0:  # still waiting: nobody, no start; the monthly report is under way
+        assert report.staff == "" and np.isnan(report.start)
+        assert open_work.loc["monthly_report"].start == pytest.approx(quarter, abs=1e-9)
+    else:  # under way since the monthly report finished
+        assert report.staff == "oversight/judge/1+oversight/officer/1"
+        assert report.start == pytest.approx(quarter + service, abs=1e-9)
+        assert "monthly_report" not in open_work.index
