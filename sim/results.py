@@ -5,7 +5,9 @@ commit, wall time), ``kpis_by_rep.csv`` (long: scenario, replication, kpi,
 value), ``kpis_summary.csv`` (mean, SD, interval per scenario and KPI) and,
 per scenario, the case table, the deadline clocks, the event log, the work
 unfinished at the end and the staff list as Parquet with a ``replication``
-column. Every file is written under a temporary name and renamed into place,
+column. The case table has, besides the model's columns, ``due_<deadline>`` and
+``met_<deadline>`` for each of the 22 deadlines (:func:`sim.metrics.case_deadlines`),
+so one sheet answers "which cases missed which deadline". Every file is written under a temporary name and renamed into place,
 the manifest last, so a run killed mid-way never leaves a file that looks
 complete, and a folder without a manifest is not finished; an existing
 non-empty folder is refused unless overwriting is asked.
@@ -30,6 +32,8 @@ from typing import Any
 import pandas as pd
 
 from sim.experiment import ExperimentResult, manifest
+from sim.metrics import case_deadlines
+from sim.model import build_calendar
 
 __all__ = ["MANIFEST", "TABLES", "ResultsExistError", "default_folder", "folder_files", "write_atomic",
            "write_results"]  # fmt: skip
@@ -105,8 +109,16 @@ def write_results(folder: Path, result: ExperimentResult, *, sources: Mapping[st
 
 
 def _stack(result: ExperimentResult, label: str, table: str) -> pd.DataFrame | None:
-    frames = [getattr(run, table).assign(replication=rep) for (lab, rep), run in result.runs.items() if lab == label]
-    return pd.concat(frames, ignore_index=True) if frames else None
+    runs = [(rep, run) for (lab, rep), run in result.runs.items() if lab == label]
+    if not runs:
+        return None
+    if table == "cases":  # the case table people open: each deadline's due time and whether it was met
+        scenario = result.scenarios[label]
+        calendar = build_calendar(scenario)
+        frames = [case_deadlines(run.cases, run.slas, scenario, calendar).assign(replication=rep) for rep, run in runs]
+    else:
+        frames = [getattr(run, table).assign(replication=rep) for rep, run in runs]
+    return pd.concat(frames, ignore_index=True)
 
 
 def _slug(label: str) -> str:

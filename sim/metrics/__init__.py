@@ -17,7 +17,7 @@ from sim.metrics.bottleneck import bottlenecks, late_clock_spans
 from sim.metrics.capacity import utilisation, utilisation_series
 from sim.metrics.registry import KPI, KPIS, ResultLike, RunView, kpi_table, kpi_values, run_view
 from sim.metrics.series import MONTHLY_ZH, backlog_series, monthly_table, queue_series, stage_series
-from sim.metrics.sla import SLA_NAMES, due_times, limit_clocks, recompute_due, sla_compliance
+from sim.metrics.sla import SLA_NAMES, case_deadlines, due_times, limit_clocks, recompute_due, sla_compliance
 from sim.metrics.warmup import mser5, suggest_warmup_days
 
 # Importing these registers the KPIs, in this order (the order of kpi_values).
@@ -34,6 +34,7 @@ __all__ = [
     "add_months",
     "backlog_series",
     "bottlenecks",
+    "case_deadlines",
     "due_times",
     "kpi_table",
     "kpi_values",

@@ -24,7 +24,7 @@ from sim.metrics._common import safe_ratio
 from sim.workcalendar import add_months
 from sim.workcalendar import WorkCalendar
 
-__all__ = ["SLA_NAMES", "due_times", "limit_clocks", "recompute_due", "sla_compliance"]
+__all__ = ["SLA_NAMES", "case_deadlines", "due_times", "limit_clocks", "recompute_due", "sla_compliance"]
 
 SLA_NAMES: Mapping[str, tuple[str, str]] = {
     "verify_filing": ("立案信息核对", "filing data checked"),
@@ -195,3 +195,56 @@ def _compliance(times: np.ndarray, at: float) -> dict[str, float]:
         "n_open_past_due": int(open_past.sum()),
         "open_past_due_share": safe_ratio(open_past.sum(), begun.sum()),
     }
+
+
+def case_deadlines(
+    cases: pd.DataFrame,
+    slas: pd.DataFrame,
+    scenario: Scenario,
+    calendar: WorkCalendar,
+    at: float | None = None,
+) -> pd.DataFrame:
+    """The case table with two columns per deadline: ``due_<sla>`` and ``met_<sla>``.
+
+    One sheet for whoever wants each case's deadlines beside its outcome (the
+    ``slas`` table keeps every clock, one row each). ``due_<sla>`` is the due time
+    (days) of the case's first clock of that deadline; papers are handed over and
+    scanned several times, the others run once. ``met_<sla>`` (nullable boolean) is
+    False when any of the case's clocks of that deadline ended late or was overdue
+    and still running at ``at`` (default: the end of the run, cool-down included:
+    everything the run knows); True when all that ended
+    did so on time and none is overdue; missing when no clock was started, or every
+    one became moot (the case closed first) or is still running within its time.
+    ``execution_limit`` uses the 6-month limit with excluded periods
+    (:func:`limit_clocks`): its due is ``due_effective``.
+    """
+    at = scenario.run.horizon_days + scenario.run.cooldown_days if at is None else float(at)
+    closed = slas["case_id"].map(cases.set_index("case_id")["closed"]).to_numpy(dtype=float)
+    s, d, e = (slas[c].to_numpy(dtype=float) for c in ("start", "due", "end"))
+    ended = e <= at
+    missed = (ended & (e > d)) | ((s <= at) & ~ended & ~(closed <= at) & (d < at))
+    kept = ended & (e <= d)
+    clocks = pd.DataFrame({"case_id": slas["case_id"], "sla": slas["sla"], "missed": missed, "kept": kept,
+                           "first_due": np.where(slas["occurrence"].to_numpy() == 0, d, np.nan)})  # fmt: skip
+    grouped = clocks.groupby(["case_id", "sla"], sort=False).agg(
+        due=("first_due", "max"), missed=("missed", "any"), kept=("kept", "any")
+    )
+    met = pd.Series(pd.NA, index=grouped.index, dtype="boolean")
+    met[grouped["kept"].to_numpy()] = True
+    met[grouped["missed"].to_numpy()] = False
+    due = grouped["due"].unstack("sla")
+    met_wide = met.unstack("sla")
+    out = cases.copy()
+    limit = limit_clocks(slas, cases, scenario, calendar)
+    for sla in Deadlines.model_fields:
+        if sla == "execution_limit":
+            end, due_effective = limit["end"].to_numpy(), limit["due_effective"].to_numpy()
+            overdue = np.isnan(end) & (due_effective < at)
+            late = ~np.isnan(end) & (end > due_effective)
+            met_limit = pd.array(np.where(np.isnan(end) & ~overdue, pd.NA, ~(late | overdue)), dtype="boolean")
+            out[f"due_{sla}"], out[f"met_{sla}"] = due_effective, met_limit
+            continue
+        out[f"due_{sla}"] = out["case_id"].map(due[sla]).astype(float) if sla in due else np.nan
+        out[f"met_{sla}"] = out["case_id"].map(met_wide[sla]).astype("boolean") if sla in met_wide \
+            else pd.array([pd.NA] * len(out), dtype="boolean")  # fmt: skip
+    return out

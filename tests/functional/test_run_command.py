@@ -12,6 +12,7 @@ import pytest
 import sim.commands.run
 from sim.cli import main
 from sim.config.load import load_scenario, parse_scenario
+from sim.config.schema import Deadlines
 from sim.metrics import kpi_values
 from sim.model import RunResult, build_calendar
 from sim.results import TABLES
@@ -50,6 +51,15 @@ def test_folder_holds_the_documented_files(run_folder: Path) -> None:
     assert manifest["reps"] == 2 and manifest["seed"] == 20220525
     assert set(manifest["files"]) <= names
     assert manifest["dependencies"]["simpy"]
+
+
+def test_case_table_has_each_deadline_due_and_met(run_folder: Path) -> None:
+    cases = pd.read_parquet(run_folder / "short.cases.parquet")
+    for sla in Deadlines.model_fields:
+        assert f"due_{sla}" in cases and f"met_{sla}" in cases
+    closed = cases[cases.counted & cases.closed.notna()]
+    assert closed["met_verify_filing"].notna().all()  # a closed case had its filing checked
+    assert closed["met_execution_limit"].notna().all() and cases["due_execution_limit"].notna().all()
 
 
 def test_every_printed_number_can_be_recomputed(run_folder: Path) -> None:
