@@ -385,7 +385,7 @@ def manifest(result: ExperimentResult, sources: Mapping[str, str] | None = None)
         "reps": result.reps,
         "scenarios": {
             label: {"hash": scenario_hash(s), "source": (sources or {}).get(label),
-                    "resolved": s.model_dump(mode="json")}  # fmt: skip
+                    "resolved": s.model_dump(mode="json")}
             for label, s in result.scenarios.items()
         },
         "wall_seconds": round(result.wall_seconds, 3),

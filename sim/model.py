@@ -225,7 +225,7 @@ def _case_records(ctx: FlowContext, scenario: Scenario) -> list[CaseRecord]:
             outcome=c.outcome.value if c.outcome else "", stage=c.stage, claim_cny=c.claim_cny,
             frozen_cny=c.frozen_cny, recovered_cny=c.recovered_cny, has_property=c.has_property,
             excluded_days=c.excluded_days, counted=warmup <= c.arrived < horizon,
-        )  # fmt: skip
+        )
         for c in everyone
     ]
 

@@ -7,8 +7,8 @@ per scenario, the case table, the deadline clocks, the event log, the work
 unfinished at the end and the staff list as Parquet with a ``replication``
 column. The case table has, besides the model's columns, ``due_<deadline>`` and
 ``met_<deadline>`` for each of the 22 deadlines (:func:`sim.metrics.case_deadlines`),
-so one sheet answers "which cases missed which deadline". Every file is written under a temporary name and renamed into place,
-the manifest last, so a run killed mid-way never leaves a file that looks
+so one sheet answers "which cases missed which deadline". Every file is written
+under a temporary name and renamed into place, the manifest last, so a run killed mid-way never leaves a file that looks
 complete, and a folder without a manifest is not finished; an existing
 non-empty folder is refused unless overwriting is asked.
 

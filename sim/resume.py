@@ -76,7 +76,7 @@ class RunStore:
         self.root = self.folder / PARTIAL / code_fingerprint()
 
     def __repr__(self) -> str:
-        return f"RunStore({str(self.root)})"
+        return f"RunStore({self.root!s})"
 
     def run_folder(self, scenario: Scenario, seed: int) -> Path:
         """Where the replications of ``scenario`` under ``seed`` (and this code) are kept."""

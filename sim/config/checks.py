@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from sim.config.distspec import FixedSpec
 from sim.config.schema import UNIT_ROLES
-from sim.vocab import Team
+from sim.vocab import Role, Team
 
 if TYPE_CHECKING:
     from sim.config.load import Problem
@@ -120,8 +120,8 @@ def _staffing_changes(scenario: Scenario) -> list[Problem]:
             problems.append(Problem(f"{path}.date", "outside the simulated period", str(change.date),
                                     f"between {start} and {end}"))  # fmt: skip
         if change.unit is not None and change.unit not in units:
-            problems.append(Problem(f"{path}.unit", "no such unit", change.unit,
-                                    "one of: " + ", ".join(units) if units else "no unit (the team has none)"))  # fmt: skip
+            allowed = "one of: " + ", ".join(units) if units else "no unit (the team has none)"
+            problems.append(Problem(f"{path}.unit", "no such unit", change.unit, allowed))
             continue
         unit_level = bool(units) and change.role in UNIT_ROLES
         if unit_level and change.unit is None:
@@ -153,5 +153,5 @@ def _mix_needs(scenario: Scenario) -> list[Problem]:
         for j, unit in enumerate(staffing.units):
             if unit.officers < 1:
                 problems.append(Problem(f"staffing.{team.value}.units[{j}].officers",
-                                        f"unit {unit.name!r} receives cases but has no officer", "0", ">= 1"))  # fmt: skip
+                                        f"unit {unit.name!r} receives cases but has no officer", "0", ">= 1"))
     return problems

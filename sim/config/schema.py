@@ -21,6 +21,7 @@ from sim.config.distspec import DistSpec, Probability
 from sim.vocab import CaseType, Role, Team
 
 __all__ = [
+    "UNIT_ROLES",
     "Amounts",
     "Arrivals",
     "CalendarSpec",
@@ -38,7 +39,6 @@ __all__ = [
     "TaskSpec",
     "Tasks",
     "TeamStaffing",
-    "UNIT_ROLES",
     "UnitStaffing",
 ]
 

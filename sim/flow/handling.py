@@ -12,8 +12,8 @@ from sim.cases import Case
 from sim.flow import records
 from sim.flow.closure import finish
 from sim.flow.context import FlowContext, Step
-from sim.workcalendar import add_months
 from sim.vocab import CaseType, Outcome, Team, Track
+from sim.workcalendar import add_months
 
 __all__ = [
     "behaviour_case", "deduct", "ending", "interview", "investigate", "property_found", "receive",

@@ -21,8 +21,7 @@ import pandas as pd
 
 from sim.config.schema import Deadlines, DeadlineSpec, Scenario
 from sim.metrics._common import safe_ratio
-from sim.workcalendar import add_months
-from sim.workcalendar import WorkCalendar
+from sim.workcalendar import WorkCalendar, add_months
 
 __all__ = ["SLA_NAMES", "case_deadlines", "due_times", "limit_clocks", "recompute_due", "sla_compliance"]
 

@@ -379,7 +379,7 @@ BROKEN_RECORDS = {
     "header_only.csv": HEADER.encode(),
     "no_filing_date.csv": "案号,案件类型,结案方式\n（2023）豫1381执1号,首执,执行完毕\n".encode(),
     "all_rows_bad.csv": (HEADER + "（2023）豫1381执1号,首执,not a date,nan,执行完毕,-inf,1e308\n"
-                         "（2023）豫1381执2号,首执,2023-13-45,2023-01-01,??,abc,\n").encode(),  # fmt: skip
+                         "（2023）豫1381执2号,首执,2023-13-45,2023-01-01,??,abc,\n").encode(),
     "latin1.csv": (HEADER + "（2023）豫1381执1号,首执,2023-01-03,,,1000,\n").encode("utf-8")
     .replace("首执".encode(), b"\xe9\xff\xfe"),
 }

@@ -122,7 +122,8 @@ _CHILD = textwrap.dedent("""
     result.cases.to_parquet(out / "cases.parquet")
     result.unfinished.to_parquet(out / "unfinished.parquet")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
-    print(json.dumps({"wall_seconds": wall, "peak_rss_mb": peak_mb, "filed": book.n_filed, "steps": len(result.steps), "unstable": trend.unstable,
+    print(json.dumps({"wall_seconds": wall, "peak_rss_mb": peak_mb, "filed": book.n_filed,
+                      "steps": len(result.steps), "unstable": trend.unstable,
                       "growth_per_day": trend.slope_per_day, "growth_share": trend.growth_share}))
 """)
 

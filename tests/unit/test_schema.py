@@ -83,7 +83,8 @@ def test_base_loop_and_missing_base_are_errors(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(b"", "required field is missing"), (b"\xff\xfe\x00garbage", "not UTF-8"), (b"name = [unclosed", "not valid TOML")],
+    [(b"", "required field is missing"), (b"\xff\xfe\x00garbage", "not UTF-8"),
+     (b"name = [unclosed", "not valid TOML")],
 )
 def test_unreadable_files_give_one_clear_problem(tmp_path: Path, content: bytes, message: str) -> None:
     path = tmp_path / "broken.toml"

@@ -44,7 +44,7 @@ def test_pollaczek_khinchine() -> None:
     lam, s = 0.8, 1.0
     assert mg1_mean_wait(lam, s, 2 * s**2) == pytest.approx(mmc_mean_wait(1, lam, 1 / s))  # exponential = M/M/1
     assert mg1_mean_wait(lam, s, s**2) == pytest.approx(mmc_mean_wait(1, lam, 1 / s) / 2)  # M/D/1 waits half
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="load"):
         mg1_mean_wait(1.0, 1.0, 1.0)
 
 

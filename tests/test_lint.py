@@ -1,0 +1,15 @@
+"""The code is linted in CI with the rules in pyproject.toml (STYLE.md: ruff with NPY, T20, DTZ)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_ruff_finds_nothing() -> None:
+    done = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "sim", "tests", "bench"],
+                          cwd=ROOT, capture_output=True, text=True, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
