@@ -3,15 +3,20 @@
 Usage::
 
     .venv/bin/python bench/bench_model.py [--scenario scenarios/dengzhou_2022.toml] [--repeat 3]
+                                          [--instructions]
 
 The model runs one replication of a one-year horizon (no warm-up, no cool-down) and
 reports wall and CPU time (of a second replication in a warm process), task steps per
 second and peak memory (max RSS of a fresh process per measurement). The skeleton
 replays the model's own event log in plain SimPy: each case is a process doing the
 same tasks (a ``simpy.Resource`` request per role, all at once, then a timeout of the
-same length) and the same outside waits, with none of the model's logic. The ratio model / skeleton is the price of
-the model's rules over the framework's floor. Machines here are shared and noisy:
-quote ratios measured in one run.
+same length) and the same outside waits, with none of the model's logic. The ratio
+model / skeleton is the price of the model's rules over the framework's floor.
+
+Machines here are shared and noisy: model and skeleton runs are interleaved, and
+ratios should be quoted from one run. ``--instructions`` also counts the
+instructions each executes under valgrind (the timed part alone: a run with it
+minus a run without), a ratio that other jobs' load cannot move; it takes minutes.
 """
 
 from __future__ import annotations
@@ -19,13 +24,16 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import resource
+import re
 import subprocess
 import sys
+import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+STEPS = Path(tempfile.gettempdir()) / "courtsim_bench_steps.parquet"
 
 
 def _one_year(path: str):  # type: ignore[no-untyped-def]
@@ -35,29 +43,35 @@ def _one_year(path: str):  # type: ignore[no-untyped-def]
     return with_overrides(scenario, {"run.warmup_days": 0, "run.horizon_days": 365, "run.cooldown_days": 0})
 
 
-def measure_model(path: str) -> dict[str, float]:
-    """Wall time and steps of one baseline year (run inside a fresh process)."""
+def measure_model(path: str, timed: bool = True) -> dict[str, float]:
+    """Wall time and steps of one baseline year (run inside a fresh process).
+
+    ``timed=False`` does everything but the timed run (for counting instructions).
+    """
     from sim.model import run_replication
 
     scenario = _one_year(path)
     # Warm the process first (imports, pandas' and scipy's first calls), as a worker of an
     # experiment is warm from its second replication on; the skeleton is timed warm too.
-    run_replication(scenario, 1)
-    start, cpu = time.perf_counter(), time.process_time()
+    # The same replication: it leaves the event log the skeleton replays.
     result = run_replication(scenario, 0)
-    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    result.steps.to_parquet(STEPS)
     tasks = int((result.steps.kind == "task").sum())
-    result.steps.to_parquet("/tmp/courtsim_bench_steps.parquet")
+    wall = cpu = 0.0
+    if timed:
+        start, cpu = time.perf_counter(), time.process_time()
+        result = run_replication(scenario, 0)
+        wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     return {"wall_s": wall, "cpu_s": cpu, "task_steps": tasks, "all_steps": len(result.steps),
             "cases": len(result.cases)}  # fmt: skip
 
 
-def measure_skeleton(_: str) -> dict[str, float]:
+def measure_skeleton(_: str, timed: bool = True) -> dict[str, float]:
     """The same steps in bare SimPy (reads the event log the model run left)."""
     import pandas as pd
     import simpy
 
-    steps = pd.read_parquet("/tmp/courtsim_bench_steps.parquet")
+    steps = pd.read_parquet(STEPS)
     steps = steps[steps.kind != "mark"].sort_values(["case_id", "queued", "start"])
     capacity: dict[str, int] = {}
     for names in steps.loc[steps.kind == "task", "staff"]:
@@ -69,6 +83,8 @@ def measure_skeleton(_: str) -> dict[str, float]:
               for k, s, b, e, q in zip(g.kind, g.staff, g.start, g.end, g.queued, strict=True)]
         for cid, g in steps.groupby("case_id", sort=False)
     }  # fmt: skip
+    if not timed:
+        return {"wall_s": 0.0, "cpu_s": 0.0, "task_steps": int((steps.kind == "task").sum())}
     # The model pauses the cyclic garbage collector while it runs (sim.model); the
     # skeleton gets the same, so the ratio compares the model's logic, not that trick.
     gc.disable()
@@ -106,10 +122,35 @@ def _in_fresh_process(func: str, scenario: str) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _instructions(func: str, scenario: str, timed: bool) -> int:
+    """Instructions executed by ``func`` in a fresh process under valgrind's callgrind."""
+    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
+            f"from bench.bench_model import {func} as f; f({scenario!r}, {timed})")
+    out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", code],
+                         capture_output=True, text=True, check=True, cwd=ROOT)  # fmt: skip
+    match = re.search(r"Collected : (\d+)", out.stderr)
+    if match is None:
+        raise RuntimeError(f"no instruction count from valgrind:\n{out.stderr[-2000:]}")
+    return int(match.group(1))
+
+
+def count_instructions(scenario: str) -> None:
+    """Instructions of the timed part alone (a run with it minus a run without): noise-free."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        model = [pool.submit(_instructions, "measure_model", scenario, t) for t in (True, False)]
+        m_run, m_setup = (f.result() for f in model)  # the skeleton reads the model's log: model first
+        skel = [pool.submit(_instructions, "measure_skeleton", scenario, t) for t in (True, False)]
+        s_run, s_setup = (f.result() for f in skel)
+    m, k = m_run - m_setup, s_run - s_setup
+    print(f"instructions (callgrind): model {m / 1e9:.2f} G, skeleton {k / 1e9:.2f} G, ratio {m / k:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="scenarios/dengzhou_2022.toml")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count instructions under valgrind (minutes; immune to other jobs' load)")
     args = parser.parse_args()
     # Interleaved (model, skeleton, model, …) so that a burst of load from other users of
     # a shared machine hits both alike; each measurement in a fresh process.
@@ -133,7 +174,8 @@ def main() -> None:
           f"(best against best); median of the {len(paired)} back-to-back pairs {paired[len(paired) // 2]:.2f}")
     print("all runs, wall (s): model " + ", ".join(f"{r['wall_s']:.2f}" for r in model)
           + "; skeleton " + ", ".join(f"{r['wall_s']:.2f}" for r in skeleton))  # fmt: skip
-    _ = resource  # imported for the subprocess code path's symmetry
+    if args.instructions:
+        count_instructions(args.scenario)
 
 
 if __name__ == "__main__":

@@ -90,6 +90,10 @@ class _Waiting:
     tag: object  # how the desk's ``on_grant`` hook knows this work
 
 
+_Queue = list[tuple[tuple[Any, ...], _Waiting]]
+"""Waiting work under one blocker as (dispatch key, work), sorted by key."""
+
+
 class TeamDesk:
     """One team's pools and the work waiting for its people.
 
@@ -104,7 +108,9 @@ class TeamDesk:
         self.team = team
         self.pools: dict[tuple[str, Role], Pool] = {}
         self.units: list[str] = [""]
-        self._blocked: dict[int, tuple[object, list[_Waiting]]] = {}
+        # Under each blocker, (dispatch key, work) kept sorted: keys end in a unique sequence
+        # number, so the tuples compare in C and never reach the work itself.
+        self._blocked: dict[int, tuple[object, _Queue]] = {}
         self._n_waiting = 0
         self.on_grant: Callable[[Any, Grant], float] | None = None
         """Told of each piece of waiting work as it gets its people (its tag, the people);
@@ -136,32 +142,36 @@ class TeamDesk:
 
     def release(self, grant: Grant) -> None:
         """Give people back and grant whatever waiting work they now make possible."""
-        seen: dict[int, None] = {}  # what waiting work may be filed under: the people, their pools
         for member in grant:
             member.busy = False
-            pool = member.pool
             if member.leaving:
-                pool.members.remove(member)
+                member.pool.members.remove(member)
             else:
-                bisect.insort(pool.free, member, key=_member_id)
-            seen[id(member)] = seen[id(pool)] = None
-        if self._n_waiting:
-            blocked = self._blocked
-            entries = [e for key in seen if (e := blocked.get(key))]
-            if entries:
-                self._retry(entries)
+                bisect.insort(member.pool.free, member, key=_member_id)
+        if not self._n_waiting:
+            return
+        # What waiting work may be filed under: the people released and their pools.
+        blocked = self._blocked
+        if len(grant) == 1:
+            member = grant[0]
+            entries = [e for e in (blocked.get(id(member)), blocked.get(id(member.pool))) if e]
+        else:
+            keys = dict.fromkeys(k for m in grant for k in (id(m), id(m.pool)))
+            entries = [e for key in keys if (e := blocked.get(key))]
+        if entries:
+            self._retry(entries)
 
     def dispatch(self) -> None:
         """Re-examine all waiting work (after head-count changes)."""
         if self._n_waiting:
             self._retry(list(self._blocked.values()))
 
-    def _retry(self, entries: list[tuple[object, list[_Waiting]]]) -> None:
+    def _retry(self, entries: list[tuple[object, _Queue]]) -> None:
         for blocker, queue in entries:
             i = 0
             # Everything filed under a blocker needs it; once it is taken again, stop.
             while i < len(queue) and _available(blocker):
-                waiting = queue[i]
+                waiting = queue[i][1]
                 grant, now_blocked_by = self._try(waiting.needs)
                 if grant is not None:
                     del queue[i]
@@ -180,12 +190,19 @@ class TeamDesk:
         entry = self._blocked.get(id(blocker))
         if entry is None:
             entry = self._blocked[id(blocker)] = (blocker, [])
-        bisect.insort(entry[1], waiting, key=_waiting_key)
+        bisect.insort(entry[1], (waiting.key, waiting))
 
     def _try(self, needs: list[Need]) -> tuple[Grant | None, object]:
         if len(needs) == 1:  # most work needs one person: no clash between needs to check
             need = needs[0]
-            if need.owner is None and need.count == 1:
+            if need.owner is not None:  # the case's handler and nobody else
+                member = need.owner.handler
+                if member is None or member.busy:
+                    return None, member if member is not None else need.pool
+                member.busy = True
+                member.pool.free.remove(member)
+                return [member], None
+            if need.count == 1:
                 free = need.pool.free
                 if not free:
                     return None, need.pool
@@ -244,10 +261,6 @@ def _load_then_id(member: Member) -> tuple[int, int]:
 
 def _member_id(member: Member) -> int:
     return member.id
-
-
-def _waiting_key(waiting: _Waiting) -> tuple[Any, ...]:
-    return waiting.key
 
 
 class StaffOffice:
