@@ -6,6 +6,7 @@ lazily, so ``import sim`` (and the command line) stays light until one is used::
     import sim
     base = sim.load("scenarios/dengzhou_2022.toml")
     sim.run(base, reps=5)               # KPI table with 95% intervals
+    sim.case_table(base, reps=1)        # every case, each deadline's due time and whether met
     sim.compare(base, other, reps=10)   # CRN-paired differences
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_API = ("load", "experiment", "run", "precision", "compare", "sweep", "capacity", "staff")
+_API = ("load", "experiment", "run", "case_table", "precision", "compare", "sweep", "capacity", "staff")
 
 __all__ = ["__version__", *_API]
 

@@ -49,8 +49,8 @@ from sim.sweep import sweep as _sweep
 from sim.vocab import Role, Team
 
 __all__ = [
-    "capacity", "compare", "comparison_table", "experiment", "kpi_info", "load", "precision", "run", "staff",
-    "sweep", "with_names",
+    "capacity", "case_table", "compare", "comparison_table", "experiment", "kpi_info", "load", "precision", "run",
+    "staff", "sweep", "with_names",
 ]  # fmt: skip
 
 ScenarioLike = Scenario | str | Path
@@ -107,6 +107,15 @@ def run(scenario: ScenarioLike, reps: int | None = None, *, level: float = 0.95,
     """
     result = experiment([_scenario(scenario)], reps, **options)
     return with_names(result.summary(level).drop(columns="scenario"))
+
+
+def case_table(scenario: ScenarioLike, reps: int | None = None, **options: Any) -> pd.DataFrame:
+    """The case table of each replication: one row per case (a ``replication`` column), with
+    ``due_<deadline>`` and ``met_<deadline>`` for the 22 deadlines beside type, track,
+    handler, dates, outcome and amounts. ``options`` as for :func:`experiment`."""
+    resolved = _scenario(scenario)
+    result = experiment({resolved.name: resolved}, reps, keep_runs=True, **options)
+    return result.case_table(resolved.name)
 
 
 def precision(scenario: ScenarioLike, kpi: str, half_width: float, reps: int | None = None, *,

@@ -24,7 +24,7 @@ from sim.backends import Backend, make_backend, worker_count
 from sim.cache import ReplicationCache
 from sim.config.load import scenario_hash
 from sim.config.schema import Scenario
-from sim.metrics import kpi_values
+from sim.metrics import case_deadlines, kpi_values
 from sim.model import RunResult, build_calendar, run_replication
 
 __all__ = [
@@ -87,6 +87,20 @@ class ExperimentResult:
     def summary(self, level: float = 0.95) -> pd.DataFrame:
         """Mean, SD and t-interval of every KPI per scenario (see :func:`summarise`)."""
         return summarise(self.kpis, level)
+
+    def case_table(self, label: str) -> pd.DataFrame:
+        """The kept runs' cases of scenario ``label``, one row per case and replication, with
+        each deadline's due time and whether it was met (:func:`sim.metrics.case_deadlines`).
+
+        Needs the runs (``keep_runs=True``); raises ``ValueError`` without them.
+        """
+        runs = sorted((rep, run) for (lab, rep), run in self.runs.items() if lab == label)
+        if not runs:
+            raise ValueError(f"no kept runs of {label!r}: run the experiment with keep_runs=True")
+        scenario = self.scenarios[label]
+        calendar = build_calendar(scenario)
+        frames = [case_deadlines(run.cases, run.slas, scenario, calendar).assign(replication=rep) for rep, run in runs]
+        return pd.concat(frames, ignore_index=True)
 
 
 def replicate(scenario: Scenario, replication: int, seed: int, keep_run: bool = False) -> Output:

@@ -32,8 +32,6 @@ from typing import Any
 import pandas as pd
 
 from sim.experiment import ExperimentResult, manifest
-from sim.metrics import case_deadlines
-from sim.model import build_calendar
 
 __all__ = ["MANIFEST", "TABLES", "ResultsExistError", "default_folder", "folder_files", "write_atomic",
            "write_results"]  # fmt: skip
@@ -113,12 +111,8 @@ def _stack(result: ExperimentResult, label: str, table: str) -> pd.DataFrame | N
     if not runs:
         return None
     if table == "cases":  # the case table people open: each deadline's due time and whether it was met
-        scenario = result.scenarios[label]
-        calendar = build_calendar(scenario)
-        frames = [case_deadlines(run.cases, run.slas, scenario, calendar).assign(replication=rep) for rep, run in runs]
-    else:
-        frames = [getattr(run, table).assign(replication=rep) for rep, run in runs]
-    return pd.concat(frames, ignore_index=True)
+        return result.case_table(label)
+    return pd.concat([getattr(run, table).assign(replication=rep) for rep, run in runs], ignore_index=True)
 
 
 def _slug(label: str) -> str:
