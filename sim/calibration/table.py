@@ -145,7 +145,9 @@ def _read_csv(path: Path) -> RawTable:
     if skipped == len(lines):
         raise RecordsError(f"{path}: no header row (only comments or blank lines)")
     delimiter = max((",", "\t", ";"), key=lines[skipped].count)
-    reader = csv.reader(io.StringIO("".join(lines[skipped:])), delimiter=delimiter)
+    body = "".join(lines[skipped:])
+    _check_quotes_closed(path, body, delimiter)
+    reader = csv.reader(io.StringIO(body), delimiter=delimiter)
     try:
         header = [cell.strip() for cell in next(reader)]
         rows, numbers = [], []
@@ -155,6 +157,22 @@ def _read_csv(path: Path) -> RawTable:
     except csv.Error as exc:
         raise RecordsError(f"{path}: not a readable CSV file near line {skipped + reader.line_num}: {exc}") from exc
     return RawTable(path, header, rows, numbers, comments)
+
+
+def _check_quotes_closed(path: Path, body: str, delimiter: str) -> None:
+    """Refuse a file that ends inside a quoted field: it was cut short (a copy or an export
+    interrupted), and the lenient reader would quietly take its last row as it stands.
+
+    Only this one error of strict CSV is fatal; a stray quote inside a field (``"x"y``) is
+    left to the lenient reader, which keeps the row, as the cleaning report then shows.
+    """
+    try:
+        for _ in csv.reader(io.StringIO(body), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        if "end of data" in str(exc):
+            raise RecordsError(f"{path}: the file ends inside a quoted field (unterminated quote): it looks cut "
+                               "short; export or copy it again") from None  # fmt: skip
 
 
 def _read_xlsx(path: Path) -> RawTable:
