@@ -8,17 +8,31 @@ records' period and compare). :func:`simulate_records` writes synthetic records 
 the same export format. The commands ``courtsim calibrate``, ``check-fit`` and
 ``synth-records`` wrap these functions.
 
-Nothing is imported here at package import beyond the names below; matplotlib is
-loaded only by the report modules.
+Nothing is imported at package import: each name below loads its module on first use
+(matplotlib only with the report modules).
 """
 
 from __future__ import annotations
 
-from sim.calibration.checkfit import FitCheck, check_fit
-from sim.calibration.fit import Calibration, calibrate
-from sim.calibration.records import CaseRecords, RecordsError, load_records
-from sim.calibration.scenario_out import write_scenario
-from sim.calibration.synth import records_from_run, simulate_records, write_records
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sim.calibration.checkfit import FitCheck, check_fit
+    from sim.calibration.fit import Calibration, calibrate
+    from sim.calibration.records import CaseRecords, RecordsError, load_records
+    from sim.calibration.report import write_calibration_report
+    from sim.calibration.scenario_out import write_scenario
+    from sim.calibration.synth import records_from_run, simulate_records, write_records
+
+_WHERE = {
+    "FitCheck": "checkfit", "check_fit": "checkfit", "Calibration": "fit", "calibrate": "fit",
+    "CaseRecords": "records", "RecordsError": "records", "load_records": "records",
+    "write_calibration_report": "report", "write_scenario": "scenario_out", "records_from_run": "synth",
+    "simulate_records": "synth", "write_records": "synth",
+}  # fmt: skip
+"""Where each name lives: imported on first use, so that the command line (which registers
+``calibrate`` beside every other command) does not load scipy's fitting and matplotlib."""
 
 __all__ = [
     "Calibration",
@@ -36,8 +50,7 @@ __all__ = [
 ]
 
 
-def write_calibration_report(*args: object, **kwargs: object) -> None:
-    """See :func:`sim.calibration.report.write_calibration_report` (imported on use: it needs matplotlib)."""
-    from sim.calibration.report import write_calibration_report as write
-
-    write(*args, **kwargs)  # type: ignore[arg-type]
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(importlib.import_module(f"sim.calibration.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'sim.calibration' has no attribute {name!r}")

@@ -6,15 +6,16 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.calibration.fit import Calibration, calibrate
 from sim.calibration.records import CaseRecords, RecordsError, load_records
-from sim.calibration.report import write_calibration_report
-from sim.calibration.scenario_out import write_scenario
 from sim.commands import common
 from sim.config.load import ScenarioError, load_scenario
+
+if TYPE_CHECKING:
+    from sim.calibration.fit import Calibration
 
 _SHOWN_CLEANING_ROWS = 20
 
@@ -59,6 +60,9 @@ def _error(message: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Read, clean, fit, write, validate, report."""
+    # The fitting (scipy's optimisers) and the report (matplotlib) load only when used.
+    from sim.calibration.fit import calibrate
+    from sim.calibration.scenario_out import write_scenario
     base_path, out = Path(args.base), Path(args.out)
     if out.exists() and not args.overwrite:
         return _error(f"{out} exists; choose another --out or pass --overwrite")
@@ -90,6 +94,8 @@ def _write_extras(args: argparse.Namespace, cal: Calibration, out: Path) -> int:
         cal.records.cleaning.to_csv(args.cleaning, index=False, encoding="utf-8-sig")
         print(f"cleaning report: {args.cleaning}")
     if not args.no_report:
+        from sim.calibration.report import write_calibration_report
+
         report = Path(args.report) if args.report else out.with_suffix(".calibration.html")
         write_calibration_report(cal, report, str(out))
         print(f"report: {report}")

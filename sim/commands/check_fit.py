@@ -6,8 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.calibration.checkfit import check_fit
-from sim.calibration.checkfit_report import check_table_text, write_check_report
 from sim.calibration.records import RecordsError, load_records
 from sim.commands import common
 from sim.commands.calibrate import iso_date
@@ -35,6 +33,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Simulate, compare, print (and write the page)."""
+    from sim.calibration.checkfit import check_fit  # simulation and fitting: loaded when used
+    from sim.calibration.checkfit_report import check_table_text, write_check_report
+
     if args.reps < 1:
         print(f"error: --reps must be at least 1 (got {args.reps})", file=sys.stderr)
         return common.EXIT_USAGE
