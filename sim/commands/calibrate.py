@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.calibration.records import CaseRecords, RecordsError, load_records
-from sim.commands import common
+from sim.commands import SUMMARIES, common
 from sim.config.load import ScenarioError, load_scenario
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``calibrate`` subcommand."""
     parser = subparsers.add_parser(
         "calibrate",
-        help="fit a scenario to a court's case records (CSV or .xlsx) and write a calibration report",
+        help=SUMMARIES["calibrate"],
         description="Read a case export (one row per case: 案号, 立案日期, 结案日期, 结案方式, 申请执行标的, "
         "实际到位金额, …), clean it (every dropped or repaired row is listed), fit arrivals, case mix, claim "
         "amounts and the outcome probabilities the records identify, and write a scenario that inherits "

@@ -8,6 +8,7 @@ import math
 from typing import Any
 
 from sim.capacity import CapacityResult, find_capacity, parse_target
+from sim.commands import SUMMARIES
 from sim.commands.common import add_experiment_options, fmt_value, guarded, report_usage, session, set_reps_help
 from sim.config.load import load_scenario
 
@@ -25,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``capacity`` subcommand."""
     parser = subparsers.add_parser(
         "capacity",
-        help="find the highest arrival multiplier at which a target holds with confidence",
+        help=SUMMARIES["capacity"],
         description="Scale arrivals.cases_per_year by a multiplier and find the highest multiplier at which "
         "the target holds with the given one-sided confidence (bracketing, then bisection; the same "
         "replications at every load). Default: fast45_rate>=0.9, 95%, 5 replications per load, to 0.1×. "

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from sim.calibration.records import RecordsError, load_records
-from sim.commands import common
+from sim.commands import SUMMARIES, common
 from sim.commands.calibrate import iso_date
 from sim.config.load import ScenarioError, load_scenario
 
@@ -16,7 +16,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``check-fit`` subcommand."""
     parser = subparsers.add_parser(
         "check-fit",
-        help="simulate a scenario over the records' period and compare it with the records",
+        help=SUMMARIES["check-fit"],
         description="Run the scenario over the records' dates (from an empty court), export each replication "
         "like the records, and compare: Kaplan–Meier curves of days to close (largest gap), outcome shares, "
         "monthly filings, 终本率, 执行完毕率, 执行到位率. The 'chance' column is the spread between replications.",

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from sim.api import comparison_table, kpi_info
+from sim.commands import SUMMARIES
 from sim.commands.common import (
     CommandError,
     add_experiment_options,
@@ -48,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``compare`` subcommand."""
     parser = subparsers.add_parser(
         "compare",
-        help="compare scenarios with the base, replication by replication (common random numbers)",
+        help=SUMMARIES["compare"],
         description="Run BASE and each OTHER on the same replications (the same cases) and print, per KPI, "
         "the paired difference OTHER − BASE with its 95% t-interval and whether it is significant.",
     )

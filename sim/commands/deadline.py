@@ -13,6 +13,7 @@ import json
 import sys
 from datetime import date, timedelta
 
+from sim.commands import SUMMARIES
 from sim.workcalendar import Basis, WorkCalendar, official_calendar_covers
 
 EXIT_USAGE = 2
@@ -23,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``deadline`` subcommand."""
     parser = subparsers.add_parser(
         "deadline",
-        help="compute the due date of a legal period (CPL art. 85)",
+        help=SUMMARIES["deadline"],
         description="Due date of a period of N days or N working days starting on START. The "
         "start day is not counted; a period in days ending on a rest day rolls to the next "
         "working day (民事诉讼法 第八十五条). Prints the date (YYYY-MM-DD) on the first line.",

@@ -6,14 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.commands import common
+from sim.commands import SUMMARIES, common
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``report`` subcommand."""
     parser = subparsers.add_parser(
         "report",
-        help="write the HTML report (Chinese with English) of a results folder",
+        help=SUMMARIES["report"],
         description="Write one self-contained HTML file (figures inline, no network needed): for a "
         "one-scenario folder the run report (verdict on the 45-day target, staffing, KPIs against "
         "targets, deadlines, utilisation, bottlenecks, model description); for several scenarios "

@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from sim.backends import Backend
-from sim.commands import common
+from sim.commands import SUMMARIES, common
 from sim.config.load import load_scenario
 from sim.config.schema import Scenario
 from sim.experiment import ExperimentResult, run_experiment
@@ -45,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``run`` subcommand."""
     parser = subparsers.add_parser(
         "run",
-        help="simulate a scenario and print its KPIs with 95%% confidence intervals",
+        help=SUMMARIES["run"],
         description="Run replications of a scenario under common random numbers, print the headline "
         "KPIs (mean and 95% t-interval) and write a results folder (default results/<name>-<time>). "
         "Each replication is kept in the folder as it finishes, so an interrupted run resumes: rerun "

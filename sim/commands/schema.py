@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from sim.commands import SUMMARIES
 from sim.config.schema import Scenario
 
 
@@ -23,7 +24,7 @@ def scenario_json_schema() -> dict[str, object]:
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``schema`` subcommand."""
-    parser = subparsers.add_parser("schema", help="print the JSON Schema of scenario files")
+    parser = subparsers.add_parser("schema", help=SUMMARIES["schema"])
     parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     parser.set_defaults(func=run)
 

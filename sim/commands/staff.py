@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from sim.capacity import parse_target
-from sim.commands import common
+from sim.commands import SUMMARIES, common
 from sim.commands.common import (
     add_experiment_options,
     fmt_value,
@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``staff`` subcommand."""
     parser = subparsers.add_parser(
         "staff",
-        help="find the smallest staffing (team × role) that meets targets",
+        help=SUMMARIES["staff"],
         description="Greedy marginal allocation guided by utilisation: at each step try one more person "
         "(--add) or one person moved (--redistribute ROLE) for the busiest team × role pairs, keep the best, "
         "stop when every target holds with confidence; then re-check the finalists with more replications. "

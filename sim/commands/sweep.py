@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from sim.api import with_names
+from sim.commands import SUMMARIES
 from sim.commands.common import (
     CommandError,
     add_experiment_options,
@@ -31,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``sweep`` subcommand."""
     parser = subparsers.add_parser(
         "sweep",
-        help="run a scenario over a grid of one or two parameters; a tidy table of KPIs",
+        help=SUMMARIES["sweep"],
         description="Set one or two dotted scenario paths to each of their values (TOML scalars; every "
         "combination), run each grid point under common random numbers and print the KPIs with 95% "
         "t-intervals. Example: --set arrivals.cases_per_year=6000,6500,7000 "

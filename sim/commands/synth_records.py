@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from sim.calibration.synth import SYNTHETIC_MARK, simulate_records, write_records
-from sim.commands import common
+from sim.commands import SUMMARIES, common
 from sim.config.load import ScenarioError, load_scenario
 
 _MAX_YEARS = 20.0
@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``synth-records`` subcommand."""
     parser = subparsers.add_parser(
         "synth-records",
-        help="write synthetic case records (the court export format) from a simulation",
+        help=SUMMARIES["synth-records"],
         description="Simulate N years from an empty court and write the cases as a court's system would export "
         "them on the last day: 案号 like （2023）豫1381执123号, Chinese headers, dates, amounts in 元, outcomes "
         f"in Chinese, open cases with an empty 结案日期. The file is marked '{SYNTHETIC_MARK}' in its first "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sim.commands import SUMMARIES
 from sim.config.load import ScenarioError, load_scenario
 
 EXIT_INVALID = 2
@@ -14,7 +15,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``validate`` subcommand."""
     parser = subparsers.add_parser(
         "validate",
-        help="check scenario files; print ok or every problem",
+        help=SUMMARIES["validate"],
         description="Validate scenario files (with their base files). Prints 'ok' or one line per "
         "problem as 'dotted.path: message (got X; expected Y)'; exits 2 if any file is invalid.",
     )
