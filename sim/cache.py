@@ -24,11 +24,12 @@ import tempfile
 from functools import cache
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from sim.config.load import scenario_hash
 from sim.config.schema import Scenario
 
-__all__ = ["DEFAULT_CACHE", "ReplicationCache", "code_fingerprint"]
+__all__ = ["DEFAULT_CACHE", "ReplicationCache", "code_fingerprint", "read_entry"]
 
 logger = logging.getLogger(__name__)
 
@@ -113,12 +114,8 @@ class ReplicationCache:
 
     @staticmethod
     def _read(path: Path) -> dict[str, float] | None:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError) as exc:
-            logger.warning("ignoring unreadable cache entry %s (%s); it will be recomputed", path, exc)
+        data = read_entry(path, "cache entry")
+        if data is None:
             return None
         if not isinstance(data, dict) or not all(isinstance(v, int | float) for v in data.values()):
             logger.warning("ignoring malformed cache entry %s; it will be recomputed", path)
@@ -137,3 +134,15 @@ def _write_atomic(path: Path, text: str) -> None:
         os.replace(tmp_name, path)
     finally:
         Path(tmp_name).unlink(missing_ok=True)
+
+
+def read_entry(path: Path, what: str) -> Any:
+    """The JSON in ``path``; ``None`` when it is missing, or unreadable (then logged: the
+    entry will be recomputed). Shared by this cache and :class:`sim.resume.RunStore`."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        logger.warning("ignoring unreadable %s %s (%s); it will be recomputed", what, path, exc)
+        return None

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
@@ -88,8 +89,11 @@ def write_results(folder: Path, result: ExperimentResult, *, sources: Mapping[st
     folder.mkdir(parents=True, exist_ok=True)
     # The old manifest goes first: until the new one is written, the folder is incomplete.
     (folder / MANIFEST).unlink(missing_ok=True)
-    for stale in folder.glob(".*.tmp"):  # left by a run killed mid-write
-        stale.unlink(missing_ok=True)
+    for stale in folder.glob(".*.tmp"):  # left by a run killed mid-write (or mid-discard: a folder)
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
     summary = result.summary()
     write_atomic(folder / "kpis_by_rep.csv", lambda p: result.kpis.to_csv(p, index=False))
     write_atomic(folder / "kpis_summary.csv", lambda p: summary.to_csv(p, index=False))

@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from sim.cache import code_fingerprint
+from sim.cache import code_fingerprint, read_entry
 from sim.config.load import scenario_hash
 from sim.config.schema import Scenario
 from sim.experiment import Output
@@ -125,17 +125,21 @@ class RunStore:
         write_atomic(entry / ENTRY, lambda path: path.write_text(text, encoding="utf-8"))
 
     def discard(self) -> None:
-        """Remove the whole hidden area (every run's entries): the folder's files are final."""
-        shutil.rmtree(self.folder / PARTIAL, ignore_errors=True)
+        """Remove the whole hidden area (every run's entries): the folder's files are final.
+
+        The area is first renamed to a temporary name, so that a kill during the removal
+        never leaves a ``.partial`` whose entries have lost some of their tables.
+        """
+        partial, doomed = self.folder / PARTIAL, self.folder / f"{PARTIAL}.discard.tmp"
+        shutil.rmtree(doomed, ignore_errors=True)  # left by a kill during an earlier discard
+        if partial.exists():
+            partial.rename(doomed)
+        shutil.rmtree(doomed, ignore_errors=True)
 
 
 def _read_entry(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as exc:
-        logger.warning("ignoring unreadable replication entry %s (%s); it will be recomputed", path, exc)
+    data = read_entry(path, "replication entry")
+    if data is None:
         return None
     kpis = data.get("kpis") if isinstance(data, dict) else None
     if (not isinstance(kpis, dict) or not all(isinstance(v, int | float) for v in kpis.values())

@@ -145,3 +145,19 @@ def test_what_a_folder_holds(tiny: Scenario, straight: ExperimentResult, kept: t
     assert folder_state(tmp_path / "done", [tiny], seed, 2).state == "complete"
     (tmp_path / "file").write_text("", encoding="utf-8")
     assert folder_state(tmp_path / "file", [tiny], seed, 2).state == "other"
+
+
+def test_discarding_never_leaves_entries_without_their_tables(
+    straight: ExperimentResult, kept: tuple[Path, ExperimentResult], tmp_path: Path
+) -> None:
+    """The area is renamed before it is removed; a rename left by a killed discard is cleared
+    by the next discard and by writing the results."""
+    store = _copy(kept, tmp_path / "a")
+    interrupted = tmp_path / "a" / ".partial.discard.tmp" / "leftover"
+    interrupted.mkdir(parents=True)
+    store.discard()
+    assert not [p.name for p in (tmp_path / "a").iterdir() if p.name.startswith(".partial")]
+    folder = tmp_path / "b"
+    (folder / ".partial.discard.tmp" / "leftover").mkdir(parents=True)
+    write_results(folder, straight, overwrite=True)
+    assert not (folder / ".partial.discard.tmp").exists()
