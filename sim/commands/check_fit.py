@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from sim.calibration.records import RecordsError, load_records
 from sim.commands import SUMMARIES, common
 from sim.commands.calibrate import iso_date
-from sim.config.load import ScenarioError, load_scenario
+from sim.config.load import load_scenario
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,27 +30,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run)
 
 
+@common.guarded
 def run(args: argparse.Namespace) -> int:
     """Simulate, compare, print (and write the page)."""
     from sim.calibration.checkfit import check_fit  # simulation and fitting: loaded when used
     from sim.calibration.checkfit_report import check_table_text, write_check_report
 
     if args.reps < 1:
-        print(f"error: --reps must be at least 1 (got {args.reps})", file=sys.stderr)
-        return common.EXIT_USAGE
-    try:
-        scenario = load_scenario(args.scenario)
-    except ScenarioError as exc:
-        return common.print_scenario_error(exc)
+        raise common.CommandError(f"--reps must be at least 1 (got {args.reps})")
+    scenario = load_scenario(args.scenario)
     try:
         records = load_records(args.records, args.extraction_date)
     except RecordsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return common.EXIT_USAGE
-    try:
-        check = check_fit(scenario, records, args.reps, args.seed)
-    except ScenarioError as exc:  # the records' period does not fit the scenario's run settings
-        return common.print_scenario_error(exc)
+        raise common.CommandError(str(exc)) from None
+    # A ScenarioError here: the records' period does not fit the scenario's run settings.
+    check = check_fit(scenario, records, args.reps, args.seed)
     print(check_table_text(check))
     if args.html:
         write_check_report(check, Path(args.html), scenario.name)

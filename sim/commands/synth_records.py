@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from sim.calibration.synth import SYNTHETIC_MARK, simulate_records, write_records
 from sim.commands import SUMMARIES, common
-from sim.config.load import ScenarioError, load_scenario
+from sim.config.load import load_scenario
 
 _MAX_YEARS = 20.0
 
@@ -42,21 +41,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run)
 
 
+@common.guarded
 def run(args: argparse.Namespace) -> int:
     """Simulate and write the records."""
     out = Path(args.out)
     if out.exists() and not args.overwrite:
-        print(f"error: {out} exists; choose another --out or pass --overwrite", file=sys.stderr)
-        return common.EXIT_USAGE
-    try:
-        scenario = load_scenario(args.scenario)
-    except ScenarioError as exc:
-        return common.print_scenario_error(exc)
+        raise common.CommandError(f"{out} exists; choose another --out or pass --overwrite")
+    scenario = load_scenario(args.scenario)
     seed = scenario.run.seed if args.seed is None else args.seed
-    try:
-        records, extraction, _ = simulate_records(scenario, args.years, seed, court=args.court)
-    except ScenarioError as exc:
-        return common.print_scenario_error(exc)
+    records, extraction, _ = simulate_records(scenario, args.years, seed, court=args.court)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_records(records, out, scenario=scenario.name, seed=seed, extraction=extraction)
     n_open = int((records["结案日期"] == "").sum())

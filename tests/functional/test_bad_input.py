@@ -402,33 +402,31 @@ def test_calibrate_refuses_broken_records(workdir: Path, name: str) -> None:
 # ---------------------------------------------------------------- records cut short
 
 
-def test_records_cut_inside_a_quoted_field_are_refused(workdir: Path) -> None:
-    records = workdir / "cut.csv"  # (the name must not say "truncated" itself)
+def _calibrate_records_ending_with(workdir: Path, name: str, last: str) -> tuple[int, str, Path]:
+    """Eight good records and then ``last``, calibrated: (exit code, stderr, the --out path)."""
+    records = workdir / name
     rows = [f"（2023）豫1381执{i}号,首执,2023-01-{i + 2:02d},2023-02-28,执行完毕,1000,1000\n" for i in range(1, 9)]
-    cut = '（2023）豫1381执9号,首执,2023-01-12,2023-02-28,执行完毕,"7.1'
-    records.write_text(HEADER + "".join(rows) + cut, encoding="utf-8")
-    out = workdir / "calibrated-cut.toml"
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(err):
-        code = main(["calibrate", str(records), "--base", str(BASELINE), "--out", str(out), "--no-report"])
-    text = err.getvalue()
-    assert "Traceback" not in text
-    said = re.search(r"truncat|quot|unterminated|end of (the )?file", text.replace(str(records), ""))
-    assert code == 2 and said, text
+    records.write_text(HEADER + "".join(rows) + last, encoding="utf-8")
+    out = workdir / f"calibrated-{records.stem}.toml"
+    code, err = courtsim("calibrate", str(records), "--base", str(BASELINE), "--out", str(out), "--no-report")
+    return code, err.replace(str(records), ""), out
+
+
+def test_records_cut_inside_a_quoted_field_are_refused(workdir: Path) -> None:
+    # (the file name must not say "truncated" itself)
+    code, err, out = _calibrate_records_ending_with(
+        workdir, "cut.csv", '（2023）豫1381执9号,首执,2023-01-12,2023-02-28,执行完毕,"7.1')
+    assert "Traceback" not in err
+    said = re.search(r"truncat|quot|unterminated|end of (the )?file", err)
+    assert code == 2 and said, err
     assert not out.exists()
 
 
 def test_a_stray_quote_inside_a_field_keeps_the_file(workdir: Path) -> None:
     """Only a quote left open at the end is fatal; ``"x"y`` is read leniently, the row kept."""
-    records = workdir / "stray.csv"
-    rows = [f"（2023）豫1381执{i}号,首执,2023-01-{i + 2:02d},2023-02-28,执行完毕,1000,1000\n" for i in range(1, 9)]
-    stray = '（2023）豫1381执9号,首执,2023-01-12,2023-02-28,"执行"完毕,1000,1000\n'
-    records.write_text(HEADER + "".join(rows) + stray, encoding="utf-8")
-    out = workdir / "calibrated-stray.toml"
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(err):
-        code = main(["calibrate", str(records), "--base", str(BASELINE), "--out", str(out), "--no-report"])
-    assert code == 0 and out.exists(), err.getvalue()
+    code, err, out = _calibrate_records_ending_with(
+        workdir, "stray.csv", '（2023）豫1381执9号,首执,2023-01-12,2023-02-28,"执行"完毕,1000,1000\n')
+    assert code == 0 and out.exists(), err
 
 
 @pytest.mark.parametrize(("path", "value"), [
