@@ -1,0 +1,79 @@
+"""Are the baseline's numbers bit-identical to a reference? (refactors must not move them)
+
+Usage::
+
+    .venv/bin/python bench/identical.py            # run, compare with bench/identical_reference.json
+    .venv/bin/python bench/identical.py --write    # run, record the digests as the new reference
+
+Runs ``courtsim run scenarios/dengzhou_2022.toml --reps 3 --seed 7`` into a temporary
+folder and digests ``kpis_by_rep.csv``, the case table, the deadline clocks and the event
+log (SHA-256 of every cell, in order, with column names and dtypes; pandas' own row
+hashes, so a float that moves in its last bit changes the digest). A change of the
+model's behaviour is expected to change them; a refactor is not. The reference file
+records the commit it was written at.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT / "bench" / "identical_reference.json"
+COMMAND = ["run", "scenarios/dengzhou_2022.toml", "--reps", "3", "--seed", "7", "--jobs", "2"]
+TABLES = ("kpis_by_rep.csv", "dengzhou_2022.cases.parquet", "dengzhou_2022.slas.parquet",
+          "dengzhou_2022.steps.parquet")  # fmt: skip
+
+
+def digest(table: pd.DataFrame) -> str:
+    """SHA-256 of a table's columns, dtypes and every cell (row order matters)."""
+    h = hashlib.sha256()
+    h.update(json.dumps([[str(c), str(t)] for c, t in table.dtypes.items()]).encode())
+    h.update(pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def digests(folder: Path) -> dict[str, str]:
+    """The digest of each compared table in a results folder."""
+    read = {".csv": pd.read_csv, ".parquet": pd.read_parquet}
+    return {name: digest(read[Path(name).suffix](folder / name)) for name in TABLES}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help="record this run as the reference")
+    parser.add_argument("--folder", type=Path, help="digest this results folder instead of running")
+    args = parser.parse_args()
+    if args.folder is None:
+        out = Path(tempfile.mkdtemp(prefix="courtsim_identical_")) / "run"
+        cli = [sys.executable, "-m", "sim", *COMMAND, "--out", str(out)]
+        subprocess.run(cli, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    else:
+        out = args.folder
+    found = digests(out)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    if args.write:
+        record = {"command": "courtsim " + " ".join(COMMAND), "commit": commit.stdout.strip(), "digests": found}
+        REFERENCE.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        print(f"reference written: {REFERENCE.relative_to(ROOT)}")
+        return 0
+    reference = json.loads(REFERENCE.read_text(encoding="utf-8"))
+    print(f"reference: {reference['command']} at {reference['commit']}; now {commit.stdout.strip()}")
+    same = True
+    for name, value in found.items():
+        match = reference["digests"].get(name) == value
+        same &= match
+        print(f"  {'identical' if match else 'DIFFERENT'}  {name}")
+    print("bit-identical" if same else "NOT identical")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
