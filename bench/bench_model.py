@@ -62,8 +62,13 @@ def measure_model(path: str, timed: bool = True) -> dict[str, float]:
         start, cpu = time.perf_counter(), time.process_time()
         result = run_replication(scenario, 0)
         wall, cpu = time.perf_counter() - start, time.process_time() - cpu
-    return {"wall_s": wall, "cpu_s": cpu, "task_steps": tasks, "all_steps": len(result.steps),
-            "cases": len(result.cases)}  # fmt: skip
+    return {
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "task_steps": tasks,
+        "all_steps": len(result.steps),
+        "cases": len(result.cases),
+    }
 
 
 def measure_skeleton(_: str, timed: bool = True) -> dict[str, float]:
@@ -79,10 +84,12 @@ def measure_skeleton(_: str, timed: bool = True) -> dict[str, float]:
             pool = name.rsplit("/", 1)[0]
             capacity[pool] = max(capacity.get(pool, 0), int(name.rsplit("/", 1)[1]))
     plans = {
-        cid: [(k, tuple(n.rsplit("/", 1)[0] for n in s.split("+")) if k == "task" else (), e - b, q)
-              for k, s, b, e, q in zip(g.kind, g.staff, g.start, g.end, g.queued, strict=True)]
+        cid: [
+            (k, tuple(n.rsplit("/", 1)[0] for n in s.split("+")) if k == "task" else (), e - b, q)
+            for k, s, b, e, q in zip(g.kind, g.staff, g.start, g.end, g.queued, strict=True)
+        ]
         for cid, g in steps.groupby("case_id", sort=False)
-    }  # fmt: skip
+    }
     if not timed:
         return {"wall_s": 0.0, "cpu_s": 0.0, "task_steps": int((steps.kind == "task").sum())}
     # The model pauses the cyclic garbage collector while it runs (sim.model); the
@@ -124,10 +131,17 @@ def _in_fresh_process(func: str, scenario: str) -> dict[str, float]:
 
 def _instructions(func: str, scenario: str, timed: bool) -> int:
     """Instructions executed by ``func`` in a fresh process under valgrind's callgrind."""
-    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
-            f"from bench.bench_model import {func} as f; f({scenario!r}, {timed})")
-    out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", code],
-                         capture_output=True, text=True, check=True, cwd=ROOT)  # fmt: skip
+    code = (
+        f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
+        f"from bench.bench_model import {func} as f; f({scenario!r}, {timed})"
+    )
+    out = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
     match = re.search(r"Collected : (\d+)", out.stderr)
     if match is None:
         raise RuntimeError(f"no instruction count from valgrind:\n{out.stderr[-2000:]}")
@@ -149,8 +163,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="scenarios/dengzhou_2022.toml")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--instructions", action="store_true",
-                        help="also count instructions under valgrind (minutes; immune to other jobs' load)")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count instructions under valgrind (minutes; immune to other jobs' load)",
+    )
     args = parser.parse_args()
     # Interleaved (model, skeleton, model, …) so that a burst of load from other users of
     # a shared machine hits both alike; each measurement in a fresh process.
@@ -163,17 +180,27 @@ def main() -> None:
     cpu_m = min(r["cpu_s"] for r in model)
     cpu_s = min(r["cpu_s"] for r in skeleton)
     print(f"scenario: {args.scenario} (one year, seed from the scenario, replication 0)")
-    print(f"model:    best of {args.repeat}: {best_m['wall_s']:.2f} s wall ({cpu_m:.2f} s CPU), "
-          f"{best_m['cases']} cases, {best_m['task_steps']} task steps "
-          f"({best_m['task_steps'] / best_m['wall_s']:,.0f} task steps/s), "
-          f"peak RSS {best_m['peak_rss_mb']:.0f} MB")  # fmt: skip
-    print(f"skeleton: best of {args.repeat}: {best_s['wall_s']:.2f} s wall ({cpu_s:.2f} s CPU) for the same "
-          f"{best_s['task_steps']} task steps, peak RSS {best_s['peak_rss_mb']:.0f} MB")  # fmt: skip
+    print(
+        f"model:    best of {args.repeat}: {best_m['wall_s']:.2f} s wall ({cpu_m:.2f} s CPU), "
+        f"{best_m['cases']} cases, {best_m['task_steps']} task steps "
+        f"({best_m['task_steps'] / best_m['wall_s']:,.0f} task steps/s), "
+        f"peak RSS {best_m['peak_rss_mb']:.0f} MB"
+    )
+    print(
+        f"skeleton: best of {args.repeat}: {best_s['wall_s']:.2f} s wall ({cpu_s:.2f} s CPU) for the same "
+        f"{best_s['task_steps']} task steps, peak RSS {best_s['peak_rss_mb']:.0f} MB"
+    )
     paired = sorted(m["wall_s"] / k["wall_s"] for m, k in zip(model, skeleton, strict=True))
-    print(f"ratio model / skeleton: {best_m['wall_s'] / best_s['wall_s']:.2f} wall, {cpu_m / cpu_s:.2f} CPU "
-          f"(best against best); median of the {len(paired)} back-to-back pairs {paired[len(paired) // 2]:.2f}")
-    print("all runs, wall (s): model " + ", ".join(f"{r['wall_s']:.2f}" for r in model)
-          + "; skeleton " + ", ".join(f"{r['wall_s']:.2f}" for r in skeleton))  # fmt: skip
+    print(
+        f"ratio model / skeleton: {best_m['wall_s'] / best_s['wall_s']:.2f} wall, {cpu_m / cpu_s:.2f} CPU "
+        f"(best against best); median of the {len(paired)} back-to-back pairs {paired[len(paired) // 2]:.2f}"
+    )
+    print(
+        "all runs, wall (s): model "
+        + ", ".join(f"{r['wall_s']:.2f}" for r in model)
+        + "; skeleton "
+        + ", ".join(f"{r['wall_s']:.2f}" for r in skeleton)
+    )
     if args.instructions:
         count_instructions(args.scenario)
 

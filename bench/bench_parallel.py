@@ -34,8 +34,12 @@ def measure(scenario_path: str, reps: int, workers: int, dask: bool) -> dict[str
 
     scenario = load_scenario(scenario_path)
     work = {scenario.name: scenario}
-    figures: dict[str, float | int | bool | str] = {"scenario": scenario.name, "reps": reps, "workers": workers,
-                                                    "cpu_count": os.cpu_count() or 1}  # fmt: skip
+    figures: dict[str, float | int | bool | str] = {
+        "scenario": scenario.name,
+        "reps": reps,
+        "workers": workers,
+        "cpu_count": os.cpu_count() or 1,
+    }
     tables = {}
     for name, backend in (("serial", SerialBackend()), ("pool", ProcessBackend(workers))):
         start = time.perf_counter()
@@ -73,9 +77,11 @@ def main() -> int:
     print(f"  1 worker (in process)     {figures['serial_s']:8.1f} s")
     print(f"  local pool of {args.workers}           {figures['pool_s']:8.1f} s   speed-up {figures['speedup']:.2f}×")
     if "dask_run_s" in figures:
-        print(f"  Dask LocalCluster of {args.workers}    {figures['dask_run_s']:8.1f} s   "
-              f"({figures['dask_overhead_run_pct']:+.0f}% against the pool; start-up "
-              f"{figures['dask_startup_s']:.1f} s more)")  # fmt: skip
+        print(
+            f"  Dask LocalCluster of {args.workers}    {figures['dask_run_s']:8.1f} s   "
+            f"({figures['dask_overhead_run_pct']:+.0f}% against the pool; start-up "
+            f"{figures['dask_startup_s']:.1f} s more)"
+        )
     print(f"  tables identical: {figures['identical']}")
     return 0 if figures["identical"] else 1
 

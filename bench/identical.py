@@ -28,8 +28,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "bench" / "identical_reference.json"
 COMMAND = ["run", "scenarios/dengzhou_2022.toml", "--reps", "3", "--seed", "7", "--jobs", "2"]
-TABLES = ("kpis_by_rep.csv", "dengzhou_2022.cases.parquet", "dengzhou_2022.slas.parquet",
-          "dengzhou_2022.steps.parquet")  # fmt: skip
+TABLES = ("kpis_by_rep.csv", "dengzhou_2022.cases.parquet", "dengzhou_2022.slas.parquet", "dengzhou_2022.steps.parquet")
 
 
 def digest(table: pd.DataFrame) -> str:

@@ -49,9 +49,19 @@ from sim.sweep import sweep as _sweep
 from sim.vocab import Role, Team
 
 __all__ = [
-    "capacity", "case_table", "compare", "comparison_table", "experiment", "kpi_info", "load", "precision", "run",
-    "staff", "sweep", "with_names",
-]  # fmt: skip
+    "capacity",
+    "case_table",
+    "compare",
+    "comparison_table",
+    "experiment",
+    "kpi_info",
+    "load",
+    "precision",
+    "run",
+    "staff",
+    "sweep",
+    "with_names",
+]
 
 ScenarioLike = Scenario | str | Path
 
@@ -66,16 +76,25 @@ def _scenario(item: ScenarioLike) -> Scenario:
 
 
 @contextmanager
-def _session(seed: int | None, jobs: int, scheduler: str | None, cache: str | Path | None,
-             progress: Progress | None) -> Any:  # fmt: skip
+def _session(
+    seed: int | None, jobs: int, scheduler: str | None, cache: str | Path | None, progress: Progress | None
+) -> Any:
     with make_backend(jobs, scheduler) as backend:
         yield Evaluator(seed, backend=backend, cache=ReplicationCache(cache), progress=progress)
 
 
-def experiment(scenarios: Mapping[str, ScenarioLike] | Sequence[ScenarioLike], reps: int | None = None, *,
-               seed: int | None = None, jobs: int = 0, scheduler: str | None = None,
-               cache: str | Path | None = None, keep_runs: bool = False,
-               progress: Progress | None = None, backend: Backend | None = None) -> ExperimentResult:  # fmt: skip
+def experiment(
+    scenarios: Mapping[str, ScenarioLike] | Sequence[ScenarioLike],
+    reps: int | None = None,
+    *,
+    seed: int | None = None,
+    jobs: int = 0,
+    scheduler: str | None = None,
+    cache: str | Path | None = None,
+    keep_runs: bool = False,
+    progress: Progress | None = None,
+    backend: Backend | None = None,
+) -> ExperimentResult:
     """Run scenarios (a list, labelled by their names, or a label → scenario mapping) under CRN.
 
     ``reps`` defaults to the first scenario's ``run.replications``. The result's
@@ -93,11 +112,11 @@ def experiment(scenarios: Mapping[str, ScenarioLike] | Sequence[ScenarioLike], r
     reps = reps or next(iter(resolved.values())).run.replications
     store = ReplicationCache(cache)
     if backend is not None:
-        return run_experiment(resolved, reps, seed, keep_runs=keep_runs, progress=progress, backend=backend,
-                              cache=store)  # fmt: skip
+        return run_experiment(
+            resolved, reps, seed, keep_runs=keep_runs, progress=progress, backend=backend, cache=store
+        )
     with make_backend(jobs, scheduler) as own:
-        return run_experiment(resolved, reps, seed, keep_runs=keep_runs, progress=progress, backend=own,
-                              cache=store)  # fmt: skip
+        return run_experiment(resolved, reps, seed, keep_runs=keep_runs, progress=progress, backend=own, cache=store)
 
 
 def run(scenario: ScenarioLike, reps: int | None = None, *, level: float = 0.95, **options: Any) -> pd.DataFrame:
@@ -118,8 +137,16 @@ def case_table(scenario: ScenarioLike, reps: int | None = None, **options: Any) 
     return result.case_table(resolved.name)
 
 
-def precision(scenario: ScenarioLike, kpi: str, half_width: float, reps: int | None = None, *,
-              level: float = 0.95, relative: bool = False, **options: Any) -> pd.DataFrame:  # fmt: skip
+def precision(
+    scenario: ScenarioLike,
+    kpi: str,
+    half_width: float,
+    reps: int | None = None,
+    *,
+    level: float = 0.95,
+    relative: bool = False,
+    **options: Any,
+) -> pd.DataFrame:
     """Replications needed for ``kpi``'s interval to be ``± half_width`` (after ``reps`` runs).
 
     See :func:`sim.experiment.replications_needed` for the method; rerun with the
@@ -129,8 +156,9 @@ def precision(scenario: ScenarioLike, kpi: str, half_width: float, reps: int | N
     return replications_needed(result.kpis, kpi, half_width, level, relative=relative)
 
 
-def compare(base: ScenarioLike, *others: ScenarioLike, reps: int | None = None, level: float = 0.95,
-            **options: Any) -> pd.DataFrame:  # fmt: skip
+def compare(
+    base: ScenarioLike, *others: ScenarioLike, reps: int | None = None, level: float = 0.95, **options: Any
+) -> pd.DataFrame:
     """Each other scenario minus ``base``, replication by replication (common random numbers).
 
     One row per (scenario, KPI): the two means, ``mean_diff`` with its paired
@@ -167,9 +195,18 @@ def _verdict(better: str, significant: bool, diff: float) -> str:
     return "better" if (diff > 0) == (better == "higher") else "worse"
 
 
-def sweep(scenario: ScenarioLike, parameters: Mapping[str, Sequence[Any]], reps: int | None = None, *,
-          level: float = 0.95, seed: int | None = None, jobs: int = 0, scheduler: str | None = None,
-          cache: str | Path | None = None, progress: Progress | None = None) -> pd.DataFrame:  # fmt: skip
+def sweep(
+    scenario: ScenarioLike,
+    parameters: Mapping[str, Sequence[Any]],
+    reps: int | None = None,
+    *,
+    level: float = 0.95,
+    seed: int | None = None,
+    jobs: int = 0,
+    scheduler: str | None = None,
+    cache: str | Path | None = None,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
     """One or two dotted paths over their values: a tidy table (the paths as columns, then
     ``kpi, zh, en, unit, better, n, mean, sd, ci_low, ci_high``)."""
     base = _scenario(scenario)
@@ -178,10 +215,22 @@ def sweep(scenario: ScenarioLike, parameters: Mapping[str, Sequence[Any]], reps:
     return with_names(summary)
 
 
-def capacity(scenario: ScenarioLike, target: str | Target = "fast45_rate>=0.9", *, confidence: float = 0.95,
-             reps: int = 5, low: float = 0.25, high: float = 3.0, step: float = 1.5, tol: float = 0.1,
-             seed: int | None = None, jobs: int = 0, scheduler: str | None = None,
-             cache: str | Path | None = None, progress: Progress | None = None) -> CapacityResult:  # fmt: skip
+def capacity(
+    scenario: ScenarioLike,
+    target: str | Target = "fast45_rate>=0.9",
+    *,
+    confidence: float = 0.95,
+    reps: int = 5,
+    low: float = 0.25,
+    high: float = 3.0,
+    step: float = 1.5,
+    tol: float = 0.1,
+    seed: int | None = None,
+    jobs: int = 0,
+    scheduler: str | None = None,
+    cache: str | Path | None = None,
+    progress: Progress | None = None,
+) -> CapacityResult:
     """The highest arrival multiplier at which ``target`` holds with ``confidence``.
 
     Returns a :class:`sim.capacity.CapacityResult`: ``multiplier``,
@@ -190,15 +239,36 @@ def capacity(scenario: ScenarioLike, target: str | Target = "fast45_rate>=0.9", 
     """
     goal = parse_target(target) if isinstance(target, str) else target
     with _session(seed, jobs, scheduler, cache, progress) as evaluate:
-        return find_capacity(_scenario(scenario), goal, evaluate, confidence=confidence, reps=reps, low=low,
-                             high=high, step=step, tol=tol)  # fmt: skip
+        return find_capacity(
+            _scenario(scenario),
+            goal,
+            evaluate,
+            confidence=confidence,
+            reps=reps,
+            low=low,
+            high=high,
+            step=step,
+            tol=tol,
+        )
 
 
-def staff(scenario: ScenarioLike, targets: Sequence[str | Target], *, add: int | None = None,
-          redistribute: str | None = None, reps: int = 3, top_k: int = 3, check_reps: int = 6,
-          confidence: float = 0.95, max_moves: int = 4, seed: int | None = None, jobs: int = 0,
-          scheduler: str | None = None, cache: str | Path | None = None,
-          progress: Progress | None = None) -> StaffResult:  # fmt: skip
+def staff(
+    scenario: ScenarioLike,
+    targets: Sequence[str | Target],
+    *,
+    add: int | None = None,
+    redistribute: str | None = None,
+    reps: int = 3,
+    top_k: int = 3,
+    check_reps: int = 6,
+    confidence: float = 0.95,
+    max_moves: int = 4,
+    seed: int | None = None,
+    jobs: int = 0,
+    scheduler: str | None = None,
+    cache: str | Path | None = None,
+    progress: Progress | None = None,
+) -> StaffResult:
     """The smallest staffing meeting every target: add up to ``add`` people, or move ``redistribute`` staff.
 
     Returns a :class:`sim.staffing_search.StaffResult`: ``staffing_table()``,
@@ -209,9 +279,18 @@ def staff(scenario: ScenarioLike, targets: Sequence[str | Target], *, add: int |
     if not goals:
         raise ValueError("give at least one target, e.g. 'fast45_rate>=0.9'")
     with _session(seed, jobs, scheduler, cache, progress) as evaluate:
-        return search_staffing(_scenario(scenario), goals, evaluate, add=add, redistribute=redistribute,
-                               reps=reps, top_k=top_k, check_reps=check_reps, confidence=confidence,
-                               max_moves=max_moves)  # fmt: skip
+        return search_staffing(
+            _scenario(scenario),
+            goals,
+            evaluate,
+            add=add,
+            redistribute=redistribute,
+            reps=reps,
+            top_k=top_k,
+            check_reps=check_reps,
+            confidence=confidence,
+            max_moves=max_moves,
+        )
 
 
 def kpi_info(kpi: str) -> KPI | None:
@@ -220,8 +299,8 @@ def kpi_info(kpi: str) -> KPI | None:
         return KPIS[kpi]
     for team in Team:
         prefix = f"util_{team.value}_"
-        if kpi.startswith(prefix) and kpi[len(prefix):] in {r.value for r in Role}:
-            return utilisation_kpi(team.value, kpi[len(prefix):], lambda view: float("nan"))
+        if kpi.startswith(prefix) and kpi[len(prefix) :] in {r.value for r in Role}:
+            return utilisation_kpi(team.value, kpi[len(prefix) :], lambda view: float("nan"))
     return None
 
 

@@ -143,8 +143,12 @@ class DaskBackend(_Closing):
             distributed_log = logging.getLogger("distributed")
             self._quieted = distributed_log.level
             distributed_log.setLevel(max(logging.WARNING, distributed_log.getEffectiveLevel()))
-            options = {"threads_per_worker": 1, "processes": True, "dashboard_address": ":0",
-                       "silence_logs": logging.WARNING}  # fmt: skip
+            options = {
+                "threads_per_worker": 1,
+                "processes": True,
+                "dashboard_address": ":0",
+                "silence_logs": logging.WARNING,
+            }
             self._cluster = LocalCluster(n_workers=worker_count(jobs), **options)  # type: ignore[no-untyped-call]
             self._client: Any = Client(self._cluster)  # type: ignore[no-untyped-call]
         else:

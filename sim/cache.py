@@ -36,8 +36,20 @@ logger = logging.getLogger(__name__)
 DEFAULT_CACHE = Path("results") / ".cache"
 """Where the command line keeps it (relative to the working directory)."""
 
-_FRONT_END = ("commands", "report", "api.py", "sweep.py", "capacity.py", "staffing_search.py",
-              "cache.py", "backends.py", "cli.py", "results.py", "resume.py", "__main__.py")  # fmt: skip
+_FRONT_END = (
+    "commands",
+    "report",
+    "api.py",
+    "sweep.py",
+    "capacity.py",
+    "staffing_search.py",
+    "cache.py",
+    "backends.py",
+    "cli.py",
+    "results.py",
+    "resume.py",
+    "__main__.py",
+)
 _LIBRARIES = ("numpy", "scipy", "pandas", "simpy", "pydantic", "chinesecalendar")
 
 
@@ -92,8 +104,9 @@ class ReplicationCache:
             self.hits += 1
         return values
 
-    def load(self, scenario: Scenario, seed: int, replication: int,
-             keep_run: bool) -> tuple[dict[str, float], None] | None:  # fmt: skip
+    def load(
+        self, scenario: Scenario, seed: int, replication: int, keep_run: bool
+    ) -> tuple[dict[str, float], None] | None:
         """:meth:`get` as a :class:`~sim.experiment.ReplicationStore`: never a hit when tables are wanted."""
         if keep_run:
             return None  # KPIs only: a run whose tables are kept is computed

@@ -74,8 +74,12 @@ class Target:
         """Whether ``value`` satisfies the target (False for NaN)."""
         if math.isnan(value):
             return False
-        return {">=": value >= self.threshold, ">": value > self.threshold,
-                "<=": value <= self.threshold, "<": value < self.threshold}[self.op]  # fmt: skip
+        return {
+            ">=": value >= self.threshold,
+            ">": value > self.threshold,
+            "<=": value <= self.threshold,
+            "<": value < self.threshold,
+        }[self.op]
 
     def check(self, values: np.ndarray, confidence: float) -> TargetCheck:
         """Mean and one-sided bound of ``values``; holds if the bound meets the target."""
@@ -156,9 +160,18 @@ class CapacityResult:
         return rows.iloc[0]
 
 
-def find_capacity(scenario: Scenario, target: Target, evaluate: Evaluate, *, confidence: float = 0.95,
-                  reps: int = 5, low: float = 0.25, high: float = 3.0, step: float = 1.5,
-                  tol: float = 0.1) -> CapacityResult:  # fmt: skip
+def find_capacity(
+    scenario: Scenario,
+    target: Target,
+    evaluate: Evaluate,
+    *,
+    confidence: float = 0.95,
+    reps: int = 5,
+    low: float = 0.25,
+    high: float = 3.0,
+    step: float = 1.5,
+    tol: float = 0.1,
+) -> CapacityResult:
     """The highest arrival multiplier at which ``target`` holds with ``confidence``.
 
     Parameters
@@ -191,10 +204,24 @@ def find_capacity(scenario: Scenario, target: Target, evaluate: Evaluate, *, con
         label = f"x{m:.3f}"
         loaded = with_overrides(scenario, {"arrivals.cases_per_year": base * m})
         check = target.on(evaluate({label: loaded}, reps), label, confidence)
-        rows.append({"multiplier": m, "cases_per_year": base * m, "n": check.n, "mean": check.mean,
-                     "bound": check.bound, "holds": check.holds})  # fmt: skip
-        logger.info("load x%.3f: %s mean %.4g, bound %.4g → %s", m, target.kpi, check.mean, check.bound,
-                    "holds" if check.holds else "not shown")  # fmt: skip
+        rows.append(
+            {
+                "multiplier": m,
+                "cases_per_year": base * m,
+                "n": check.n,
+                "mean": check.mean,
+                "bound": check.bound,
+                "holds": check.holds,
+            }
+        )
+        logger.info(
+            "load x%.3f: %s mean %.4g, bound %.4g → %s",
+            m,
+            target.kpi,
+            check.mean,
+            check.bound,
+            "holds" if check.holds else "not shown",
+        )
         return check.holds
 
     lo, hi = _bracket(holds, low, high, step)
@@ -208,8 +235,7 @@ def find_capacity(scenario: Scenario, target: Target, evaluate: Evaluate, *, con
     return CapacityResult(target, confidence, reps, base, lo, (lo, hi), table, conclusion)
 
 
-def _bracket(holds: Callable[[float], bool], low: float, high: float,
-             step: float) -> tuple[float | None, float | None]:  # fmt: skip
+def _bracket(holds: Callable[[float], bool], low: float, high: float, step: float) -> tuple[float | None, float | None]:
     """``(lo, hi)``: the target holds at ``lo`` and is not shown at ``hi`` (None past a limit).
 
     Upwards the load grows by ``step`` until the target fails. Downwards the lowest
@@ -230,8 +256,10 @@ def _bracket(holds: Callable[[float], bool], low: float, high: float,
 
 def _conclusion(lo: float | None, hi: float | None, low: float, high: float) -> str:
     if lo is None:
-        return (f"the target is not shown to hold even at {low:g}× the load: the load is not what "
-                "limits it (see the KPI at the lowest load)")  # fmt: skip
+        return (
+            f"the target is not shown to hold even at {low:g}× the load: the load is not what "
+            "limits it (see the KPI at the lowest load)"
+        )
     if hi is None:
         return f"the target holds up to the highest load tried ({high:g}×); the capacity is at least that"
     return f"the target holds at {lo:g}× and is not shown to hold at {hi:g}×"

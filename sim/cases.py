@@ -30,13 +30,45 @@ from sim.workcalendar import WorkCalendar
 __all__ = ["DECISIONS", "REPEATS", "Case", "CaseBook", "generate_cases"]
 
 DECISIONS = (
-    "case_type", "behaviour", "related", "related_pick", "labelled", "claim", "filing", "freeze",
-    "freeze_share", "small_closable", "behaviour_simple", "resumed_property", "voluntary", "missing",
-    "property", "real_estate", "property_value", "lead_given", "lead_useful", "settlement",
-    "settlement_share", "dishonest", "detention", "criminal", "creditors", "behaviour_success",
-    "ending", "objection", "reconsideration", "price_objection", "price_extension", "price_method",
-    "auction1", "auction2", "in_kind", "selloff", "buyer_default", "resume",
-)  # fmt: skip
+    "case_type",
+    "behaviour",
+    "related",
+    "related_pick",
+    "labelled",
+    "claim",
+    "filing",
+    "freeze",
+    "freeze_share",
+    "small_closable",
+    "behaviour_simple",
+    "resumed_property",
+    "voluntary",
+    "missing",
+    "property",
+    "real_estate",
+    "property_value",
+    "lead_given",
+    "lead_useful",
+    "settlement",
+    "settlement_share",
+    "dishonest",
+    "detention",
+    "criminal",
+    "creditors",
+    "behaviour_success",
+    "ending",
+    "objection",
+    "reconsideration",
+    "price_objection",
+    "price_extension",
+    "price_method",
+    "auction1",
+    "auction2",
+    "in_kind",
+    "selloff",
+    "buyer_default",
+    "resume",
+)
 """Every per-case decision; each has its own stream ``case.<name>``."""
 
 REPEATS: dict[str, int] = {"scan": 12, "deduct_payout": 4, "panel_review": 3, "auction_listing": 3}
@@ -172,33 +204,31 @@ def generate_cases(scenario: Scenario, calendar: WorkCalendar, streams: Streams)
         task: build(spec.hours).ppf(streams.get(f"effort.{task}").random((rows, REPEATS.get(task, 2))))
         for task, spec in _tasks(scenario)
     }
-    delays = {
-        name: build(spec).ppf(streams.get(f"delay.{name}").random((rows, 2)))
-        for name, spec in _delays(scenario)
-    }
-    ratios = {
-        name: _ratio(scenario, name, decisions[decision]) for name, decision in RATIOS.items()
-    }
+    delays = {name: build(spec).ppf(streams.get(f"delay.{name}").random((rows, 2))) for name, spec in _delays(scenario)}
+    ratios = {name: _ratio(scenario, name, decisions[decision]) for name, decision in RATIOS.items()}
     mix = scenario.arrivals.case_mix
     types = categorical_ppf({t.value: mix[t] for t in CaseType}, decisions["case_type"])
     claims = build(scenario.amounts.claim_cny).ppf(decisions["claim"])
     cases = [
-        _case(scenario, i, CaseType(str(types[i])), float(claims[i]), float(times[i]), decisions)
-        for i in range(n)
+        _case(scenario, i, CaseType(str(types[i])), float(claims[i]), float(times[i]), decisions) for i in range(n)
     ]
     _link_related(cases, decisions, scenario.arrivals.related_rate)
     return CaseBook(cases, decisions, effort, delays, ratios)
 
 
-def _case(scenario: Scenario, i: int, case_type: CaseType, claim: float, time: float,
-          u: dict[str, np.ndarray]) -> Case:  # fmt: skip
+def _case(scenario: Scenario, i: int, case_type: CaseType, claim: float, time: float, u: dict[str, np.ndarray]) -> Case:
     arrivals = scenario.arrivals
     behaviour = case_type is CaseType.FIRST and u["behaviour"][i] < arrivals.behaviour_rate
     return Case(
-        id=i, row=i, case_type=case_type, behaviour=bool(behaviour),
-        labelled=bool(u["labelled"][i] < arrivals.labelled_rate), related_group=i,
-        claim_cny=0.0 if behaviour else claim, arrived=time,
-    )  # fmt: skip
+        id=i,
+        row=i,
+        case_type=case_type,
+        behaviour=bool(behaviour),
+        labelled=bool(u["labelled"][i] < arrivals.labelled_rate),
+        related_group=i,
+        claim_cny=0.0 if behaviour else claim,
+        arrived=time,
+    )
 
 
 def _link_related(cases: list[Case], u: dict[str, np.ndarray], rate: float) -> None:
@@ -212,10 +242,16 @@ def _link_related(cases: list[Case], u: dict[str, np.ndarray], rate: float) -> N
 def resumed_case(book: CaseBook, parent: Case, time: float) -> Case:
     """The 执恢 case that resumes ``parent`` (closed by 终本) at ``time``."""
     return Case(
-        id=book.n_filed + parent.id, row=book.n_filed + parent.row, case_type=CaseType.RESUMED,
-        behaviour=parent.behaviour, labelled=parent.labelled, related_group=parent.related_group,
-        claim_cny=parent.outstanding_cny, arrived=time, parent_id=parent.id,
-    )  # fmt: skip
+        id=book.n_filed + parent.id,
+        row=book.n_filed + parent.row,
+        case_type=CaseType.RESUMED,
+        behaviour=parent.behaviour,
+        labelled=parent.labelled,
+        related_group=parent.related_group,
+        claim_cny=parent.outstanding_cny,
+        arrived=time,
+        parent_id=parent.id,
+    )
 
 
 def _ratio(scenario: Scenario, name: str, u: np.ndarray) -> np.ndarray:
@@ -224,10 +260,16 @@ def _ratio(scenario: Scenario, name: str, u: np.ndarray) -> np.ndarray:
 
 
 def _tasks(scenario: Scenario) -> list[tuple[str, object]]:
-    return [(name, getattr(scenario.tasks, name)) for name in type(scenario.tasks).model_fields
-            if name not in ("source", "sources")]  # fmt: skip
+    return [
+        (name, getattr(scenario.tasks, name))
+        for name in type(scenario.tasks).model_fields
+        if name not in ("source", "sources")
+    ]
 
 
 def _delays(scenario: Scenario) -> list[tuple[str, object]]:
-    return [(name, getattr(scenario.delays, name)) for name in type(scenario.delays).model_fields
-            if name.endswith("_days") and not isinstance(getattr(scenario.delays, name), float)]  # fmt: skip
+    return [
+        (name, getattr(scenario.delays, name))
+        for name in type(scenario.delays).model_fields
+        if name.endswith("_days") and not isinstance(getattr(scenario.delays, name), float)
+    ]

@@ -141,9 +141,7 @@ class EventLog:
         excluded: bool = False,
     ) -> None:
         """Append one :class:`StepRecord` (fields in schema order)."""
-        self._steps.append(
-            (case_id, step, kind, team, unit, roles, staff, queued, start, end, effort_hours, excluded)
-        )
+        self._steps.append((case_id, step, kind, team, unit, roles, staff, queued, start, end, effort_hours, excluded))
 
     def mark(self, case_id: int, step: str, team: str, time: float) -> None:
         """Append an instant milestone (``kind="mark"``)."""
@@ -195,20 +193,48 @@ def _frame(rows: list[tuple[object, ...]], dtypes: dict[str, str]) -> pd.DataFra
 
 _STR = "str"
 STEP_DTYPES: dict[str, str] = {
-    "case_id": "int64", "step": _STR, "kind": _STR, "team": _STR, "unit": _STR, "roles": _STR,
-    "staff": _STR, "queued": "float64", "start": "float64", "end": "float64",
-    "effort_hours": "float64", "excluded": "bool",
-}  # fmt: skip
-SLA_DTYPES: dict[str, str] = {
-    "case_id": "int64", "sla": _STR, "occurrence": "int64", "start": "float64", "due": "float64",
+    "case_id": "int64",
+    "step": _STR,
+    "kind": _STR,
+    "team": _STR,
+    "unit": _STR,
+    "roles": _STR,
+    "staff": _STR,
+    "queued": "float64",
+    "start": "float64",
     "end": "float64",
-}  # fmt: skip
+    "effort_hours": "float64",
+    "excluded": "bool",
+}
+SLA_DTYPES: dict[str, str] = {
+    "case_id": "int64",
+    "sla": _STR,
+    "occurrence": "int64",
+    "start": "float64",
+    "due": "float64",
+    "end": "float64",
+}
 CASE_DTYPES: dict[str, str] = {
-    "case_id": "int64", "parent_id": "int64", "case_type": _STR, "behaviour": "bool",
-    "track": _STR, "team": _STR, "unit": _STR, "handler": _STR, "labels": _STR,
-    "related_group": "int64", "arrived": "float64", "closed": "float64", "outcome": _STR,
-    "stage": _STR, "claim_cny": "float64", "frozen_cny": "float64", "recovered_cny": "float64",
-    "has_property": "bool", "excluded_days": "float64", "counted": "bool",
-}  # fmt: skip
+    "case_id": "int64",
+    "parent_id": "int64",
+    "case_type": _STR,
+    "behaviour": "bool",
+    "track": _STR,
+    "team": _STR,
+    "unit": _STR,
+    "handler": _STR,
+    "labels": _STR,
+    "related_group": "int64",
+    "arrived": "float64",
+    "closed": "float64",
+    "outcome": _STR,
+    "stage": _STR,
+    "claim_cny": "float64",
+    "frozen_cny": "float64",
+    "recovered_cny": "float64",
+    "has_property": "bool",
+    "excluded_days": "float64",
+    "counted": "bool",
+}
 _ARROW = {"int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_(), _STR: pa.string()}
 _PANDAS_TYPES = {pa.string(): pd.StringDtype(na_value=np.nan)}  # what ``astype("str")`` gives

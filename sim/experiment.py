@@ -186,8 +186,16 @@ def run_experiment(
     ]
     kpis = pd.DataFrame(rows, columns=["scenario", "replication", "kpi", "value"])
     runs = {(label, rep): run for (label, _, rep), (_, run) in zip(tasks, finished, strict=True) if run}
-    return ExperimentResult(kpis, dict(scenarios), seed, reps, runs, time.perf_counter() - wall,
-                            computed=len(todo), cached=len(tasks) - len(todo))  # fmt: skip
+    return ExperimentResult(
+        kpis,
+        dict(scenarios),
+        seed,
+        reps,
+        runs,
+        time.perf_counter() - wall,
+        computed=len(todo),
+        cached=len(tasks) - len(todo),
+    )
 
 
 @contextmanager
@@ -237,11 +245,19 @@ def paired_differences(kpis: pd.DataFrame, base: str, level: float = 0.95) -> pd
             mean = float(values.mean()) if n else float("nan")
             sd = float(values.std()) if n >= 2 else float("nan")
             half = float(_half_width(np.array([sd]), np.array([n]), level)[0])
-            rows.append({"scenario": other, "base": base, "kpi": kpi, "n": n, "mean_diff": mean,
-                         "ci_low": mean - half, "ci_high": mean + half,
-                         "significant": bool(n >= 2 and (mean - half > 0 or mean + half < 0))})  # fmt: skip
-    return pd.DataFrame(rows, columns=["scenario", "base", "kpi", "n", "mean_diff", "ci_low", "ci_high",
-                                       "significant"])  # fmt: skip
+            rows.append(
+                {
+                    "scenario": other,
+                    "base": base,
+                    "kpi": kpi,
+                    "n": n,
+                    "mean_diff": mean,
+                    "ci_low": mean - half,
+                    "ci_high": mean + half,
+                    "significant": bool(n >= 2 and (mean - half > 0 or mean + half < 0)),
+                }
+            )
+    return pd.DataFrame(rows, columns=["scenario", "base", "kpi", "n", "mean_diff", "ci_low", "ci_high", "significant"])
 
 
 def differences(kpis: pd.DataFrame, base: str) -> pd.DataFrame:
@@ -252,8 +268,11 @@ def differences(kpis: pd.DataFrame, base: str) -> pd.DataFrame:
     replications than either scenario's own level.
     """
     wide = kpis.pivot_table(index=["kpi", "replication"], columns="scenario", values="value", dropna=False)
-    frames = [(wide[other] - wide[base]).rename("value").reset_index().assign(scenario=other)
-              for other in wide.columns if other != base]  # fmt: skip
+    frames = [
+        (wide[other] - wide[base]).rename("value").reset_index().assign(scenario=other)
+        for other in wide.columns
+        if other != base
+    ]
     columns = ["scenario", "replication", "kpi", "value"]
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
@@ -276,11 +295,19 @@ def welch_differences(kpis: pd.DataFrame, base: str, level: float = 0.95) -> pd.
             if not va + vb:
                 half = 0.0 if min(a["n"], b["n"]) >= 2 else float("nan")
             mean = float(a["mean"] - b["mean"])
-            rows.append({"scenario": other, "base": base, "kpi": kpi, "n": int(min(a["n"], b["n"])),
-                         "mean_diff": mean, "ci_low": mean - half, "ci_high": mean + half,
-                         "significant": bool(mean - half > 0 or mean + half < 0)})  # fmt: skip
-    return pd.DataFrame(rows, columns=["scenario", "base", "kpi", "n", "mean_diff", "ci_low", "ci_high",
-                                       "significant"])  # fmt: skip
+            rows.append(
+                {
+                    "scenario": other,
+                    "base": base,
+                    "kpi": kpi,
+                    "n": int(min(a["n"], b["n"])),
+                    "mean_diff": mean,
+                    "ci_low": mean - half,
+                    "ci_high": mean + half,
+                    "significant": bool(mean - half > 0 or mean + half < 0),
+                }
+            )
+    return pd.DataFrame(rows, columns=["scenario", "base", "kpi", "n", "mean_diff", "ci_low", "ci_high", "significant"])
 
 
 def one_sided_bound(values: np.ndarray, side: str, confidence: float = 0.95) -> float:
@@ -297,8 +324,15 @@ def one_sided_bound(values: np.ndarray, side: str, confidence: float = 0.95) -> 
     return mean - half if side == "lower" else mean + half
 
 
-def replications_needed(kpis: pd.DataFrame, kpi: str, half_width: float, level: float = 0.95, *,
-                        relative: bool = False, max_reps: int = 10_000) -> pd.DataFrame:  # fmt: skip
+def replications_needed(
+    kpis: pd.DataFrame,
+    kpi: str,
+    half_width: float,
+    level: float = 0.95,
+    *,
+    relative: bool = False,
+    max_reps: int = 10_000,
+) -> pd.DataFrame:
     """How many replications bring the ``level`` t-interval of ``kpi`` to ``± half_width``.
 
     The confidence-interval method (Law & Kelton, *Simulation Modeling and
@@ -327,9 +361,19 @@ def replications_needed(kpis: pd.DataFrame, kpi: str, half_width: float, level: 
     for row in table.itertuples(index=False):
         target = half_width * abs(row.mean) if relative else half_width
         needed = _needed(float(row.sd), int(row.n), target, level, max_reps)
-        rows.append({"scenario": row.scenario, "kpi": kpi, "n": int(row.n), "mean": row.mean, "sd": row.sd,
-                     "half_width": (row.ci_high - row.ci_low) / 2, "target": target, "needed": needed,
-                     "enough": bool(row.n >= 2 and (row.ci_high - row.ci_low) / 2 <= target)})  # fmt: skip
+        rows.append(
+            {
+                "scenario": row.scenario,
+                "kpi": kpi,
+                "n": int(row.n),
+                "mean": row.mean,
+                "sd": row.sd,
+                "half_width": (row.ci_high - row.ci_low) / 2,
+                "target": target,
+                "needed": needed,
+                "enough": bool(row.n >= 2 and (row.ci_high - row.ci_low) / 2 <= target),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -343,11 +387,19 @@ def _needed(sd: float, n: int, target: float, level: float, max_reps: int) -> fl
     return float(i[fits.argmax()]) if fits.any() else float("nan")
 
 
-def sequential_replications(scenario: Scenario, kpi: str, half_width: float, *, start: int = 5,
-                            max_reps: int = 100, level: float = 0.95, relative: bool = False,
-                            seed: int | None = None, backend: Backend | None = None,
-                            cache: ReplicationCache | None = None,
-                            ) -> tuple[ExperimentResult, pd.DataFrame]:  # fmt: skip
+def sequential_replications(
+    scenario: Scenario,
+    kpi: str,
+    half_width: float,
+    *,
+    start: int = 5,
+    max_reps: int = 100,
+    level: float = 0.95,
+    relative: bool = False,
+    seed: int | None = None,
+    backend: Backend | None = None,
+    cache: ReplicationCache | None = None,
+) -> tuple[ExperimentResult, pd.DataFrame]:
     """Add replications until the interval of ``kpi`` is within ``± half_width`` (or ``max_reps``).
 
     The sequential procedure of Law & Kelton §9.4.1: run ``start``, estimate
@@ -375,16 +427,23 @@ class Evaluator:
     simulates a replication twice; counts what it simulated.
     """
 
-    def __init__(self, seed: int | None = None, *, backend: Backend | None = None,
-                 cache: ReplicationCache | None = None, progress: Progress | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        seed: int | None = None,
+        *,
+        backend: Backend | None = None,
+        cache: ReplicationCache | None = None,
+        progress: Progress | None = None,
+    ) -> None:
         self.seed, self.backend, self.progress = seed, backend, progress
         self.cache = cache if cache is not None else ReplicationCache(None)
         self.computed = 0
         self.cached = 0
 
     def __call__(self, scenarios: Mapping[str, Scenario], reps: int) -> pd.DataFrame:
-        result = run_experiment(scenarios, reps, self.seed, backend=self.backend, cache=self.cache,
-                                progress=self.progress)  # fmt: skip
+        result = run_experiment(
+            scenarios, reps, self.seed, backend=self.backend, cache=self.cache, progress=self.progress
+        )
         self.computed += result.computed
         self.cached += result.cached
         return result.kpis
@@ -398,8 +457,11 @@ def manifest(result: ExperimentResult, sources: Mapping[str, str] | None = None)
         "seed": result.seed,
         "reps": result.reps,
         "scenarios": {
-            label: {"hash": scenario_hash(s), "source": (sources or {}).get(label),
-                    "resolved": s.model_dump(mode="json")}
+            label: {
+                "hash": scenario_hash(s),
+                "source": (sources or {}).get(label),
+                "resolved": s.model_dump(mode="json"),
+            }
             for label, s in result.scenarios.items()
         },
         "wall_seconds": round(result.wall_seconds, 3),

@@ -123,15 +123,21 @@ def _replicate(scenario: Scenario, replication: int, seed: int) -> RunResult:
         staff=_staff_frame(ctx),
         unfinished=_unfinished_frame(ctx),
         meta={
-            "scenario": scenario.name, "seed": seed, "replication": replication,
-            "start_date": scenario.run.start_date.isoformat(), "warmup_days": scenario.run.warmup_days,
-            "horizon_days": scenario.run.horizon_days, "end_days": end,
-            "hours_per_day": calendar.hours_per_day, "wall_seconds": time.perf_counter() - wall,
+            "scenario": scenario.name,
+            "seed": seed,
+            "replication": replication,
+            "start_date": scenario.run.start_date.isoformat(),
+            "warmup_days": scenario.run.warmup_days,
+            "horizon_days": scenario.run.horizon_days,
+            "end_days": end,
+            "hours_per_day": calendar.hours_per_day,
+            "wall_seconds": time.perf_counter() - wall,
             "uncovered_years": list(calendar.uncovered_years),
         },
-    )  # fmt: skip
-    logger.info("replication %d of %s: %d steps in %.2f s", replication, scenario.name, len(log),
-                result.meta["wall_seconds"])  # fmt: skip
+    )
+    logger.info(
+        "replication %d of %s: %d steps in %.2f s", replication, scenario.name, len(log), result.meta["wall_seconds"]
+    )
     # The tables own the data now. Dropping the log's rows frees them by reference
     # counting at once, rather than leaving them to the cyclic collector (the run's
     # processes, cases and context refer to each other and wait for it).
@@ -218,21 +224,36 @@ def _case_records(ctx: FlowContext, scenario: Scenario) -> list[CaseRecord]:
     everyone = sorted([*ctx.closed_cases, *ctx.open_cases.values()], key=lambda c: c.id)
     return [
         CaseRecord(
-            case_id=c.id, parent_id=c.parent_id, case_type=c.case_type.value, behaviour=c.behaviour,
-            track=c.track.value, team=c.team.value if c.team else "", unit=c.unit,
-            handler=c.handler.name if c.handler else "", labels="special" if c.labelled else "",
-            related_group=c.related_group, arrived=c.arrived, closed=c.closed,
-            outcome=c.outcome.value if c.outcome else "", stage=c.stage, claim_cny=c.claim_cny,
-            frozen_cny=c.frozen_cny, recovered_cny=c.recovered_cny, has_property=c.has_property,
-            excluded_days=c.excluded_days, counted=warmup <= c.arrived < horizon,
+            case_id=c.id,
+            parent_id=c.parent_id,
+            case_type=c.case_type.value,
+            behaviour=c.behaviour,
+            track=c.track.value,
+            team=c.team.value if c.team else "",
+            unit=c.unit,
+            handler=c.handler.name if c.handler else "",
+            labels="special" if c.labelled else "",
+            related_group=c.related_group,
+            arrived=c.arrived,
+            closed=c.closed,
+            outcome=c.outcome.value if c.outcome else "",
+            stage=c.stage,
+            claim_cny=c.claim_cny,
+            frozen_cny=c.frozen_cny,
+            recovered_cny=c.recovered_cny,
+            has_property=c.has_property,
+            excluded_days=c.excluded_days,
+            counted=warmup <= c.arrived < horizon,
         )
         for c in everyone
     ]
 
 
 def _unfinished_frame(ctx: FlowContext) -> pd.DataFrame:
-    rows = [(cid, task, "task", team, unit, roles, staff, queued, start, np.nan, hours, False)
-            for cid, task, team, unit, roles, staff, queued, start, hours in ctx.active.values()]  # fmt: skip
+    rows = [
+        (cid, task, "task", team, unit, roles, staff, queued, start, np.nan, hours, False)
+        for cid, task, team, unit, roles, staff, queued, start, hours in ctx.active.values()
+    ]
     return pd.DataFrame(rows, columns=list(STEP_COLUMNS)).astype(STEP_DTYPES)
 
 

@@ -126,9 +126,13 @@ def jackson_arrival_rates(external: Sequence[float], routing: Sequence[Sequence[
     return np.linalg.solve(np.eye(gamma.size) - p.T, gamma)
 
 
-def jackson_mean_waits(external: Sequence[float], routing: Sequence[Sequence[float]],
-                       servers: Sequence[int], service_rates: Sequence[float],
-                       stations: Sequence[int] | None = None) -> np.ndarray:  # fmt: skip
+def jackson_mean_waits(
+    external: Sequence[float],
+    routing: Sequence[Sequence[float]],
+    servers: Sequence[int],
+    service_rates: Sequence[float],
+    stations: Sequence[int] | None = None,
+) -> np.ndarray:
     """Mean wait per visit at each node of an open Jackson (BCMP) network.
 
     By Jackson's theorem each station behaves as an M/M/c queue fed at its total rate
@@ -152,8 +156,9 @@ def jackson_mean_waits(external: Sequence[float], routing: Sequence[Sequence[flo
     return np.array(waits)
 
 
-def fcfs_schedule(arrivals: Sequence[float], services: Sequence[float], servers: int = 1
-                  ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def fcfs_schedule(
+    arrivals: Sequence[float], services: Sequence[float], servers: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
     """Exact start and finish times of jobs at ``servers`` identical first-come-first-served servers.
 
     The Kiefer–Wolfowitz recursion (Lindley's for one server): job ``n`` starts at the

@@ -34,8 +34,7 @@ import pandas as pd
 
 from sim.experiment import ExperimentResult, manifest
 
-__all__ = ["MANIFEST", "TABLES", "ResultsExistError", "default_folder", "folder_files", "write_atomic",
-           "write_results"]  # fmt: skip
+__all__ = ["MANIFEST", "TABLES", "ResultsExistError", "default_folder", "folder_files", "write_atomic", "write_results"]
 
 TABLES = ("cases", "slas", "steps", "unfinished", "staff")
 """The tables of a run (:class:`sim.model.RunResult`), one Parquet file each per scenario."""
@@ -81,8 +80,14 @@ def _text(content: str) -> Callable[[Path], None]:
     return lambda p: p.write_text(content, encoding="utf-8")
 
 
-def write_results(folder: Path, result: ExperimentResult, *, sources: Mapping[str, str] | None = None,
-                  overwrite: bool = False, extra: Mapping[str, Any] | None = None) -> Path:  # fmt: skip
+def write_results(
+    folder: Path,
+    result: ExperimentResult,
+    *,
+    sources: Mapping[str, str] | None = None,
+    overwrite: bool = False,
+    extra: Mapping[str, Any] | None = None,
+) -> Path:
     """Write ``result`` into ``folder`` (see module docstring); returns the folder."""
     if folder.exists() and any(folder.iterdir()) and not overwrite:
         raise ResultsExistError(f"{folder} exists and is not empty; choose another --out or pass --overwrite")

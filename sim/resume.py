@@ -107,8 +107,14 @@ class RunStore:
         except (OSError, ValueError) as exc:
             logger.warning("ignoring unreadable replication %s (%s); it will be recomputed", entry, exc)
             return None
-        run = RunResult(steps=frames["steps"], slas=frames["slas"], cases=frames["cases"], staff=frames["staff"],
-                        unfinished=frames["unfinished"], meta=dict(data["meta"]))  # fmt: skip
+        run = RunResult(
+            steps=frames["steps"],
+            slas=frames["slas"],
+            cases=frames["cases"],
+            staff=frames["staff"],
+            unfinished=frames["unfinished"],
+            meta=dict(data["meta"]),
+        )
         return values, run
 
     def save(self, scenario: Scenario, seed: int, replication: int, output: Output) -> None:
@@ -120,8 +126,11 @@ class RunStore:
         for table in tables:
             frame = getattr(run, table)
             write_atomic(entry / f"{table}.parquet", lambda path, f=frame: f.to_parquet(path))
-        text = json.dumps({"kpis": values, "meta": run.meta if run is not None else {}, "tables": list(tables)},
-                          ensure_ascii=False, default=str)  # fmt: skip
+        text = json.dumps(
+            {"kpis": values, "meta": run.meta if run is not None else {}, "tables": list(tables)},
+            ensure_ascii=False,
+            default=str,
+        )
         write_atomic(entry / ENTRY, lambda path: path.write_text(text, encoding="utf-8"))
 
     def discard(self) -> None:
@@ -142,8 +151,12 @@ def _read_entry(path: Path) -> dict[str, Any] | None:
     if data is None:
         return None
     kpis = data.get("kpis") if isinstance(data, dict) else None
-    if (not isinstance(kpis, dict) or not all(isinstance(v, int | float) for v in kpis.values())
-            or not isinstance(data.get("tables"), list) or not isinstance(data.get("meta"), dict)):  # fmt: skip
+    if (
+        not isinstance(kpis, dict)
+        or not all(isinstance(v, int | float) for v in kpis.values())
+        or not isinstance(data.get("tables"), list)
+        or not isinstance(data.get("meta"), dict)
+    ):
         logger.warning("ignoring malformed replication entry %s; it will be recomputed", path)
         return None
     return data
@@ -171,8 +184,10 @@ def folder_state(folder: Path, scenarios: Iterable[Scenario], seed: int, reps: i
     store = RunStore(folder)
     if not all(store.run_folder(s, seed).is_dir() for s in scenarios):
         if PARTIAL in names:
-            return FolderState("other", reason="it holds unfinished replications of another run "
-                                               "(another scenario, seed or model version)")  # fmt: skip
+            return FolderState(
+                "other",
+                reason="it holds unfinished replications of another run (another scenario, seed or model version)",
+            )
         return FolderState("other", reason=f"it holds {_listing(names)}")
     ours = folder_files(s.name for s in scenarios) | {PARTIAL, "report.html"}
     strangers = {n for n in names - ours if not (n.startswith(".") and n.endswith(".tmp"))}

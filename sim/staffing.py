@@ -297,8 +297,9 @@ class StaffOffice:
         for _ in range(count):
             number = len(pool.members) + 1
             where = f"{team.value}/{unit}/" if unit else f"{team.value}/"
-            member = Member(next(self._ids), team, pool.key[0], role, f"{where}{role.value}/{number}", pool,
-                            joined=self.env.now)  # fmt: skip
+            member = Member(
+                next(self._ids), team, pool.key[0], role, f"{where}{role.value}/{number}", pool, joined=self.env.now
+            )
             self.members.append(member)
             pool.members.append(member)
             bisect.insort(pool.free, member, key=_member_id)

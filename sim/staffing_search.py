@@ -107,8 +107,9 @@ def _spread(units: list[dict[str, Any]], field: str, delta: int) -> None:
 def staffed(scenario: Scenario, counts: Mapping[Key, int]) -> Scenario:
     """``scenario`` with these head-counts (re-validated; raises ``ScenarioError`` if invalid)."""
     current = headcounts(scenario)
-    overrides: dict[str, Any] = {f"staffing.{team}.{role}s": n for (team, role), n in counts.items()
-                                 if current.get((team, role)) != n}  # fmt: skip
+    overrides: dict[str, Any] = {
+        f"staffing.{team}.{role}s": n for (team, role), n in counts.items() if current.get((team, role)) != n
+    }
     if not overrides:
         return scenario
     return with_overrides(scenario, {**overrides, **unit_overrides(scenario, overrides)})
@@ -145,8 +146,11 @@ class StaffResult:
     def staffing_table(self) -> pd.DataFrame:
         """``team, role, base, proposed, change`` for every staffed pair (proposed = best found)."""
         proposed = self.answer if self.answer is not None else self.path.iloc[-1]["counts"]
-        rows = [{"team": t, "role": r, "base": n, "proposed": proposed[(t, r)], "change": proposed[(t, r)] - n}
-                for (t, r), n in self.base.items() if n or proposed[(t, r)]]  # fmt: skip
+        rows = [
+            {"team": t, "role": r, "base": n, "proposed": proposed[(t, r)], "change": proposed[(t, r)] - n}
+            for (t, r), n in self.base.items()
+            if n or proposed[(t, r)]
+        ]
         return pd.DataFrame(rows, columns=["team", "role", "base", "proposed", "change"])
 
 
@@ -157,10 +161,19 @@ class _Option:
     scenario: Scenario
 
 
-def search_staffing(scenario: Scenario, targets: Sequence[Target], evaluate: Evaluate, *,
-                    add: int | None = None, redistribute: str | None = None, reps: int = 3,
-                    top_k: int = 3, check_reps: int = 6, confidence: float = 0.95,
-                    max_moves: int = 4) -> StaffResult:  # fmt: skip
+def search_staffing(
+    scenario: Scenario,
+    targets: Sequence[Target],
+    evaluate: Evaluate,
+    *,
+    add: int | None = None,
+    redistribute: str | None = None,
+    reps: int = 3,
+    top_k: int = 3,
+    check_reps: int = 6,
+    confidence: float = 0.95,
+    max_moves: int = 4,
+) -> StaffResult:
     """The smallest staffing meeting all ``targets`` (see the module docstring for the method).
 
     Parameters
@@ -212,12 +225,14 @@ def search_staffing(scenario: Scenario, targets: Sequence[Target], evaluate: Eva
     checks, answer = _final_check(scenario, path_table, scorer, evaluate, check_reps)
     conclusion = _conclusion(answer, checks, reason, check_reps, confidence)
     mode = "add" if add is not None else f"redistribute {redistribute}"
-    return StaffResult(targets, mode, confidence, headcounts(scenario), answer, path_table,
-                       pd.DataFrame(explored), checks, conclusion)  # fmt: skip
+    return StaffResult(
+        targets, mode, confidence, headcounts(scenario), answer, path_table, pd.DataFrame(explored), checks, conclusion
+    )
 
 
-def _try_step(options: list[_Option], step: int, before: float, scorer: _Scorer, evaluate: Evaluate,
-              reps: int) -> tuple[list[dict[str, Any]], int]:  # fmt: skip
+def _try_step(
+    options: list[_Option], step: int, before: float, scorer: _Scorer, evaluate: Evaluate, reps: int
+) -> tuple[list[dict[str, Any]], int]:
     """Run every candidate on the same replications; their rows, and the index of the best gain."""
     labels = [f"s{step}c{i}" for i in range(len(options))]
     tried = evaluate({label: o.scenario for label, o in zip(labels, options, strict=True)}, reps)
@@ -243,11 +258,17 @@ class _Scorer:
             total += target.shortfall(value)
         return total
 
-    def row(self, kpis: pd.DataFrame, label: str, step: int, option: _Option,
-            before: float | None = None) -> dict[str, Any]:  # fmt: skip
+    def row(
+        self, kpis: pd.DataFrame, label: str, step: int, option: _Option, before: float | None = None
+    ) -> dict[str, Any]:
         after = self.objective(kpis, label)
-        row: dict[str, Any] = {"step": step, "label": label, "change": option.change,
-                               "staff": sum(option.counts.values()), "counts": option.counts}  # fmt: skip
+        row: dict[str, Any] = {
+            "step": step,
+            "label": label,
+            "change": option.change,
+            "staff": sum(option.counts.values()),
+            "counts": option.counts,
+        }
         for target in self.targets:
             check = target.on(kpis, label, self.confidence)
             row[f"{target.kpi}_mean"], row[f"{target.kpi}_bound"] = check.mean, check.bound
@@ -266,13 +287,15 @@ def _utilisation(kpis: pd.DataFrame, label: str) -> dict[Key, float]:
         for team in Team:
             prefix = f"util_{team.value}_"
             if str(kpi).startswith(prefix):
-                result[(team.value, str(kpi)[len(prefix):])] = float(value)
+                result[(team.value, str(kpi)[len(prefix) :])] = float(value)
     return result
 
 
-def _proposals(scenario: Scenario, counts: dict[Key, int], util: dict[Key, float], top_k: int,
-               role: str | None) -> list[_Option]:  # fmt: skip
+def _proposals(
+    scenario: Scenario, counts: dict[Key, int], util: dict[Key, float], top_k: int, role: str | None
+) -> list[_Option]:
     """The busiest ``top_k`` valid candidates: one more person, or one moved from the least busy."""
+
     def busy(key: Key) -> float:
         value = util.get(key, math.nan)
         return -1.0 if math.isnan(value) else value
@@ -286,8 +309,9 @@ def _proposals(scenario: Scenario, counts: dict[Key, int], util: dict[Key, float
             option = _try(scenario, counts, {key: 1}, f"+1 {key[1]} {key[0]}")
         else:
             donors = sorted((k for k in counts if k[1] == role and counts[k] > 0 and k != key), key=busy)
-            option = next((o for d in donors if (o := _try(scenario, counts, {d: -1, key: 1},
-                                                           f"{role} {d[0]} → {key[0]}"))), None)  # fmt: skip
+            option = next(
+                (o for d in donors if (o := _try(scenario, counts, {d: -1, key: 1}, f"{role} {d[0]} → {key[0]}"))), None
+            )
         if option is not None:
             options.append(option)
     return options
@@ -302,8 +326,9 @@ def _try(scenario: Scenario, counts: dict[Key, int], delta: dict[Key, int], chan
         return None
 
 
-def _final_check(scenario: Scenario, path: pd.DataFrame, scorer: _Scorer, evaluate: Evaluate,
-                 check_reps: int) -> tuple[pd.DataFrame, dict[Key, int] | None]:  # fmt: skip
+def _final_check(
+    scenario: Scenario, path: pd.DataFrame, scorer: _Scorer, evaluate: Evaluate, check_reps: int
+) -> tuple[pd.DataFrame, dict[Key, int] | None]:
     """Re-run the finalists with ``check_reps``; the answer is the first whose targets all hold."""
     meeting = path.index[path["means_meet"]]
     first = int(meeting[0]) if len(meeting) else len(path) - 1
@@ -319,10 +344,13 @@ def _final_check(scenario: Scenario, path: pd.DataFrame, scorer: _Scorer, evalua
     return checks, (dict(passed.iloc[0]["counts"]) if len(passed) else None)
 
 
-def _conclusion(answer: dict[Key, int] | None, checks: pd.DataFrame, reason: str, check_reps: int,
-                confidence: float) -> str:  # fmt: skip
+def _conclusion(
+    answer: dict[Key, int] | None, checks: pd.DataFrame, reason: str, check_reps: int, confidence: float
+) -> str:
     if answer is not None:
         step = int(checks[checks["all_hold"]].iloc[0]["step"])
-        return (f"step {step} meets every target with {confidence:.0%} confidence "
-                f"(checked with {check_reps} replications); search stopped: {reason}")  # fmt: skip
+        return (
+            f"step {step} meets every target with {confidence:.0%} confidence "
+            f"(checked with {check_reps} replications); search stopped: {reason}"
+        )
     return f"no staffing explored meets every target with {confidence:.0%} confidence; search stopped: {reason}"

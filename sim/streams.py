@@ -122,7 +122,4 @@ class Streams:
         return np.random.default_rng(seq)
 
     def __repr__(self) -> str:
-        return (
-            f"Streams(base_seed={self._base_seed}, replication={self._replication}, "
-            f"issued={len(self._issued)})"
-        )
+        return f"Streams(base_seed={self._base_seed}, replication={self._replication}, issued={len(self._issued)})"

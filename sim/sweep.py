@@ -68,8 +68,9 @@ def grid(scenario: Scenario, parameters: Mapping[str, Sequence[Any]]) -> dict[st
     return points
 
 
-def sweep(scenario: Scenario, parameters: Mapping[str, Sequence[Any]], evaluate: Evaluate, reps: int,
-          level: float = 0.95) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+def sweep(
+    scenario: Scenario, parameters: Mapping[str, Sequence[Any]], evaluate: Evaluate, reps: int, level: float = 0.95
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run the grid; return (tidy summary, long per-replication KPIs).
 
     The summary has the parameter paths as columns, then ``kpi, n, mean, sd,

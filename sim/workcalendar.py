@@ -234,9 +234,7 @@ class WorkCalendar:
 
     def _warn_for_horizon(self, horizon_days: float) -> None:
         last = min(self._start_date.toordinal() + math.ceil(horizon_days), date.max.toordinal())
-        years = [
-            y for y in self._uncovered if self._start_date.year <= y <= date.fromordinal(last).year
-        ]
+        years = [y for y in self._uncovered if self._start_date.year <= y <= date.fromordinal(last).year]
         if years and not self._warned:
             self._warn(date(years[0], 1, 1))
 

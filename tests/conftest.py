@@ -23,9 +23,7 @@ def baseline() -> Scenario:
 @pytest.fixture(scope="session")
 def short(baseline: Scenario) -> Scenario:
     """The baseline over a short period: quick enough for functional tests."""
-    return with_overrides(
-        baseline, {"run.warmup_days": 30, "run.horizon_days": 150, "run.cooldown_days": 60}
-    )
+    return with_overrides(baseline, {"run.warmup_days": 30, "run.horizon_days": 150, "run.cooldown_days": 60})
 
 
 def zero_hours() -> dict[str, Any]:

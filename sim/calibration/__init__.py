@@ -26,11 +26,19 @@ if TYPE_CHECKING:
     from sim.calibration.synth import records_from_run, simulate_records, write_records
 
 _WHERE = {
-    "FitCheck": "checkfit", "check_fit": "checkfit", "Calibration": "fit", "calibrate": "fit",
-    "CaseRecords": "records", "RecordsError": "records", "load_records": "records",
-    "write_calibration_report": "report", "write_scenario": "scenario_out", "records_from_run": "synth",
-    "simulate_records": "synth", "write_records": "synth",
-}  # fmt: skip
+    "FitCheck": "checkfit",
+    "check_fit": "checkfit",
+    "Calibration": "fit",
+    "calibrate": "fit",
+    "CaseRecords": "records",
+    "RecordsError": "records",
+    "load_records": "records",
+    "write_calibration_report": "report",
+    "write_scenario": "scenario_out",
+    "records_from_run": "synth",
+    "simulate_records": "synth",
+    "write_records": "synth",
+}
 """Where each name lives: imported on first use, so that the command line (which registers
 ``calibrate`` beside every other command) does not load scipy's fitting and matplotlib."""
 

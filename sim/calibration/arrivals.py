@@ -63,10 +63,16 @@ class ArrivalFit:
 def records_calendar(base: Scenario, start: date, end: date) -> WorkCalendar:
     """The base scenario's working calendar laid over the records' period."""
     spec = base.calendar
-    return WorkCalendar(start, horizon_days=float((end - start).days + 1), mode=spec.mode,
-                        hours_per_day=spec.hours_per_day, day_start_hour=spec.day_start_hour,
-                        extra_holidays=spec.extra_holidays, extra_workdays=spec.extra_workdays,
-                        closures=spec.closures)  # fmt: skip
+    return WorkCalendar(
+        start,
+        horizon_days=float((end - start).days + 1),
+        mode=spec.mode,
+        hours_per_day=spec.hours_per_day,
+        day_start_hour=spec.day_start_hour,
+        extra_holidays=spec.extra_holidays,
+        extra_workdays=spec.extra_workdays,
+        closures=spec.closures,
+    )
 
 
 def daily_counts(filed: pd.Series, calendar: WorkCalendar, start: date, end: date) -> pd.DataFrame:
@@ -119,8 +125,13 @@ def fit_arrivals(filed: pd.Series, start: date, end: date, base: Scenario) -> Ar
     rate_se = _rate_se(monthly, rate, base_mult, identified, dispersion)
     reference = _reference_wdays(base)
     per_year = float((reference * rate).sum())
-    per_year_se = float(np.sqrt(np.sum((reference * rate_se) ** 2))) if identified else \
-        float(rate_se[0] / rate[0] * per_year) if rate[0] > 0 else math.nan  # fmt: skip
+    per_year_se = (
+        float(np.sqrt(np.sum((reference * rate_se) ** 2)))
+        if identified
+        else float(rate_se[0] / rate[0] * per_year)
+        if rate[0] > 0
+        else math.nan
+    )
     mean_rate = float(rate.mean())
     multipliers = rate / mean_rate if identified and mean_rate > 0 else base_mult
     monthly = monthly.reset_index().rename(columns={"index": "month"})
@@ -128,9 +139,19 @@ def fit_arrivals(filed: pd.Series, start: date, end: date, base: Scenario) -> Ar
     monthly["multiplier"] = multipliers
     monthly["multiplier_se"] = rate_se / mean_rate if identified and mean_rate > 0 else np.nan
     effect, effect_se = _break_effect(days, dispersion)
-    return ArrivalFit(monthly, _by_month(days, rate), identified, per_year, per_year_se,
-                      tuple(float(m) for m in multipliers), dispersion, effect, effect_se,
-                      int(days.attrs["rest_day_filings"]), int(days["filings"].sum()))  # fmt: skip
+    return ArrivalFit(
+        monthly,
+        _by_month(days, rate),
+        identified,
+        per_year,
+        per_year_se,
+        tuple(float(m) for m in multipliers),
+        dispersion,
+        effect,
+        effect_se,
+        int(days.attrs["rest_day_filings"]),
+        int(days["filings"].sum()),
+    )
 
 
 def _dispersion(y: np.ndarray, mu: np.ndarray, n_params: int) -> float:
@@ -142,8 +163,9 @@ def _dispersion(y: np.ndarray, mu: np.ndarray, n_params: int) -> float:
     return float(np.sum((y[ok] - mu[ok]) ** 2 / mu[ok]) / dof)
 
 
-def _rate_se(monthly: pd.DataFrame, rate: np.ndarray, base_mult: np.ndarray, identified: bool,
-             dispersion: float) -> np.ndarray:  # fmt: skip
+def _rate_se(
+    monthly: pd.DataFrame, rate: np.ndarray, base_mult: np.ndarray, identified: bool, dispersion: float
+) -> np.ndarray:
     scale = math.sqrt(max(dispersion, 1.0))
     if identified:
         return scale * np.sqrt(monthly["filings"].to_numpy(float)) / monthly["wdays"].to_numpy(float)
@@ -168,8 +190,7 @@ def _break_effect(days: pd.DataFrame, dispersion: float) -> tuple[float, float]:
     if not days["long_break"].any() or days["long_break"].all():
         return math.nan, math.nan
     months = sorted(days["month"].unique())
-    x = np.column_stack([(days["month"] == m).to_numpy(float) for m in months]
-                        + [days["long_break"].to_numpy(float)])  # fmt: skip
+    x = np.column_stack([(days["month"] == m).to_numpy(float) for m in months] + [days["long_break"].to_numpy(float)])
     beta, cov = _poisson_glm(x, days["filings"].to_numpy(float))
     if beta is None or cov is None:
         return math.nan, math.nan
@@ -196,10 +217,12 @@ def _poisson_glm(x: np.ndarray, y: np.ndarray, steps: int = 50) -> tuple[np.ndar
 
 
 def _by_month(days: pd.DataFrame, rate: np.ndarray) -> pd.DataFrame:
-    frame = days.assign(period=[d.strftime("%Y-%m") for d in days["date"]],
-                        expected=rate[days["month"].to_numpy() - 1])  # fmt: skip
-    table = frame.groupby("period").agg(wdays=("filings", "size"), filings=("filings", "sum"),
-                                        expected=("expected", "sum")).reset_index()  # fmt: skip
+    frame = days.assign(period=[d.strftime("%Y-%m") for d in days["date"]], expected=rate[days["month"].to_numpy() - 1])
+    table = (
+        frame.groupby("period")
+        .agg(wdays=("filings", "size"), filings=("filings", "sum"), expected=("expected", "sum"))
+        .reset_index()
+    )
     table["low"] = stats.poisson.ppf(0.025, table["expected"])
     table["high"] = stats.poisson.ppf(0.975, table["expected"])
     return table

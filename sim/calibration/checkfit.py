@@ -65,8 +65,15 @@ class FitCheck:
 def period_scenario(scenario: Scenario, records: CaseRecords) -> Scenario:
     """``scenario`` run over the records' period from an empty court, every filing counted."""
     days = (records.extraction_date - records.start_date).days + 1
-    return with_overrides(scenario, {"run.start_date": records.start_date.isoformat(), "run.warmup_days": 0,
-                                     "run.horizon_days": days, "run.cooldown_days": 0})  # fmt: skip
+    return with_overrides(
+        scenario,
+        {
+            "run.start_date": records.start_date.isoformat(),
+            "run.warmup_days": 0,
+            "run.horizon_days": days,
+            "run.cooldown_days": 0,
+        },
+    )
 
 
 def check_fit(scenario: Scenario, records: CaseRecords, reps: int = 3, seed: int | None = None) -> FitCheck:
@@ -151,11 +158,19 @@ def _table(records: CaseRecords, simulated: list[CaseRecords]) -> pd.DataFrame:
     for key, (zh, en) in METRICS.items():
         values = sims[key].to_numpy(float)
         mean = float(np.nanmean(values)) if np.isfinite(values).any() else math.nan
-        rows.append({"metric": key, "zh": zh, "en": en, "records": observed[key], "sim_mean": mean,
-                     "sim_min": float(np.nanmin(values)) if np.isfinite(values).any() else math.nan,
-                     "sim_max": float(np.nanmax(values)) if np.isfinite(values).any() else math.nan,
-                     "distance": observed[key] - mean, "reference": float(np.nanstd(values, ddof=1))
-                     if np.isfinite(values).sum() >= 2 else math.nan})  # fmt: skip
+        rows.append(
+            {
+                "metric": key,
+                "zh": zh,
+                "en": en,
+                "records": observed[key],
+                "sim_mean": mean,
+                "sim_min": float(np.nanmin(values)) if np.isfinite(values).any() else math.nan,
+                "sim_max": float(np.nanmax(values)) if np.isfinite(values).any() else math.nan,
+                "distance": observed[key] - mean,
+                "reference": float(np.nanstd(values, ddof=1)) if np.isfinite(values).sum() >= 2 else math.nan,
+            }
+        )
     rows.append(_km_row(records, simulated))
     return pd.DataFrame(rows)
 
@@ -165,10 +180,18 @@ def _km_row(records: CaseRecords, simulated: list[CaseRecords]) -> dict[str, obj
     curve = km_curve(records)
     sims = [km_curve(s) for s in simulated]
     gaps = np.array([km_distance(curve, s) for s in sims])
-    between = [km_distance(a, b) for i, a in enumerate(sims) for b in sims[i + 1:]]
-    return {"metric": "km_distance", "zh": "结案用时KM曲线最大差距", "en": "days-to-close KM: largest gap",
-            "records": math.nan, "sim_mean": math.nan, "sim_min": float(gaps.min()), "sim_max": float(gaps.max()),
-            "distance": float(gaps.mean()), "reference": float(np.mean(between)) if between else math.nan}  # fmt: skip
+    between = [km_distance(a, b) for i, a in enumerate(sims) for b in sims[i + 1 :]]
+    return {
+        "metric": "km_distance",
+        "zh": "结案用时KM曲线最大差距",
+        "en": "days-to-close KM: largest gap",
+        "records": math.nan,
+        "sim_mean": math.nan,
+        "sim_min": float(gaps.min()),
+        "sim_max": float(gaps.max()),
+        "distance": float(gaps.mean()),
+        "reference": float(np.mean(between)) if between else math.nan,
+    }
 
 
 def _month_counts(records: CaseRecords) -> pd.Series:
@@ -177,8 +200,11 @@ def _month_counts(records: CaseRecords) -> pd.Series:
 
 def _monthly(records: CaseRecords, simulated: list[CaseRecords]) -> pd.DataFrame:
     sims = pd.DataFrame([_month_counts(s) for s in simulated]).fillna(0)
-    table = pd.DataFrame({"records": _month_counts(records)}).join(
-        sims.agg(["mean", "min", "max"]).T.rename(columns=lambda c: f"sim_{c}"), how="outer").fillna(0)
+    table = (
+        pd.DataFrame({"records": _month_counts(records)})
+        .join(sims.agg(["mean", "min", "max"]).T.rename(columns=lambda c: f"sim_{c}"), how="outer")
+        .fillna(0)
+    )
     return table.rename_axis("period").reset_index()
 
 
@@ -192,8 +218,9 @@ def _closed_shares(records: CaseRecords) -> pd.Series:
 
 def _shares(records: CaseRecords, simulated: list[CaseRecords]) -> pd.DataFrame:
     sims = pd.DataFrame([_closed_shares(s) for s in simulated])
-    table = pd.DataFrame({"records": _closed_shares(records), "sim_mean": sims.mean(), "sim_min": sims.min(),
-                          "sim_max": sims.max()})  # fmt: skip
+    table = pd.DataFrame(
+        {"records": _closed_shares(records), "sim_mean": sims.mean(), "sim_min": sims.min(), "sim_max": sims.max()}
+    )
     return table.rename_axis("outcome").reset_index()
 
 
@@ -215,14 +242,24 @@ def _leave_one_out(matrix: np.ndarray, distance: Callable[[np.ndarray, np.ndarra
     return float(np.mean([distance(matrix[i], others[i]) for i in range(matrix.shape[0])]))
 
 
-def _distance_rows(records: CaseRecords, simulated: list[CaseRecords], monthly: pd.DataFrame,
-                   shares: pd.DataFrame) -> list[dict[str, object]]:  # fmt: skip
+def _distance_rows(
+    records: CaseRecords, simulated: list[CaseRecords], monthly: pd.DataFrame, shares: pd.DataFrame
+) -> list[dict[str, object]]:
     share_matrix = np.array([_closed_shares(s).to_numpy(float) for s in simulated])
     months = monthly["period"].tolist()
     month_matrix = np.array([_month_counts(s).reindex(months, fill_value=0).to_numpy(float) for s in simulated])
-    tv = {"metric": "outcome_shares_tv", "zh": "结案方式构成差距（TV）", "en": "outcome shares: total variation",
-          "distance": _tv(shares["records"], shares["sim_mean"]), "reference": _leave_one_out(share_matrix, _tv)}
-    mare = {"metric": "monthly_filings_error", "zh": "月收案相对误差", "en": "monthly filings: mean relative error",
-            "distance": _mare(monthly["records"].to_numpy(float), monthly["sim_mean"].to_numpy(float)),
-            "reference": _leave_one_out(month_matrix, _mare)}  # fmt: skip
+    tv = {
+        "metric": "outcome_shares_tv",
+        "zh": "结案方式构成差距（TV）",
+        "en": "outcome shares: total variation",
+        "distance": _tv(shares["records"], shares["sim_mean"]),
+        "reference": _leave_one_out(share_matrix, _tv),
+    }
+    mare = {
+        "metric": "monthly_filings_error",
+        "zh": "月收案相对误差",
+        "en": "monthly filings: mean relative error",
+        "distance": _mare(monthly["records"].to_numpy(float), monthly["sim_mean"].to_numpy(float)),
+        "reference": _leave_one_out(month_matrix, _mare),
+    }
     return [tv, mare]

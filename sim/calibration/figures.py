@@ -26,9 +26,21 @@ __all__ = ["bars_by_month", "cjk_font", "drawn", "label", "png", "step"]
 
 logger = logging.getLogger(__name__)
 
-_CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
-              "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC",
-              "Heiti SC", "Droid Sans Fallback", "AR PL UMing CN")  # fmt: skip
+_CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans CJK",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Heiti SC",
+    "Droid Sans Fallback",
+    "AR PL UMing CN",
+)
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf")
 
 
@@ -87,8 +99,9 @@ def bars_by_month(fig: Figure, table: pd.DataFrame, title: str) -> None:
     x = np.arange(len(table))
     ax.bar(x, table["filings"], color="#9ecae1", label=label("observed", "实际立案"))
     ax.plot(x, table["expected"], color="#d62728", marker="o", ms=3, label=label("fitted rate", "拟合"))
-    ax.fill_between(x, table["low"], table["high"], color="#d62728", alpha=0.15,
-                    label=label("95% Poisson range", "95%范围"))  # fmt: skip
+    ax.fill_between(
+        x, table["low"], table["high"], color="#d62728", alpha=0.15, label=label("95% Poisson range", "95%范围")
+    )
     ax.set_xticks(x, table["period"], rotation=60, fontsize=7)
     ax.set_ylabel(label("cases filed", "收案数"))
     ax.set_title(title)

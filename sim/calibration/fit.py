@@ -132,15 +132,27 @@ def calibrate(records: CaseRecords, base: Scenario) -> Calibration:
     amounts = fit_amounts(cases)
     estimates = [*_arrival_estimates(arrivals, mix, len(cases)), *identified_rates(cases, records.fields)]
     if amounts is not None and amounts.chosen is not None:
-        estimates.append(Estimate("amounts", "claim_cny", math.nan, math.nan, math.nan, amounts.values.size, True,
-                                  _amount_note(amounts)))  # fmt: skip
+        estimates.append(
+            Estimate(
+                "amounts", "claim_cny", math.nan, math.nan, math.nan, amounts.values.size, True, _amount_note(amounts)
+            )
+        )
     first = cases["case_type"] == CaseType.FIRST.value
     by_band = outcome_shares(cases[first], amount_band(cases.loc[first, "claim_cny"]))
     return Calibration(
-        records, base, arrivals, mix, estimates, amounts, fit_durations(cases, records.extraction_date),
-        outcome_shares(cases, cases["case_type"]), by_band, recovery_rate(cases), not_identified(base, estimates),
+        records,
+        base,
+        arrivals,
+        mix,
+        estimates,
+        amounts,
+        fit_durations(cases, records.extraction_date),
+        outcome_shares(cases, cases["case_type"]),
+        by_band,
+        recovery_rate(cases),
+        not_identified(base, estimates),
         _caveats(records, arrivals, base),
-    )  # fmt: skip
+    )
 
 
 # ---------------------------------------------------------------- arrivals and mix
@@ -161,15 +173,38 @@ def _arrival_estimates(arrivals: ArrivalFit, mix: pd.DataFrame, n: int) -> list[
     z = 1.959964
     per_year = arrivals.cases_per_year
     half = z * arrivals.cases_per_year_se
-    level = Estimate("arrivals", "cases_per_year", per_year, per_year - half, per_year + half, arrivals.n,
-                     arrivals.n >= MIN_AMOUNTS, "expected filings in the scenario's first year at the fitted "
-                     "rates per working day")  # fmt: skip
-    pattern = Estimate("arrivals", "monthly_multipliers", math.nan, math.nan, math.nan, arrivals.n,
-                       arrivals.months_identified and arrivals.n >= MIN_AMOUNTS,
-                       "filings per working day by month ÷ their mean" if arrivals.months_identified else
-                       "some month of the year is not covered by the records: the base pattern is kept")  # fmt: skip
-    shares = Estimate("arrivals", "case_mix", math.nan, math.nan, math.nan, n, n >= MIN_AMOUNTS,
-                      ", ".join(f"{r.case_type} {r.share:.3f} [{r.low:.3f}, {r.high:.3f}]" for r in mix.itertuples()))
+    level = Estimate(
+        "arrivals",
+        "cases_per_year",
+        per_year,
+        per_year - half,
+        per_year + half,
+        arrivals.n,
+        arrivals.n >= MIN_AMOUNTS,
+        "expected filings in the scenario's first year at the fitted rates per working day",
+    )
+    pattern = Estimate(
+        "arrivals",
+        "monthly_multipliers",
+        math.nan,
+        math.nan,
+        math.nan,
+        arrivals.n,
+        arrivals.months_identified and arrivals.n >= MIN_AMOUNTS,
+        "filings per working day by month ÷ their mean"
+        if arrivals.months_identified
+        else "some month of the year is not covered by the records: the base pattern is kept",
+    )
+    shares = Estimate(
+        "arrivals",
+        "case_mix",
+        math.nan,
+        math.nan,
+        math.nan,
+        n,
+        n >= MIN_AMOUNTS,
+        ", ".join(f"{r.case_type} {r.share:.3f} [{r.low:.3f}, {r.high:.3f}]" for r in mix.itertuples()),
+    )
     return [level, pattern, shares]
 
 
@@ -187,9 +222,20 @@ def fit_amounts(cases: pd.DataFrame) -> AmountFit | None:
     rows = []
     for fit in fits:
         d, pvalue = ks_statistic(values, fit)
-        rows.append({"family": fit.family, "k": fit.k, "loglik": fit.loglik, "aic": fit.aic,
-                     "delta_aic": fit.aic - best_aic, "ks_d": d, "ks_p": pvalue, "ad": ad_statistic(values, fit),
-                     "describe": fit.describe(), "written": False})  # fmt: skip
+        rows.append(
+            {
+                "family": fit.family,
+                "k": fit.k,
+                "loglik": fit.loglik,
+                "aic": fit.aic,
+                "delta_aic": fit.aic - best_aic,
+                "ks_d": d,
+                "ks_p": pvalue,
+                "ad": ad_statistic(values, fit),
+                "describe": fit.describe(),
+                "written": False,
+            }
+        )
     table = pd.DataFrame(rows)
     chosen = next((f for f in fits if f.family in WRITABLE), None)
     if chosen is not None:
@@ -205,8 +251,10 @@ def _amount_note(amounts: AmountFit) -> str:
     best = amounts.table.iloc[0]
     if best["family"] == row["family"]:
         return text + f"best AIC of {len(amounts.table)} families"
-    return text + (f"best AIC among the families a scenario can write; {best['family']} fits better by "
-                   f"ΔAIC {row['delta_aic']:.1f} but cannot be written")  # fmt: skip
+    return text + (
+        f"best AIC among the families a scenario can write; {best['family']} fits better by "
+        f"ΔAIC {row['delta_aic']:.1f} but cannot be written"
+    )
 
 
 def _spec(fit: ParametricFit) -> dict[str, object]:
@@ -249,8 +297,16 @@ def _censored_group(kind: str, label: str, group: pd.DataFrame) -> DurationGroup
     fits = fit_censored(time, event) if event.sum() >= MIN_DURATIONS else []
     naive_all = fit_complete(time[event], (fits[0].family,)) if fits else []
     note = "" if fits else f"fewer than {MIN_DURATIONS} closures: no parametric fit"
-    return DurationGroup(kind, label, len(group), int(event.sum()), kaplan_meier(time, event), fits,
-                         naive_all[0] if naive_all else None, note)  # fmt: skip
+    return DurationGroup(
+        kind,
+        label,
+        len(group),
+        int(event.sum()),
+        kaplan_meier(time, event),
+        fits,
+        naive_all[0] if naive_all else None,
+        note,
+    )
 
 
 def _outcome_group(dated: pd.DataFrame, outcome: str, extraction: date) -> DurationGroup | None:
@@ -264,15 +320,33 @@ def _outcome_group(dated: pd.DataFrame, outcome: str, extraction: date) -> Durat
     conditional = 1 - cif[:, 0] / cif[-1, 0]
     time = dated.loc[mask, "follow_days"].to_numpy(float)
     if np.ptp(time) < 1:
-        return DurationGroup("outcome", outcome, int(mask.sum()), int(mask.sum()), (days, conditional), [], None,
-                             f"all close within a day (median {np.median(time):g} days): no parametric fit")
+        return DurationGroup(
+            "outcome",
+            outcome,
+            int(mask.sum()),
+            int(mask.sum()),
+            (days, conditional),
+            [],
+            None,
+            f"all close within a day (median {np.median(time):g} days): no parametric fit",
+        )
     limit = (pd.Timestamp(extraction) - dated.loc[mask, "filed"]).dt.days.to_numpy(float) + 0.5
     limit = np.maximum(limit, time)
-    fits = sorted((f for f in (fit_truncated(time, limit, fam) for fam in ("lognormal", "gamma", "weibull"))
-                   if f is not None), key=lambda f: f.aic)  # fmt: skip
+    fits = sorted(
+        (f for f in (fit_truncated(time, limit, fam) for fam in ("lognormal", "gamma", "weibull")) if f is not None),
+        key=lambda f: f.aic,
+    )
     naive = fit_complete(time, (fits[0].family,)) if fits else []
-    return DurationGroup("outcome", outcome, int(mask.sum()), int(mask.sum()), (days, conditional), fits,
-                         naive[0] if naive else None, "given the outcome (right-truncated fit)")  # fmt: skip
+    return DurationGroup(
+        "outcome",
+        outcome,
+        int(mask.sum()),
+        int(mask.sum()),
+        (days, conditional),
+        fits,
+        naive[0] if naive else None,
+        "given the outcome (right-truncated fit)",
+    )
 
 
 # ---------------------------------------------------------------- what is not identified
@@ -286,16 +360,16 @@ _REASONS: dict[str, str] = {
     "amounts.partial_freeze_share": "needs the amounts frozen online per case (网络查控 results)",
     "amounts.property_value_ratio": "needs the value of the property found per case",
     "amounts.settlement_share": "needs the settlement amounts; a performed settlement closes as 执行完毕 like "
-                                "full performance",
+    "full performance",
     "probabilities": "decided inside a case (freeze, investigation, measures, disposal, auction); a case "
-                     "export has only filing and closing, so the node log (节点信息) or the auction "
-                     "platform's records would be needed",
+    "export has only filing and closing, so the node log (节点信息) or the auction "
+    "platform's records would be needed",
     "probabilities.filing_error_rate": "a filing returned for correction and then accepted leaves no trace in "
-                                       "the export",
+    "the export",
     "probabilities.voluntary_payment_rate": "a voluntary payment closes as 执行完毕 like any other full "
-                                            "performance; the export does not tell them apart",
+    "performance; the export does not tell them apart",
     "probabilities.settlement_rate": "a performed settlement closes as 执行完毕 (or 终结执行 when the application "
-                                     "is withdrawn); the export does not tell it apart",
+    "is withdrawn); the export does not tell it apart",
     "probabilities.resume_within_5y_rate": "needs the link between a 执恢 case and its earlier 终本 case",
     "probabilities.resumed_property_rate": "needs the link between a 执恢 case and its earlier 终本 case",
     "delays": "waits on outside parties are steps inside a case; the export has only filing and closing dates",
@@ -321,8 +395,17 @@ def not_identified(base: Scenario, estimates: list[Estimate]) -> pd.DataFrame:
                 continue
             reason = fitted_not_written.get(path) or _REASONS.get(path) or _REASONS.get(group, "")
             rows.append({"parameter": path, "base": _show(getattr(section, name)), "reason": reason})
-    for group in ("delays", "tasks", "staffing", "deadlines", "policy", "organisation", "side_streams",
-                  "calendar", "run"):  # fmt: skip
+    for group in (
+        "delays",
+        "tasks",
+        "staffing",
+        "deadlines",
+        "policy",
+        "organisation",
+        "side_streams",
+        "calendar",
+        "run",
+    ):
         rows.append({"parameter": f"{group}.*", "base": "kept from the base", "reason": _REASONS[group]})
     return pd.DataFrame(rows, columns=["parameter", "base", "reason"])
 
@@ -340,13 +423,19 @@ def _caveats(records: CaseRecords, arrivals: ArrivalFit, base: Scenario) -> list
     if records.synthetic:
         notes.append("these records are SYNTHETIC (合成数据): generated by the simulator, not a court's cases")
     if arrivals.dispersion > 1.5:
-        notes.append(f"daily filings vary {arrivals.dispersion:.1f}× more than a Poisson count: the intervals "
-                     "are widened accordingly, and the model's Poisson arrivals will look smoother than the court")
+        notes.append(
+            f"daily filings vary {arrivals.dispersion:.1f}× more than a Poisson count: the intervals "
+            "are widened accordingly, and the model's Poisson arrivals will look smoother than the court"
+        )
     if arrivals.rest_day_filings:
-        notes.append(f"{arrivals.rest_day_filings} filings dated on rest days were counted on the next working "
-                     "day (the model files on working days only)")  # fmt: skip
+        notes.append(
+            f"{arrivals.rest_day_filings} filings dated on rest days were counted on the next working "
+            "day (the model files on working days only)"
+        )
     resumed = float(base.probabilities.resume_within_5y_rate)
-    notes.append("the model also creates 执恢 cases from its own 终本 cases (resume_within_5y_rate = "
-                 f"{resumed:g}); the fitted 执恢 share already contains such cases, so a long run may count "
-                 "some of them twice")  # fmt: skip
+    notes.append(
+        "the model also creates 执恢 cases from its own 终本 cases (resume_within_5y_rate = "
+        f"{resumed:g}); the fitted 执恢 share already contains such cases, so a long run may count "
+        "some of them twice"
+    )
     return notes

@@ -35,8 +35,16 @@ from scipy import stats
 from sim.calibration.survival import aalen_johansen
 from sim.vocab import CaseType, Outcome
 
-__all__ = ["AMOUNT_BANDS", "MIN_N", "Estimate", "amount_band", "identified_rates", "outcome_shares",
-           "recovery_rate", "wilson"]  # fmt: skip
+__all__ = [
+    "AMOUNT_BANDS",
+    "MIN_N",
+    "Estimate",
+    "amount_band",
+    "identified_rates",
+    "outcome_shares",
+    "recovery_rate",
+    "wilson",
+]
 
 MIN_N = 30
 """A probability is written only if at least this many cases decide it."""
@@ -117,9 +125,16 @@ def outcome_shares(cases: pd.DataFrame, by: pd.Series) -> pd.DataFrame:
         cif = _incidence(group, tuple((o,) for o in OUTCOMES))
         known = cif[:-1].sum()
         shares = cif[:-1] / known if known > 0 else np.full(len(OUTCOMES), np.nan)
-        rows.append({"group": label, "cases": len(group), "closed": int((group["status"] != "open").sum()),
-                     "open": int((group["status"] == "open").sum()), **dict(zip(OUTCOMES, shares, strict=True)),
-                     "open_at_end": float(1 - cif.sum())})  # fmt: skip
+        rows.append(
+            {
+                "group": label,
+                "cases": len(group),
+                "closed": int((group["status"] != "open").sum()),
+                "open": int((group["status"] == "open").sum()),
+                **dict(zip(OUTCOMES, shares, strict=True)),
+                "open_at_end": float(1 - cif.sum()),
+            }
+        )
     return pd.DataFrame(rows, columns=["group", "cases", "closed", "open", *OUTCOMES, "open_at_end"])
 
 
@@ -132,14 +147,27 @@ def identified_rates(cases: pd.DataFrame, fields: tuple[str, ...] = ("outcome", 
     """
     estimates = [_reject(cases), *_endings(cases), _behaviour_success(cases), _behaviour_share(cases)]
     missing = {"outcome": "no 结案方式 (outcome) column", "claim": "no 申请执行标的 (claim) column"}
-    needs = {"filing_reject_rate": ("outcome",), "termination_rate": ("outcome", "claim"),
-             "not_enforced_rate": ("outcome", "claim"), "withdrawal_rate": ("outcome", "claim"),
-             "behaviour_success_rate": ("outcome", "claim"), "behaviour_rate": ("claim",)}  # fmt: skip
+    needs = {
+        "filing_reject_rate": ("outcome",),
+        "termination_rate": ("outcome", "claim"),
+        "not_enforced_rate": ("outcome", "claim"),
+        "withdrawal_rate": ("outcome", "claim"),
+        "behaviour_success_rate": ("outcome", "claim"),
+        "behaviour_rate": ("claim",),
+    }
     for i, e in enumerate(estimates):
         absent = [missing[f] for f in needs[e.field] if f not in fields]
         if absent:
-            estimates[i] = Estimate(e.group, e.field, math.nan, math.nan, math.nan, 0, False,
-                                    f"{'; '.join(absent)} in the records: the base value is kept")  # fmt: skip
+            estimates[i] = Estimate(
+                e.group,
+                e.field,
+                math.nan,
+                math.nan,
+                math.nan,
+                0,
+                False,
+                f"{'; '.join(absent)} in the records: the base value is kept",
+            )
     return estimates
 
 
@@ -154,22 +182,33 @@ def _reject(cases: pd.DataFrame) -> Estimate:
     known = cases[(cases["status"] == "open") | (cases["outcome"] != "")]
     n_reject = int((known["outcome"] == Outcome.REJECTED.value).sum())
     value = n_reject / len(known) if len(known) else math.nan
-    return _estimate("probabilities", "filing_reject_rate", value, len(known),
-                     "驳回申请 among all cases (it is decided at the filing check)")  # fmt: skip
+    return _estimate(
+        "probabilities",
+        "filing_reject_rate",
+        value,
+        len(known),
+        "驳回申请 among all cases (it is decided at the filing check)",
+    )
 
 
 def _endings(cases: pd.DataFrame) -> list[Estimate]:
     money = cases[cases["case_type"].isin(_MONEY) & (cases["claim_cny"] > 0)]
-    kinds = ((Outcome.TERMINATED.value,), (Outcome.NOT_ENFORCED.value,), (Outcome.WITHDRAWN.value,),
-             (Outcome.ZHONGBEN.value,))  # fmt: skip
+    kinds = (
+        (Outcome.TERMINATED.value,),
+        (Outcome.NOT_ENFORCED.value,),
+        (Outcome.WITHDRAWN.value,),
+        (Outcome.ZHONGBEN.value,),
+    )
     cif = _incidence(money, kinds)[:4]
     reach = cif.sum()
     closed = _dated(money)
     n = int((closed["event"] & closed["outcome"].isin([k[0] for k in kinds])).sum())
     note = "share among money cases ending without performance (终结执行 + 不予执行 + 销案 + 终本), censoring-aware"
     fields = ("termination_rate", "not_enforced_rate", "withdrawal_rate")
-    return [_estimate("probabilities", f, float(cif[i] / reach) if reach > 0 else math.nan, n, note)
-            for i, f in enumerate(fields)]  # fmt: skip
+    return [
+        _estimate("probabilities", f, float(cif[i] / reach) if reach > 0 else math.nan, n, note)
+        for i, f in enumerate(fields)
+    ]
 
 
 def _behaviour_success(cases: pd.DataFrame) -> Estimate:
@@ -178,15 +217,25 @@ def _behaviour_success(cases: pd.DataFrame) -> Estimate:
     closed = _dated(behaviour)
     n = int((closed["event"] & closed["outcome"].isin([Outcome.COMPLETED.value, Outcome.ZHONGBEN.value])).sum())
     value = float(cif[0] / cif.sum()) if cif.sum() > 0 else math.nan
-    return _estimate("probabilities", "behaviour_success_rate", value, n,
-                     "执行完毕 among behaviour cases (claim 0) ending 执行完毕 or 终本, censoring-aware")  # fmt: skip
+    return _estimate(
+        "probabilities",
+        "behaviour_success_rate",
+        value,
+        n,
+        "执行完毕 among behaviour cases (claim 0) ending 执行完毕 or 终本, censoring-aware",
+    )
 
 
 def _behaviour_share(cases: pd.DataFrame) -> Estimate:
     first = cases[(cases["case_type"] == CaseType.FIRST.value) & cases["claim_cny"].notna()]
     value = float(first["behaviour"].mean()) if len(first) else math.nan
-    return _estimate("arrivals", "behaviour_rate", value, len(first),
-                     "首执 cases with a claim of 0 (行为类); an empty claim counts as missing, not as 0")  # fmt: skip
+    return _estimate(
+        "arrivals",
+        "behaviour_rate",
+        value,
+        len(first),
+        "首执 cases with a claim of 0 (行为类); an empty claim counts as missing, not as 0",
+    )
 
 
 def recovery_rate(cases: pd.DataFrame, resamples: int = 400) -> tuple[float, float, float, int]:
@@ -194,8 +243,12 @@ def recovery_rate(cases: pd.DataFrame, resamples: int = 400) -> tuple[float, flo
 
     Returns (rate, low, high, n). Cases without a recovered amount are left out.
     """
-    closed = cases[(cases["status"] != "open") & cases["case_type"].isin(_MONEY) & (cases["claim_cny"] > 0)
-                   & cases["recovered_cny"].notna()]  # fmt: skip
+    closed = cases[
+        (cases["status"] != "open")
+        & cases["case_type"].isin(_MONEY)
+        & (cases["claim_cny"] > 0)
+        & cases["recovered_cny"].notna()
+    ]
     n = len(closed)
     if n == 0:
         return math.nan, math.nan, math.nan, 0

@@ -69,14 +69,17 @@ CASE_TYPE_LABELS: dict[str, CaseType] = {
     **dict.fromkeys(("首执", "首次执行", "首次执行案件", "执行实施", "执行", "first"), CaseType.FIRST),
     **dict.fromkeys(("执恢", "恢复执行", "恢复执行案件", "resumed"), CaseType.RESUMED),
     **dict.fromkeys(("执保", "财产保全", "保全", "保全执行", "财产保全执行", "preservation"), CaseType.PRESERVATION),
-}  # fmt: skip
+}
 """Values of the optional 案件类型 column (after :func:`normalise`) → case type."""
 
 _SETTLED = "和解 read as 执行完毕 (a settlement performed in full; 法发〔2014〕26号)"
 _WITHDRAWN_APPLICATION = "a withdrawn application closes as 终结执行 (法发〔2014〕26号)"
 _OUTCOME_SPELLINGS: tuple[tuple[Outcome, str, tuple[str, ...]], ...] = (
-    (Outcome.COMPLETED, "", ("执行完毕", "履行完毕", "自动履行完毕", "自动履行", "全部执行完毕", "执行完结",
-                             "completed")),
+    (
+        Outcome.COMPLETED,
+        "",
+        ("执行完毕", "履行完毕", "自动履行完毕", "自动履行", "全部执行完毕", "执行完结", "completed"),
+    ),
     (Outcome.COMPLETED, "", ("保全完毕", "保全执行完毕")),  # a 执保 case whose measures are done
     (Outcome.COMPLETED, _SETTLED, ("和解", "执行和解", "和解履行完毕", "达成和解", "和解结案")),
     (Outcome.ZHONGBEN, "", ("终结本次执行程序", "终结本次执行", "终本", "zhongben")),

@@ -115,8 +115,9 @@ def clean(table: RawTable, extraction_date: date | None = None) -> CaseRecords:
         notes.append(f"{blank} empty row(s) skipped")
     rows = _drop_duplicates(rows, log)
     if not rows:
-        raise RecordsError(f"{table.source}: no usable case rows ({log.dropped_rows} dropped; see the reasons)"
-                           + _first_reasons(log))  # fmt: skip
+        raise RecordsError(
+            f"{table.source}: no usable case rows ({log.dropped_rows} dropped; see the reasons)" + _first_reasons(log)
+        )
     extraction = extraction_date or max(d for r in rows for d in (r["filed"], r["closed"]) if d is not None)
     rows = [r for r in (_censor(r, extraction, log) for r in rows) if r]
     if not rows:
@@ -126,9 +127,17 @@ def clean(table: RawTable, extraction_date: date | None = None) -> CaseRecords:
     if extraction_date is None:
         notes.append(f"extraction date not given: the latest date in the file, {extraction}, is used")
     notes += _team_notes(cases)
-    return CaseRecords(cases.drop(columns="synthetic"), log.frame(), tuple(notes), table.source.name,
-                       cases["filed"].min().date(), extraction, synthetic, len(table.rows) - blank,
-                       tuple(columns))  # fmt: skip
+    return CaseRecords(
+        cases.drop(columns="synthetic"),
+        log.frame(),
+        tuple(notes),
+        table.source.name,
+        cases["filed"].min().date(),
+        extraction,
+        synthetic,
+        len(table.rows) - blank,
+        tuple(columns),
+    )
 
 
 # ---------------------------------------------------------------- the log
@@ -147,8 +156,11 @@ class _Log:
             self.dropped_rows += 1
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.entries, columns=CLEANING_COLUMNS).sort_values("row", kind="stable").reset_index(
-            drop=True)
+        return (
+            pd.DataFrame(self.entries, columns=CLEANING_COLUMNS)
+            .sort_values("row", kind="stable")
+            .reset_index(drop=True)
+        )
 
 
 def _first_reasons(log: _Log) -> str:
@@ -165,8 +177,9 @@ def _cell(table: RawTable, i: int, columns: dict[str, int], name: str) -> Any:
     return row[index] if index is not None and index < len(row) else None
 
 
-def _parse_row(table: RawTable, i: int, columns: dict[str, int], units: dict[str, float],
-               log: _Log) -> dict[str, Any] | None:  # fmt: skip
+def _parse_row(
+    table: RawTable, i: int, columns: dict[str, int], units: dict[str, float], log: _Log
+) -> dict[str, Any] | None:
     """One row as a dict of clean values, or None if dropped (or blank)."""
     if all(p.is_blank(v) for v in table.rows[i]):
         return None
@@ -180,8 +193,14 @@ def _parse_row(table: RawTable, i: int, columns: dict[str, int], units: dict[str
     if filed is None:
         log.add(row_no, case_no, "filed", "dropped", problem or "no filing date (立案日期)")
         return None
-    record: dict[str, Any] = {"row": row_no, "case_no": case_no, "key": p.normalise(case_no),
-                              "case_type": case_type, "filed": filed, "raw": table.rows[i]}  # fmt: skip
+    record: dict[str, Any] = {
+        "row": row_no,
+        "case_no": case_no,
+        "key": p.normalise(case_no),
+        "case_type": case_type,
+        "filed": filed,
+        "raw": table.rows[i],
+    }
     record.update(_closing(table, i, columns, record, log))
     record.update(_amounts(table, i, columns, units, record, log))
     team = _cell(table, i, columns, "team")
@@ -193,8 +212,7 @@ def _parse_row(table: RawTable, i: int, columns: dict[str, int], units: dict[str
     return record
 
 
-def _case_type(table: RawTable, i: int, columns: dict[str, int], row_no: int, case_no: str,
-               log: _Log) -> str | None:  # fmt: skip
+def _case_type(table: RawTable, i: int, columns: dict[str, int], row_no: int, case_no: str, log: _Log) -> str | None:
     """The case type from the case number's kind (执/执恢/执保), else from 案件类型."""
     if not case_no:
         log.add(row_no, "", "case_no", "dropped", "no case number (案号)")
@@ -204,9 +222,14 @@ def _case_type(table: RawTable, i: int, columns: dict[str, int], row_no: int, ca
     if number is not None and not problem:
         by_number = p.CASE_KINDS[number.kind]
         if from_column is not None and from_column != by_number:
-            log.add(row_no, case_no, "case_type", "repaired",
-                    f"案件类型 says {from_column.value} but the case number says {by_number.value}; "
-                    "the case number is used")  # fmt: skip
+            log.add(
+                row_no,
+                case_no,
+                "case_type",
+                "repaired",
+                f"案件类型 says {from_column.value} but the case number says {by_number.value}; "
+                "the case number is used",
+            )
         return by_number.value
     if number is not None:  # a case number of another kind (执异, 民初 …)
         log.add(row_no, case_no, "case_no", "dropped", problem)
@@ -214,13 +237,17 @@ def _case_type(table: RawTable, i: int, columns: dict[str, int], row_no: int, ca
     if from_column is not None:
         log.add(row_no, case_no, "case_no", "repaired", f"{problem}; the type is taken from 案件类型")
         return from_column.value
-    log.add(row_no, case_no, "case_no", "dropped",
-            f"{problem}, and no readable 案件类型 gives the type" + (f" ({column_problem})" if column_problem else ""))
+    log.add(
+        row_no,
+        case_no,
+        "case_no",
+        "dropped",
+        f"{problem}, and no readable 案件类型 gives the type" + (f" ({column_problem})" if column_problem else ""),
+    )
     return None
 
 
-def _closing(table: RawTable, i: int, columns: dict[str, int], record: dict[str, Any],
-             log: _Log) -> dict[str, Any]:  # fmt: skip
+def _closing(table: RawTable, i: int, columns: dict[str, int], record: dict[str, Any], log: _Log) -> dict[str, Any]:
     """Closing date, outcome and status (closed, open or closed on an unknown date)."""
     row_no, case_no, filed = record["row"], record["case_no"], record["filed"]
     raw_closed = _cell(table, i, columns, "closed")
@@ -230,28 +257,46 @@ def _closing(table: RawTable, i: int, columns: dict[str, int], record: dict[str,
     status = "closed" if closed is not None else "open"
     if problem:
         status = "closed_undated"
-        log.add(row_no, case_no, "closed", "partly used", f"{problem}: closed on an unknown date, "
-                "left out of durations")  # fmt: skip
+        log.add(
+            row_no, case_no, "closed", "partly used", f"{problem}: closed on an unknown date, left out of durations"
+        )
     elif closed is not None and closed < filed:
         status, closed = "closed_undated", None
-        log.add(row_no, case_no, "closed", "repaired", f"closing date {raw_closed} is before the filing date "
-                f"{filed}: closing date discarded, left out of durations")  # fmt: skip
+        log.add(
+            row_no,
+            case_no,
+            "closed",
+            "repaired",
+            f"closing date {raw_closed} is before the filing date "
+            f"{filed}: closing date discarded, left out of durations",
+        )
     elif closed is None and has_outcome:
         status = "closed_undated"
-        log.add(row_no, case_no, "closed", "partly used", "an outcome but no closing date: closed on an unknown "
-                "date, left out of durations")  # fmt: skip
+        log.add(
+            row_no,
+            case_no,
+            "closed",
+            "partly used",
+            "an outcome but no closing date: closed on an unknown date, left out of durations",
+        )
     if outcome_problem:
         log.add(row_no, case_no, "outcome", "partly used", f"{outcome_problem}: left out of outcome shares")
     elif note:
         log.add(row_no, case_no, "outcome", "repaired", note)
     elif status != "open" and outcome is None:
-        log.add(row_no, case_no, "outcome", "partly used", "closed without an outcome (结案方式): left out of "
-                "outcome shares")  # fmt: skip
+        log.add(
+            row_no,
+            case_no,
+            "outcome",
+            "partly used",
+            "closed without an outcome (结案方式): left out of outcome shares",
+        )
     return {"closed": closed, "status": status, "outcome": outcome.value if outcome else ""}
 
 
-def _amounts(table: RawTable, i: int, columns: dict[str, int], units: dict[str, float],
-             record: dict[str, Any], log: _Log) -> dict[str, Any]:  # fmt: skip
+def _amounts(
+    table: RawTable, i: int, columns: dict[str, int], units: dict[str, float], record: dict[str, Any], log: _Log
+) -> dict[str, Any]:
     row_no, case_no = record["row"], record["case_no"]
     values: dict[str, Any] = {}
     for name, column in (("claim", "claim_cny"), ("recovered", "recovered_cny")):
@@ -281,20 +326,35 @@ def _drop_duplicates(rows: list[dict[str, Any]], log: _Log) -> list[dict[str, An
             continue
         same = [str(a).strip() for a in seen["raw"]] == [str(b).strip() for b in record["raw"]]
         detail = "identical" if same else f"differs; row {seen['row']} is kept"
-        log.add(record["row"], record["case_no"], "case_no", "dropped",
-                f"duplicate case number of row {seen['row']} ({detail})")  # fmt: skip
+        log.add(
+            record["row"],
+            record["case_no"],
+            "case_no",
+            "dropped",
+            f"duplicate case number of row {seen['row']} ({detail})",
+        )
     return kept
 
 
 def _censor(record: dict[str, Any], extraction: date, log: _Log) -> dict[str, Any] | None:
     """Apply the extraction date: later filings are dropped, later closings count as open."""
     if record["filed"] > extraction:
-        log.add(record["row"], record["case_no"], "filed", "dropped",
-                f"filed {record['filed']} after the extraction date {extraction}")  # fmt: skip
+        log.add(
+            record["row"],
+            record["case_no"],
+            "filed",
+            "dropped",
+            f"filed {record['filed']} after the extraction date {extraction}",
+        )
         return None
     if record["closed"] is not None and record["closed"] > extraction:
-        log.add(record["row"], record["case_no"], "closed", "repaired",
-                f"closed {record['closed']} after the extraction date {extraction}: counted as open")  # fmt: skip
+        log.add(
+            record["row"],
+            record["case_no"],
+            "closed",
+            "repaired",
+            f"closed {record['closed']} after the extraction date {extraction}: counted as open",
+        )
         record = {**record, "closed": None, "status": "open", "outcome": ""}
     return record
 
@@ -310,8 +370,24 @@ def _frame(rows: list[dict[str, Any]], extraction: date) -> pd.DataFrame:
     cases["follow_days"] = np.where(cases["event"], closed_days, open_days)
     cases.loc[cases["status"] == "closed_undated", "follow_days"] = np.nan
     cases["behaviour"] = cases["claim_cny"].eq(0)
-    order = ["row", "case_no", "case_type", "track", "team", "handler", "filed", "closed", "status", "outcome",
-             "claim_cny", "recovered_cny", "behaviour", "follow_days", "event", "synthetic"]  # fmt: skip
+    order = [
+        "row",
+        "case_no",
+        "case_type",
+        "track",
+        "team",
+        "handler",
+        "filed",
+        "closed",
+        "status",
+        "outcome",
+        "claim_cny",
+        "recovered_cny",
+        "behaviour",
+        "follow_days",
+        "event",
+        "synthetic",
+    ]
     return cases[order].reset_index(drop=True)
 
 

@@ -69,8 +69,12 @@ def _values(cal: Calibration) -> dict[str, dict[str, tuple[Any, str]]]:
             out["arrivals"][e.field] = (round(e.value, 1), _source(cal, e.n, f"{_interval(e, 5)}; {e.note}"))
         elif e.field == "monthly_multipliers":
             values = [round(m, 4) for m in arrivals.multipliers]
-            out["arrivals"][e.field] = (values, _source(cal, e.n, "Poisson rate per working day by month ÷ the "
-                                                        f"mean; dispersion {arrivals.dispersion:.2f}"))  # fmt: skip
+            out["arrivals"][e.field] = (
+                values,
+                _source(
+                    cal, e.n, f"Poisson rate per working day by month ÷ the mean; dispersion {arrivals.dispersion:.2f}"
+                ),
+            )
         elif e.field == "case_mix":
             out["arrivals"][e.field] = (_mix(cal), _source(cal, e.n, f"{e.note} (95% CI)"))
         elif e.field == "claim_cny" and cal.amounts is not None and cal.amounts.spec is not None:
@@ -89,9 +93,9 @@ def scenario_document(cal: Calibration, base_path: Path, out_path: Path, name: s
         "name": name or scenario_name(out_path),
         "title": f"{cal.base.title or cal.base.name}, calibrated from {records.source}",
         "description": f"Arrivals, case mix, claim amounts and the outcome probabilities the records identify, "
-                       f"fitted from {records.source} ({records.period}, {len(records.cases)} cases"
-                       f"{', SYNTHETIC' if records.synthetic else ''}); everything else from {base_rel}.",
-    }  # fmt: skip
+        f"fitted from {records.source} ({records.period}, {len(records.cases)} cases"
+        f"{', SYNTHETIC' if records.synthetic else ''}); everything else from {base_rel}.",
+    }
     for group, fields in _values(cal).items():
         if fields:
             doc[group] = {f: v for f, (v, _) in fields.items()}
@@ -154,7 +158,7 @@ def _header(cal: Calibration, base_rel: str) -> str:
         f"{kept},\n"
         "and the probabilities decided inside a case (see the calibration report for every parameter and why).\n"
         "Days to close are not parameters: they emerge from the model; compare them with `courtsim check-fit`."
-    )  # fmt: skip
+    )
 
 
 def write_scenario(cal: Calibration, base_path: Path, out_path: Path, name: str | None = None) -> Scenario:

@@ -182,24 +182,28 @@ def numerical_se(nll: Callable[[np.ndarray], float], at: np.ndarray, step: float
 
 def _maximise(family: str, nll: Callable[[np.ndarray], float], start: np.ndarray, n: int) -> ParametricFit | None:
     """Minimise ``nll`` over log-parameters from ``start``; the fit with standard errors."""
+
     def safe(free: np.ndarray) -> float:
         with np.errstate(all="ignore"):
             value = nll(free)
         return value if math.isfinite(value) else 1e300
 
-    result = optimize.minimize(safe, start, method="Nelder-Mead",
-                               options={"xatol": 1e-8, "fatol": 1e-9, "maxiter": 4000})  # fmt: skip
+    result = optimize.minimize(
+        safe, start, method="Nelder-Mead", options={"xatol": 1e-8, "fatol": 1e-9, "maxiter": 4000}
+    )
     if not math.isfinite(result.fun) or result.fun >= 1e299:
         logger.info("%s fit failed to converge", family)
         return None
     se_log = numerical_se(safe, result.x)
     natural = np.exp(result.x)
-    return ParametricFit(family, lk.scipy_params(family, natural), -float(result.fun), n,
-                         tuple((natural * se_log).tolist()))  # delta method back from the log scale
+    return ParametricFit(
+        family, lk.scipy_params(family, natural), -float(result.fun), n, tuple((natural * se_log).tolist())
+    )  # delta method back from the log scale
 
 
-def fit_censored(time: np.ndarray, event: np.ndarray, families: tuple[str, ...] = tuple(FAMILIES)
-                 ) -> list[ParametricFit]:  # fmt: skip
+def fit_censored(
+    time: np.ndarray, event: np.ndarray, families: tuple[str, ...] = tuple(FAMILIES)
+) -> list[ParametricFit]:
     """Fit each family by maximum likelihood, open cases right-censored; best AIC first.
 
     The likelihood is Π f(t_i) over closed cases × Π S(c_j) over open ones, the
@@ -220,6 +224,7 @@ def fit_censored(time: np.ndarray, event: np.ndarray, families: tuple[str, ...] 
         return []
     fits = []
     for family in families:
+
         def nll(free: np.ndarray, family: str = family) -> float:
             natural = np.exp(free)
             return -float(np.sum(lk.logpdf(family, natural, x)) + np.sum(lk.logsf(family, natural, right)))

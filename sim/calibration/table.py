@@ -51,15 +51,31 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "filed": ("立案日期", "立案时间", "收案日期", "立案日", "filed", "filing_date", "filed_on", "date_filed"),
     "closed": ("结案日期", "结案时间", "结案日", "closed", "closing_date", "closed_on", "date_closed"),
     "outcome": ("结案方式", "结案方式名称", "结案类型", "outcome", "closing_mode"),
-    "claim": ("申请执行标的", "执行标的", "申请执行标的额", "执行标的额", "申请执行金额", "标的额", "标的金额",
-              "claim", "claim_cny"),
-    "recovered": ("实际到位金额", "到位金额", "执行到位金额", "实际执行到位金额", "实际到位标的", "recovered",
-                  "recovered_cny"),
+    "claim": (
+        "申请执行标的",
+        "执行标的",
+        "申请执行标的额",
+        "执行标的额",
+        "申请执行金额",
+        "标的额",
+        "标的金额",
+        "claim",
+        "claim_cny",
+    ),
+    "recovered": (
+        "实际到位金额",
+        "到位金额",
+        "执行到位金额",
+        "实际执行到位金额",
+        "实际到位标的",
+        "recovered",
+        "recovered_cny",
+    ),
     "case_type": ("案件类型", "案件类别", "案件性质", "case_type", "type"),
     "team": ("承办部门", "承办团队", "团队", "承办庭室", "部门", "team", "department"),
     "handler": ("承办人", "承办法官", "承办执行员", "handler", "judge", "officer"),
     "synthetic": ("synthetic", "合成数据"),
-}  # fmt: skip
+}
 """Canonical field → accepted headers (see the module docstring)."""
 
 REQUIRED = ("case_no", "filed")
@@ -171,8 +187,10 @@ def _check_quotes_closed(path: Path, body: str, delimiter: str) -> None:
             pass
     except csv.Error as exc:
         if "end of data" in str(exc):
-            raise RecordsError(f"{path}: the file ends inside a quoted field (unterminated quote): it looks cut "
-                               "short; export or copy it again") from None  # fmt: skip
+            raise RecordsError(
+                f"{path}: the file ends inside a quoted field (unterminated quote): it looks cut "
+                "short; export or copy it again"
+            ) from None
 
 
 def _read_xlsx(path: Path) -> RawTable:
@@ -202,7 +220,7 @@ def _read_xlsx(path: Path) -> RawTable:
     if start == len(values):
         raise RecordsError(f"{path}: the first sheet has no header row")
     header = ["" if v is None else str(v).strip() for v in values[start]]
-    rows = values[start + 1:]
+    rows = values[start + 1 :]
     return RawTable(path, header, rows, list(range(start + 2, start + 2 + len(rows))), comments)
 
 

@@ -41,11 +41,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("records", metavar="RECORDS", help="case export: .csv (UTF-8 or GBK) or .xlsx")
     parser.add_argument("--base", required=True, metavar="SCENARIO", help="base scenario (staffing, effort, rules)")
     parser.add_argument("--out", required=True, metavar="FILE.toml", help="calibrated scenario to write")
-    parser.add_argument("--extraction-date", type=iso_date, metavar="YYYY-MM-DD",
-                        help="day the export was made (default: a comment's extraction_date=, else the "
-                        "latest date in the file)")
-    parser.add_argument("--report", metavar="FILE.html",
-                        help="calibration report (default: OUT with .calibration.html)")
+    parser.add_argument(
+        "--extraction-date",
+        type=iso_date,
+        metavar="YYYY-MM-DD",
+        help="day the export was made (default: a comment's extraction_date=, else the latest date in the file)",
+    )
+    parser.add_argument(
+        "--report", metavar="FILE.html", help="calibration report (default: OUT with .calibration.html)"
+    )
     parser.add_argument("--no-report", action="store_true", help="write no report")
     parser.add_argument("--cleaning", metavar="FILE.csv", help="also write the cleaning report as CSV")
     parser.add_argument("--name", help="scenario name (default: from OUT's file name)")
@@ -63,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
     # The fitting (scipy's optimisers) and the report (matplotlib) load only when used.
     from sim.calibration.fit import calibrate
     from sim.calibration.scenario_out import write_scenario
+
     base_path, out = Path(args.base), Path(args.out)
     if out.exists() and not args.overwrite:
         return _error(f"{out} exists; choose another --out or pass --overwrite")
@@ -113,8 +118,10 @@ def summary_text(cal: Calibration, out: Path) -> str:
     for e in kept:
         lines.append(f"  {e.group + '.' + e.field:<36} base kept: {e.note}")
     n_base = len(cal.not_identified)
-    lines += [f"not identifiable from case records: {n_base} parameters or groups keep the base values "
-              "(effort hours, delays, staffing, in-case probabilities; see the report)"]
+    lines += [
+        f"not identifiable from case records: {n_base} parameters or groups keep the base values "
+        "(effort hours, delays, staffing, in-case probabilities; see the report)"
+    ]
     lines += [f"note: {c}" for c in cal.caveats]
     lines.append(f"wrote {out} (validated with its base)")
     return "\n".join(lines)
@@ -122,8 +129,10 @@ def summary_text(cal: Calibration, out: Path) -> str:
 
 def _records_line(records: CaseRecords) -> str:
     synthetic = " [SYNTHETIC 合成数据]" if records.synthetic else ""
-    return (f"read {records.source}: {records.n_rows} rows, {len(records.cases)} cases used, "
-            f"{records.n_dropped} dropped; {records.period}{synthetic}")
+    return (
+        f"read {records.source}: {records.n_rows} rows, {len(records.cases)} cases used, "
+        f"{records.n_dropped} dropped; {records.period}{synthetic}"
+    )
 
 
 def _cleaning_lines(records: CaseRecords) -> list[str]:

@@ -33,11 +33,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "Method and limits: docs/experiments.md.",
     )
     parser.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file")
-    parser.add_argument("--target", default=DEFAULT_TARGET, metavar="KPI>=X",
-                        help=f"the target, e.g. 'fast45_rate>=0.9' or 'mean_days_to_close<=90' "
-                             f"(default {DEFAULT_TARGET})")  # fmt: skip
-    parser.add_argument("--confidence", type=_float, default=0.95, metavar="C",
-                        help="one-sided confidence that the target holds (default 0.95)")  # fmt: skip
+    parser.add_argument(
+        "--target",
+        default=DEFAULT_TARGET,
+        metavar="KPI>=X",
+        help=f"the target, e.g. 'fast45_rate>=0.9' or 'mean_days_to_close<=90' (default {DEFAULT_TARGET})",
+    )
+    parser.add_argument(
+        "--confidence",
+        type=_float,
+        default=0.95,
+        metavar="C",
+        help="one-sided confidence that the target holds (default 0.95)",
+    )
     parser.add_argument("--low", type=_float, default=0.25, help="lowest multiplier tried (default 0.25)")
     parser.add_argument("--high", type=_float, default=3.0, help="highest multiplier tried (default 3)")
     parser.add_argument("--tol", type=_float, default=0.1, help="stop when the bracket is this narrow (default 0.1)")
@@ -56,10 +64,21 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--confidence must be in [0.5, 1) (got {args.confidence})")
     reps = args.reps or 5
     with session(args) as (backend, evaluator):
-        result = find_capacity(scenario, target, evaluator, confidence=args.confidence, reps=reps,
-                               low=args.low, high=args.high, tol=args.tol)  # fmt: skip
-    print(json.dumps(payload(result), ensure_ascii=False, indent=2) if args.json
-          else format_capacity(result, scenario.name))  # fmt: skip
+        result = find_capacity(
+            scenario,
+            target,
+            evaluator,
+            confidence=args.confidence,
+            reps=reps,
+            low=args.low,
+            high=args.high,
+            tol=args.tol,
+        )
+    print(
+        json.dumps(payload(result), ensure_ascii=False, indent=2)
+        if args.json
+        else format_capacity(result, scenario.name)
+    )
     report_usage(args, backend, evaluator)
     return 0
 
@@ -75,8 +94,10 @@ def format_capacity(result: CapacityResult, name: str) -> str:
     else:
         row = result.at_answer()
         assert row is not None
-        lines.append(f"answer: {result.multiplier:g}× the load = {result.cases_per_year:,.0f} cases/year "
-                     f"(the scenario has {result.base_cases_per_year:,.0f})")  # fmt: skip
+        lines.append(
+            f"answer: {result.multiplier:g}× the load = {result.cases_per_year:,.0f} cases/year "
+            f"(the scenario has {result.base_cases_per_year:,.0f})"
+        )
         lo, hi = result.bracket
         upper = f"not shown to hold at {hi:g}×" if hi is not None else "the highest load tried"
         lines.append(f"  bracket: holds at {lo:g}×, {upper}")
@@ -85,21 +106,30 @@ def format_capacity(result: CapacityResult, name: str) -> str:
         lines.append(f"  {result.conclusion}")
     lines += ["", f"  {'load':>6} {'cases/year':>11} {'mean':>9} {side + ' bound':>12}  holds"]
     for row in result.evaluations.sort_values("multiplier").itertuples(index=False):
-        lines.append(f"  {row.multiplier:>6.3f} {row.cases_per_year:>11,.0f} {fmt_value(kpi, row.mean):>9} "
-                     f"{fmt_value(kpi, row.bound):>12}  {'yes' if row.holds else 'no'}")  # fmt: skip
+        lines.append(
+            f"  {row.multiplier:>6.3f} {row.cases_per_year:>11,.0f} {fmt_value(kpi, row.mean):>9} "
+            f"{fmt_value(kpi, row.bound):>12}  {'yes' if row.holds else 'no'}"
+        )
     return "\n".join(lines)
 
 
 def payload(result: CapacityResult) -> dict[str, Any]:
     """The ``--json`` object."""
+
     def num(v: Any) -> float | None:
         return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
 
     return {
-        "target": str(result.target), "confidence": result.confidence, "reps": result.reps,
-        "multiplier": result.multiplier, "cases_per_year": num(result.cases_per_year),
-        "base_cases_per_year": result.base_cases_per_year, "bracket": list(result.bracket),
+        "target": str(result.target),
+        "confidence": result.confidence,
+        "reps": result.reps,
+        "multiplier": result.multiplier,
+        "cases_per_year": num(result.cases_per_year),
+        "base_cases_per_year": result.base_cases_per_year,
+        "bracket": list(result.bracket),
         "conclusion": result.conclusion,
-        "evaluations": [{k: (bool(v) if k == "holds" else num(v)) for k, v in row.items()}
-                        for row in result.evaluations.to_dict(orient="records")],
-    }  # fmt: skip
+        "evaluations": [
+            {k: (bool(v) if k == "holds" else num(v)) for k, v in row.items()}
+            for row in result.evaluations.to_dict(orient="records")
+        ],
+    }

@@ -24,8 +24,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("records", metavar="RECORDS", help="case export: .csv or .xlsx")
     parser.add_argument("--reps", type=int, default=3, metavar="N", help="replications (default 3)")
     parser.add_argument("--seed", type=int, metavar="S", help="base seed (default: the scenario's run.seed)")
-    parser.add_argument("--extraction-date", type=iso_date, metavar="YYYY-MM-DD",
-                        help="day the export was made (default as for calibrate)")
+    parser.add_argument(
+        "--extraction-date",
+        type=iso_date,
+        metavar="YYYY-MM-DD",
+        help="day the export was made (default as for calibrate)",
+    )
     parser.add_argument("--html", metavar="FILE.html", help="also write an HTML page with figures")
     parser.set_defaults(func=run)
 

@@ -25,10 +25,22 @@ from sim.experiment import Evaluator
 from sim.results import ResultsExistError
 
 __all__ = [
-    "EXIT_USAGE", "CommandError", "add_experiment_options", "add_run_options", "add_scheduler_option",
-    "fmt_diff", "fmt_value", "guarded", "open_backend", "out_folder", "print_scenario_error",
-    "progress_printer", "report_usage", "session", "set_reps_help",
-]  # fmt: skip
+    "EXIT_USAGE",
+    "CommandError",
+    "add_experiment_options",
+    "add_run_options",
+    "add_scheduler_option",
+    "fmt_diff",
+    "fmt_value",
+    "guarded",
+    "open_backend",
+    "out_folder",
+    "print_scenario_error",
+    "progress_printer",
+    "report_usage",
+    "session",
+    "set_reps_help",
+]
 
 EXIT_USAGE = 2
 
@@ -59,20 +71,27 @@ _non_negative = _whole_number(0)
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     """--reps, --seed, --jobs, --quiet."""
-    parser.add_argument("--reps", type=_positive, metavar="N",
-                        help="replications (default: the scenario's run.replications)")  # fmt: skip
+    parser.add_argument(
+        "--reps", type=_positive, metavar="N", help="replications (default: the scenario's run.replications)"
+    )
     parser.add_argument("--seed", type=_non_negative, metavar="S", help="base seed (default: the scenario's run.seed)")
-    parser.add_argument("--jobs", type=_non_negative, default=0, metavar="J",
-                        help="worker processes; 0 = all cores (default). Results do not depend on it")  # fmt: skip
+    parser.add_argument(
+        "--jobs",
+        type=_non_negative,
+        default=0,
+        metavar="J",
+        help="worker processes; 0 = all cores (default). Results do not depend on it",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
 
 
 def add_scheduler_option(parser: argparse.ArgumentParser) -> None:
     """--scheduler: run the replications on Dask instead of the local process pool."""
     parser.add_argument(
-        "--scheduler", metavar="ADDR",
+        "--scheduler",
+        metavar="ADDR",
         help="run on Dask: 'local' for a LocalCluster of --jobs workers, or tcp://HOST:PORT",
-    )  # fmt: skip
+    )
 
 
 def add_experiment_options(parser: argparse.ArgumentParser) -> None:
@@ -80,9 +99,11 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
     add_run_options(parser)
     add_scheduler_option(parser)
     parser.add_argument(
-        "--cache", metavar="DIR", default=str(DEFAULT_CACHE),
+        "--cache",
+        metavar="DIR",
+        default=str(DEFAULT_CACHE),
         help=f"keep finished replications here so a rerun resumes (default {DEFAULT_CACHE})",
-    )  # fmt: skip
+    )
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
 
 
@@ -118,8 +139,11 @@ def report_usage(args: argparse.Namespace, backend: Backend, evaluator: Evaluato
         return
     cache = evaluator.cache
     where = f"cache {cache.folder}" if cache.folder is not None else "no disk cache"
-    print(f"simulated {evaluator.computed} replication(s), {evaluator.cached} from the cache ({where}); "
-          f"backend: {backend.name}, {backend.workers} worker(s)", file=sys.stderr)  # fmt: skip
+    print(
+        f"simulated {evaluator.computed} replication(s), {evaluator.cached} from the cache ({where}); "
+        f"backend: {backend.name}, {backend.workers} worker(s)",
+        file=sys.stderr,
+    )
 
 
 # ---------------------------------------------------------------- errors and messages
@@ -166,8 +190,12 @@ def progress_printer(quiet: bool) -> Callable[[int, int], None] | None:
     def show(done: int, total: int) -> None:
         width = 30
         filled = width * done // total
-        print(f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total} replications", end="",
-              file=sys.stderr, flush=True)  # fmt: skip
+        print(
+            f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total} replications",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
         if done == total:
             print(file=sys.stderr)
 

@@ -60,10 +60,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--overwrite", action="store_true", help="allow writing into a non-empty --out folder")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     parser.add_argument(
-        "--precision", default="fast45_rate=0.01", metavar="KPI=HALF",
+        "--precision",
+        default="fast45_rate=0.01",
+        metavar="KPI=HALF",
         help="advise the replications for a ±HALF interval on KPI, for each level and difference "
         "(default fast45_rate=0.01, ±1 percentage point)",
-    )  # fmt: skip
+    )
     parser.set_defaults(func=run)
 
 
@@ -86,8 +88,9 @@ def run(args: argparse.Namespace) -> int:
     out = out_folder(args)
     reps = args.reps or scenarios[base].run.replications
     with session(args) as (backend, evaluator):
-        result = run_experiment(scenarios, reps, args.seed, backend=backend, cache=evaluator.cache,
-                                progress=evaluator.progress)  # fmt: skip
+        result = run_experiment(
+            scenarios, reps, args.seed, backend=backend, cache=evaluator.cache, progress=evaluator.progress
+        )
         evaluator.computed, evaluator.cached = result.computed, result.cached
     table = comparison_table(result, base)
     advice = precision_advice(result.kpis, base, precision_kpi, half_width)
@@ -127,13 +130,17 @@ def precision_advice(kpis: pd.DataFrame, base: str, kpi: str, half_width: float)
 
 def format_precision(advice: pd.DataFrame, kpi: str, half_width: float) -> str:
     """One line per level and difference: the half-width now and the replications ``± half_width`` needs."""
-    lines = [f"replications for ±{fmt_diff(kpi, half_width).lstrip('+')} on {kpi} "
-             "(confidence-interval method, Law & Kelton §9.4.1; docs/experiments.md):"]  # fmt: skip
+    lines = [
+        f"replications for ±{fmt_diff(kpi, half_width).lstrip('+')} on {kpi} "
+        "(confidence-interval method, Law & Kelton §9.4.1; docs/experiments.md):"
+    ]
     for row in advice.itertuples(index=False):
         needed = "n/a" if math.isnan(row.needed) else f"{int(row.needed)}"
         now = fmt_diff(kpi, row.half_width).lstrip("+")
-        lines.append(f"  {row.scenario} ({row.of}): ±{now} with {row.n}; ±{fmt_diff(kpi, half_width).lstrip('+')} "
-                     f"needs about {needed}{' (enough)' if row.enough else ''}")  # fmt: skip
+        lines.append(
+            f"  {row.scenario} ({row.of}): ±{now} with {row.n}; ±{fmt_diff(kpi, half_width).lstrip('+')} "
+            f"needs about {needed}{' (enough)' if row.enough else ''}"
+        )
     return "\n".join(lines)
 
 
@@ -149,9 +156,12 @@ def format_comparison(table: pd.DataFrame, reps: int, seed: int) -> str:
     for other, rows in table.groupby("scenario", sort=False):
         base = rows["base"].iloc[0]
         rows = rows.set_index("kpi")
-        lines += [f"{other} − {base}: {reps} paired replications (common random numbers), seed {seed}",
-                  "  difference = mean of (other − base) per replication, [95% t-interval]; * = significant", "",
-                  f"  {'KPI':<40} {base[:14]:>14} {str(other)[:14]:>14}  {'difference [95% CI]':<30}"]  # fmt: skip
+        lines += [
+            f"{other} − {base}: {reps} paired replications (common random numbers), seed {seed}",
+            "  difference = mean of (other − base) per replication, [95% t-interval]; * = significant",
+            "",
+            f"  {'KPI':<40} {base[:14]:>14} {str(other)[:14]:>14}  {'difference [95% CI]':<30}",
+        ]
         for kpi in kpi_order(list(rows.index)):
             lines.append(_line(kpi, rows.loc[kpi]))
         lines.append("")
@@ -162,12 +172,15 @@ def _line(kpi: str, row: pd.Series) -> str:
     ci = f"[{fmt_diff(kpi, row.ci_low).removesuffix(' pp')}, {fmt_diff(kpi, row.ci_high)}]"
     diff = f"{fmt_diff(kpi, row.mean_diff)} {ci}{' *' if row.significant else ''}"
     verdict = "" if row.verdict == "no significant difference" else row.verdict
-    return (f"  {str(row.en)[:40]:<40} {fmt_value(kpi, row.base_mean):>14} {fmt_value(kpi, row['mean']):>14}"
-            f"  {diff:<32} {verdict:<8} {row.zh}")  # fmt: skip
+    return (
+        f"  {str(row.en)[:40]:<40} {fmt_value(kpi, row.base_mean):>14} {fmt_value(kpi, row['mean']):>14}"
+        f"  {diff:<32} {verdict:<8} {row.zh}"
+    )
 
 
 def payload(table: pd.DataFrame, reps: int, seed: int) -> dict[str, Any]:
     """The ``--json`` object: per other scenario, per KPI, the paired difference and both means."""
+
     def num(v: Any) -> float | None:
         return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
 
@@ -176,10 +189,17 @@ def payload(table: pd.DataFrame, reps: int, seed: int) -> dict[str, Any]:
     table = table.sort_values("kpi", key=lambda s: s.map(order), kind="stable")
     for row in table.itertuples(index=False):
         comparisons.setdefault(str(row.scenario), {})[str(row.kpi)] = {
-            "zh": row.zh, "en": row.en, "base_mean": num(row.base_mean), "mean": num(row.mean),
-            "mean_diff": num(row.mean_diff), "ci_low": num(row.ci_low), "ci_high": num(row.ci_high),
-            "significant": bool(row.significant), "verdict": row.verdict, "n": int(row.n),
+            "zh": row.zh,
+            "en": row.en,
+            "base_mean": num(row.base_mean),
+            "mean": num(row.mean),
+            "mean_diff": num(row.mean_diff),
+            "ci_low": num(row.ci_low),
+            "ci_high": num(row.ci_high),
+            "significant": bool(row.significant),
+            "verdict": row.verdict,
+            "n": int(row.n),
             "welch_half_width": num(row.welch_half_width),
-        }  # fmt: skip
+        }
     base = str(table["base"].iloc[0]) if len(table) else None
     return {"base": base, "reps": reps, "seed": seed, "level": 0.95, "comparisons": comparisons}

@@ -32,9 +32,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("start", metavar="START", help="day the period starts, YYYY-MM-DD")
     length = parser.add_mutually_exclusive_group(required=True)
     length.add_argument("--days", type=int, metavar="N", help="period of N calendar days")
-    length.add_argument(
-        "--working-days", type=int, metavar="N", help="period of N working days (工作日)"
-    )
+    length.add_argument("--working-days", type=int, metavar="N", help="period of N working days (工作日)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead")
     parser.add_argument(
         "--holiday",
@@ -63,9 +61,7 @@ def _parse_date(text: str, name: str) -> date:
     try:
         return date.fromisoformat(text)
     except (TypeError, ValueError):
-        raise _UsageError(
-            f"{name} {text!r} is not a valid date; expected YYYY-MM-DD (e.g. 2024-09-26)"
-        ) from None
+        raise _UsageError(f"{name} {text!r} is not a valid date; expected YYYY-MM-DD (e.g. 2024-09-26)") from None
 
 
 def _period(args: argparse.Namespace) -> tuple[int, Basis]:
@@ -110,9 +106,7 @@ def run(args: argparse.Namespace) -> int:
     rolled_from = nominal if nominal is not None and nominal != due else None
     # Years whose holidays decide the answer: for calendar days only the last days count.
     first = nominal if nominal is not None else (due if n == 0 else start + timedelta(1))
-    uncovered = [
-        y for y in range(min(first, due).year, due.year + 1) if not official_calendar_covers(y)
-    ]
+    uncovered = [y for y in range(min(first, due).year, due.year + 1) if not official_calendar_covers(y)]
     if uncovered:
         _print_coverage_note(uncovered)
     if args.json:

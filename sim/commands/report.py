@@ -19,18 +19,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "targets, deadlines, utilisation, bottlenecks, model description); for several scenarios "
         "the side-by-side comparison with paired differences.",
     )
-    parser.add_argument(
-        "folder", metavar="RESULTS_DIR", help="a results folder written by courtsim run"
-    )
-    parser.add_argument(
-        "--out", metavar="FILE", help="where to write (default: RESULTS_DIR/report.html)"
-    )
-    parser.add_argument(
-        "--scenario", metavar="LABEL", help="report on this scenario only (run report)"
-    )
-    parser.add_argument(
-        "--base", metavar="LABEL", help="base scenario of a comparison (default: the first)"
-    )
+    parser.add_argument("folder", metavar="RESULTS_DIR", help="a results folder written by courtsim run")
+    parser.add_argument("--out", metavar="FILE", help="where to write (default: RESULTS_DIR/report.html)")
+    parser.add_argument("--scenario", metavar="LABEL", help="report on this scenario only (run report)")
+    parser.add_argument("--base", metavar="LABEL", help="base scenario of a comparison (default: the first)")
     parser.add_argument(
         "--screenshot",
         metavar="PNG",

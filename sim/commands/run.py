@@ -32,12 +32,25 @@ from sim.results import MANIFEST, default_folder, write_results
 from sim.resume import RunStore, folder_state
 
 HEADLINE = (
-    "fast45_rate", "fast45_rate_completed", "fast45_rate_zhongben", "within_limit_rate",
-    "property_within_limit_rate", "completion_rate", "zhongben_rate", "actual_enforcement_rate",
-    "recovery_rate", "mean_days_to_close", "mean_days_to_close_first", "mean_days_to_close_completed",
-    "mean_days_to_close_fast", "mean_days_to_close_standard",
-    "closed_per_officer", "backlog_end", "backlog_growth_per_day", "unstable",
-)  # fmt: skip
+    "fast45_rate",
+    "fast45_rate_completed",
+    "fast45_rate_zhongben",
+    "within_limit_rate",
+    "property_within_limit_rate",
+    "completion_rate",
+    "zhongben_rate",
+    "actual_enforcement_rate",
+    "recovery_rate",
+    "mean_days_to_close",
+    "mean_days_to_close_first",
+    "mean_days_to_close_completed",
+    "mean_days_to_close_fast",
+    "mean_days_to_close_standard",
+    "closed_per_officer",
+    "backlog_end",
+    "backlog_growth_per_day",
+    "unstable",
+)
 """The KPIs printed first; utilisation per team × role follows."""
 
 
@@ -56,10 +69,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file")
     common.add_run_options(parser)
     common.add_scheduler_option(parser)
-    parser.add_argument("--out", metavar="DIR", help="results folder (default: results/<scenario>-<timestamp>); "
-                        "rerun with the same --out to resume an interrupted run")  # fmt: skip
-    parser.add_argument("--overwrite", action="store_true",
-                        help="replace what a non-empty --out folder holds; simulate every replication anew")
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        help="results folder (default: results/<scenario>-<timestamp>); "
+        "rerun with the same --out to resume an interrupted run",
+    )
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace what a non-empty --out folder holds; simulate every replication anew",
+    )
     parser.add_argument("--no-save", action="store_true", help="print only; write no results folder")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.add_argument("--report", action="store_true", help="also write report.html into the results folder")
@@ -78,9 +98,16 @@ def run(args: argparse.Namespace) -> int:
         store.begin(scenario, seed)
     try:
         with _backend(args) as backend:
-            result = run_experiment({scenario.name: scenario}, reps, seed, jobs=args.jobs, backend=backend,
-                                    keep_runs=out is not None, cache=store,
-                                    progress=common.progress_printer(args.quiet))  # fmt: skip
+            result = run_experiment(
+                {scenario.name: scenario},
+                reps,
+                seed,
+                jobs=args.jobs,
+                backend=backend,
+                keep_runs=out is not None,
+                cache=store,
+                progress=common.progress_printer(args.quiet),
+            )
     except KeyboardInterrupt:
         if store is not None:
             kept = len(store.finished(scenario, seed, reps))
@@ -118,8 +145,9 @@ def _folder(args: argparse.Namespace, scenario: Scenario, seed: int, reps: int) 
         (out / MANIFEST).unlink(missing_ok=True)  # from here on the folder does not look complete
         RunStore(out).discard()
     elif found.state in ("complete", "other"):
-        raise common.CommandError(f"{out} exists and is not empty ({found.reason}); "
-                                  "choose another --out or pass --overwrite")  # fmt: skip
+        raise common.CommandError(
+            f"{out} exists and is not empty ({found.reason}); choose another --out or pass --overwrite"
+        )
     elif found.found:
         print(f"resuming: {found.found} of {reps} replications found in {out}", file=sys.stderr)
     if not args.out and not args.quiet:
@@ -174,7 +202,10 @@ def _line(kpi: str, row: pd.Series) -> str:
     info = KPIS.get(kpi)
     zh, en, unit = (info.zh, info.en, info.unit) if info else (kpi, kpi, "")
     percent = unit in ("share", "rate", "%")
-    fmt = (lambda v: "    n/a" if _num(v) is None else f"{100 * v:6.1f}%") if percent else \
-        (lambda v: "    n/a" if _num(v) is None else f"{v:7.1f}")  # fmt: skip
+    fmt = (
+        (lambda v: "    n/a" if _num(v) is None else f"{100 * v:6.1f}%")
+        if percent
+        else (lambda v: "    n/a" if _num(v) is None else f"{v:7.1f}")
+    )
     ci = f"[{fmt(row.ci_low).strip()}, {fmt(row.ci_high).strip()}]" if _num(row.ci_low) is not None else ""
     return f"  {en:<44} {fmt(row['mean'])} {ci:<18} {zh}"

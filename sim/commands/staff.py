@@ -35,22 +35,46 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "Defaults: 3 replications per candidate, top 3 candidates, 6 for the check. docs/experiments.md.",
     )
     parser.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file")
-    parser.add_argument("--target", dest="targets", action="append", required=True, metavar="KPI>=X",
-                        help="a target such as 'fast45_rate>=0.9' (repeatable: all must hold)")  # fmt: skip
+    parser.add_argument(
+        "--target",
+        dest="targets",
+        action="append",
+        required=True,
+        metavar="KPI>=X",
+        help="a target such as 'fast45_rate>=0.9' (repeatable: all must hold)",
+    )
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--add", type=common._positive, metavar="N", help="add up to N people")
     mode.add_argument(
-        "--redistribute", choices=[r.value for r in Role], metavar="ROLE",
+        "--redistribute",
+        choices=[r.value for r in Role],
+        metavar="ROLE",
         help="keep the total of ROLE (judge, officer, clerk, bailiff) and move people between teams",
-    )  # fmt: skip
-    parser.add_argument("--max-moves", type=common._positive, default=4, metavar="M",
-                        help="with --redistribute: at most M people moved (default 4)")  # fmt: skip
-    parser.add_argument("--top-k", type=common._positive, default=3, metavar="K",
-                        help="candidates tried per step, the busiest first (default 3)")  # fmt: skip
-    parser.add_argument("--check-reps", type=common._positive, metavar="N",
-                        help="replications for the final check (default 2 × --reps)")  # fmt: skip
-    parser.add_argument("--confidence", type=float, default=0.95, metavar="C",
-                        help="one-sided confidence that a target holds (default 0.95)")  # fmt: skip
+    )
+    parser.add_argument(
+        "--max-moves",
+        type=common._positive,
+        default=4,
+        metavar="M",
+        help="with --redistribute: at most M people moved (default 4)",
+    )
+    parser.add_argument(
+        "--top-k",
+        type=common._positive,
+        default=3,
+        metavar="K",
+        help="candidates tried per step, the busiest first (default 3)",
+    )
+    parser.add_argument(
+        "--check-reps", type=common._positive, metavar="N", help="replications for the final check (default 2 × --reps)"
+    )
+    parser.add_argument(
+        "--confidence",
+        type=float,
+        default=0.95,
+        metavar="C",
+        help="one-sided confidence that a target holds (default 0.95)",
+    )
     add_experiment_options(parser)
     set_reps_help(parser, "replications per candidate during the search (default 3)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -67,11 +91,23 @@ def run(args: argparse.Namespace) -> int:
     reps = args.reps or 3
     check_reps = args.check_reps or 2 * reps
     with session(args) as (backend, evaluator):
-        result = search_staffing(scenario, targets, evaluator, add=args.add, redistribute=args.redistribute,
-                                 reps=reps, top_k=args.top_k, check_reps=check_reps,
-                                 confidence=args.confidence, max_moves=args.max_moves)  # fmt: skip
-    print(json.dumps(payload(result), ensure_ascii=False, indent=2) if args.json
-          else format_staff(result, scenario.name, reps, check_reps))  # fmt: skip
+        result = search_staffing(
+            scenario,
+            targets,
+            evaluator,
+            add=args.add,
+            redistribute=args.redistribute,
+            reps=reps,
+            top_k=args.top_k,
+            check_reps=check_reps,
+            confidence=args.confidence,
+            max_moves=args.max_moves,
+        )
+    print(
+        json.dumps(payload(result), ensure_ascii=False, indent=2)
+        if args.json
+        else format_staff(result, scenario.name, reps, check_reps)
+    )
     report_usage(args, backend, evaluator)
     return 0
 
@@ -80,19 +116,25 @@ def _targets_cells(result: StaffResult, row: Any) -> str:
     cells = []
     for t in result.targets:
         bound = "≥" if t.side == "lower" else "≤"
-        cells.append(f"{t.kpi} {fmt_value(t.kpi, row[f'{t.kpi}_mean'])} (bound {bound}"
-                     f" {fmt_value(t.kpi, row[f'{t.kpi}_bound'])})")  # fmt: skip
+        cells.append(
+            f"{t.kpi} {fmt_value(t.kpi, row[f'{t.kpi}_mean'])} (bound {bound}"
+            f" {fmt_value(t.kpi, row[f'{t.kpi}_bound'])})"
+        )
     return "; ".join(cells)
 
 
 def format_staff(result: StaffResult, name: str, reps: int, check_reps: int) -> str:
     """Conclusion, staffing table, the trade-off path, candidates explored, the final check."""
     targets = ", ".join(str(t) for t in result.targets)
-    lines = [f"staffing search on {name}: {result.mode}; targets {targets} "
-             f"({result.confidence:.0%} one-sided; {reps} replications per candidate, {check_reps} to check)",
-             "", ("answer: " if result.met else "not met: ") + result.conclusion, "",
-             "staffing (proposed = the answer, or the last step if none met the targets):",
-             f"  {'team':<16} {'role':<8} {'base':>5} {'proposed':>9} {'change':>7}"]  # fmt: skip
+    lines = [
+        f"staffing search on {name}: {result.mode}; targets {targets} "
+        f"({result.confidence:.0%} one-sided; {reps} replications per candidate, {check_reps} to check)",
+        "",
+        ("answer: " if result.met else "not met: ") + result.conclusion,
+        "",
+        "staffing (proposed = the answer, or the last step if none met the targets):",
+        f"  {'team':<16} {'role':<8} {'base':>5} {'proposed':>9} {'change':>7}",
+    ]
     for row in result.staffing_table().itertuples(index=False):
         mark = f"{row.change:+d}" if row.change else ""
         zh = f"{TEAM_ZH[Team(row.team)]}·{ROLE_ZH[Role(row.role)]}"
@@ -112,13 +154,16 @@ def _rows(result: StaffResult, table: pd.DataFrame, kind: str) -> list[str]:
     for _, row in table.iterrows():
         status = "holds" if row["all_hold"] else ("means meet" if row["means_meet"] else "short")
         gain = f" gain {row['gain']:+.4f}" if kind == "try" else ""
-        lines.append(f"  {kind} {int(row['step'])}: {row['change']:<34} staff {int(row['staff']):>3}  "
-                     f"{_targets_cells(result, row)}  [{status}]{gain}")  # fmt: skip
+        lines.append(
+            f"  {kind} {int(row['step'])}: {row['change']:<34} staff {int(row['staff']):>3}  "
+            f"{_targets_cells(result, row)}  [{status}]{gain}"
+        )
     return lines
 
 
 def payload(result: StaffResult) -> dict[str, Any]:
     """The ``--json`` object (tables as records; head-counts as team → role → count)."""
+
     def clean(table: pd.DataFrame) -> list[dict[str, Any]]:
         records = []
         for record in table.to_dict(orient="records"):
@@ -129,10 +174,17 @@ def payload(result: StaffResult) -> dict[str, Any]:
             records.append(record)
         return records
 
-    return {"targets": [str(t) for t in result.targets], "mode": result.mode, "confidence": result.confidence,
-            "met": result.met, "conclusion": result.conclusion,
-            "staffing": result.staffing_table().to_dict(orient="records"),
-            "path": clean(result.path), "explored": clean(result.explored), "checks": clean(result.checks)}  # fmt: skip
+    return {
+        "targets": [str(t) for t in result.targets],
+        "mode": result.mode,
+        "confidence": result.confidence,
+        "met": result.met,
+        "conclusion": result.conclusion,
+        "staffing": result.staffing_table().to_dict(orient="records"),
+        "path": clean(result.path),
+        "explored": clean(result.explored),
+        "checks": clean(result.checks),
+    }
 
 
 def _nested(counts: dict[tuple[str, str], int]) -> dict[str, dict[str, int]]:

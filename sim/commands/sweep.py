@@ -39,12 +39,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--set staffing.fast_track.officers=4,6",
     )
     parser.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file")
-    parser.add_argument("--set", dest="sets", action="append", required=True, metavar="PATH=V1,V2,...",
-                        help="a dotted scenario path and its values; give one or two")  # fmt: skip
     parser.add_argument(
-        "--kpi", dest="kpis", action="append", metavar="ID",
+        "--set",
+        dest="sets",
+        action="append",
+        required=True,
+        metavar="PATH=V1,V2,...",
+        help="a dotted scenario path and its values; give one or two",
+    )
+    parser.add_argument(
+        "--kpi",
+        dest="kpis",
+        action="append",
+        metavar="ID",
         help=f"KPI to print (repeatable; default: {', '.join(DEFAULT_KPIS)}); --out keeps all",
-    )  # fmt: skip
+    )
     add_experiment_options(parser)
     parser.add_argument("--out", metavar="DIR", help="write sweep_summary.csv, sweep_by_rep.csv, manifest.json")
     parser.add_argument("--overwrite", action="store_true", help="allow writing into a non-empty --out folder")
@@ -92,8 +101,11 @@ def format_sweep(summary: pd.DataFrame, paths: list[str], kpis: list[str], reps:
     widths = [max(len(p), 8) for p in paths]
     for kpi in kpis:
         rows = summary[summary["kpi"] == kpi]
-        lines += ["", f"{rows['en'].iloc[0]} / {rows['zh'].iloc[0]}",
-                  "  " + "  ".join(f"{p:<{w}}" for p, w in zip(paths, widths, strict=True))]  # fmt: skip
+        lines += [
+            "",
+            f"{rows['en'].iloc[0]} / {rows['zh'].iloc[0]}",
+            "  " + "  ".join(f"{p:<{w}}" for p, w in zip(paths, widths, strict=True)),
+        ]
         for _, row in rows.iterrows():
             cells = "  ".join(f"{row[p]!s:<{w}}" for p, w in zip(paths, widths, strict=True))
             ci = f"[{fmt_value(kpi, row['ci_low'])}, {fmt_value(kpi, row['ci_high'])}]"
@@ -101,14 +113,28 @@ def format_sweep(summary: pd.DataFrame, paths: list[str], kpis: list[str], reps:
     return "\n".join(lines)
 
 
-def _write(out: Path, summary: pd.DataFrame, by_rep: pd.DataFrame, digest: str, args: argparse.Namespace,
-           parameters: dict[str, list[Any]], reps: int) -> None:  # fmt: skip
+def _write(
+    out: Path,
+    summary: pd.DataFrame,
+    by_rep: pd.DataFrame,
+    digest: str,
+    args: argparse.Namespace,
+    parameters: dict[str, list[Any]],
+    reps: int,
+) -> None:
     from sim.provenance import environment
 
     write_atomic(out / "sweep_summary.csv", lambda p: summary.to_csv(p, index=False))
     write_atomic(out / "sweep_by_rep.csv", lambda p: by_rep.to_csv(p, index=False))
-    meta = {"command": "sweep", "scenario": str(args.scenario), "scenario_hash": digest, "reps": reps,
-            "seed": args.seed, "parameters": parameters, **environment()}  # fmt: skip
+    meta = {
+        "command": "sweep",
+        "scenario": str(args.scenario),
+        "scenario_hash": digest,
+        "reps": reps,
+        "seed": args.seed,
+        "parameters": parameters,
+        **environment(),
+    }
     text = json.dumps(meta, ensure_ascii=False, indent=2, default=str)
 
     def write(path: Path) -> None:

@@ -53,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     write_records(records, out, scenario=scenario.name, seed=seed, extraction=extraction)
     n_open = int((records["结案日期"] == "").sum())
-    print(f"wrote {len(records)} synthetic records ({n_open} open) to {out}: filed "
-          f"{records['立案日期'].min()} to {records['立案日期'].max()}, extraction date {extraction}")
+    print(
+        f"wrote {len(records)} synthetic records ({n_open} open) to {out}: filed "
+        f"{records['立案日期'].min()} to {records['立案日期'].max()}, extraction date {extraction}"
+    )
     return 0

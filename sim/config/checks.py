@@ -27,27 +27,48 @@ HANDLING: Literal["handling"] = "handling"
 
 TASK_FUNCTION: dict[str, Team | Literal["handling"]] = {
     # 前置团队 (方案 三(一)1)
-    "verify_filing": Team.INTAKE, "first_contact": Team.INTAKE, "standard_documents": Team.INTAKE,
-    "triage": Team.INTAKE, "resume_review": Team.INTAKE,
+    "verify_filing": Team.INTAKE,
+    "first_contact": Team.INTAKE,
+    "standard_documents": Team.INTAKE,
+    "triage": Team.INTAKE,
+    "resume_review": Team.INTAKE,
     # 快执/精执 (方案 三(二))
-    "serve_documents": HANDLING, "debtor_interview": HANDLING, "deduct_payout": HANDLING,
-    "field_investigation": HANDLING, "lead_check": HANDLING, "consumption_restriction": HANDLING,
-    "dishonest_listing": HANDLING, "detention": HANDLING, "criminal_referral": HANDLING,
-    "distribution_plan": HANDLING, "behaviour_enforcement": HANDLING, "panel_review": HANDLING,
-    "settlement_record": HANDLING, "zhongben_interview": HANDLING, "disposal_referral": HANDLING,
-    "handover": HANDLING, "closing": HANDLING,
+    "serve_documents": HANDLING,
+    "debtor_interview": HANDLING,
+    "deduct_payout": HANDLING,
+    "field_investigation": HANDLING,
+    "lead_check": HANDLING,
+    "consumption_restriction": HANDLING,
+    "dishonest_listing": HANDLING,
+    "detention": HANDLING,
+    "criminal_referral": HANDLING,
+    "distribution_plan": HANDLING,
+    "behaviour_enforcement": HANDLING,
+    "panel_review": HANDLING,
+    "settlement_record": HANDLING,
+    "zhongben_interview": HANDLING,
+    "disposal_referral": HANDLING,
+    "handover": HANDLING,
+    "closing": HANDLING,
     # 财产处置团队 (方案 三(一)2)
-    "price_file": Team.ASSET_DISPOSAL, "report_service": Team.ASSET_DISPOSAL,
-    "price_objection_review": Team.ASSET_DISPOSAL, "auction_listing": Team.ASSET_DISPOSAL,
-    "in_kind_offer": Team.ASSET_DISPOSAL, "sale_ruling": Team.ASSET_DISPOSAL,
+    "price_file": Team.ASSET_DISPOSAL,
+    "report_service": Team.ASSET_DISPOSAL,
+    "price_objection_review": Team.ASSET_DISPOSAL,
+    "auction_listing": Team.ASSET_DISPOSAL,
+    "in_kind_offer": Team.ASSET_DISPOSAL,
+    "sale_ruling": Team.ASSET_DISPOSAL,
     # 卷宗管理中心 (方案 三(一)3)
-    "scan": Team.RECORDS, "archive": Team.RECORDS,
+    "scan": Team.RECORDS,
+    "archive": Team.RECORDS,
     # 执行审查团队 (方案 三(三))
     "objection_hearing": Team.REVIEW,
     # "三统一"管理团队 (方案 三(一)4)
-    "preservation": Team.OVERSIGHT, "commissioned": Team.OVERSIGHT, "petition": Team.OVERSIGHT,
-    "monthly_report": Team.OVERSIGHT, "quarterly_report": Team.OVERSIGHT,
-}  # fmt: skip
+    "preservation": Team.OVERSIGHT,
+    "commissioned": Team.OVERSIGHT,
+    "petition": Team.OVERSIGHT,
+    "monthly_report": Team.OVERSIGHT,
+    "quarterly_report": Team.OVERSIGHT,
+}
 
 
 def receiving_teams(scenario: Scenario) -> dict[Team, set[str]]:
@@ -93,15 +114,17 @@ def _roles_present(scenario: Scenario) -> list[Problem]:
                 continue  # zero effort needs nobody
             for role, needed in spec.roles.items():
                 per_unit = bool(staffing.units) and role in UNIT_ROLES
-                have = min(getattr(u, f"{role.value}s") for u in staffing.units) if per_unit \
-                    else staffing.count(role)  # fmt: skip
+                have = min(getattr(u, f"{role.value}s") for u in staffing.units) if per_unit else staffing.count(role)
                 if have < needed:
                     where = " in every unit" if per_unit else ""
-                    problems.append(Problem(
-                        f"staffing.{team.value}.{role.value}s",
-                        f"team {team.value} does {task!r}, which needs {needed} {role.value}(s) at once{where}",
-                        str(have), f">= {needed}",
-                    ))  # fmt: skip
+                    problems.append(
+                        Problem(
+                            f"staffing.{team.value}.{role.value}s",
+                            f"team {team.value} does {task!r}, which needs {needed} {role.value}(s) at once{where}",
+                            str(have),
+                            f">= {needed}",
+                        )
+                    )
     return problems
 
 
@@ -117,25 +140,41 @@ def _staffing_changes(scenario: Scenario) -> list[Problem]:
         staffing = scenario.staffing.team(change.team)
         units = {u.name: u for u in staffing.units}
         if not start <= change.date <= end:
-            problems.append(Problem(f"{path}.date", "outside the simulated period", str(change.date),
-                                    f"between {start} and {end}"))  # fmt: skip
+            problems.append(
+                Problem(f"{path}.date", "outside the simulated period", str(change.date), f"between {start} and {end}")
+            )
         if change.unit is not None and change.unit not in units:
             allowed = "one of: " + ", ".join(units) if units else "no unit (the team has none)"
             problems.append(Problem(f"{path}.unit", "no such unit", change.unit, allowed))
             continue
         unit_level = bool(units) and change.role in UNIT_ROLES
         if unit_level and change.unit is None:
-            problems.append(Problem(f"{path}.unit", f"team {change.team.value} has units; say which", None,
-                                    "one of: " + ", ".join(units)))  # fmt: skip
+            problems.append(
+                Problem(
+                    f"{path}.unit",
+                    f"team {change.team.value} has units; say which",
+                    None,
+                    "one of: " + ", ".join(units),
+                )
+            )
             continue
         key = (change.team, change.unit or "", change.role)
         if key not in counts:
-            counts[key] = getattr(units[change.unit], f"{change.role.value}s") if unit_level and change.unit \
-                else staffing.count(change.role)  # fmt: skip
+            counts[key] = (
+                getattr(units[change.unit], f"{change.role.value}s")
+                if unit_level and change.unit
+                else staffing.count(change.role)
+            )
         counts[key] += change.delta
         if counts[key] < 0:
-            problems.append(Problem(f"{path}.delta", "would leave a negative head-count", str(change.delta),
-                                    f">= {counts[key] - change.delta} people to remove"))  # fmt: skip
+            problems.append(
+                Problem(
+                    f"{path}.delta",
+                    "would leave a negative head-count",
+                    str(change.delta),
+                    f">= {counts[key] - change.delta} people to remove",
+                )
+            )
     return problems
 
 
@@ -147,11 +186,22 @@ def _mix_needs(scenario: Scenario) -> list[Problem]:
     for team in handling:
         staffing = scenario.staffing.team(team)
         if staffing.officers < 1:
-            problems.append(Problem(f"staffing.{team.value}.officers",
-                                    "a handling team needs at least one officer (承办人) to own its cases",
-                                    str(staffing.officers), ">= 1"))  # fmt: skip
+            problems.append(
+                Problem(
+                    f"staffing.{team.value}.officers",
+                    "a handling team needs at least one officer (承办人) to own its cases",
+                    str(staffing.officers),
+                    ">= 1",
+                )
+            )
         for j, unit in enumerate(staffing.units):
             if unit.officers < 1:
-                problems.append(Problem(f"staffing.{team.value}.units[{j}].officers",
-                                        f"unit {unit.name!r} receives cases but has no officer", "0", ">= 1"))
+                problems.append(
+                    Problem(
+                        f"staffing.{team.value}.units[{j}].officers",
+                        f"unit {unit.name!r} receives cases but has no officer",
+                        "0",
+                        ">= 1",
+                    )
+                )
     return problems

@@ -146,9 +146,7 @@ class UniformSpec(_Spec):
     @model_validator(mode="after")
     def _ordered(self) -> UniformSpec:
         if not self.low < self.high:
-            raise ValueError(
-                f"high must be greater than low (got low={_g(self.low)}, high={_g(self.high)})"
-            )
+            raise ValueError(f"high must be greater than low (got low={_g(self.low)}, high={_g(self.high)})")
         _check_cap_above(self.cap, self.low)
         return self
 

@@ -48,9 +48,13 @@ class Problem:
 
     def __str__(self) -> str:
         details = "; ".join(
-            part for part in (f"got {self.got}" if self.got is not None else "",
-                              f"expected {self.expected}" if self.expected else "") if part
-        )  # fmt: skip
+            part
+            for part in (
+                f"got {self.got}" if self.got is not None else "",
+                f"expected {self.expected}" if self.expected else "",
+            )
+            if part
+        )
         where = self.path or "(file)"
         return f"{where}: {self.message}" + (f" ({details})" if details else "")
 
@@ -235,12 +239,21 @@ def _expected(kind: str, ctx: Mapping[str, Any]) -> str | None:
     if bounds:
         return "a number " + " and ".join(bounds)
     simple = {
-        "int_type": "a whole number", "int_from_float": "a whole number", "float_type": "a number",
-        "float_parsing": "a number", "int_parsing": "a whole number", "bool_type": "true or false",
-        "string_type": "a string", "date_type": "a date like 2024-01-01", "date_parsing": "a date like 2024-01-01",
-        "dict_type": "a table", "tuple_type": "a list", "finite_number": "a finite number",
-        "too_short": "more items", "too_long": "fewer items",
-    }  # fmt: skip
+        "int_type": "a whole number",
+        "int_from_float": "a whole number",
+        "float_type": "a number",
+        "float_parsing": "a number",
+        "int_parsing": "a whole number",
+        "bool_type": "true or false",
+        "string_type": "a string",
+        "date_type": "a date like 2024-01-01",
+        "date_parsing": "a date like 2024-01-01",
+        "dict_type": "a table",
+        "tuple_type": "a list",
+        "finite_number": "a finite number",
+        "too_short": "more items",
+        "too_long": "fewer items",
+    }
     return simple.get(kind)
 
 

@@ -460,9 +460,7 @@ class TeamStaffing(Sourced):
         for role in ("officers", "clerks"):
             total = sum(getattr(u, role) for u in self.units)
             if total != getattr(self, role):
-                raise ValueError(
-                    f"units' {role} add up to {total} but the team has {role} = {getattr(self, role)}"
-                )
+                raise ValueError(f"units' {role} add up to {total} but the team has {role} = {getattr(self, role)}")
         return self
 
     def count(self, role: Role) -> int:

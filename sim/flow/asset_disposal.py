@@ -121,8 +121,9 @@ def _sell(ctx: FlowContext, case: Case, team: Team) -> Step:
     if ctx.decide(case, "selloff", probs.selloff_rate):
         yield from ctx.wait(case, "selloff_days", step="selloff", excluded=True)
         return SECOND_ROUND_PRICE, False
-    yield from ctx.wait(case, "selloff_days", days=ctx.scenario.delays.selloff_period_days,
-                        step="selloff", excluded=True)  # fmt: skip
+    yield from ctx.wait(
+        case, "selloff_days", days=ctx.scenario.delays.selloff_period_days, step="selloff", excluded=True
+    )
     return 0.0, False
 
 

@@ -111,8 +111,9 @@ class FlowContext:
 
     # ------------------------------------------------------------ steps
 
-    def work(self, case: Case, task: str, team: Team | None = None, *, due: float | None = None,
-             handler: bool = True) -> Iterable[Any]:  # fmt: skip
+    def work(
+        self, case: Case, task: str, team: Team | None = None, *, due: float | None = None, handler: bool = True
+    ) -> Iterable[Any]:
         """Do ``task`` for ``case``: wait for all the people it needs at once, hold them
         for its effort in working time, release them (use as ``yield from ctx.work(…)``).
 
@@ -142,8 +143,11 @@ class FlowContext:
 
     def side_work(self, item_id: int, task: str, team: Team, hours: float) -> Step:
         """Work that is not an enforcement case (reports, petitions, commissions)."""
-        key = (self.env.now, next(self._seq)) if self.scenario.policy.dispatch != "labelled_first" \
-            else (1, self.env.now, next(self._seq))  # fmt: skip
+        key = (
+            (self.env.now, next(self._seq))
+            if self.scenario.policy.dispatch != "labelled_first"
+            else (1, self.env.now, next(self._seq))
+        )
         if self.scenario.policy.dispatch == "edf":
             key = (float("inf"), *key)
         unit = self._unit_for(team, item_id)
@@ -160,8 +164,9 @@ class FlowContext:
         units = self.office.desks[team].units
         return units[item_id % len(units)] if len(units) > 1 or units[0] else ""
 
-    def hold(self, case_id: int, task: str, plan: _WorkPlan, needs: list[Need], key: tuple[Any, ...],
-             hours: float) -> Step:  # fmt: skip
+    def hold(
+        self, case_id: int, task: str, plan: _WorkPlan, needs: list[Need], key: tuple[Any, ...], hours: float
+    ) -> Step:
         """Wait for ``needs`` at ``plan``'s desk all at once, hold them for ``hours`` of
         working time, log it."""
         if hours <= 0.0:
@@ -206,8 +211,9 @@ class FlowContext:
             others = [n if n is not officer else Need(n.pool, n.count - 1) for n in pooled]
             others = [n for n in others if n.count > 0]
             roles = "+".join(role.value for role, count in counts for _ in range(count))
-            plan = self._plans[key] = _WorkPlan(desk, team.value, unit, pooled, officer.pool if officer else None,
-                                                others, roles)  # fmt: skip
+            plan = self._plans[key] = _WorkPlan(
+                desk, team.value, unit, pooled, officer.pool if officer else None, others, roles
+            )
         return plan
 
     def _key(self, case: Case, due: float | None) -> tuple[Any, ...]:
@@ -219,8 +225,9 @@ class FlowContext:
             return (0 if case.labelled else 1, self.env.now, seq)
         return (self.env.now, seq)
 
-    def wait(self, case: Case, delay: str, *, days: float | None = None, excluded: bool = False,
-             step: str | None = None) -> Step:  # fmt: skip
+    def wait(
+        self, case: Case, delay: str, *, days: float | None = None, excluded: bool = False, step: str | None = None
+    ) -> Step:
         """An outside party's delay of ``delay`` (a scenario ``delays`` field) or ``days``.
 
         ``excluded`` marks time that does not count against the 6-month limit
@@ -234,8 +241,20 @@ class FlowContext:
         yield self.env.timeout(days)
         if excluded:
             case.excluded_days += days
-        self.log.step(case.id, step or delay.removesuffix("_days"), "wait", "", "", "", "", start, start,
-                      self.env.now, 0.0, excluded)  # fmt: skip
+        self.log.step(
+            case.id,
+            step or delay.removesuffix("_days"),
+            "wait",
+            "",
+            "",
+            "",
+            "",
+            start,
+            start,
+            self.env.now,
+            0.0,
+            excluded,
+        )
 
     def wait_until(self, case: Case, time: float, step: str) -> Step:
         """Wait (holding nobody) until ``time``, e.g. the 终本 floor."""
@@ -270,4 +289,3 @@ class FlowContext:
 
 
 _NOTHING: tuple[()] = ()  # what ``yield from`` a task of zero hours runs through
-

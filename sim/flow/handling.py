@@ -16,9 +16,18 @@ from sim.vocab import CaseType, Outcome, Team, Track
 from sim.workcalendar import add_months
 
 __all__ = [
-    "behaviour_case", "deduct", "ending", "interview", "investigate", "property_found", "receive",
-    "serve", "settle", "voluntary", "zhongben",
-]  # fmt: skip
+    "behaviour_case",
+    "deduct",
+    "ending",
+    "interview",
+    "investigate",
+    "property_found",
+    "receive",
+    "serve",
+    "settle",
+    "voluntary",
+    "zhongben",
+]
 
 
 def receive(ctx: FlowContext, case: Case, team: Team, track: Track) -> None:
@@ -115,9 +124,11 @@ def ending(ctx: FlowContext, case: Case) -> Step:
     """终结执行, 不予执行 or 销案 where their grounds arise; returns True if closed."""
     probs = ctx.scenario.probabilities
     u = ctx.book.u("ending", case)
-    for outcome, rate in ((Outcome.TERMINATED, probs.termination_rate),
-                          (Outcome.NOT_ENFORCED, probs.not_enforced_rate),
-                          (Outcome.WITHDRAWN, probs.withdrawal_rate)):  # fmt: skip
+    for outcome, rate in (
+        (Outcome.TERMINATED, probs.termination_rate),
+        (Outcome.NOT_ENFORCED, probs.not_enforced_rate),
+        (Outcome.WITHDRAWN, probs.withdrawal_rate),
+    ):
         if u < rate:
             yield from finish(ctx, case, outcome)
             return True

@@ -94,6 +94,6 @@ def is_simple(ctx: FlowContext, case: Case) -> bool:
     if policy.simple_if_frozen_covers and case.frozen_cny >= case.outstanding_cny > 0:
         return True
     small = case.claim_cny < policy.simple_threshold_cny
-    return policy.simple_if_small_claim and small and ctx.decide(
-        case, "small_closable", probs.small_claim_closable_rate
+    return (
+        policy.simple_if_small_claim and small and ctx.decide(case, "small_closable", probs.small_claim_closable_rate)
     )

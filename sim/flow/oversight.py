@@ -1,4 +1,4 @@
-""""三统一"管理团队: preservation cases and the side streams (方案 三(一)4).
+""" "三统一"管理团队: preservation cases and the side streams (方案 三(一)4).
 
 Besides monitoring and reporting (每月通报执行质效，每季度分析通报), the team
 handles commissioned matters from other courts (外地法院委托事务办理), preservation
@@ -22,6 +22,7 @@ from sim.vocab import Outcome, Team, Track
 
 __all__ = ["preservation", "recurring_reports", "side_stream"]
 
+
 def preservation(ctx: FlowContext, case: Case) -> Step:
     """A 执保 case: carry out the freeze or seizure the ruling orders, then close."""
     team = ctx.scenario.organisation.team_for(
@@ -34,8 +35,9 @@ def preservation(ctx: FlowContext, case: Case) -> Step:
     yield from finish(ctx, case, Outcome.COMPLETED)
 
 
-def side_stream(ctx: FlowContext, task: str, team: Team, times: np.ndarray, hours: np.ndarray,
-                external: np.ndarray | None = None) -> Step:  # fmt: skip
+def side_stream(
+    ctx: FlowContext, task: str, team: Team, times: np.ndarray, hours: np.ndarray, external: np.ndarray | None = None
+) -> Step:
     """Items of ``task`` arriving at ``times`` (sim days), each taking ``hours`` of work.
 
     ``external`` optional outside delays (days) after the work, e.g. a commissioned

@@ -31,9 +31,7 @@ def late_clock_spans(slas: pd.DataFrame) -> pd.DataFrame:
     reach = late.groupby("case_id")["end"].cummax()
     previous = reach.groupby(late["case_id"]).shift(1)
     block = (previous.isna() | (late["start"] > previous)).cumsum()
-    spans = late.groupby(block).agg(
-        case_id=("case_id", "first"), start=("start", "min"), end=("end", "max")
-    )
+    spans = late.groupby(block).agg(case_id=("case_id", "first"), start=("start", "min"), end=("end", "max"))
     return spans.reset_index(drop=True)
 
 
@@ -69,13 +67,9 @@ def bottlenecks(
     util = utilisation(steps, staff, calendar, window).set_index(_KEYS)
     waits = _waits(steps, slas, window)
     table = util[["headcount", "utilisation"]].join(waits, how="outer")
-    table = table.fillna(
-        {"headcount": 0, "tasks": 0, "wait_days": 0.0, "late_wait_days": 0.0, "late_tasks": 0}
-    )
+    table = table.fillna({"headcount": 0, "tasks": 0, "wait_days": 0.0, "late_wait_days": 0.0, "late_tasks": 0})
     table = table.astype({"headcount": int, "tasks": int, "late_tasks": int})
-    table["rank_utilisation"] = table["utilisation"].rank(
-        ascending=False, method="min", na_option="bottom"
-    )
+    table["rank_utilisation"] = table["utilisation"].rank(ascending=False, method="min", na_option="bottom")
     table["rank_late_wait"] = table["late_wait_days"].rank(ascending=False, method="min")
     table = table.assign(_score=table["rank_utilisation"] + table["rank_late_wait"])
     table = table.sort_values(["_score", "late_wait_days"], ascending=[True, False], kind="stable")
@@ -87,14 +81,10 @@ def bottlenecks(
 def _waits(steps: pd.DataFrame, slas: pd.DataFrame, window: tuple[float, float]) -> pd.DataFrame:
     """Per team × role: tasks queued in ``window``, their waits, the waits inside late clocks."""
     start, end = window
-    tasks = steps.loc[
-        (steps["kind"] == "task") & (steps["queued"] >= start) & (steps["queued"] < end)
-    ]
+    tasks = steps.loc[(steps["kind"] == "task") & (steps["queued"] >= start) & (steps["queued"] < end)]
     tasks = tasks.reset_index(drop=True).rename_axis("task").reset_index()
     spans = late_clock_spans(slas)
-    pairs = tasks[["task", "case_id", "queued", "start"]].merge(
-        spans, on="case_id", suffixes=("", "_late")
-    )
+    pairs = tasks[["task", "case_id", "queued", "start"]].merge(spans, on="case_id", suffixes=("", "_late"))
     overlap = pairs[["start", "end"]].min(axis=1) - pairs[["queued", "start_late"]].max(axis=1)
     late = overlap.clip(lower=0.0).groupby(pairs["task"]).sum()
     tasks = tasks.assign(

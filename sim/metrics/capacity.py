@@ -41,9 +41,7 @@ def utilisation(
     busy, available = _busy_available(steps, staff, calendar, np.asarray(window, dtype=float))
     frame = pd.DataFrame({"busy_hours": busy.sum(), "available_hours": available.sum()})
     frame["headcount"] = staff.groupby(_KEYS).size().reindex(frame.index, fill_value=0).astype(int)
-    frame["utilisation"] = frame["busy_hours"] / frame["available_hours"].where(
-        frame["available_hours"] > 0
-    )
+    frame["utilisation"] = frame["busy_hours"] / frame["available_hours"].where(frame["available_hours"] > 0)
     columns = ["team", "role", "headcount", "busy_hours", "available_hours", "utilisation"]
     return frame.reset_index()[columns] if len(frame) else pd.DataFrame(columns=columns)
 
@@ -84,20 +82,13 @@ def _busy_available(
     clock = WorkClock(calendar, float(times.min()), float(times.max()))
     at = clock(edges)
     busy = {_key(k): np.diff(_cumulative_busy(g, clock, at)) for k, g in rows.groupby(_KEYS)}
-    avail = {
-        _key(k): np.diff(_cumulative_available(g, clock, edges, at))
-        for k, g in staff.groupby(_KEYS)
-    }
+    avail = {_key(k): np.diff(_cumulative_available(g, clock, edges, at)) for k, g in staff.groupby(_KEYS)}
     keys = sorted(set(busy) | set(avail))
     columns = pd.MultiIndex.from_tuples(keys, names=_KEYS)
     zeros = np.zeros(max(edges.size - 1, 0))
 
     def frame(table: dict[tuple[str, str], np.ndarray]) -> pd.DataFrame:
-        data = (
-            np.column_stack([table.get(k, zeros) for k in keys])
-            if keys
-            else np.empty((zeros.size, 0))
-        )
+        data = np.column_stack([table.get(k, zeros) for k in keys]) if keys else np.empty((zeros.size, 0))
         return pd.DataFrame(data, columns=columns)
 
     return frame(busy), frame(avail)
@@ -124,9 +115,7 @@ def _cumulative_busy(rows: pd.DataFrame, clock: WorkClock, at: np.ndarray) -> np
     return done
 
 
-def _cumulative_available(
-    people: pd.DataFrame, clock: WorkClock, edges: np.ndarray, at: np.ndarray
-) -> np.ndarray:
+def _cumulative_available(people: pd.DataFrame, clock: WorkClock, edges: np.ndarray, at: np.ndarray) -> np.ndarray:
     """Person-hours available up to each edge; ``joined``/``left`` (days) limit a person."""
     n = len(people)
     joined = people["joined"].to_numpy(float) if "joined" in people else np.full(n, -math.inf)

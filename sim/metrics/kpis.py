@@ -23,9 +23,7 @@ __all__: list[str] = []
 
 _ENFORCED = (CaseType.FIRST.value, CaseType.RESUMED.value)  # 执行实施类 with a claim: 首执 + 执恢
 _SRC_FAST = "方案 三(二)1 (收案45日内结案); DOMAIN.md §6; domain-facts §5"
-_SRC_TIME = (
-    "domain-facts §5 结案平均用时: mean (closing − filing), Tongbai/Fengshun/勃利 pages (§3.5)"
-)
+_SRC_TIME = "domain-facts §5 结案平均用时: mean (closing − filing), Tongbai/Fengshun/勃利 pages (§3.5)"
 
 
 # ---------------------------------------------------------------- 简案45日内结案率
@@ -82,8 +80,7 @@ def _fast45_by_outcome(view: RunView, outcome: Outcome) -> float:
     "fast-track 45-day rate, completed",
     "share",
     "higher",
-    "Simple cases closed as 执行完毕 within 45 days of receipt ÷ simple cases "
-    f"closed as 执行完毕. {_SRC_FAST}",
+    f"Simple cases closed as 执行完毕 within 45 days of receipt ÷ simple cases closed as 执行完毕. {_SRC_FAST}",
 )
 def fast45_rate_completed(view: RunView) -> float:
     return _fast45_by_outcome(view, Outcome.COMPLETED)
@@ -219,21 +216,13 @@ def _stat(values: np.ndarray, how: str) -> float:
     return float(np.mean(values)) if how == "mean" else float(np.quantile(values, float(how)))
 
 
-def _days_kpi(
-    kpi_id: str, zh: str, en: str, how: str, column: str | None, value: str | None
-) -> None:
+def _days_kpi(kpi_id: str, zh: str, en: str, how: str, column: str | None, value: str | None) -> None:
     def func(view: RunView) -> float:
         closed = view.closed if column is None else view.closed.loc[view.closed[column] == value]
         return _stat(_days(closed), how)
 
-    scope = (
-        "closed counted cases"
-        if column is None
-        else f"closed counted cases with {column} = {value}"
-    )
-    register(
-        kpi_id, zh, en, "days", "lower", f"{en} of (closing − filing) over {scope}. {_SRC_TIME}"
-    )(func)
+    scope = "closed counted cases" if column is None else f"closed counted cases with {column} = {value}"
+    register(kpi_id, zh, en, "days", "lower", f"{en} of (closing − filing) over {scope}. {_SRC_TIME}")(func)
 
 
 for _args in (

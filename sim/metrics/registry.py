@@ -149,9 +149,7 @@ def kpi_table(values: Mapping[str, float]) -> pd.DataFrame:
     rows = []
     for kpi_id, value in values.items():
         kpi = KPIS.get(kpi_id)
-        zh, en, unit, better = (
-            (kpi.zh, kpi.en, kpi.unit, kpi.better) if kpi else (kpi_id, kpi_id, "", "none")
-        )
+        zh, en, unit, better = (kpi.zh, kpi.en, kpi.unit, kpi.better) if kpi else (kpi_id, kpi_id, "", "none")
         rows.append(
             {
                 "id": kpi_id,

@@ -61,9 +61,7 @@ def backlog_series(
     return pd.DataFrame(columns, index=index)
 
 
-def stage_series(
-    steps: pd.DataFrame, cases: pd.DataFrame, end: float, freq_days: float = 1.0
-) -> pd.DataFrame:
+def stage_series(steps: pd.DataFrame, cases: pd.DataFrame, end: float, freq_days: float = 1.0) -> pd.DataFrame:
     """Open cases by the team holding them at t = 0, f, 2f, … ≤ ``end``.
 
     A case is held by the team of its latest ``received`` mark until its next
@@ -71,9 +69,7 @@ def stage_series(
     disposal team but not the return of the proceeds to the handling team, so a
     case after disposal still shows under ``asset_disposal``.
     """
-    marks = steps.loc[
-        (steps["kind"] == "mark") & (steps["step"] == "received") & (steps["case_id"] >= 0)
-    ]
+    marks = steps.loc[(steps["kind"] == "mark") & (steps["step"] == "received") & (steps["case_id"] >= 0)]
     marks = marks.sort_values(["case_id", "start"], kind="stable")
     nxt = marks.groupby("case_id")["start"].shift(-1).to_numpy(float)
     closed = marks["case_id"].map(cases.set_index("case_id")["closed"]).to_numpy(float)
@@ -87,9 +83,7 @@ def stage_series(
     return pd.DataFrame(columns, index=pd.Index(x, name="day"))
 
 
-def queue_series(
-    steps: pd.DataFrame, freq_days: float = 1.0, end: float | None = None
-) -> pd.DataFrame:
+def queue_series(steps: pd.DataFrame, freq_days: float = 1.0, end: float | None = None) -> pd.DataFrame:
     """Tasks waiting for staff (``queued <= t < start``) per team × role, mean over each bin.
 
     Returns a DataFrame indexed by the bin start ``day`` with columns (team, role):
@@ -106,9 +100,7 @@ def queue_series(
     columns = {}
     for key, group in rows.groupby(["team", "role"], sort=True):
         q, s = group["queued"].to_numpy(float), group["start"].to_numpy(float)
-        columns[key] = (
-            np.diff(overlap_integral(q, np.maximum(q, s), np.ones(q.size), edges)) / widths
-        )
+        columns[key] = np.diff(overlap_integral(q, np.maximum(q, s), np.ones(q.size), edges)) / widths
     frame = pd.DataFrame(columns, index=pd.Index(starts, name="day"))
     if columns:
         frame.columns = pd.MultiIndex.from_tuples(list(columns), names=["team", "role"])
@@ -167,12 +159,8 @@ def monthly_table(
     table["closed"] = pd.Series(closed_m).value_counts().reindex(months, fill_value=0).to_numpy()
     for outcome in Outcome:
         own = closed_m[(cases["outcome"] == outcome.value).to_numpy()]
-        table[f"closed_{outcome.value}"] = (
-            pd.Series(own).value_counts().reindex(months, fill_value=0).to_numpy()
-        )
-    table["closed_rate"] = [
-        safe_ratio(c, r) for c, r in zip(table["closed"], table["received"], strict=True)
-    ]
+        table[f"closed_{outcome.value}"] = pd.Series(own).value_counts().reindex(months, fill_value=0).to_numpy()
+    table["closed_rate"] = [safe_ratio(c, r) for c, r in zip(table["closed"], table["received"], strict=True)]
     table = table.join(_fast_monthly(cases, steps, calendar, closed_m, fast_days))
     table = table.join(_money_monthly(cases, closed_m))
     fill = {"fast_closed": 0, "fast45_closed": 0, "claim_closed_cny": 0.0, "recovered_cny": 0.0}
@@ -188,37 +176,23 @@ def _fast_monthly(
 ) -> pd.DataFrame:
     """Simple cases closed per month and the share closed within ``fast_days`` of receipt."""
     simple = (
-        (cases["track"] == Track.FAST.value)
-        & cases["case_type"].isin(_ENFORCED)
-        & (cases["outcome"] != "")
+        (cases["track"] == Track.FAST.value) & cases["case_type"].isin(_ENFORCED) & (cases["outcome"] != "")
     ).to_numpy()
     own = cases.loc[simple, ["case_id", "team", "closed"]].assign(month=closed_m[simple])
-    marks = steps.loc[
-        (steps["kind"] == "mark") & (steps["step"] == "received"), ["case_id", "team", "start"]
-    ]
-    receipt = (
-        own.merge(marks, on=["case_id", "team"], how="left")
-        .groupby("case_id", sort=False)["start"]
-        .min()
-    )
+    marks = steps.loc[(steps["kind"] == "mark") & (steps["step"] == "received"), ["case_id", "team", "start"]]
+    receipt = own.merge(marks, on=["case_id", "team"], how="left").groupby("case_id", sort=False)["start"].min()
     own = own.assign(receipt=own["case_id"].map(receipt).to_numpy(float))
     due = due_times(own["receipt"], DeadlineSpec(days=fast_days, basis="days"), calendar)
     own = own.assign(within=(own["closed"].to_numpy(float) <= due))
-    grouped = own.groupby("month").agg(
-        fast_closed=("within", "size"), fast45_closed=("within", "sum")
-    )
+    grouped = own.groupby("month").agg(fast_closed=("within", "size"), fast45_closed=("within", "sum"))
     grouped["fast45_rate"] = grouped["fast45_closed"] / grouped["fast_closed"]
     return grouped
 
 
 def _money_monthly(cases: pd.DataFrame, closed_m: np.ndarray) -> pd.DataFrame:
     """Claimed and recovered yuan of the 首执+执恢 money cases closed per month."""
-    money = (
-        cases["case_type"].isin(_ENFORCED) & (cases["claim_cny"] > 0) & (cases["outcome"] != "")
-    ).to_numpy()
+    money = (cases["case_type"].isin(_ENFORCED) & (cases["claim_cny"] > 0) & (cases["outcome"] != "")).to_numpy()
     own = cases.loc[money, ["claim_cny", "recovered_cny"]].assign(month=closed_m[money])
-    grouped = own.groupby("month").agg(
-        claim_closed_cny=("claim_cny", "sum"), recovered_cny=("recovered_cny", "sum")
-    )
+    grouped = own.groupby("month").agg(claim_closed_cny=("claim_cny", "sum"), recovered_cny=("recovered_cny", "sum"))
     grouped["recovery_rate"] = grouped["recovered_cny"] / grouped["claim_closed_cny"]
     return grouped

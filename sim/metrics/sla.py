@@ -66,9 +66,7 @@ def recompute_due(start: float, spec: DeadlineSpec, calendar: WorkCalendar) -> f
     return calendar.due_time(start, spec.days, spec.basis)
 
 
-def due_times(
-    starts: np.ndarray | pd.Series, spec: DeadlineSpec, calendar: WorkCalendar
-) -> np.ndarray:
+def due_times(starts: np.ndarray | pd.Series, spec: DeadlineSpec, calendar: WorkCalendar) -> np.ndarray:
     """:func:`recompute_due` for many start times (days); NaN starts give NaN.
 
     A due time depends only on the start's date, so each date is computed once.
@@ -84,9 +82,7 @@ def due_times(
     return result
 
 
-def limit_clocks(
-    slas: pd.DataFrame, cases: pd.DataFrame, scenario: Scenario, calendar: WorkCalendar
-) -> pd.DataFrame:
+def limit_clocks(slas: pd.DataFrame, cases: pd.DataFrame, scenario: Scenario, calendar: WorkCalendar) -> pd.DataFrame:
     """The 6-month limit of every case, with excluded periods applied.
 
     Returns one row per case (same index as ``cases``) with ``case_id``, ``start``
@@ -223,8 +219,15 @@ def case_deadlines(
     ended = e <= at
     missed = (ended & (e > d)) | ((s <= at) & ~ended & ~(closed <= at) & (d < at))
     kept = ended & (e <= d)
-    clocks = pd.DataFrame({"case_id": slas["case_id"], "sla": slas["sla"], "missed": missed, "kept": kept,
-                           "first_due": np.where(slas["occurrence"].to_numpy() == 0, d, np.nan)})  # fmt: skip
+    clocks = pd.DataFrame(
+        {
+            "case_id": slas["case_id"],
+            "sla": slas["sla"],
+            "missed": missed,
+            "kept": kept,
+            "first_due": np.where(slas["occurrence"].to_numpy() == 0, d, np.nan),
+        }
+    )
     grouped = clocks.groupby(["case_id", "sla"], sort=False).agg(
         due=("first_due", "max"), missed=("missed", "any"), kept=("kept", "any")
     )
@@ -244,6 +247,9 @@ def case_deadlines(
             out[f"due_{sla}"], out[f"met_{sla}"] = due_effective, met_limit
             continue
         out[f"due_{sla}"] = out["case_id"].map(due[sla]).astype(float) if sla in due else np.nan
-        out[f"met_{sla}"] = out["case_id"].map(met_wide[sla]).astype("boolean") if sla in met_wide \
-            else pd.array([pd.NA] * len(out), dtype="boolean")  # fmt: skip
+        out[f"met_{sla}"] = (
+            out["case_id"].map(met_wide[sla]).astype("boolean")
+            if sla in met_wide
+            else pd.array([pd.NA] * len(out), dtype="boolean")
+        )
     return out

@@ -92,8 +92,15 @@ def backlog_trend(
     lo = _tail_start(start, end, tail_share)
     series = backlog_series(cases, end)
     tail = series.loc[series.index >= lo]
-    return _judge(lo, end, tail.index.to_numpy(float), tail.to_numpy(float),
-                  cases["arrived"].to_numpy(float), alpha, min_growth_share)  # fmt: skip
+    return _judge(
+        lo,
+        end,
+        tail.index.to_numpy(float),
+        tail.to_numpy(float),
+        cases["arrived"].to_numpy(float),
+        alpha,
+        min_growth_share,
+    )
 
 
 def _tail_start(start: float, end: float, tail_share: float) -> float:
@@ -102,8 +109,9 @@ def _tail_start(start: float, end: float, tail_share: float) -> float:
     return end - tail_share * (end - start)
 
 
-def _judge(lo: float, end: float, x: np.ndarray, y: np.ndarray, arrived: np.ndarray, alpha: float,
-           min_growth_share: float) -> BacklogTrend:  # fmt: skip
+def _judge(
+    lo: float, end: float, x: np.ndarray, y: np.ndarray, arrived: np.ndarray, alpha: float, min_growth_share: float
+) -> BacklogTrend:
     """Fit ``y`` (a count at days ``x``) and call it unstable if it grows, significantly and fast."""
     width = float(x[-1] - x[0]) if x.size else 0.0
     rate = float(((arrived >= lo) & (arrived <= end)).sum()) / width if width > 0 else math.nan

@@ -23,16 +23,12 @@ __all__: list[str] = []
 def _handling_teams(view: RunView) -> tuple[str, ...]:
     """The staffed teams doing fast- and standard-track handling (after organisation mapping)."""
     org = view.scenario.organisation
-    return tuple(
-        sorted({org.team_for(Team.FAST_TRACK).value, org.team_for(Team.COMPLEX_TRACK).value})
-    )
+    return tuple(sorted({org.team_for(Team.FAST_TRACK).value, org.team_for(Team.COMPLEX_TRACK).value}))
 
 
 def _handlers(view: RunView) -> int:
     staff = view.staff
-    return int(
-        (staff["team"].isin(_handling_teams(view)) & (staff["role"] == Role.OFFICER.value)).sum()
-    )
+    return int((staff["team"].isin(_handling_teams(view)) & (staff["role"] == Role.OFFICER.value)).sum())
 
 
 @register(
@@ -47,9 +43,7 @@ def _handlers(view: RunView) -> int:
 def closed_per_officer(view: RunView) -> float:
     cases = view.cases
     closed = (
-        cases["team"].isin(_handling_teams(view))
-        & (cases["closed"] >= view.warmup)
-        & (cases["closed"] < view.horizon)
+        cases["team"].isin(_handling_teams(view)) & (cases["closed"] >= view.warmup) & (cases["closed"] < view.horizon)
     )
     return safe_ratio(closed.sum() * 365.0, _handlers(view) * view.window_days)
 

@@ -40,9 +40,7 @@ def write_run_report(folder: Path, out: Path | None = None, label: str | None = 
     from sim.report.run_report import build_run_report, write_html
 
     results = load_results(folder)
-    return write_html(
-        Path(out) if out else Path(folder) / REPORT_NAME, build_run_report(results, label)
-    )
+    return write_html(Path(out) if out else Path(folder) / REPORT_NAME, build_run_report(results, label))
 
 
 def write_comparison_report(folder: Path, out: Path | None = None, base: str | None = None) -> Path:
@@ -54,9 +52,7 @@ def write_comparison_report(folder: Path, out: Path | None = None, base: str | N
     from sim.report.run_report import write_html
 
     results = load_results(folder)
-    return write_html(
-        Path(out) if out else Path(folder) / REPORT_NAME, build_comparison_report(results, base)
-    )
+    return write_html(Path(out) if out else Path(folder) / REPORT_NAME, build_comparison_report(results, base))
 
 
 def write_sweep_report(folder: Path, out: Path | None = None) -> Path:

@@ -63,9 +63,7 @@ def analyse_run(results: Results, label: str) -> RunAnalysis:
     """Compute every table of the report for scenario ``label`` of ``results``."""
     run = results.runs[label]
     kpis = results.summary.loc[results.summary["scenario"] == label].set_index("kpi")
-    parts: dict[str, list[pd.DataFrame]] = {
-        k: [] for k in ("slas", "bneck", "stages", "days", "load")
-    }
+    parts: dict[str, list[pd.DataFrame]] = {k: [] for k in ("slas", "bneck", "stages", "days", "load")}
     backlog: dict[int, pd.Series] = {}
     zhongben: dict[str, list[float]] = {}
     for rep, tables in run.per_replication():
@@ -109,9 +107,7 @@ def _summarise_slas(frames: list[pd.DataFrame], window: tuple[float, float]) -> 
     )
     rates = rates.set_index("kpi")[["n", "mean", "ci_low", "ci_high"]]
     first = every.drop_duplicates("sla").set_index("sla")[["zh", "en", "basis", "days", "source"]]
-    means = every.groupby("sla")[
-        ["n_started", "n_ended", "mean_lateness_days", "open_past_due_share"]
-    ].mean()
+    means = every.groupby("sla")[["n_started", "n_ended", "mean_lateness_days", "open_past_due_share"]].mean()
     table = first.join(means).join(rates.rename(columns={"mean": "on_time_rate"}))
     table["started_per_year"] = table["n_started"] * per_year
     return table.reindex(first.index).reset_index()
@@ -134,9 +130,7 @@ def _summarise_bottlenecks(frames: list[pd.DataFrame]) -> pd.DataFrame:
         mean_rank=("rank", "mean"),
     )
     table = table.loc[table["headcount"] > 0]
-    table = table.sort_values(
-        ["mean_rank", "late_wait_days"], ascending=[True, False], kind="stable"
-    )
+    table = table.sort_values(["mean_rank", "late_wait_days"], ascending=[True, False], kind="stable")
     table["rank"] = np.arange(1, len(table) + 1)
     return table.reset_index()
 
@@ -166,34 +160,24 @@ def _caseload(cases: pd.DataFrame, run: ScenarioRun) -> pd.DataFrame:
     warmup, horizon = run.window
     own = cases.loc[cases["team"].isin(_handling_teams(run.scenario)) & (cases["handler"] != "")]
     received = own.loc[own["counted"]].groupby("handler").size() * 365.0 / (horizon - warmup)
-    held = (
-        own.loc[(own["arrived"] <= horizon) & ~(own["closed"] <= horizon)].groupby("handler").size()
-    )
+    held = own.loc[(own["arrived"] <= horizon) & ~(own["closed"] <= horizon)].groupby("handler").size()
     return pd.DataFrame({"received_per_year": received, "open_at_horizon": held}).fillna(0.0)
 
 
 def _summarise_caseload(frames: list[pd.DataFrame], run: ScenarioRun) -> pd.DataFrame:
     staff = run.staff
-    handlers = staff.loc[
-        staff["team"].isin(_handling_teams(run.scenario)) & (staff["role"] == Role.OFFICER.value)
-    ]
-    mean = pd.concat(frames).drop(columns="replication").groupby(level=0).sum() / max(
-        len(frames), 1
-    )
+    handlers = staff.loc[staff["team"].isin(_handling_teams(run.scenario)) & (staff["role"] == Role.OFFICER.value)]
+    mean = pd.concat(frames).drop(columns="replication").groupby(level=0).sum() / max(len(frames), 1)
     table = handlers.set_index("name")[["team", "unit"]].join(mean, how="outer")
     table = table.fillna({"received_per_year": 0.0, "open_at_horizon": 0.0})
     table["team"] = table["team"].fillna(table.index.to_series().str.split("/").str[0])
     table["unit"] = table["unit"].fillna("")
     table = table.rename_axis("handler").reset_index()
     order = {name: i for i, name in enumerate(staff["name"])}  # the scenario's own order
-    return table.sort_values(
-        "handler", key=lambda s: s.map(order).fillna(len(order)), kind="stable"
-    )
+    return table.sort_values("handler", key=lambda s: s.map(order).fillna(len(order)), kind="stable")
 
 
-def _zhongben_numbers(
-    cases: pd.DataFrame, slas: pd.DataFrame, run: ScenarioRun
-) -> dict[str, float]:
+def _zhongben_numbers(cases: pd.DataFrame, slas: pd.DataFrame, run: ScenarioRun) -> dict[str, float]:
     """What the 3-month 终本 floor does to the 45-day rate, for one replication.
 
     ``fast45_*`` use the fast_close clock (45 days from receipt by the fast-track
@@ -201,12 +185,8 @@ def _zhongben_numbers(
     within ``zhongben_floor_months`` of filing (unlawful under 终本规定 art. 1(4)).
     """
     counted = cases.loc[cases["counted"]]
-    simple = counted.loc[
-        (counted["track"] == Track.FAST.value) & counted["case_type"].isin(_ENFORCED)
-    ]
-    clocks = slas.loc[(slas["sla"] == "fast_close") & (slas["occurrence"] == 0)].drop_duplicates(
-        "case_id"
-    )
+    simple = counted.loc[(counted["track"] == Track.FAST.value) & counted["case_type"].isin(_ENFORCED)]
+    clocks = slas.loc[(slas["sla"] == "fast_close") & (slas["occurrence"] == 0)].drop_duplicates("case_id")
     clocks = clocks.set_index("case_id")
     end = simple["case_id"].map(clocks["end"]).to_numpy(float)
     within = ~np.isnan(end) & (end <= simple["case_id"].map(clocks["due"]).to_numpy(float))
@@ -216,15 +196,8 @@ def _zhongben_numbers(
     months = run.scenario.policy.zhongben_floor_months
     all_zb = counted.loc[counted["outcome"] == Outcome.ZHONGBEN.value]
     start = run.scenario.run.start_date
-    limit = [
-        (add_months(start + pd.Timedelta(days=int(a)), months) - start).days + 1
-        for a in all_zb["arrived"]
-    ]
-    early = (
-        int((all_zb["closed"].to_numpy(float) < np.asarray(limit, dtype=float)).sum())
-        if limit
-        else 0
-    )
+    limit = [(add_months(start + pd.Timedelta(days=int(a)), months) - start).days + 1 for a in all_zb["arrived"]]
+    early = int((all_zb["closed"].to_numpy(float) < np.asarray(limit, dtype=float)).sum()) if limit else 0
     per_year = 365.0 / (run.window[1] - run.window[0])
     return {
         "simple_per_year": len(simple) * per_year,

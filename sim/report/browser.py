@@ -37,9 +37,7 @@ _FLAGS = (
 )
 """No sandbox: CI runs as root, where Chromium refuses to start with one."""
 
-_CONSOLE = re.compile(
-    r":(?:INFO|WARNING|ERROR):CONSOLE[^\]]*\]\s*\"(?P<message>.*)\", source: (?P<source>.*)$"
-)
+_CONSOLE = re.compile(r":(?:INFO|WARNING|ERROR):CONSOLE[^\]]*\]\s*\"(?P<message>.*)\", source: (?P<source>.*)$")
 
 
 def find_chromium() -> str | None:
@@ -56,9 +54,7 @@ def _run(args: list[str], timeout_s: float) -> subprocess.CompletedProcess[str]:
         raise FileNotFoundError("no Chromium found: install it (Debian: apt-get install chromium)")
     with tempfile.TemporaryDirectory(prefix="courtsim-chromium-") as profile:
         command = [binary, *_FLAGS, f"--user-data-dir={profile}", *args]
-        return subprocess.run(
-            command, capture_output=True, text=True, timeout=timeout_s, check=False
-        )
+        return subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, check=False)
 
 
 @dataclass(frozen=True)
@@ -89,15 +85,11 @@ def check_page(html: Path, timeout_s: float = 120.0) -> BrowserCheck:
         ["--enable-logging=stderr", "--v=0", "--virtual-time-budget=15000", "--dump-dom", url],
         timeout_s,
     )
-    console = tuple(
-        m.group("message") for line in done.stderr.splitlines() if (m := _CONSOLE.search(line))
-    )
+    console = tuple(m.group("message") for line in done.stderr.splitlines() if (m := _CONSOLE.search(line)))
     return BrowserCheck(done.stdout, console, done.returncode)
 
 
-def screenshot(
-    html: Path, png: Path, width: int = 1280, height: int = 2400, timeout_s: float = 120.0
-) -> Path:
+def screenshot(html: Path, png: Path, width: int = 1280, height: int = 2400, timeout_s: float = 120.0) -> Path:
     """Save a ``width`` × ``height`` screenshot of the top of ``html`` to ``png``."""
     png = Path(png).resolve()
     png.parent.mkdir(parents=True, exist_ok=True)
@@ -110,7 +102,5 @@ def screenshot(
     ]
     done = _run(args, timeout_s)
     if done.returncode != 0 or not png.is_file():
-        raise RuntimeError(
-            f"Chromium did not write {png} (exit {done.returncode}): {done.stderr[-500:]}"
-        )
+        raise RuntimeError(f"Chromium did not write {png} (exit {done.returncode}): {done.stderr[-500:]}")
     return png

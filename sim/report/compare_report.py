@@ -49,10 +49,7 @@ def _flatten(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
 
 def scenario_differences(results: Results) -> pd.DataFrame:
     """Parameters whose resolved values differ between the scenarios: one column per scenario."""
-    flat = {
-        label: dict(_flatten(entry["resolved"]))
-        for label, entry in results.manifest["scenarios"].items()
-    }
+    flat = {label: dict(_flatten(entry["resolved"])) for label, entry in results.manifest["scenarios"].items()}
     keys = sorted({k for values in flat.values() for k in values})
     rows = [
         {"parameter": k, **{label: format_value(values.get(k)) for label, values in flat.items()}}
@@ -73,9 +70,7 @@ def _cell(results: Results, label: str, kpi: str) -> h.Cell:
         return h.num("—")
     unit = kpi_names(kpi)[2]
     ci = f"{value_text(row.ci_low, unit)}–{value_text(row.ci_high, unit)}"
-    return h.Cell(
-        f'{h.esc(value_text(row["mean"], unit))}<br><span class="en">{h.esc(ci)}</span>', "num"
-    )
+    return h.Cell(f'{h.esc(value_text(row["mean"], unit))}<br><span class="en">{h.esc(ci)}</span>', "num")
 
 
 def _diff_cell(diffs: pd.DataFrame, label: str, kpi: str) -> h.Cell:
@@ -99,9 +94,7 @@ def _kpi_table(results: Results, diffs: pd.DataFrame, base: str) -> str:
     kpis += sorted(k for k in set(results.summary["kpi"]) if k.startswith("util_"))
     header: list[object] = [h.hd("指标", "indicator")]
     header += [h.hd(label, "mean, 95% CI", True) for label in labels]
-    header += [
-        h.hd(f"{label} − {base}", "paired difference", True) for label in labels if label != base
-    ]
+    header += [h.hd(f"{label} − {base}", "paired difference", True) for label in labels if label != base]
     rows = []
     for kpi in kpis:
         zh, en, _ = kpi_names(kpi)
@@ -118,9 +111,7 @@ def _li(zh: str, en: str) -> str:
 
 def _changes(diffs: pd.DataFrame, label: str) -> tuple[str, str] | None:
     """The KPIs (utilisation aside) that got significantly better or worse than the base."""
-    own = diffs.loc[
-        (diffs["scenario"] == label) & diffs["significant"] & ~diffs["kpi"].str.startswith("util_")
-    ]
+    own = diffs.loc[(diffs["scenario"] == label) & diffs["significant"] & ~diffs["kpi"].str.startswith("util_")]
     better: list[KPI] = []
     worse: list[KPI] = []
     for r in own.itertuples():
@@ -140,9 +131,7 @@ def _changes(diffs: pd.DataFrame, label: str) -> tuple[str, str] | None:
     )
 
 
-def _fast45_line(
-    results: Results, diffs: pd.DataFrame, base: str, label: str
-) -> tuple[str, str] | None:
+def _fast45_line(results: Results, diffs: pd.DataFrame, base: str, label: str) -> tuple[str, str] | None:
     row = results.kpi(label, "fast45_rate")
     if row is None:
         return None
@@ -217,9 +206,7 @@ def _curve(results: Results, x_of: Mapping[str, float], xlabel: str, title: str)
         hi = np.array([r.ci_high for r in rows if r is not None], dtype=float)
         zh, en, _ = kpi_names(kpi)
         ax.plot(x, 100 * mean, "o-", color=colour, label=f"{zh} {en}")
-        ax.fill_between(
-            x, 100 * np.clip(lo, 0, 1), 100 * np.clip(hi, 0, 1), color=colour, alpha=0.2
-        )
+        ax.fill_between(x, 100 * np.clip(lo, 0, 1), 100 * np.clip(hi, 0, 1), color=colour, alpha=0.2)
     ax.axhline(90, color=RED, linestyle="--", linewidth=1, label="90% 目标 target")
     breaking = _breaking_point(results, labels)
     if breaking is not None:
@@ -237,10 +224,7 @@ def _breaking_point(results: Results, ordered: list[str]) -> str | None:
     """The first scenario (in curve order) whose 45-day rate is surely below the target."""
     for label in ordered:
         row = results.kpi(label, "fast45_rate")
-        if (
-            row is not None
-            and judge(FAST45_TARGET, row["mean"], row.ci_low, row.ci_high) == "not_met"
-        ):
+        if row is not None and judge(FAST45_TARGET, row["mean"], row.ci_low, row.ci_high) == "not_met":
             return label
     return None
 
@@ -253,9 +237,7 @@ def _curves(results: Results, differences: pd.DataFrame) -> str:
     varied = {str(p).split(".")[0] for p in differences["parameter"]}
     with figure_style():
         if varied == {"arrivals"} and len(set(load.values())) > 1:
-            uri = svg_data_uri(
-                _curve(results, load, "年收案数 cases a year", "负荷曲线 Load curve")
-            )
+            uri = svg_data_uri(_curve(results, load, "年收案数 cases a year", "负荷曲线 Load curve"))
             out += h.figure(
                 uri,
                 "负荷曲线",
@@ -265,9 +247,7 @@ def _curves(results: Results, differences: pd.DataFrame) -> str:
                 "45-day rate is surely below 90%.",
             )
         if varied == {"staffing"} and len(set(staff.values())) > 1:
-            uri = svg_data_uri(
-                _curve(results, staff, "总人数 total staff", "人员配置权衡 Staffing trade-off")
-            )
+            uri = svg_data_uri(_curve(results, staff, "总人数 total staff", "人员配置权衡 Staffing trade-off"))
             out += h.figure(
                 uri,
                 "人员配置权衡",
@@ -281,9 +261,7 @@ def build_comparison_report(results: Results, base: str | None = None) -> str:
     """The HTML of the comparison of every scenario in ``results`` against ``base``."""
     base = base or str(results.manifest.get("base") or results.labels[0])
     if base not in results.labels:
-        raise ValueError(
-            f"base scenario {base!r} is not in the folder (scenarios: {results.labels})"
-        )
+        raise ValueError(f"base scenario {base!r} is not in the folder (scenarios: {results.labels})")
     diffs = paired_differences(results.by_rep, base)
     with figure_style():
         focus = svg_data_uri(_focus_figure(results))
@@ -350,7 +328,5 @@ def build_comparison_report(results: Results, base: str | None = None) -> str:
         ),
     ]
     title = "情景比较报告 Scenario comparison"
-    subtitle = (
-        f"{' · '.join(results.labels)} · {m.get('reps')}次重复 replications · 基准 base: {base}"
-    )
+    subtitle = f"{' · '.join(results.labels)} · {m.get('reps')}次重复 replications · 基准 base: {base}"
     return h.page(title, subtitle, sections)

@@ -58,10 +58,7 @@ def staff_table(scenario: Scenario) -> pd.DataFrame:
         pools += [("", Role.JUDGE, staffing.judges), ("", Role.BAILIFF, staffing.bailiffs)]
         for unit, role, count in pools:
             where = f"{team.value}/{unit}/" if unit else f"{team.value}/"
-            rows += [
-                (team.value, unit, role.value, f"{where}{role.value}/{n}")
-                for n in range(1, count + 1)
-            ]
+            rows += [(team.value, unit, role.value, f"{where}{role.value}/{n}") for n in range(1, count + 1)]
     return pd.DataFrame(rows, columns=["team", "unit", "role", "name"])
 
 
@@ -89,9 +86,7 @@ class ScenarioRun:
         if name not in self._tables:
             path = self.folder / f"{_slug(self.label)}.{name}.parquet"
             if not path.is_file():
-                raise ReportDataError(
-                    f"{path} is missing: run with a results folder (not --no-save)"
-                )
+                raise ReportDataError(f"{path} is missing: run with a results folder (not --no-save)")
             self._tables[name] = pd.read_parquet(path)
         return self._tables[name]
 
@@ -112,16 +107,13 @@ class ScenarioRun:
     def per_replication(self) -> Iterator[tuple[int, dict[str, pd.DataFrame]]]:
         """``(r, {"cases", "slas", "steps"})`` for each replication, in order."""
         groups = {
-            name: dict(iter(self.table(name).groupby("replication", sort=True)))
-            for name in ("cases", "slas", "steps")
+            name: dict(iter(self.table(name).groupby("replication", sort=True))) for name in ("cases", "slas", "steps")
         }
         for rep in self.replications:
             yield (
                 rep,
                 {
-                    name: groups[name]
-                    .get(rep, self.table(name).iloc[0:0])
-                    .drop(columns="replication")
+                    name: groups[name].get(rep, self.table(name).iloc[0:0]).drop(columns="replication")
                     for name in groups
                 },
             )

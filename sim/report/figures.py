@@ -60,9 +60,7 @@ def _rate_colour(rate: float) -> str:
 def fig_fast45_split(zhongben: pd.DataFrame, target: float) -> Figure:
     """One bar: simple cases closed within 45 days, as 终本 after the floor, and the rest."""
     within = float(zhongben.loc["fast45_rate", "mean"])
-    zb_late = float(
-        zhongben.loc["zhongben_share", "mean"] - zhongben.loc["zhongben_within_share", "mean"]
-    )
+    zb_late = float(zhongben.loc["zhongben_share", "mean"] - zhongben.loc["zhongben_within_share", "mean"])
     rest = max(1.0 - within - zb_late, 0.0)
     fig = Figure(figsize=(9.5, 1.6))
     ax = fig.subplots()
@@ -90,9 +88,7 @@ def fig_fast45_split(zhongben: pd.DataFrame, target: float) -> Figure:
     ax.set_xlim(0, 1)
     ax.set_yticks([])
     ax.xaxis.set_major_formatter(lambda v, _: f"{100 * v:.0f}%")
-    ax.set_title(
-        "简案（快执）收案45日内结案情况 Simple cases: closed within 45 days of receipt", loc="left"
-    )
+    ax.set_title("简案（快执）收案45日内结案情况 Simple cases: closed within 45 days of receipt", loc="left")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=3, frameon=False)
     return fig
 
@@ -139,9 +135,7 @@ def fig_days_to_close(days: pd.DataFrame, reps: int) -> Figure:
     for ax, track in zip(axes, tracks, strict=False):
         own = days.loc[days["track"] == track]
         kind = own["outcome"].where(own["outcome"].isin(["completed", "zhongben"]), "other")
-        data = [
-            own.loc[kind == g, "days"].clip(upper=bins[-1] - 1).to_numpy(float) for g, _ in groups
-        ]
+        data = [own.loc[kind == g, "days"].clip(upper=bins[-1] - 1).to_numpy(float) for g, _ in groups]
         weights = [np.full(d.size, 1.0 / max(reps, 1)) for d in data]
         names = [outcome_label(g) if g != "other" else "其他 other" for g, _ in groups]
         ax.hist(
@@ -157,8 +151,7 @@ def fig_days_to_close(days: pd.DataFrame, reps: int) -> Figure:
         ax.axvline(45, color="black", linestyle="--", linewidth=1)
         ax.axvline(SIX_MONTHS_DAYS, color=RED, linestyle=":", linewidth=1.2)
         ax.set_title(
-            f"{track_label(track)}：45日内 {pct(within45)}，6个月内 w"
-            f"ithin 6 months {pct(within6m)}",
+            f"{track_label(track)}：45日内 {pct(within45)}，6个月内 within 6 months {pct(within6m)}",
             loc="left",
             fontsize=10,
         )
@@ -167,9 +160,7 @@ def fig_days_to_close(days: pd.DataFrame, reps: int) -> Figure:
     ymax = axes[0].get_ylim()[1]
     axes[0].text(46, ymax * 0.92, "45日 45 days", fontsize=8)
     axes[0].text(SIX_MONTHS_DAYS + 1, ymax * 0.92, "6个月 6 months", fontsize=8, color=RED)
-    axes[-1].set_xlabel(
-        "自立案至结案天数 days from filing to closing (counted cases, per replication)"
-    )
+    axes[-1].set_xlabel("自立案至结案天数 days from filing to closing (counted cases, per replication)")
     return fig
 
 
@@ -208,9 +199,7 @@ def fig_utilisation(bottlenecks: pd.DataFrame) -> Figure:
     for spine in ax.spines.values():
         spine.set_visible(False)
     fig.colorbar(image, ax=ax, fraction=0.03, format=lambda v, _: f"{100 * v:.0f}%")
-    ax.set_title(
-        "利用率（工作时间中忙碌的比例）Utilisation: busy share of working time", loc="left"
-    )
+    ax.set_title("利用率（工作时间中忙碌的比例）Utilisation: busy share of working time", loc="left")
     return fig
 
 
@@ -255,8 +244,7 @@ def fig_backlog(
         )
     top.set_ylabel("未结案件 open cases")
     top.set_title(
-        "未结案件数（灰色：预热期与收尾期，不计入指标）Open cases (grey: warm-up and cool-down, "
-        "not counted)",
+        "未结案件数（灰色：预热期与收尾期，不计入指标）Open cases (grey: warm-up and cool-down, not counted)",
         loc="left",
     )
     top.legend(loc="upper left", frameon=False)

@@ -116,9 +116,7 @@ class FontChoice:
 def _covers(family: str) -> bool:
     """True when ``family`` resolves to a font file that has every character of ``SAMPLE``."""
     try:
-        path = font_manager.findfont(
-            font_manager.FontProperties(family=family), fallback_to_default=False
-        )
+        path = font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
         font = font_manager.get_font(path)
     except (ValueError, RuntimeError, OSError):
         return False
@@ -129,9 +127,7 @@ def _registered() -> list[str]:
     """CJK-looking family names matplotlib knows, preferred ones first."""
     names = {entry.name for entry in font_manager.fontManager.ttflist}
     ordered = [name for name in PREFERRED if name in names]
-    extra = sorted(
-        n for n in names if n not in ordered and any(k in n for k in ("CJK", "Han", "WenQuanYi"))
-    )
+    extra = sorted(n for n in names if n not in ordered and any(k in n for k in ("CJK", "Han", "WenQuanYi")))
     return ordered + extra
 
 
@@ -173,17 +169,13 @@ def find_cjk_font() -> str | None:
             return family if _covers(family) else None
         if _covers(override):
             return override
-        logger.warning(
-            "COURTSIM_CJK_FONT=%s has no Chinese glyphs; looking for another font", override
-        )
+        logger.warning("COURTSIM_CJK_FONT=%s has no Chinese glyphs; looking for another font", override)
     found = _first_covering()
     if found is None:
         _scan_system()
         found = _first_covering()
     if found is None:
-        logger.warning(
-            "no CJK font found (install fonts-noto-cjk); figure text is left to the browser"
-        )
+        logger.warning("no CJK font found (install fonts-noto-cjk); figure text is left to the browser")
     return found
 
 

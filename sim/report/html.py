@@ -118,9 +118,7 @@ def _cell(value: object, tag: str) -> str:
     return f"<{tag}>{esc(value)}</{tag}>"
 
 
-def table(
-    header: Sequence[object], rows: Iterable[Sequence[object]], row_css: Sequence[str] | None = None
-) -> str:
+def table(header: Sequence[object], rows: Iterable[Sequence[object]], row_css: Sequence[str] | None = None) -> str:
     """A table; plain values are escaped, :class:`Cell` values are inserted as they are."""
     head = "".join(_cell(h, "th") for h in header)
     body = []

@@ -212,10 +212,7 @@ def _num(v: Any) -> str:
 def _dist(spec: Mapping[str, Any]) -> str:
     kind = spec["dist"]
     params = {k: v for k, v in spec.items() if k not in ("dist", "cap") and v is not None}
-    text = ", ".join(
-        f"{k} {_num(v)}" if not isinstance(v, list) else f"{k} {len(v)} values"
-        for k, v in params.items()
-    )
+    text = ", ".join(f"{k} {_num(v)}" if not isinstance(v, list) else f"{k} {len(v)} values" for k, v in params.items())
     cap = f"; cap {_num(spec['cap'])}" if spec.get("cap") is not None else ""
     return f"{_DIST_ZH.get(kind, kind)} {kind}({text}{cap})"
 
@@ -231,9 +228,7 @@ def format_value(value: Any) -> str:
         return ", ".join(f"{k} {format_value(v)}" for k, v in value.items()) or "—"
     if isinstance(value, list):
         if value and isinstance(value[0], Mapping) and "name" in value[0]:
-            return "; ".join(
-                f"{u['name']} (执行员 {u['officers']}, 书记员 {u['clerks']})" for u in value
-            )
+            return "; ".join(f"{u['name']} (执行员 {u['officers']}, 书记员 {u['clerks']})" for u in value)
         return ", ".join(format_value(v) for v in value) or "—"
     if isinstance(value, bool):
         return "是 yes" if value else "否 no"
@@ -275,9 +270,7 @@ def _group_rows(path: str, key: str, node: Mapping[str, Any]) -> Iterator[dict[s
         return
     if path.startswith("staffing."):
         zh = TEAM_ZH.get(Team(key), key) if key in {t.value for t in Team} else key
-        counts = ", ".join(
-            f"{FIELD_ZH[r]} {node[r]}" for r in ("judges", "officers", "clerks", "bailiffs")
-        )
+        counts = ", ".join(f"{FIELD_ZH[r]} {node[r]}" for r in ("judges", "officers", "clerks", "bailiffs"))
         units = f"; {format_value(node['units'])}" if node.get("units") else ""
         yield {
             "parameter": path,

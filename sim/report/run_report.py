@@ -61,9 +61,7 @@ KPI_ORDER = (
 
 def _verdict_section(a: RunAnalysis, split_uri: str) -> h.Section:
     v = verdict(a)
-    points = "".join(
-        f'<li>{h.esc(zh)}<br><span class="en">{h.esc(en)}</span></li>' for zh, en in v.points
-    )
+    points = "".join(f'<li>{h.esc(zh)}<br><span class="en">{h.esc(en)}</span></li>' for zh, en in v.points)
     box = (
         f'<div class="verdict {v.status}"><p class="headline">{h.esc(v.headline[0])} '
         f'<span class="en">{h.esc(v.headline[1])}</span></p><ul>{points}</ul></div>'
@@ -108,8 +106,7 @@ def _staffing_section(a: RunAnalysis) -> h.Section:
         h.hd("来源", "source"),
     ]
     changes = "".join(
-        f"<li>{c.date} {team_label(c.team.value)} {role_label(c.role.value)} {c.delta:+d} "
-        f"{h.esc(c.note)}</li>"
+        f"<li>{c.date} {team_label(c.team.value)} {role_label(c.role.value)} {c.delta:+d} {h.esc(c.note)}</li>"
         for c in a.scenario.staffing_changes
     )
     extra = f"<h3>人员变动 Staffing changes</h3><ul>{changes}</ul>" if changes else ""
@@ -139,9 +136,7 @@ def _kpi_section(a: RunAnalysis) -> h.Section:
         rows.append([h.bi(zh, en), h.num(value_text(row["mean"], unit)), h.num(ci), level, status])
         info = KPIS.get(kpi)
         definitions.append(f"<li><b>{h.esc(zh)}</b> {h.esc(info.definition if info else '')}</li>")
-    sources = "".join(
-        f"<li><b>{h.esc(kpi_names(k)[0])}</b>：{h.esc(t.source)}</li>" for k, t in TARGETS.items()
-    )
+    sources = "".join(f"<li><b>{h.esc(kpi_names(k)[0])}</b>：{h.esc(t.source)}</li>" for k, t in TARGETS.items())
     body = (
         h.paragraphs(
             "平均值为各次重复的平均；区间为95%置信区间。“目标”是考核要求；“参考”是公开数据中同类法"

@@ -109,8 +109,7 @@ def bottleneck_section(a: RunAnalysis, uri: str) -> h.Section:
         h.figure(
             uri,
             "利用率热力图",
-            "各团队、各岗位在统计期内的忙碌比例（工作时间中用于办案的比例，各次重复平均）；“—”表示"
-            "没有该岗位。",
+            "各团队、各岗位在统计期内的忙碌比例（工作时间中用于办案的比例，各次重复平均）；“—”表示没有该岗位。",
             "Busy share of working time per team × role over the counted window (mean of "
             "replications); "
             "'—': nobody in that role.",
@@ -155,8 +154,7 @@ def backlog_section(uri: str) -> h.Section:
             uri,
             "未结案件",
             "上图：未结案件总数（细线为各次重复，粗线为平均）；下图：按案件所在团队。",
-            "Top: all open cases (thin lines: replications; thick: mean). Bottom: by the team "
-            "holding the case.",
+            "Top: all open cases (thin lines: replications; thick: mean). Bottom: by the team holding the case.",
         ),
     )
 
@@ -219,9 +217,7 @@ def statute_section(a: RunAnalysis) -> h.Section:
             continue
         r = a.zhongben.loc[key]
         digits = 0 if unit == "count" else 1
-        show = (
-            pct if unit == "share" else (lambda v, d=digits: "—" if pd.isna(v) else f"{v:,.{d}f}")
-        )
+        show = pct if unit == "share" else (lambda v, d=digits: "—" if pd.isna(v) else f"{v:,.{d}f}")
         rows.append(
             [
                 h.bi(row_zh, row_en),
@@ -247,8 +243,7 @@ def statute_section(a: RunAnalysis) -> h.Section:
             rows,
         )
         + h.paragraphs(
-            "若要看按方案字面执行（不适用3个月限制）的结果，运行 scenarios/plan_literal.toml 并与"
-            "本方案比较。",
+            "若要看按方案字面执行（不适用3个月限制）的结果，运行 scenarios/plan_literal.toml 并与本方案比较。",
             "To see the plan read literally (no 3-month floor), run scenarios/plan_literal.toml "
             "and "
             "compare it with this scenario.",
@@ -268,9 +263,7 @@ def model_section(a: RunAnalysis, results: Results, font: str) -> h.Section:
     parts = stress_des(a, results.manifest, font, int(params["est"].sum()), len(params))
     body = ""
     for (t_zh, t_en), (zh, en) in parts:
-        body += (
-            f'<h3>{h.esc(t_zh)} <span class="en">{h.esc(t_en)}</span></h3>{h.paragraphs(zh, en)}'
-        )
+        body += f'<h3>{h.esc(t_zh)} <span class="en">{h.esc(t_en)}</span></h3>{h.paragraphs(zh, en)}'
         if t_en.startswith("3 "):
             rows = [
                 [
@@ -314,9 +307,7 @@ def reproduce_section(a: RunAnalysis, results: Results) -> h.Section:
         ["生成时间 created (UTC)", str(m.get("created_utc"))],
         ["结果目录 results folder", str(results.folder)],
     ]
-    command = reproduce_command(
-        entry.get("source"), int(m.get("reps", a.reps)), int(m.get("seed", 0))
-    )
+    command = reproduce_command(entry.get("source"), int(m.get("reps", a.reps)), int(m.get("seed", 0)))
     body = (
         h.table(["项目 item", "值 value"], rows)
         + h.paragraphs(

@@ -50,9 +50,7 @@ def load_sweep(folder: Path) -> tuple[dict[str, Any], pd.DataFrame, list[str]]:
     paths = list(manifest.get("parameters") or [])
     missing = [p for p in paths if p not in summary.columns]
     if not paths or missing:
-        raise ReportDataError(
-            f"{folder}: the manifest's parameters {paths} are not columns of the table"
-        )
+        raise ReportDataError(f"{folder}: the manifest's parameters {paths} are not columns of the table")
     return manifest, summary, paths
 
 
@@ -69,9 +67,7 @@ def breaking_points(summary: pd.DataFrame, paths: list[str]) -> pd.DataFrame:
             own = part.loc[part["kpi"] == kpi].sort_values(paths[0])
             if own.empty or target.kind != "target":
                 continue
-            status = [
-                judge(target, r["mean"], r["ci_low"], r["ci_high"]) for _, r in own.iterrows()
-            ]
+            status = [judge(target, r["mean"], r["ci_low"], r["ci_high"]) for _, r in own.iterrows()]
             broken = [v for v, s in zip(own[paths[0]], status, strict=True) if s == "not_met"]
             rows.append(
                 {
@@ -122,9 +118,7 @@ def _table(summary: pd.DataFrame, paths: list[str]) -> str:
     kpis = [k for k in SHOWN if k in set(summary["kpi"])]
     points = summary[paths].drop_duplicates().sort_values(paths)
     header: list[object] = [h.hd("指标", "indicator")]
-    header += [
-        h.hd(" · ".join(_show(v) for v in p), " · ".join(paths), True) for p in points.to_numpy()
-    ]
+    header += [h.hd(" · ".join(_show(v) for v in p), " · ".join(paths), True) for p in points.to_numpy()]
     rows = []
     for kpi in kpis:
         zh, en, unit = kpi_names(kpi)
@@ -157,8 +151,7 @@ def _break_line(r: Any, paths: list[str], first: object) -> tuple[str, str]:
         last = r.statuses[-1] if r.statuses else "n/a"
         return (
             f"{zh}{where}：所试取值下都未确认低于{level}（最后一点：{STATUS_ZH[last]}）",
-            f"{en}{where_en}: not surely below {level} at any value tried "
-            f"(last: {STATUS_EN[last]})",
+            f"{en}{where_en}: not surely below {level} at any value tried (last: {STATUS_EN[last]})",
         )
     if r.breaks_at == first:
         return (
@@ -184,13 +177,9 @@ def build_sweep_report(folder: Path) -> str:
     breaks = breaking_points(summary, paths)
     with figure_style():
         uri = svg_data_uri(_figure(summary, paths, breaks))
-    values = " ".join(
-        f"--set {p}={','.join(str(v) for v in vs)}" for p, vs in manifest["parameters"].items()
-    )
+    values = " ".join(f"--set {p}={','.join(str(v) for v in vs)}" for p, vs in manifest["parameters"].items())
     seed = f" --seed {manifest['seed']}" if manifest.get("seed") is not None else ""
-    command = (
-        f"courtsim sweep {manifest.get('scenario')} {values} --reps {manifest.get('reps')}{seed}"
-    )
+    command = f"courtsim sweep {manifest.get('scenario')} {values} --reps {manifest.get('reps')}{seed}"
     rows = [
         ["情景 scenario", f"{manifest.get('scenario')} (hash {manifest.get('scenario_hash')})"],
         ["重复次数 replications", str(manifest.get("reps"))],

@@ -93,9 +93,7 @@ TARGETS: dict[str, Target] = {
             "domain-facts §4.6: 40–43% national 'no property', 51% at a Wuhan court (S→EST)",
         ),
         Target("completion_rate", "reference", 0.35, 0.45, "domain-facts §4.6 (EST)"),
-        Target(
-            "recovery_rate", "reference", 0.40, 0.55, "domain-facts §4.6: Nanyang 2024 50.56% (S)"
-        ),
+        Target("recovery_rate", "reference", 0.40, 0.55, "domain-facts §4.6: Nanyang 2024 50.56% (S)"),
         Target(
             "mean_days_to_close_first",
             "reference",

@@ -79,17 +79,11 @@ def _fast45_point(a: RunAnalysis, status: Status) -> Pair:
 
 def _floor_point(a: RunAnalysis) -> Pair:
     z = a.zhongben
-    share, ceiling, other = (
-        _g(z.loc[k]) for k in ("zhongben_share", "fast45_ceiling", "fast45_rate_non_zhongben")
-    )
+    share, ceiling, other = (_g(z.loc[k]) for k in ("zhongben_share", "fast45_ceiling", "fast45_rate_non_zhongben"))
     if a.scenario.policy.zhongben_floor:
         months = a.scenario.policy.zhongben_floor_months
         extra_zh = "即使人手无限，也达不到90%。" if ceiling < (FAST45_TARGET.low or 0.0) else ""
-        extra_en = (
-            " Even unlimited staff could not reach 90%."
-            if ceiling < (FAST45_TARGET.low or 0.0)
-            else ""
-        )
+        extra_en = " Even unlimited staff could not reach 90%." if ceiling < (FAST45_TARGET.low or 0.0) else ""
         return (
             f"{pct(share)}的简案最终以终本结案；依法终本须在立案满{months}个月后（《终本规定》第1条"
             "第4项），"
@@ -118,9 +112,7 @@ def _bottleneck_point(a: RunAnalysis) -> Pair:
     b = a.bottlenecks
     top = b.iloc[0]
     busiest = b.loc[b["utilisation"].idxmax()]
-    sla = a.slas.loc[a.slas["started_per_year"] >= MIN_CLOCKS_PER_YEAR].dropna(
-        subset=["on_time_rate"]
-    )
+    sla = a.slas.loc[a.slas["started_per_year"] >= MIN_CLOCKS_PER_YEAR].dropna(subset=["on_time_rate"])
     worst = sla.loc[sla["on_time_rate"].idxmin()] if len(sla) else None
     who = f"{team_zh(top.team)}·{role_zh(top.role)}"
     who_en = f"{top.team.replace('_', ' ')} {top.role}s"
@@ -144,11 +136,7 @@ def _bottleneck_point(a: RunAnalysis) -> Pair:
 def verdict(a: RunAnalysis) -> Verdict:
     """The 45-day verdict with its confidence, the statutory cap and what breaks first."""
     row = a.kpi("fast45_rate")
-    status: Status = (
-        "n/a"
-        if row is None
-        else judge(FAST45_TARGET, _g(row), _g(row, "ci_low"), _g(row, "ci_high"))
-    )
+    status: Status = "n/a" if row is None else judge(FAST45_TARGET, _g(row), _g(row, "ci_low"), _g(row, "ci_high"))
     points = [_fast45_point(a, status)] if row is not None else []
     if row is not None and "fast45_ceiling" in a.zhongben.index:
         points.append(_floor_point(a))
@@ -156,8 +144,7 @@ def verdict(a: RunAnalysis) -> Verdict:
         points.append(_bottleneck_point(a))
     points.append(
         (
-            "置信区间只反映模拟中的随机波动；标注EST的参数是假设，其不确定性不在区间内（见“模型说"
-            "明·数据与来源”）。",
+            "置信区间只反映模拟中的随机波动；标注EST的参数是假设，其不确定性不在区间内（见“模型说明·数据与来源”）。",
             "The interval covers the simulation's random variation only; parameters marked EST "
             "are assumptions "
             "whose uncertainty the interval does not include (see the model description, data and "
@@ -205,9 +192,7 @@ def reproduce_command(source: str | None, reps: int, seed: int) -> str:
     return f"courtsim run {source or 'SCENARIO.toml'} --reps {reps} --seed {seed} --report"
 
 
-def stress_des(
-    a: RunAnalysis, manifest: Mapping[str, Any], font: str, est: int, total: int
-) -> list[tuple[Pair, Pair]]:
+def stress_des(a: RunAnalysis, manifest: Mapping[str, Any], font: str, est: int, total: int) -> list[tuple[Pair, Pair]]:
     """STRESS-DES sections as ((title zh, title en), (text zh, text en)), without the tables."""
     run = a.scenario.run
     staff = _staff_total(a)

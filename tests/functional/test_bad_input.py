@@ -48,8 +48,16 @@ Path_ = tuple[str | int, ...]
 # Fields where 1e308 is not an error of the field itself (a large amount or delay can be
 # legitimate, or a cross check names another path): the property test does not ask for their
 # path to be named; test_lax_numbers_and_huge_values_are_refused covers the ones that must fail.
-UNBOUNDED = ("run.*_days", "arrivals.cases_per_year", "arrivals.monthly_multipliers.*", "amounts.*", "delays.*",
-             "tasks.*.hours.*", "policy.simple_threshold_cny", "side_streams.*")  # fmt: skip
+UNBOUNDED = (
+    "run.*_days",
+    "arrivals.cases_per_year",
+    "arrivals.monthly_multipliers.*",
+    "amounts.*",
+    "delays.*",
+    "tasks.*.hours.*",
+    "policy.simple_threshold_cny",
+    "side_streams.*",
+)
 
 
 # ---------------------------------------------------------------- a small TOML writer
@@ -209,9 +217,9 @@ def _typo(key: str, how: str, at: int) -> str:
     i = at % max(len(key), 1)
     if how == "swap" and len(key) > 1:
         i = min(i, len(key) - 2)
-        return key[:i] + key[i + 1] + key[i] + key[i + 2:]
+        return key[:i] + key[i + 1] + key[i] + key[i + 2 :]
     if how == "drop" and len(key) > 1:
-        return key[:i] + key[i + 1:]
+        return key[:i] + key[i + 1 :]
     if how == "double":
         return key[:i] + key[i] + key[i:]
     if how == "upper":
@@ -220,8 +228,11 @@ def _typo(key: str, how: str, at: int) -> str:
 
 
 @SETTINGS
-@given(path=st.sampled_from([k for k in KEYS if isinstance(k[-1], str)]),
-       how=st.sampled_from(["swap", "drop", "double", "upper", "suffix"]), at=st.integers(0, 40))  # fmt: skip
+@given(
+    path=st.sampled_from([k for k in KEYS if isinstance(k[-1], str)]),
+    how=st.sampled_from(["swap", "drop", "double", "upper", "suffix"]),
+    at=st.integers(0, 40),
+)
 def test_a_typo_in_any_key_is_named(workdir: Path, path: Path_, how: str, at: int) -> None:
     key = str(path[-1])
     new = _typo(key, how, at)
@@ -281,8 +292,7 @@ def test_an_empty_file_names_every_missing_section(workdir: Path) -> None:
 
 
 @SETTINGS
-@given(at=st.integers(0, len(TEXT.encode()) - 1),
-       byte=st.sampled_from([b"\x80", b"\xbf", b"\xc3", b"\xfe", b"\xff"]))
+@given(at=st.integers(0, len(TEXT.encode()) - 1), byte=st.sampled_from([b"\x80", b"\xbf", b"\xc3", b"\xfe", b"\xff"]))
 def test_a_non_utf8_byte_is_refused(workdir: Path, at: int, byte: bytes) -> None:
     raw = TEXT.encode()
     code, err = validate(workdir, raw[:at] + byte + raw[at:])
@@ -324,7 +334,7 @@ def _samples(folder: Path) -> dict[str, bytes]:
         "latin1.toml": raw.replace("邓州".encode(), "Düsseldorf".encode("latin-1")),
         "binary.toml": bytes(range(256)) * 4,
         "empty.toml": b"",
-    }  # fmt: skip
+    }
 
 
 def test_the_real_cli_prints_problems_not_tracebacks(workdir: Path) -> None:
@@ -333,15 +343,26 @@ def test_the_real_cli_prints_problems_not_tracebacks(workdir: Path) -> None:
     for name, content in _samples(workdir).items():
         (workdir / name).write_bytes(content)
         files.append(str(workdir / name))
-    done = subprocess.run([sys.executable, "-m", "sim", "validate", *files], capture_output=True, text=True,
-                          timeout=120, cwd=ROOT, check=False)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "validate", *files],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        check=False,
+    )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     for file in files:
         assert f"{file}: " in done.stderr
-    for fragment in ("arrivals.cases_per_yaer: unknown key", "probabilities.settlement_rate:",
-                     "staffing.intake.clerks:", "tasks: required field is missing", "not valid TOML",
-                     "not UTF-8"):  # fmt: skip
+    for fragment in (
+        "arrivals.cases_per_yaer: unknown key",
+        "probabilities.settlement_rate:",
+        "staffing.intake.clerks:",
+        "tasks: required field is missing",
+        "not valid TOML",
+        "not UTF-8",
+    ):
         assert fragment in done.stderr, done.stderr
 
 
@@ -353,16 +374,22 @@ def test_run_refuses_a_broken_scenario_before_simulating(workdir: Path, name: st
     refused(code, err)
 
 
-GARBAGE = st.one_of(st.text(max_size=12), st.sampled_from(
-    ["2024-02-30", "2024-13-01", "9999-12-31", "0001-01-01", "-5", "1e3", "", "２０２４-01-01", "2024-1-1"]))
+GARBAGE = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(
+        ["2024-02-30", "2024-13-01", "9999-12-31", "0001-01-01", "-5", "1e3", "", "２０２４-01-01", "2024-1-1"]
+    ),
+)
 
 
 @SETTINGS
-@given(start=GARBAGE, flag=st.sampled_from(["--days", "--working-days"]),
-       n=st.one_of(GARBAGE, st.integers(-(10**30), 10**30).map(str)),
-       extra=st.lists(st.tuples(st.sampled_from(["--holiday", "--closure"]), GARBAGE), max_size=2))  # fmt: skip
-def test_deadline_with_garbage_never_crashes(start: str, flag: str, n: str,
-                                             extra: list[tuple[str, str]]) -> None:  # fmt: skip
+@given(
+    start=GARBAGE,
+    flag=st.sampled_from(["--days", "--working-days"]),
+    n=st.one_of(GARBAGE, st.integers(-(10**30), 10**30).map(str)),
+    extra=st.lists(st.tuples(st.sampled_from(["--holiday", "--closure"]), GARBAGE), max_size=2),
+)
+def test_deadline_with_garbage_never_crashes(start: str, flag: str, n: str, extra: list[tuple[str, str]]) -> None:
     argv = ["deadline", start, flag, n]
     for option, value in extra:
         argv += [option, value]
@@ -380,9 +407,12 @@ BROKEN_RECORDS = {
     "binary.csv": bytes(range(256)) * 8,
     "header_only.csv": HEADER.encode(),
     "no_filing_date.csv": "案号,案件类型,结案方式\n（2023）豫1381执1号,首执,执行完毕\n".encode(),
-    "all_rows_bad.csv": (HEADER + "（2023）豫1381执1号,首执,not a date,nan,执行完毕,-inf,1e308\n"
-                         "（2023）豫1381执2号,首执,2023-13-45,2023-01-01,??,abc,\n").encode(),
-    "latin1.csv": (HEADER + "（2023）豫1381执1号,首执,2023-01-03,,,1000,\n").encode("utf-8")
+    "all_rows_bad.csv": (
+        HEADER + "（2023）豫1381执1号,首执,not a date,nan,执行完毕,-inf,1e308\n"
+        "（2023）豫1381执2号,首执,2023-13-45,2023-01-01,??,abc,\n"
+    ).encode(),
+    "latin1.csv": (HEADER + "（2023）豫1381执1号,首执,2023-01-03,,,1000,\n")
+    .encode("utf-8")
     .replace("首执".encode(), b"\xe9\xff\xfe"),
 }
 
@@ -392,8 +422,7 @@ def test_calibrate_refuses_broken_records(workdir: Path, name: str) -> None:
     records = workdir / name
     records.write_bytes(BROKEN_RECORDS[name])
     out = workdir / f"calibrated-{records.stem}.toml"
-    code, err = courtsim("calibrate", str(records), "--base", str(BASELINE), "--out", str(out),
-                         "--no-report")  # fmt: skip
+    code, err = courtsim("calibrate", str(records), "--base", str(BASELINE), "--out", str(out), "--no-report")
     assert code == 2, err
     assert "Traceback" not in err and err.startswith("error: ") and str(records) in err, err
     assert not out.exists()
@@ -415,7 +444,8 @@ def _calibrate_records_ending_with(workdir: Path, name: str, last: str) -> tuple
 def test_records_cut_inside_a_quoted_field_are_refused(workdir: Path) -> None:
     # (the file name must not say "truncated" itself)
     code, err, out = _calibrate_records_ending_with(
-        workdir, "cut.csv", '（2023）豫1381执9号,首执,2023-01-12,2023-02-28,执行完毕,"7.1')
+        workdir, "cut.csv", '（2023）豫1381执9号,首执,2023-01-12,2023-02-28,执行完毕,"7.1'
+    )
     assert "Traceback" not in err
     said = re.search(r"truncat|quot|unterminated|end of (the )?file", err)
     assert code == 2 and said, err
@@ -425,19 +455,23 @@ def test_records_cut_inside_a_quoted_field_are_refused(workdir: Path) -> None:
 def test_a_stray_quote_inside_a_field_keeps_the_file(workdir: Path) -> None:
     """Only a quote left open at the end is fatal; ``"x"y`` is read leniently, the row kept."""
     code, err, out = _calibrate_records_ending_with(
-        workdir, "stray.csv", '（2023）豫1381执9号,首执,2023-01-12,2023-02-28,"执行"完毕,1000,1000\n')
+        workdir, "stray.csv", '（2023）豫1381执9号,首执,2023-01-12,2023-02-28,"执行"完毕,1000,1000\n'
+    )
     assert code == 0 and out.exists(), err
 
 
-@pytest.mark.parametrize(("path", "value"), [
-    (("arrivals", "cases_per_year"), "6500"),  # a string read as a number
-    (("arrivals", "cases_per_year"), True),  # a boolean read as 1.0
-    (("run", "warmup_days"), "182"),
-    (("arrivals", "cases_per_year"), 1e308),  # the run then fails in numpy's Poisson draw
-    (("side_streams", "petitions_per_year"), 1e308),  # the same
-    (("run", "cooldown_days"), 1e308),  # the run then fails building its calendar
-    (("staffing", "intake", "clerks"), 10**9),  # the run would try to seat a billion clerks
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("arrivals", "cases_per_year"), "6500"),  # a string read as a number
+        (("arrivals", "cases_per_year"), True),  # a boolean read as 1.0
+        (("run", "warmup_days"), "182"),
+        (("arrivals", "cases_per_year"), 1e308),  # the run then fails in numpy's Poisson draw
+        (("side_streams", "petitions_per_year"), 1e308),  # the same
+        (("run", "cooldown_days"), 1e308),  # the run then fails building its calendar
+        (("staffing", "intake", "clerks"), 10**9),  # the run would try to seat a billion clerks
+    ],
+)
 def test_lax_numbers_and_huge_values_are_refused(workdir: Path, path: Path_, value: Any) -> None:
     code, err = validate(workdir, to_toml(_set(DOC, path, value)).encode())
     refused(code, err)

@@ -37,8 +37,9 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
     return seen
 
 
-def test_rerun_with_more_reps_computes_only_the_new_ones(tiny: Scenario, tmp_path: Path,
-                                                         calls: list[tuple[str, int]]) -> None:  # fmt: skip
+def test_rerun_with_more_reps_computes_only_the_new_ones(
+    tiny: Scenario, tmp_path: Path, calls: list[tuple[str, int]]
+) -> None:
     """2 replications, 'interrupted'; then 4 in a new session: only replications 2 and 3 are simulated."""
     first = run_experiment({"a": tiny}, 2, jobs=1, cache=ReplicationCache(tmp_path))
     assert calls == [("dengzhou_2022", 0), ("dengzhou_2022", 1)]
@@ -65,8 +66,9 @@ def test_cache_keys_on_seed_and_scenario(tiny: Scenario, tmp_path: Path, calls: 
     assert len(calls) == 3  # seed and scenario changes recompute; the last run is all cached
 
 
-def test_unreadable_entry_is_recomputed(tiny: Scenario, tmp_path: Path, calls: list[tuple[str, int]],
-                                        caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+def test_unreadable_entry_is_recomputed(
+    tiny: Scenario, tmp_path: Path, calls: list[tuple[str, int]], caplog: pytest.LogCaptureFixture
+) -> None:
     run_experiment({"a": tiny}, 1, jobs=1, cache=ReplicationCache(tmp_path))
     (entry,) = tmp_path.rglob("*.json")
     entry.write_text('{"fast45_rate": 0.5', encoding="utf-8")  # as if cut off mid-write

@@ -25,8 +25,9 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return paths
 
 
-def test_compare_prints_paired_differences_and_writes_a_folder(files: dict[str, str], tmp_path: Path,
-                                                               capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_compare_prints_paired_differences_and_writes_a_folder(
+    files: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     cache, out = str(tmp_path / "cache"), tmp_path / "out"
     argv = ["compare", files["dengzhou_2022"], files["fast_plus2"], "--reps", "2", "--jobs", "1", "--cache", cache]
     assert main([*argv, "--out", str(out)]) == 0
@@ -47,16 +48,18 @@ def test_compare_prints_paired_differences_and_writes_a_folder(files: dict[str, 
     assert data["base"] == "dengzhou_2022"
 
 
-def test_sweep_capacity_and_staff_run_end_to_end(files: dict[str, str], tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_sweep_capacity_and_staff_run_end_to_end(
+    files: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     common = ["--reps", "2", "--jobs", "1", "--cache", str(tmp_path / "cache"), "-q"]
     base = files["dengzhou_2022"]
     assert main(["sweep", base, "--set", "staffing.fast_track.officers=4,5", "--kpi", "fast45_rate", *common]) == 0
     text = capsys.readouterr().out
     assert "staffing.fast_track.officers" in text
     assert "简案45日内结案率" in text
-    assert main(["capacity", base, "--target", "util_intake_officer<=0.95", "--high", "1.5", "--tol", "0.3",
-                 *common]) == 0  # fmt: skip
+    assert (
+        main(["capacity", base, "--target", "util_intake_officer<=0.95", "--high", "1.5", "--tol", "0.3", *common]) == 0
+    )
     text = capsys.readouterr().out
     assert "capacity of dengzhou_2022 for util_intake_officer<=0.95" in text
     assert "cases/year" in text
@@ -74,13 +77,16 @@ def test_sweep_capacity_and_staff_run_end_to_end(files: dict[str, str], tmp_path
         (["sweep", "{base}", "--set", "arrivals.cases_per_yr=6000"], "expected one of: behaviour_rate, case_mix"),
         (["sweep", "{base}", "--set", "staffing.fast_track.officers=-1"], "staffing.fast_track.officers"),
         (["capacity", "{base}", "--target", "fast_rate>=0.9"], "unknown KPI 'fast_rate'"),
-        (["staff", "{base}", "--target", "fast45_rate>=0.9", "--redistribute", "officer", "--confidence", "2"],
-         "--confidence"),
+        (
+            ["staff", "{base}", "--target", "fast45_rate>=0.9", "--redistribute", "officer", "--confidence", "2"],
+            "--confidence",
+        ),
         (["compare", "{base}", "{other}", "--scheduler", "nowhere"], "cannot start the backend"),
     ],
 )
-def test_user_errors_exit_2_with_a_message(files: dict[str, str], argv: list[str], message: str,
-                                           capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_user_errors_exit_2_with_a_message(
+    files: dict[str, str], argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     args = [a.format(base=files["dengzhou_2022"], other=files["fast_plus2"]) for a in argv]
     assert main([*args, "--no-cache", "-q"]) == 2
     err = capsys.readouterr().err

@@ -17,8 +17,10 @@ TINY = {"run.warmup_days": 10, "run.horizon_days": 50, "run.cooldown_days": 10}
 @pytest.fixture(scope="module")
 def pair() -> dict[str, Scenario]:
     """Baseline and fast_plus2 over a few months: two scenarios that differ in staffing."""
-    return {name: with_overrides(load_scenario(SCENARIOS / f"{name}.toml"), TINY)
-            for name in ("dengzhou_2022", "fast_plus2")}  # fmt: skip
+    return {
+        name: with_overrides(load_scenario(SCENARIOS / f"{name}.toml"), TINY)
+        for name in ("dengzhou_2022", "fast_plus2")
+    }
 
 
 @pytest.fixture(scope="module")

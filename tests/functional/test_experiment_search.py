@@ -26,8 +26,12 @@ NOISE = np.random.default_rng(7).normal(0.0, 0.01, 50)
 
 def stand_in(kpis: Callable[[Scenario], dict[str, float]]) -> Callable[[Mapping[str, Scenario], int], pd.DataFrame]:
     def evaluate(scenarios: Mapping[str, Scenario], reps: int) -> pd.DataFrame:
-        rows = [(label, r, k, v + (NOISE[r] if k == "fast45_rate" else 0.0))
-                for label, s in scenarios.items() for r in range(reps) for k, v in kpis(s).items()]  # fmt: skip
+        rows = [
+            (label, r, k, v + (NOISE[r] if k == "fast45_rate" else 0.0))
+            for label, s in scenarios.items()
+            for r in range(reps)
+            for k, v in kpis(s).items()
+        ]
         return pd.DataFrame(rows, columns=["scenario", "replication", "kpi", "value"])
 
     return evaluate
@@ -86,8 +90,9 @@ def test_capacity_says_when_load_is_not_the_limit(baseline: Scenario) -> None:
 
 
 def test_capacity_holding_everywhere_reports_a_lower_bound(baseline: Scenario) -> None:
-    result = find_capacity(baseline, parse_target("fast45_rate>=0.5"), stand_in(lambda s: {"fast45_rate": 0.95}),
-                           high=2.0)  # fmt: skip
+    result = find_capacity(
+        baseline, parse_target("fast45_rate>=0.5"), stand_in(lambda s: {"fast45_rate": 0.95}), high=2.0
+    )
     assert result.multiplier == 2.0
     assert result.bracket == (2.0, None)
     assert "at least" in result.conclusion
@@ -111,15 +116,20 @@ def _staff_model(scenario: Scenario) -> dict[str, float]:
     fast = scenario.staffing.fast_track.officers
     intake = scenario.staffing.intake.officers
     complex_ = scenario.staffing.complex_track.officers
-    return {"fast45_rate": 0.5 + 0.1 * (fast - 4), "util_fast_track_officer": 3.6 / fast,
-            "util_intake_officer": 1.6 / intake, "util_complex_track_officer": 6.6 / complex_,
-            "util_fast_track_bailiff": 0.5}  # fmt: skip
+    return {
+        "fast45_rate": 0.5 + 0.1 * (fast - 4),
+        "util_fast_track_officer": 3.6 / fast,
+        "util_intake_officer": 1.6 / intake,
+        "util_complex_track_officer": 6.6 / complex_,
+        "util_fast_track_bailiff": 0.5,
+    }
 
 
 def test_staff_adds_where_the_work_is(baseline: Scenario) -> None:
     """fast45_rate rises 10 points per fast-track officer: +2 there meets 0.7 (with the noise's margin)."""
-    result = search_staffing(baseline, [parse_target("fast45_rate>=0.69")], stand_in(_staff_model), add=4,
-                             reps=3, check_reps=6)  # fmt: skip
+    result = search_staffing(
+        baseline, [parse_target("fast45_rate>=0.69")], stand_in(_staff_model), add=4, reps=3, check_reps=6
+    )
     assert result.met
     table = result.staffing_table().set_index(["team", "role"])
     assert table.loc[("fast_track", "officer"), "change"] == 2
@@ -130,8 +140,9 @@ def test_staff_adds_where_the_work_is(baseline: Scenario) -> None:
 
 
 def test_staff_redistribution_keeps_the_total(baseline: Scenario) -> None:
-    result = search_staffing(baseline, [parse_target("fast45_rate>=0.69")], stand_in(_staff_model),
-                             redistribute="officer", reps=3)  # fmt: skip
+    result = search_staffing(
+        baseline, [parse_target("fast45_rate>=0.69")], stand_in(_staff_model), redistribute="officer", reps=3
+    )
     assert result.met
     table = result.staffing_table()
     officers = table[table["role"] == "officer"]
@@ -183,8 +194,10 @@ def test_sweep_gives_a_tidy_table_with_the_parameters_as_columns(baseline: Scena
     parameters = {"arrivals.cases_per_year": [6500, 7800], "staffing.complex_track.officers": [11, 12]}
     points = grid(baseline, parameters)
     assert len(points) == 4
-    assert all(sum(u.officers for u in s.staffing.complex_track.units) == values["staffing.complex_track.officers"]
-               for values, s in points.values())  # fmt: skip
+    assert all(
+        sum(u.officers for u in s.staffing.complex_track.units) == values["staffing.complex_track.officers"]
+        for values, s in points.values()
+    )
     summary, by_rep = sweep(baseline, parameters, stand_in(_load_curve), reps=3)
     assert list(summary.columns[:3]) == ["arrivals.cases_per_year", "staffing.complex_track.officers", "kpi"]
     assert len(summary) == 4

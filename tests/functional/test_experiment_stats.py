@@ -24,8 +24,10 @@ from tests.conftest import SCENARIOS
 
 
 def _long(values: dict[str, list[float]], kpi: str = "x") -> pd.DataFrame:
-    return pd.DataFrame([(s, r, kpi, v) for s, vs in values.items() for r, v in enumerate(vs)],
-                        columns=["scenario", "replication", "kpi", "value"])  # fmt: skip
+    return pd.DataFrame(
+        [(s, r, kpi, v) for s, vs in values.items() for r, v in enumerate(vs)],
+        columns=["scenario", "replication", "kpi", "value"],
+    )
 
 
 def test_replications_needed_is_the_smallest_n_meeting_the_half_width() -> None:
@@ -53,8 +55,9 @@ def test_one_sided_bound() -> None:
     assert np.isnan(one_sided_bound(np.array([1.0]), "lower"))
 
 
-def test_sequential_procedure_adds_replications_until_precise(monkeypatch: pytest.MonkeyPatch,
-                                                             baseline: Scenario) -> None:  # fmt: skip
+def test_sequential_procedure_adds_replications_until_precise(
+    monkeypatch: pytest.MonkeyPatch, baseline: Scenario
+) -> None:
     """Law & Kelton's sequential procedure on a stand-in model with a known spread (SD 0.05)."""
     computed: list[int] = []
 
@@ -74,9 +77,10 @@ def test_sequential_procedure_adds_replications_until_precise(monkeypatch: pytes
 
 def test_paired_interval_is_narrower_than_welch_on_a_real_comparison(short: Scenario) -> None:
     """Baseline against 2 officers moved to the fast track, 5 replications each (CRN)."""
-    variant = with_overrides(load_scenario(SCENARIOS / "fast_plus2.toml"),
-                             {f"run.{k}": getattr(short.run, k) for k in ("warmup_days", "horizon_days",
-                                                                          "cooldown_days")})  # fmt: skip
+    variant = with_overrides(
+        load_scenario(SCENARIOS / "fast_plus2.toml"),
+        {f"run.{k}": getattr(short.run, k) for k in ("warmup_days", "horizon_days", "cooldown_days")},
+    )
     result = run_experiment({"base": short, "fast_plus2": variant}, 5, jobs=2)
     paired = paired_differences(result.kpis, "base").set_index("kpi")
     welch = welch_differences(result.kpis, "base").set_index("kpi")

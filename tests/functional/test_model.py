@@ -18,8 +18,14 @@ from sim.streams import Streams
 from tests.conftest import all_tasks, zero_hours
 
 KNOWN_STAGE_PREFIXES = (
-    "closed", "intake", "filed", "fast_track:", "complex_track:", "asset_disposal:", "oversight:",
-)  # fmt: skip
+    "closed",
+    "intake",
+    "filed",
+    "fast_track:",
+    "complex_track:",
+    "asset_disposal:",
+    "oversight:",
+)
 
 
 def test_nothing_is_lost(short: Scenario) -> None:
@@ -75,11 +81,17 @@ def test_cases_do_not_depend_on_staffing(short: Scenario) -> None:
 
 
 def test_no_arrivals_nothing_happens(short: Scenario) -> None:
-    quiet = with_overrides(short, {
-        "arrivals.cases_per_year": 0, "side_streams.commissioned_per_year": 0,
-        "side_streams.petitions_per_year": 0, "side_streams.supervision_per_year": 0,
-        "tasks.monthly_report.hours": zero_hours(), "tasks.quarterly_report.hours": zero_hours(),
-    })  # fmt: skip
+    quiet = with_overrides(
+        short,
+        {
+            "arrivals.cases_per_year": 0,
+            "side_streams.commissioned_per_year": 0,
+            "side_streams.petitions_per_year": 0,
+            "side_streams.supervision_per_year": 0,
+            "tasks.monthly_report.hours": zero_hours(),
+            "tasks.quarterly_report.hours": zero_hours(),
+        },
+    )
     result = run_replication(quiet, 0)
     assert result.cases.empty
     assert result.steps.empty
@@ -109,9 +121,7 @@ def _unlimited_fixed(short: Scenario) -> Scenario:
     overrides["staffing.fast_track.officers"] = 1000
     overrides["staffing.complex_track.officers"] = 1600
     overrides["staffing.complex_track.clerks"] = 800
-    overrides["staffing.complex_track.units"] = [
-        {"name": f"u{i}", "officers": 400, "clerks": 200} for i in range(4)
-    ]
+    overrides["staffing.complex_track.units"] = [{"name": f"u{i}", "officers": 400, "clerks": 200} for i in range(4)]
     return with_overrides(short, overrides)
 
 
@@ -126,7 +136,8 @@ def test_unlimited_staff_nothing_queues_and_times_follow_the_calendar(short: Sce
     np.testing.assert_allclose(tasks.end, expected_end, rtol=0, atol=1e-9)
     waits = result.steps[(result.steps.kind == "wait") & (result.steps.step == "service")]
     assert set(np.round(waits.end - waits.start, 6)) <= {
-        round(scenario.delays.service_days.mean(), 6), round(scenario.delays.public_notice_days.mean(), 6)
+        round(scenario.delays.service_days.mean(), 6),
+        round(scenario.delays.public_notice_days.mean(), 6),
     }
 
 
@@ -153,10 +164,15 @@ def _mean_days(scenario: Scenario, reps: int) -> float:
 
 def test_more_staff_is_not_worse_on_average(short: Scenario) -> None:
     """Monotone in expectation (not path by path): compare means over replications."""
-    more = with_overrides(short, {
-        "staffing.intake.officers": 3, "staffing.asset_disposal.officers": 3,
-        "staffing.fast_track.officers": 6, "staffing.fast_track.bailiffs": 3,
-    })  # fmt: skip
+    more = with_overrides(
+        short,
+        {
+            "staffing.intake.officers": 3,
+            "staffing.asset_disposal.officers": 3,
+            "staffing.fast_track.officers": 6,
+            "staffing.fast_track.bailiffs": 3,
+        },
+    )
     assert _mean_days(more, 2) <= _mean_days(short, 2)
 
 
@@ -169,15 +185,24 @@ def _mmc_scenario(short: Scenario, servers: int, rho: float, mean_hours: float) 
     service_rate = 24.0 / mean_hours  # per day
     arrivals_per_day = rho * servers * service_rate
     overrides: dict[str, object] = {f"tasks.{t}.hours": zero_hours() for t in all_tasks(short)}
-    overrides.update({
-        "tasks.verify_filing.hours": {"dist": "exponential", "mean": mean_hours},
-        "calendar.mode": "continuous", "calendar.hours_per_day": 24, "calendar.day_start_hour": 0,
-        "arrivals.cases_per_year": arrivals_per_day * 365, "arrivals.monthly_multipliers": [1.0] * 12,
-        "probabilities.filing_reject_rate": 1.0, "staffing.intake.clerks": servers,
-        "side_streams.commissioned_per_year": 0, "side_streams.petitions_per_year": 0,
-        "side_streams.supervision_per_year": 0,
-        "run.warmup_days": 50, "run.horizon_days": 1500, "run.cooldown_days": 0,
-    })  # fmt: skip
+    overrides.update(
+        {
+            "tasks.verify_filing.hours": {"dist": "exponential", "mean": mean_hours},
+            "calendar.mode": "continuous",
+            "calendar.hours_per_day": 24,
+            "calendar.day_start_hour": 0,
+            "arrivals.cases_per_year": arrivals_per_day * 365,
+            "arrivals.monthly_multipliers": [1.0] * 12,
+            "probabilities.filing_reject_rate": 1.0,
+            "staffing.intake.clerks": servers,
+            "side_streams.commissioned_per_year": 0,
+            "side_streams.petitions_per_year": 0,
+            "side_streams.supervision_per_year": 0,
+            "run.warmup_days": 50,
+            "run.horizon_days": 1500,
+            "run.cooldown_days": 0,
+        }
+    )
     return with_overrides(short, overrides)
 
 
@@ -202,11 +227,21 @@ def test_mmc_mean_wait_matches_erlang_c(short: Scenario, servers: int, rho: floa
 def test_staffing_changes_take_effect_on_their_dates(short: Scenario) -> None:
     """A hire joins on its date; a leaver's open cases pass to colleagues; nothing is lost."""
     start = short.run.start_date
-    changed = with_overrides(short, {"staffing_changes": [
-        {"date": (start + timedelta(days=60)).isoformat(), "team": "fast_track", "role": "officer", "delta": 2},
-        {"date": (start + timedelta(days=90)).isoformat(), "team": "complex_track", "role": "officer",
-         "delta": -1, "unit": "执行二团队"},
-    ]})  # fmt: skip
+    changed = with_overrides(
+        short,
+        {
+            "staffing_changes": [
+                {"date": (start + timedelta(days=60)).isoformat(), "team": "fast_track", "role": "officer", "delta": 2},
+                {
+                    "date": (start + timedelta(days=90)).isoformat(),
+                    "team": "complex_track",
+                    "role": "officer",
+                    "delta": -1,
+                    "unit": "执行二团队",
+                },
+            ]
+        },
+    )
     result = run_replication(changed, 0)
     staff = result.staff
     hires = staff[(staff.team == "fast_track") & (staff.role == "officer") & (staff.joined > 0)]

@@ -85,10 +85,18 @@ def test_kpis_are_registered() -> None:
 def test_an_overloaded_desk_grows_at_lambda_minus_mu(short: Scenario, rho: float, flagged: bool) -> None:
     """One clerk, exponential checks: past ρ = 1 the backlog grows at λ - μ a day, and is flagged."""
     mu = HOURS_PER_DAY / 6.0
-    scenario = reduced(short, per_day=rho * mu, warmup_days=30, horizon_days=330, cooldown_days=0, overrides={
-        "tasks.verify_filing.hours": exponential(6.0), "staffing.intake.clerks": 1,
-        "probabilities.filing_reject_rate": 1.0,
-    })  # fmt: skip
+    scenario = reduced(
+        short,
+        per_day=rho * mu,
+        warmup_days=30,
+        horizon_days=330,
+        cooldown_days=0,
+        overrides={
+            "tasks.verify_filing.hours": exponential(6.0),
+            "staffing.intake.clerks": 1,
+            "probabilities.filing_reject_rate": 1.0,
+        },
+    )
     result = run_replication(scenario, 0)
     values = kpi_values(result, scenario, build_calendar(scenario))
     assert values["unstable"] == float(flagged)

@@ -60,8 +60,21 @@ def scenario_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _command(scenario: Path, out: Path, *extra: str, reps: int = 2) -> list[str]:
-    return [sys.executable, "-m", "sim", "run", str(scenario), "--reps", str(reps), "--jobs", "1", "-q",
-            "--out", str(out), *extra]  # fmt: skip
+    return [
+        sys.executable,
+        "-m",
+        "sim",
+        "run",
+        str(scenario),
+        "--reps",
+        str(reps),
+        "--jobs",
+        "1",
+        "-q",
+        "--out",
+        str(out),
+        *extra,
+    ]
 
 
 def _readable(path: Path) -> None:
@@ -112,8 +125,9 @@ def reference(scenario_file: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     """An undisturbed run: its KPIs and how long it took (seconds)."""
     out = tmp_path_factory.mktemp("ref") / "run"
     wall = time.perf_counter()
-    done = subprocess.run(_command(scenario_file, out), capture_output=True, text=True, timeout=300, cwd=ROOT,
-                          check=False)  # fmt: skip
+    done = subprocess.run(
+        _command(scenario_file, out), capture_output=True, text=True, timeout=300, cwd=ROOT, check=False
+    )
     wall = time.perf_counter() - wall
     assert done.returncode == 0, done.stderr
     assert check_folder(out) == "complete"
@@ -135,8 +149,7 @@ def _wait_for(process: subprocess.Popen[bytes], out: Path, visible: bool) -> Non
 
 def _kill_and_check(scenario: Path, out: Path, *, delay: float, when: str) -> str:
     """Start a run, SIGKILL it ``delay`` s after ``when`` ("start", "writing" or "visible"), check ``out``."""
-    process = subprocess.Popen(_command(scenario, out), cwd=ROOT, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)  # fmt: skip
+    process = subprocess.Popen(_command(scenario, out), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if when != "start":
         _wait_for(process, out, visible=when == "visible")
     time.sleep(delay)
@@ -147,8 +160,9 @@ def _kill_and_check(scenario: Path, out: Path, *, delay: float, when: str) -> st
 
 def _rerun_matches(scenario: Path, out: Path, kpis: pd.DataFrame, *extra: str, reps: int = 2) -> str:
     """Run again into ``out``: it completes with ``kpis`` and no kept replications; returns stderr."""
-    done = subprocess.run(_command(scenario, out, *extra, reps=reps), capture_output=True, text=True,
-                          timeout=300, cwd=ROOT, check=False)  # fmt: skip
+    done = subprocess.run(
+        _command(scenario, out, *extra, reps=reps), capture_output=True, text=True, timeout=300, cwd=ROOT, check=False
+    )
     assert done.returncode == 0, done.stderr
     assert check_folder(out) == "complete"
     assert not (out / PARTIAL).exists()
@@ -180,8 +194,9 @@ def test_a_run_killed_after_a_replication_resumes(tmp_path: Path) -> None:
     straight = tmp_path / "straight"
     assert main(_command(scenario_file, straight, reps=4)[3:]) == 0  # in this process: one start-up less
     out = tmp_path / "killed"
-    process = subprocess.Popen(_command(scenario_file, out, reps=4), cwd=ROOT, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)  # fmt: skip
+    process = subprocess.Popen(
+        _command(scenario_file, out, reps=4), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     begun = time.perf_counter()
     while not any(out.glob(f"{PARTIAL}/*/*/rep*/{ENTRY}")) and time.perf_counter() - begun < 240:
         assert process.poll() is None, "the run ended before keeping a replication"
@@ -198,8 +213,9 @@ def test_a_run_killed_after_a_replication_resumes(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_many_kills_at_random_moments(scenario_file: Path, reference: tuple[pd.DataFrame, float],
-                                      tmp_path: Path) -> None:  # fmt: skip
+def test_many_kills_at_random_moments(
+    scenario_file: Path, reference: tuple[pd.DataFrame, float], tmp_path: Path
+) -> None:
     rng = np.random.default_rng()
     kpis, wall = reference
     states = []
@@ -217,10 +233,14 @@ def test_many_kills_at_random_moments(scenario_file: Path, reference: tuple[pd.D
 @pytest.fixture(scope="module")
 def tiny_results() -> tuple[ExperimentResult, ExperimentResult]:
     """Two small experiments of one scenario: 1 and 2 replications."""
-    scenario = with_overrides(load_scenario(SCENARIOS / "dengzhou_2022.toml"),
-                              {"run.warmup_days": 5, "run.horizon_days": 25, "run.cooldown_days": 0})  # fmt: skip
-    return (run_experiment({"short": scenario}, 1, keep_runs=True),
-            run_experiment({"short": scenario}, 2, keep_runs=True))  # fmt: skip
+    scenario = with_overrides(
+        load_scenario(SCENARIOS / "dengzhou_2022.toml"),
+        {"run.warmup_days": 5, "run.horizon_days": 25, "run.cooldown_days": 0},
+    )
+    return (
+        run_experiment({"short": scenario}, 1, keep_runs=True),
+        run_experiment({"short": scenario}, 2, keep_runs=True),
+    )
 
 
 def _dying_writers(monkeypatch: pytest.MonkeyPatch, die_at: int) -> list[str]:
@@ -255,7 +275,9 @@ def _dying_writers(monkeypatch: pytest.MonkeyPatch, die_at: int) -> list[str]:
 
 @pytest.mark.parametrize("die_at", range(1, 10))
 def test_a_write_cut_short_is_never_visible(
-    tiny_results: tuple[ExperimentResult, ExperimentResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    tiny_results: tuple[ExperimentResult, ExperimentResult],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     die_at: int,
 ) -> None:
     """Cut any one of the folder's files half-way: no visible file is partial, no manifest lies.

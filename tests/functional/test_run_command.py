@@ -45,8 +45,15 @@ def run_folder(short_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 
 def test_folder_holds_the_documented_files(run_folder: Path) -> None:
     names = {p.name for p in run_folder.iterdir()}
-    assert {"manifest.json", "kpis_by_rep.csv", "kpis_summary.csv", "short.cases.parquet",
-            "short.slas.parquet", "short.steps.parquet", "short.staff.parquet"} <= names  # fmt: skip
+    assert {
+        "manifest.json",
+        "kpis_by_rep.csv",
+        "kpis_summary.csv",
+        "short.cases.parquet",
+        "short.slas.parquet",
+        "short.steps.parquet",
+        "short.staff.parquet",
+    } <= names
     manifest = json.loads((run_folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["reps"] == 2 and manifest["seed"] == 20220525
     assert set(manifest["files"]) <= names
@@ -69,8 +76,9 @@ def test_every_printed_number_can_be_recomputed(run_folder: Path) -> None:
     tables = {t: pd.read_parquet(run_folder / f"short.{t}.parquet") for t in ("steps", "slas", "cases", "staff")}
     stored = pd.read_csv(run_folder / "kpis_by_rep.csv")
     for rep in (0, 1):
-        parts = {t: f[f.replication == rep].drop(columns="replication").reset_index(drop=True)
-                 for t, f in tables.items()}  # fmt: skip
+        parts = {
+            t: f[f.replication == rep].drop(columns="replication").reset_index(drop=True) for t, f in tables.items()
+        }
         result = RunResult(parts["steps"], parts["slas"], parts["cases"], parts["staff"], {})
         values = kpi_values(result, scenario, build_calendar(scenario))
         mine = stored[stored.replication == rep].set_index("kpi").value
@@ -81,15 +89,22 @@ def test_every_printed_number_can_be_recomputed(run_folder: Path) -> None:
 def test_json_output_carries_the_kpi_ids(short_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", str(short_file), "--reps", "2", "--jobs", "1", "--no-save", "--json", "-q"]) == 0
     payload = json.loads(capsys.readouterr().out)
-    for kpi in ("fast45_rate", "within_limit_rate", "completion_rate", "zhongben_rate", "recovery_rate",
-                "mean_days_to_close"):  # fmt: skip
+    for kpi in (
+        "fast45_rate",
+        "within_limit_rate",
+        "completion_rate",
+        "zhongben_rate",
+        "recovery_rate",
+        "mean_days_to_close",
+    ):
         entry = payload["kpis"][kpi]
         assert set(entry) == {"mean", "ci_low", "ci_high", "n"}
     assert payload["cases"]["arrived"] > 0
 
 
-def test_existing_folder_is_not_overwritten_silently(short_file: Path, run_folder: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_existing_folder_is_not_overwritten_silently(
+    short_file: Path, run_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["run", str(short_file), "--reps", "1", "--out", str(run_folder), "-q"]) == 2
     assert "exists" in capsys.readouterr().err
 
@@ -114,12 +129,14 @@ def test_another_runs_kept_replications_are_refused_then_overwritten(
     assert "resuming" not in capsys.readouterr().err
     assert (out / "manifest.json").exists() and not (out / PARTIAL).exists()
     mine = pd.read_csv(out / "kpis_by_rep.csv")
-    pd.testing.assert_frame_equal(mine, pd.read_csv(run_folder / "kpis_by_rep.csv").query("replication == 0"),
-                                  check_exact=True)  # fmt: skip
+    pd.testing.assert_frame_equal(
+        mine, pd.read_csv(run_folder / "kpis_by_rep.csv").query("replication == 0"), check_exact=True
+    )
 
 
-def test_without_out_the_run_says_how_to_resume(short_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_without_out_the_run_says_how_to_resume(
+    short_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Resuming needs --out; a run in the default folder names it at the start and when interrupted."""
 
     def interrupted(*args: object, **kwargs: object) -> None:
@@ -143,18 +160,27 @@ def test_a_bad_scheduler_address_is_a_message(short_file: Path, capsys: pytest.C
 def test_on_a_dask_cluster_the_folder_is_the_same(short_file: Path, run_folder: Path, tmp_path: Path) -> None:
     pytest.importorskip("distributed")
     out = tmp_path / "dask"
-    assert main(["run", str(short_file), "--reps", "2", "--jobs", "2", "--scheduler", "local", "--out", str(out),
-                 "-q"]) == 0  # fmt: skip
-    pd.testing.assert_frame_equal(pd.read_csv(out / "kpis_by_rep.csv"), pd.read_csv(run_folder / "kpis_by_rep.csv"),
-                                  check_exact=True)  # fmt: skip
+    assert (
+        main(["run", str(short_file), "--reps", "2", "--jobs", "2", "--scheduler", "local", "--out", str(out), "-q"])
+        == 0
+    )
+    pd.testing.assert_frame_equal(
+        pd.read_csv(out / "kpis_by_rep.csv"), pd.read_csv(run_folder / "kpis_by_rep.csv"), check_exact=True
+    )
 
 
-def test_overwrite_never_reuses_kept_replications(short_file: Path, run_folder: Path, tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_overwrite_never_reuses_kept_replications(
+    short_file: Path, run_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """An unfinished folder of this very run, rerun with --overwrite: simulated anew, not resumed."""
     scenario, out = load_scenario(short_file), tmp_path / "run"
-    tables = {t: pd.read_parquet(run_folder / f"short.{t}.parquet").query("replication == 0")
-              .drop(columns="replication").reset_index(drop=True) for t in TABLES}  # fmt: skip
+    tables = {
+        t: pd.read_parquet(run_folder / f"short.{t}.parquet")
+        .query("replication == 0")
+        .drop(columns="replication")
+        .reset_index(drop=True)
+        for t in TABLES
+    }
     kept = RunResult(tables["steps"], tables["slas"], tables["cases"], tables["staff"], {}, tables["unfinished"])
     store = RunStore(out)
     store.begin(scenario, scenario.run.seed)
@@ -162,5 +188,6 @@ def test_overwrite_never_reuses_kept_replications(short_file: Path, run_folder: 
     assert main(["run", str(short_file), "--reps", "1", "--jobs", "1", "--out", str(out), "-q", "--overwrite"]) == 0
     assert "resuming" not in capsys.readouterr().err
     mine = pd.read_csv(out / "kpis_by_rep.csv")
-    pd.testing.assert_frame_equal(mine, pd.read_csv(run_folder / "kpis_by_rep.csv").query("replication == 0"),
-                                  check_exact=True)  # fmt: skip
+    pd.testing.assert_frame_equal(
+        mine, pd.read_csv(run_folder / "kpis_by_rep.csv").query("replication == 0"), check_exact=True
+    )

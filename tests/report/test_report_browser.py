@@ -52,10 +52,7 @@ def test_a_screenshot_of_the_report_is_kept(run_report: Path, tmp_path: Path) ->
 
 def test_the_check_catches_a_broken_page(tmp_path: Path) -> None:
     """The checks above can fail: a page with a broken figure and a script error is caught."""
-    body = (
-        h.figure("data:image/png;base64,AAAA", "broken", "坏图", "broken figure")
-        + "<script>nope();</script>"
-    )
+    body = h.figure("data:image/png;base64,AAAA", "broken", "坏图", "broken figure") + "<script>nope();</script>"
     page = tmp_path / "broken.html"
     page.write_text(h.page("测试", "test", [h.Section("s", "一", "one", body)]), encoding="utf-8")
     seen = check_page(page)

@@ -40,13 +40,9 @@ def _render(fig: Figure, fmt: str) -> tuple[bytes, list[str]]:
 def _system_has_cjk_font() -> bool:
     """Ask the system (not our code) whether a Chinese font is installed."""
     if shutil.which("fc-list"):
-        out = subprocess.run(
-            ["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False
-        )
+        out = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False)
         return bool(out.stdout.strip())
-    return any(
-        hint in path.lower() for path in font_manager.findSystemFonts() for hint in ("cjk", "wqy")
-    )
+    return any(hint in path.lower() for path in font_manager.findSystemFonts() for hint in ("cjk", "wqy"))
 
 
 @pytest.fixture
@@ -84,9 +80,7 @@ def test_with_a_font_the_svg_draws_chinese_as_outlines(fresh_font_search: None) 
     assert b"<text" not in svg  # outlines: the page does not depend on the reader's fonts
 
 
-def test_without_a_font_the_browser_gets_the_text(
-    fresh_font_search: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_without_a_font_the_browser_gets_the_text(fresh_font_search: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COURTSIM_CJK_FONT", "none")
     buffer = io.BytesIO()
     with figure_style() as choice, warnings.catch_warnings(record=True) as caught:
@@ -100,9 +94,7 @@ def test_without_a_font_the_browser_gets_the_text(
     assert LABELS[0] in text
 
 
-def test_an_explicit_font_without_chinese_is_not_used(
-    fresh_font_search: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_explicit_font_without_chinese_is_not_used(fresh_font_search: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COURTSIM_CJK_FONT", "DejaVu Sans")
     assert find_cjk_font() != "DejaVu Sans"
     assert fonts.font_choice().family != "DejaVu Sans"

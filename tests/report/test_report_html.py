@@ -79,9 +79,7 @@ def test_the_verdict_quotes_the_kpi_table(run_report: Path, run_folder: Path) ->
     assert "EST" in verdict
 
 
-def test_the_reproducibility_block_gives_seed_and_command(
-    run_report: Path, run_folder: Path
-) -> None:
+def test_the_reproducibility_block_gives_seed_and_command(run_report: Path, run_folder: Path) -> None:
     page = _text(run_report)
     block = page.split('<section id="reproduce">')[1]
     assert "courtsim run scenarios/dengzhou_2022.toml --reps 2 --seed 20220525 --report" in block
@@ -95,17 +93,10 @@ def test_the_comparison_report_pairs_the_scenarios(compare_folder: Path, tmp_pat
     assert "fast_plus2 − dengzhou_2022" in page  # the paired-difference column
     assert "staffing.fast_track.officers" in page  # what differs between the scenarios
     assert page.count("data:image/svg+xml;base64,") >= 1
-    assert (
-        write_report(compare_folder, tmp_path / "auto.html")
-        .read_text(encoding="utf-8")
-        .count("情景比较报告")
-        >= 1
-    )
+    assert write_report(compare_folder, tmp_path / "auto.html").read_text(encoding="utf-8").count("情景比较报告") >= 1
 
 
-def test_a_scenario_of_a_comparison_folder_gets_its_own_report(
-    compare_folder: Path, tmp_path: Path
-) -> None:
+def test_a_scenario_of_a_comparison_folder_gets_its_own_report(compare_folder: Path, tmp_path: Path) -> None:
     page = _text(write_run_report(compare_folder, tmp_path / "one.html", label="fast_plus2"))
     assert "执行工作仿真报告" in page
     assert "快执团队增加2名执行员" in page  # fast_plus2's own title
@@ -117,18 +108,14 @@ def test_a_scenario_of_a_comparison_folder_gets_its_own_report(
         write_run_report(compare_folder, tmp_path / "none.html", label="nope")
 
 
-def test_the_command_writes_the_report(
-    run_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_the_command_writes_the_report(run_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "r.html"
     assert main(["report", str(run_folder), "--out", str(out)]) == 0
     assert out.is_file()
     assert "report:" in capsys.readouterr().err
 
 
-def test_the_command_rejects_a_folder_without_results(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_the_command_rejects_a_folder_without_results(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report", str(tmp_path)]) == 2
     assert "no manifest.json" in capsys.readouterr().err
     with pytest.raises(ReportDataError):

@@ -22,9 +22,7 @@ from sim.report.targets import FAST45_TARGET, TARGETS, judge
         (math.nan, math.nan, math.nan, "n/a"),
     ],
 )
-def test_the_45_day_verdict_reads_the_interval(
-    mean: float, low: float, high: float, expected: str
-) -> None:
+def test_the_45_day_verdict_reads_the_interval(mean: float, low: float, high: float, expected: str) -> None:
     assert judge(FAST45_TARGET, mean, low, high) == expected
 
 
@@ -43,9 +41,7 @@ def test_every_target_names_its_source() -> None:
 def test_every_parameter_is_listed_with_its_source(baseline: Scenario) -> None:
     table = parameter_table(baseline.model_dump(mode="json")).set_index("parameter")
     # A per-field source wins over the group's.
-    assert table.loc["probabilities.auction_first_sale_rate", "source"].startswith(
-        "facts §3.11 (S)"
-    )
+    assert table.loc["probabilities.auction_first_sale_rate", "source"].startswith("facts §3.11 (S)")
     assert not table.loc["probabilities.auction_first_sale_rate", "est"]
     assert table.loc["probabilities.settlement_rate", "est"]
     # Deadlines and teams carry their own source, one row each.

@@ -57,9 +57,7 @@ def _sweep_folder(folder: Path, means: list[float], half: float = 0.02) -> Path:
     ("means", "load"),
     [([0.95, 0.90, 0.80], 8000), ([0.95, 0.85, 0.80], 6500)],  # 0.90 ± 0.02 is only uncertain
 )
-def test_sweep_report_names_the_breaking_point(
-    tmp_path: Path, means: list[float], load: int
-) -> None:
+def test_sweep_report_names_the_breaking_point(tmp_path: Path, means: list[float], load: int) -> None:
     folder = _sweep_folder(tmp_path / "sweep", means)
     summary = pd.read_csv(folder / "sweep_summary.csv")
     breaks = breaking_points(summary, [PATH]).set_index("kpi")

@@ -21,10 +21,15 @@ WARMUP_DAYS, HORIZON_DAYS = 10.0, 100.0
 def scenario() -> Scenario:
     """The baseline from 2024-09-01: warm-up 10 days, horizon 100, cool-down 150."""
     base = load_scenario(ROOT / "scenarios" / "dengzhou_2022.toml")
-    return with_overrides(base, {
-        "run.start_date": "2024-09-01", "run.warmup_days": 10, "run.horizon_days": 100,
-        "run.cooldown_days": 150,
-    })  # fmt: skip
+    return with_overrides(
+        base,
+        {
+            "run.start_date": "2024-09-01",
+            "run.warmup_days": 10,
+            "run.horizon_days": 100,
+            "run.cooldown_days": 150,
+        },
+    )
 
 
 @cache
@@ -50,9 +55,24 @@ def case_record(
 ) -> CaseRecord:
     """One case row; ``counted`` defaults to "filed in [10, 100)", the scenario's window."""
     return CaseRecord(
-        case_id=case_id, parent_id=-1, case_type=case_type, behaviour=behaviour, track=track, team=team,
-        unit="", handler="", labels="", related_group=case_id, arrived=arrived, closed=closed,
-        outcome=outcome, stage="closed" if outcome else "open", claim_cny=claim, frozen_cny=0.0,
-        recovered_cny=recovered, has_property=has_property, excluded_days=excluded,
+        case_id=case_id,
+        parent_id=-1,
+        case_type=case_type,
+        behaviour=behaviour,
+        track=track,
+        team=team,
+        unit="",
+        handler="",
+        labels="",
+        related_group=case_id,
+        arrived=arrived,
+        closed=closed,
+        outcome=outcome,
+        stage="closed" if outcome else "open",
+        claim_cny=claim,
+        frozen_cny=0.0,
+        recovered_cny=recovered,
+        has_property=has_property,
+        excluded_days=excluded,
         counted=WARMUP_DAYS <= arrived < HORIZON_DAYS if counted is None else counted,
-    )  # fmt: skip
+    )

@@ -94,12 +94,14 @@ def test_records_pipeline_is_censoring_aware(sample: tuple[np.ndarray, ...]) -> 
     extraction = start + timedelta(days=SPAN_DAYS)
     filed = [extraction - timedelta(days=int(c)) for c in limit]
     closing = [f + timedelta(days=round(t)) if c else None for f, t, c in zip(filed, time, closed, strict=True)]
-    frame = pd.DataFrame({
-        "案号": [f"（{f.year}）豫1381执{i + 1}号" for i, f in enumerate(filed)],
-        "立案日期": [f.isoformat() for f in filed],
-        "结案日期": ["" if c is None else c.isoformat() for c in closing],
-        "结案方式": ["" if c is None else "执行完毕" for c in closing],
-    })  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "案号": [f"（{f.year}）豫1381执{i + 1}号" for i, f in enumerate(filed)],
+            "立案日期": [f.isoformat() for f in filed],
+            "结案日期": ["" if c is None else c.isoformat() for c in closing],
+            "结案方式": ["" if c is None else "执行完毕" for c in closing],
+        }
+    )
     records = from_frame(frame, "censored.csv", extraction)
     groups = {(g.kind, g.label): g for g in fit_durations(records.cases, extraction)}
     everything = groups[("all", "all")]

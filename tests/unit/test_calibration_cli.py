@@ -40,11 +40,11 @@ def test_commands_are_registered() -> None:
     assert {"calibrate", "check-fit", "synth-records"} <= set(choices)
 
 
-def test_synthetic_records_look_like_an_export(small: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                               ) -> None:  # fmt: skip
+def test_synthetic_records_look_like_an_export(small: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "records.csv"
-    code, stdout, stderr = courtsim(capsys, "synth-records", str(small), "--years", "0.4", "--out", str(out),
-                                    "--seed", "3")  # fmt: skip
+    code, stdout, stderr = courtsim(
+        capsys, "synth-records", str(small), "--years", "0.4", "--out", str(out), "--seed", "3"
+    )
     assert (code, stderr) == (0, "")
     assert stdout.startswith("wrote ")
     lines = out.read_text(encoding="utf-8-sig").splitlines()
@@ -73,15 +73,15 @@ def test_calibrate_then_check_fit(small: Path, tmp_path: Path, capsys: pytest.Ca
     records = tmp_path / "records.csv"
     assert courtsim(capsys, "synth-records", str(small), "--years", "0.5", "--out", str(records))[0] == 0
     calibrated = tmp_path / "calibrated.toml"
-    code, stdout, stderr = courtsim(capsys, "calibrate", str(records), "--base", str(small), "--out",
-                                    str(calibrated))  # fmt: skip
+    code, stdout, stderr = courtsim(capsys, "calibrate", str(records), "--base", str(small), "--out", str(calibrated))
     assert (code, stderr) == (0, "")
     assert "[SYNTHETIC 合成数据]" in stdout
     assert "arrivals.cases_per_year" in stdout
     assert (tmp_path / "calibrated.calibration.html").read_text(encoding="utf-8").count("data:image/png") >= 5
     html = tmp_path / "check.html"
-    code, stdout, stderr = courtsim(capsys, "check-fit", str(calibrated), str(records), "--reps", "2", "--html",
-                                    str(html))  # fmt: skip
+    code, stdout, stderr = courtsim(
+        capsys, "check-fit", str(calibrated), str(records), "--reps", "2", "--html", str(html)
+    )
     assert (code, stderr) == (0, "")
     for name in ("执行到位率", "终本率", "结案用时KM曲线最大差距", "月收案相对误差"):
         assert name in stdout

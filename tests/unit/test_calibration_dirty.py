@@ -74,9 +74,20 @@ def test_values_are_repaired_as_documented() -> None:
 
 def test_dirty_file_gives_a_scenario_and_a_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out, report = tmp_path / "dirty.toml", tmp_path / "dirty.html"
-    code, stdout, stderr = call(capsys, str(DIRTY), "--base", str(BASE), "--out", str(out), "--report",
-                                str(report), "--extraction-date", EXTRACTION, "--cleaning",
-                                str(tmp_path / "cleaning.csv"))  # fmt: skip
+    code, stdout, stderr = call(
+        capsys,
+        str(DIRTY),
+        "--base",
+        str(BASE),
+        "--out",
+        str(out),
+        "--report",
+        str(report),
+        "--extraction-date",
+        EXTRACTION,
+        "--cleaning",
+        str(tmp_path / "cleaning.csv"),
+    )
     assert (code, stderr) == (0, "")
     scenario = load_scenario(out)
     assert scenario.arrivals.source_of("cases_per_year").startswith("fitted from dirty_records.csv, n=54, ")
@@ -92,11 +103,15 @@ def test_dirty_file_gives_a_scenario_and_a_report(tmp_path: Path, capsys: pytest
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(b"", "the file is empty"), ("姓名,金额\n张三,5\n".encode(), "required column missing"),
-     ("案号,立案日期\n（2023）豫1381执异1号,2023-01-05\n".encode(), "no usable case rows")],
-)  # fmt: skip
-def test_unusable_files_exit_2_with_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes,
-                                              message: str) -> None:  # fmt: skip
+    [
+        (b"", "the file is empty"),
+        ("姓名,金额\n张三,5\n".encode(), "required column missing"),
+        ("案号,立案日期\n（2023）豫1381执异1号,2023-01-05\n".encode(), "no usable case rows"),
+    ],
+)
+def test_unusable_files_exit_2_with_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, message: str
+) -> None:
     path = tmp_path / "bad.csv"
     path.write_bytes(content)
     code, _, stderr = call(capsys, str(path), "--base", str(BASE), "--out", str(tmp_path / "x.toml"))

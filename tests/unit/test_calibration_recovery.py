@@ -67,7 +67,8 @@ def history(export: tuple[pd.DataFrame, pd.DataFrame, date]) -> tuple[pd.DataFra
 
 
 def test_export_shows_only_what_was_known_on_the_extraction_date(
-        export: tuple[pd.DataFrame, pd.DataFrame, date]) -> None:  # fmt: skip
+    export: tuple[pd.DataFrame, pd.DataFrame, date],
+) -> None:
     filed, rows, extraction = export
     assert len(rows) == len(filed)
     open_rows = rows[rows["结案日期"] == ""]
@@ -111,9 +112,14 @@ def test_case_mix_and_identified_probabilities(history: tuple[pd.DataFrame, Cali
     _, cal = history
     mix = cal.mix.set_index("case_type")["share"]
     assert mix.to_dict() == pytest.approx(TRUTH["arrivals.case_mix"], abs=0.03)
-    for field, abs_tol in (("behaviour_rate", 0.02), ("filing_reject_rate", 0.012), ("termination_rate", 0.03),
-                           ("not_enforced_rate", 0.015), ("withdrawal_rate", 0.02),
-                           ("behaviour_success_rate", 0.12)):  # fmt: skip
+    for field, abs_tol in (
+        ("behaviour_rate", 0.02),
+        ("filing_reject_rate", 0.012),
+        ("termination_rate", 0.03),
+        ("not_enforced_rate", 0.015),
+        ("withdrawal_rate", 0.02),
+        ("behaviour_success_rate", 0.12),
+    ):
         truth = next(v for k, v in TRUTH.items() if k.endswith(field))
         assert _estimate(cal, field) == pytest.approx(truth, abs=abs_tol), field
 
@@ -132,8 +138,9 @@ def test_outcome_shares_allow_for_open_cases(history: tuple[pd.DataFrame, Calibr
     assert abs(naive["zhongben"] - truth["zhongben"]) > 2 * abs(aware["zhongben"] - truth["zhongben"])
 
 
-def test_written_scenario_carries_the_fits_with_sources(history: tuple[pd.DataFrame, Calibration],
-                                                        tmp_path: Path) -> None:  # fmt: skip
+def test_written_scenario_carries_the_fits_with_sources(
+    history: tuple[pd.DataFrame, Calibration], tmp_path: Path
+) -> None:
     _, cal = history
     out = tmp_path / "calibrated.toml"
     scenario = write_scenario(cal, BASE, out)
@@ -141,8 +148,12 @@ def test_written_scenario_carries_the_fits_with_sources(history: tuple[pd.DataFr
     assert 'base = "' in out.read_text(encoding="utf-8")
     assert scenario.arrivals.cases_per_year == pytest.approx(cal.arrivals.cases_per_year, abs=0.05)
     assert scenario.probabilities.termination_rate == pytest.approx(_estimate(cal, "termination_rate"), rel=1e-3)
-    for group, field in (("arrivals", "cases_per_year"), ("arrivals", "monthly_multipliers"),
-                         ("amounts", "claim_cny"), ("probabilities", "termination_rate")):  # fmt: skip
+    for group, field in (
+        ("arrivals", "cases_per_year"),
+        ("arrivals", "monthly_multipliers"),
+        ("amounts", "claim_cny"),
+        ("probabilities", "termination_rate"),
+    ):
         source = getattr(scenario, group).source_of(field)
         assert source.startswith("fitted from synthetic.csv, n="), source
         assert cal.records.period in source
@@ -150,4 +161,5 @@ def test_written_scenario_carries_the_fits_with_sources(history: tuple[pd.DataFr
     assert scenario.tasks == base.tasks
     assert scenario.probabilities.property_found_rate == base.probabilities.property_found_rate
     assert scenario.probabilities.source_of("property_found_rate") == base.probabilities.source_of(
-        "property_found_rate")
+        "property_found_rate"
+    )

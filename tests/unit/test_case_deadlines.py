@@ -20,20 +20,24 @@ def _slas(rows: list[tuple[int, str, int, float, float, float]]) -> pd.DataFrame
 
 
 def _inputs() -> tuple[pd.DataFrame, pd.DataFrame]:
-    cases = cases_frame([
-        case_record(1, arrived=20.0, closed=50.0, outcome="completed"),
-        case_record(2, arrived=80.0),  # still open at the horizon (day 100)
-        case_record(3, arrived=20.0, closed=40.0, outcome="zhongben", excluded=5.0),
-        case_record(4, arrived=30.0, closed=31.0, outcome="rejected"),
-    ])  # fmt: skip
-    slas = _slas([
-        (1, "serve", 0, 20.0, 30.0, 25.0),  # on time
-        (1, "scan", 0, 20.0, 22.0, 21.0),  # papers scanned twice: once on time ...
-        (1, "scan", 1, 30.0, 32.0, 35.0),  # ... once late
-        (2, "serve", 0, 80.0, 95.0, NAN),  # overdue and still running at the horizon
-        (2, "investigation", 0, 90.0, 120.0, NAN),  # running, not yet due
-        (3, "investigation", 0, 20.0, 50.0, NAN),  # moot: the case closed first
-    ])  # fmt: skip
+    cases = cases_frame(
+        [
+            case_record(1, arrived=20.0, closed=50.0, outcome="completed"),
+            case_record(2, arrived=80.0),  # still open at the horizon (day 100)
+            case_record(3, arrived=20.0, closed=40.0, outcome="zhongben", excluded=5.0),
+            case_record(4, arrived=30.0, closed=31.0, outcome="rejected"),
+        ]
+    )
+    slas = _slas(
+        [
+            (1, "serve", 0, 20.0, 30.0, 25.0),  # on time
+            (1, "scan", 0, 20.0, 22.0, 21.0),  # papers scanned twice: once on time ...
+            (1, "scan", 1, 30.0, 32.0, 35.0),  # ... once late
+            (2, "serve", 0, 80.0, 95.0, NAN),  # overdue and still running at the horizon
+            (2, "investigation", 0, 90.0, 120.0, NAN),  # running, not yet due
+            (3, "investigation", 0, 20.0, 50.0, NAN),  # moot: the case closed first
+        ]
+    )
     return cases, slas
 
 

@@ -29,8 +29,7 @@ def test_national_day_rolls_the_last_day(capsys: pytest.CaptureFixture[str]) -> 
     first, second = out.splitlines()
     assert (code, first, err) == (0, "2024-10-08", "")
     assert second == (
-        "期满日 2024-10-06 为法定休假日，顺延至 2024-10-08 "
-        "(last day 2024-10-06 is a rest day; rolled to 2024-10-08)"
+        "期满日 2024-10-06 为法定休假日，顺延至 2024-10-08 (last day 2024-10-06 is a rest day; rolled to 2024-10-08)"
     )
 
 
@@ -117,8 +116,6 @@ def test_argparse_rejects_missing_or_both_lengths(argv: list[str]) -> None:
 
 def test_run_checks_the_length_itself(capsys: pytest.CaptureFixture[str]) -> None:
     # A caller building the namespace by hand skips argparse's mutual exclusion.
-    args = argparse.Namespace(
-        start="2024-09-26", days=1, working_days=2, json=False, holiday=[], closure=[]
-    )
+    args = argparse.Namespace(start="2024-09-26", days=1, working_days=2, json=False, holiday=[], closure=[])
     assert deadline.run(args) == 2
     assert "--days" in capsys.readouterr().err

@@ -12,9 +12,11 @@ from sim.commands import COMMANDS, SUMMARIES
 
 
 def _imported_after(argv: list[str]) -> set[str]:
-    code = ("import sys; from sim.cli import main\n"
-            "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
-            "print(' '.join(sorted(sys.modules)))")  # fmt: skip
+    code = (
+        "import sys; from sim.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "print(' '.join(sorted(sys.modules)))"
+    )
     done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, check=True)
     return set(done.stdout.split())
 

@@ -16,8 +16,17 @@ SIM = Path(__file__).resolve().parents[2] / "sim"
 # module prefix → prefixes it must not import
 FORBIDDEN = {
     "sim.vocab": ("sim.",),
-    "sim.config": ("sim.model", "sim.flow", "sim.metrics", "sim.experiment", "sim.report", "sim.cases",
-                   "sim.staffing", "sim.commands", "sim.cli"),
+    "sim.config": (
+        "sim.model",
+        "sim.flow",
+        "sim.metrics",
+        "sim.experiment",
+        "sim.report",
+        "sim.cases",
+        "sim.staffing",
+        "sim.commands",
+        "sim.cli",
+    ),
     "sim.workcalendar": ("sim.model", "sim.flow", "sim.metrics", "sim.experiment", "sim.cases"),
     "sim.distributions": ("sim.model", "sim.flow", "sim.metrics", "sim.experiment"),
     "sim.streams": ("sim.model", "sim.flow", "sim.metrics", "sim.experiment"),
@@ -26,7 +35,7 @@ FORBIDDEN = {
     "sim.model": ("sim.metrics", "sim.experiment", "sim.report", "sim.commands"),
     "sim.metrics": ("simpy", "sim.model", "sim.flow", "sim.staffing", "sim.experiment", "sim.report"),
     "sim.experiment": ("sim.report", "sim.commands", "sim.cli"),
-}  # fmt: skip
+}
 
 
 def _module_name(path: Path) -> str:
@@ -54,8 +63,11 @@ def test_imports_point_down(path: Path) -> None:
     rules = [bad for prefix, bad in FORBIDDEN.items() if name == prefix or name.startswith(prefix + ".")]
     for imported in _imports(path):
         for bad in (b for rule in rules for b in rule):
-            assert not (imported == bad.rstrip(".") or imported.startswith(bad if bad.endswith(".") else bad + ".")
-                        or imported == bad), f"{name} imports {imported}, which is above it"  # fmt: skip
+            assert not (
+                imported == bad.rstrip(".")
+                or imported.startswith(bad if bad.endswith(".") else bad + ".")
+                or imported == bad
+            ), f"{name} imports {imported}, which is above it"
 
 
 def test_no_print_in_the_library() -> None:

@@ -30,9 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @cache
 def short_run() -> tuple[Scenario, WorkCalendar, RunResult]:
     base = load_scenario(ROOT / "scenarios" / "dengzhou_2022.toml")
-    scenario = with_overrides(
-        base, {"run.horizon_days": 120, "run.warmup_days": 30, "run.cooldown_days": 30}
-    )
+    scenario = with_overrides(base, {"run.horizon_days": 120, "run.warmup_days": 30, "run.cooldown_days": 30})
     return scenario, build_calendar(scenario), run_replication(scenario, 0)
 
 
@@ -43,9 +41,7 @@ def test_kpis_are_finite_and_rates_are_shares() -> None:
     assert not table["value"].isna().any(), table.loc[table["value"].isna(), "id"].tolist()
     shares = table.loc[table["unit"] == "share", "value"]
     assert ((shares >= 0) & (shares <= 1)).all()
-    assert {"fast45_rate", "within_limit_rate", "recovery_rate", "util_fast_track_officer"} <= set(
-        values
-    )
+    assert {"fast45_rate", "within_limit_rate", "recovery_rate", "util_fast_track_officer"} <= set(values)
     assert all(np.isfinite(v) for v in values.values())
     assert values["mean_days_to_close"] > 0
     assert values["closed_per_officer"] > 0

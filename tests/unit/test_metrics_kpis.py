@@ -37,16 +37,11 @@ def case(case_id: int, arrived: float, closed: float = NAN, outcome: str = "", *
 
 
 def staff_frame(*names: str) -> pd.DataFrame:
-    rows = [
-        (n.split("/")[0], n.split("/")[1] if n.count("/") == 3 else "", n.split("/")[-2], n)
-        for n in names
-    ]
+    rows = [(n.split("/")[0], n.split("/")[1] if n.count("/") == 3 else "", n.split("/")[-2], n) for n in names]
     return pd.DataFrame(rows, columns=["team", "unit", "role", "name"])
 
 
-def run(
-    cases: list[CaseRecord], log: EventLog | None = None, staff: pd.DataFrame | None = None
-) -> Run:
+def run(cases: list[CaseRecord], log: EventLog | None = None, staff: pd.DataFrame | None = None) -> Run:
     log = log if log is not None else EventLog()
     return Run(
         log.steps_frame(),
@@ -69,14 +64,10 @@ def fast_run() -> Run:
         case(0, 5, 30, "completed", track="fast"),  # warm-up: ignored (it closed in time)
         case(1, 20, 40, "completed", track="fast"),  # in time
         case(2, 30, 125, "zhongben", track="fast"),  # late (the 3-month 终本 floor)
-        case(
-            3, 40, 87, "completed", track="fast", case_type="resumed"
-        ),  # ends exactly at due: in time
+        case(3, 40, 87, "completed", track="fast", case_type="resumed"),  # ends exactly at due: in time
         case(4, 50, track="fast"),  # still open
         case(5, 60, 90, "completed"),  # standard track: not a simple case
-        case(
-            6, 65, 70, "completed", track="fast", case_type="preservation"
-        ),  # 执保: not counted as simple
+        case(6, 65, 70, "completed", track="fast", case_type="preservation"),  # 执保: not counted as simple
     ]
     for cid, start, due, end in (
         (0, 6, 52, 30),
@@ -123,9 +114,7 @@ def limit_run() -> Run:
     #   arrived 90 = 2024-11-30 → 2025-05-30 (Fri) = day 271 → due 272.0 (after the log's end 250)
     return run(
         [
-            case(
-                9, 12, 200, "completed", has_property=True, excluded=10
-            ),  # 200 − 10 = 190 ≤ 194: in time
+            case(9, 12, 200, "completed", has_property=True, excluded=10),  # 200 − 10 = 190 ≤ 194: in time
             case(10, 14, has_property=True),  # open, 250 > 198: past its limit
             case(11, 16, 220, "completed", has_property=True),  # 220 > 198: late
             case(12, 20, 60, "zhongben", has_property=True),  # in time, but 终本 is not 实际执结
@@ -157,9 +146,7 @@ def outcome_run() -> Run:
             case(2, 20, 120, "zhongben", claim=300, recovered=60),  # 100 days
             case(3, 30, 40, "terminated", claim=100),  # 10 days
             case(4, 40, 60, "completed", case_type="resumed", claim=200, recovered=200),  # 20 days
-            case(
-                5, 50, 55, "completed", case_type="preservation", track="oversight", claim=1000
-            ),  # 5 days
+            case(5, 50, 55, "completed", case_type="preservation", track="oversight", claim=1000),  # 5 days
             case(6, 60, 100, "completed", behaviour=True),  # 40 days, no claim
             case(7, 70, claim=500),  # open
             case(8, 5, 10, "completed", claim=1000),  # warm-up: ignored
@@ -322,9 +309,7 @@ def util_log() -> EventLog:
 
 def test_utilisation_splits_tasks_at_the_window_edge() -> None:
     staff = staff_frame("fast_track/officer/1", "fast_track/officer/2", "fast_track/clerk/1")
-    table = utilisation(util_log().steps_frame(), staff, calendar(), (2.0, 4.0)).set_index(
-        ["team", "role"]
-    )
+    table = utilisation(util_log().steps_frame(), staff, calendar(), (2.0, 4.0)).set_index(["team", "role"])
     # Window = Tue + Wed: 2 officers × 16 h = 32 h available; busy 4 (A) + 2 (B) + 2 (C) = 8 h.
     officer = table.loc[("fast_track", "officer")]
     assert (officer["busy_hours"], officer["available_hours"]) == (

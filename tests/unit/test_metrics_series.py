@@ -50,9 +50,7 @@ def task(
 
 
 def test_backlog_counts_open_cases_at_each_day() -> None:
-    cases = cases_frame(
-        [case(1, 0.5, 2.5, "completed"), case(2, 1.0), case(3, 2.0, 2.0, "rejected")]
-    )
+    cases = cases_frame([case(1, 0.5, 2.5, "completed"), case(2, 1.0), case(3, 2.0, 2.0, "rejected")])
     # t=0: none; t=1: cases 1, 2 (arrived at t counts); t=2: 1, 2 (3 opened and closed at 2.0);
     # t=3: case 2 (case 1 closed at 2.5).
     assert backlog_series(cases, 3).tolist() == [0, 2, 2, 1]
@@ -170,9 +168,7 @@ def test_monthly_table() -> None:
                 claim=100,
                 recovered=100,
             ),
-            case(
-                2, 21.0, 38.5, "zhongben", track="fast", team="fast_track", claim=300, recovered=0
-            ),
+            case(2, 21.0, 38.5, "zhongben", track="fast", team="fast_track", claim=300, recovered=0),
             case(3, 29.5),  # filed on 09-30 (day 29), open
         ]
     )
@@ -217,18 +213,10 @@ def test_bottleneck_waits_inside_late_clocks() -> None:
         log.sla_end(1, sla, end)
     log.sla_start(2, "a", 10, 30)
     log.sla_end(2, "a", 20)  # on time
-    task(
-        log, 1, "intake", "clerk", "intake/clerk/1", 12, 14, 14.1, 1.0
-    )  # 2 days, all inside [10, 22]
-    task(
-        log, 1, "fast_track", "officer", "fast_track/officer/1", 18, 25, 25.1, 1.0
-    )  # 7 days, 18–22 inside
-    task(
-        log, 2, "fast_track", "officer", "fast_track/officer/1", 11, 16, 16.1, 1.0
-    )  # 5 days, clock on time
-    task(
-        log, 1, "fast_track", "officer", "fast_track/officer/1", 60, 61, 61.1, 1.0
-    )  # queued after the window
+    task(log, 1, "intake", "clerk", "intake/clerk/1", 12, 14, 14.1, 1.0)  # 2 days, all inside [10, 22]
+    task(log, 1, "fast_track", "officer", "fast_track/officer/1", 18, 25, 25.1, 1.0)  # 7 days, 18–22 inside
+    task(log, 2, "fast_track", "officer", "fast_track/officer/1", 11, 16, 16.1, 1.0)  # 5 days, clock on time
+    task(log, 1, "fast_track", "officer", "fast_track/officer/1", 60, 61, 61.1, 1.0)  # queued after the window
     staff = pd.DataFrame(
         {
             "team": ["intake", "fast_track"],

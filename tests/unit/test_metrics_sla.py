@@ -62,9 +62,7 @@ def test_due_times_vectorised_matches_scalar_and_keeps_nan() -> None:
     starts = np.array([25.4, NAN, 25.9, 31.2])
     dues = due_times(starts, spec(10, "days"), calendar())
     assert math.isnan(dues[1])
-    assert dues[[0, 2, 3]].tolist() == [
-        recompute_due(s, spec(10, "days"), calendar()) for s in starts[[0, 2, 3]]
-    ]
+    assert dues[[0, 2, 3]].tolist() == [recompute_due(s, spec(10, "days"), calendar()) for s in starts[[0, 2, 3]]]
 
 
 # ---------------------------------------------------------------- sla_compliance

@@ -58,8 +58,9 @@ def _same(a: ExperimentResult, b: ExperimentResult) -> None:
             pd.testing.assert_frame_equal(getattr(run, table), getattr(b.runs[key], table), check_exact=True)
 
 
-def test_a_resumed_experiment_equals_an_uninterrupted_one(tiny: Scenario, straight: ExperimentResult,
-                                                          kept: tuple[Path, ExperimentResult]) -> None:  # fmt: skip
+def test_a_resumed_experiment_equals_an_uninterrupted_one(
+    tiny: Scenario, straight: ExperimentResult, kept: tuple[Path, ExperimentResult]
+) -> None:
     store, first = RunStore(kept[0]), kept[1]
     assert store.finished(tiny, tiny.run.seed, 2) == [0, 1] and first.computed == 2
     again = run_experiment({"tiny": tiny}, 2, jobs=1, keep_runs=True, cache=store)
@@ -68,9 +69,9 @@ def test_a_resumed_experiment_equals_an_uninterrupted_one(tiny: Scenario, straig
     _same(first, straight)
 
 
-def test_an_entry_without_its_marker_is_simulated_again(tiny: Scenario, straight: ExperimentResult,
-                                                        kept: tuple[Path, ExperimentResult],
-                                                        tmp_path: Path) -> None:  # fmt: skip
+def test_an_entry_without_its_marker_is_simulated_again(
+    tiny: Scenario, straight: ExperimentResult, kept: tuple[Path, ExperimentResult], tmp_path: Path
+) -> None:
     """Killed while keeping replication 1: its tables may be there, half of one, but no entry.json."""
     store = _copy(kept, tmp_path / "run")
     entry = store.run_folder(tiny, tiny.run.seed) / "rep1"
@@ -85,9 +86,9 @@ def test_an_entry_without_its_marker_is_simulated_again(tiny: Scenario, straight
 
 
 @pytest.mark.parametrize("damage", ["garbled entry", "entry without tables", "cut table"])
-def test_an_unreadable_entry_is_simulated_again(tiny: Scenario, straight: ExperimentResult,
-                                                kept: tuple[Path, ExperimentResult], tmp_path: Path,
-                                                damage: str) -> None:  # fmt: skip
+def test_an_unreadable_entry_is_simulated_again(
+    tiny: Scenario, straight: ExperimentResult, kept: tuple[Path, ExperimentResult], tmp_path: Path, damage: str
+) -> None:
     store = _copy(kept, tmp_path / "run")
     entry = store.run_folder(tiny, tiny.run.seed) / "rep0"
     if damage == "garbled entry":
@@ -114,8 +115,9 @@ def test_another_seed_scenario_or_model_never_reads_the_entries(
     assert (other_seed.cached, other_scenario.cached, other_code.cached) == (0, 0, 0)
 
 
-def test_kpis_alone_are_kept_and_read_without_tables(tiny: Scenario, straight: ExperimentResult,
-                                                     tmp_path: Path) -> None:  # fmt: skip
+def test_kpis_alone_are_kept_and_read_without_tables(
+    tiny: Scenario, straight: ExperimentResult, tmp_path: Path
+) -> None:
     store = RunStore(tmp_path)
     run_experiment({"tiny": tiny}, 2, jobs=1, cache=store)
     kpis_only = run_experiment({"tiny": tiny}, 2, jobs=1, cache=store)
@@ -124,8 +126,9 @@ def test_kpis_alone_are_kept_and_read_without_tables(tiny: Scenario, straight: E
     assert run_experiment({"tiny": tiny}, 1, jobs=1, keep_runs=True, cache=store).cached == 0
 
 
-def test_what_a_folder_holds(tiny: Scenario, straight: ExperimentResult, kept: tuple[Path, ExperimentResult],
-                             tmp_path: Path) -> None:  # fmt: skip
+def test_what_a_folder_holds(
+    tiny: Scenario, straight: ExperimentResult, kept: tuple[Path, ExperimentResult], tmp_path: Path
+) -> None:
     seed = tiny.run.seed
     assert folder_state(tmp_path / "missing", [tiny], seed, 2).state == "new"
     assert folder_state(tmp_path, [tiny], seed, 2).state == "new"

@@ -35,7 +35,9 @@ def test_every_shipped_scenario_validates(path: Path) -> None:
 
 def test_validate_names_every_problem_in_one_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The issue's example: a misspelt key, a wrong type, a probability of 1.3, shares summing to 0.9."""
-    bad = _variant(tmp_path, """
+    bad = _variant(
+        tmp_path,
+        """
 [staffing.fast_track]
 oficers = 3
 [probabilities]
@@ -43,7 +45,8 @@ settlement_rate = 1.3
 dishonest_rate = "high"
 [arrivals]
 case_mix = { first = 0.7, resumed = 0.1, preservation = 0.1 }
-""")
+""",
+    )
     code = main(["validate", str(bad)])
     err = capsys.readouterr().err
     assert code == 2
@@ -83,8 +86,11 @@ def test_base_loop_and_missing_base_are_errors(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(b"", "required field is missing"), (b"\xff\xfe\x00garbage", "not UTF-8"),
-     (b"name = [unclosed", "not valid TOML")],
+    [
+        (b"", "required field is missing"),
+        (b"\xff\xfe\x00garbage", "not UTF-8"),
+        (b"name = [unclosed", "not valid TOML"),
+    ],
 )
 def test_unreadable_files_give_one_clear_problem(tmp_path: Path, content: bytes, message: str) -> None:
     path = tmp_path / "broken.toml"
@@ -102,9 +108,9 @@ def test_unreadable_files_give_one_clear_problem(tmp_path: Path, content: bytes,
         ("[run]\nwarmup_days = 900\n", "run"),
         ("[run]\nstart_date = 2023-02-30\n", "(file)"),
         ("[probabilities]\nprice_method = { online = 0.5, appraisal = 0.4 }\n", "probabilities.price_method"),
-        ("[delays]\nservice_days = { dist = \"triangular\", low = 5, mode = 2, high = 9 }\n", "delays.service_days"),
+        ('[delays]\nservice_days = { dist = "triangular", low = 5, mode = 2, high = 9 }\n', "delays.service_days"),
         ("[calendar]\nhours_per_day = nan\n", "calendar.hours_per_day"),
-        ("[policy]\ndispatch = \"random\"\n", "policy.dispatch"),
+        ('[policy]\ndispatch = "random"\n', "policy.dispatch"),
     ],
 )
 def test_each_rule_is_enforced_with_its_path(tmp_path: Path, body: str, path: str) -> None:

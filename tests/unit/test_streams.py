@@ -84,9 +84,7 @@ def test_stream_key_is_stable_and_64_bit() -> None:
         ({"base_seed": 1, "replication": True}, "replication"),
     ],
 )
-def test_seed_and_replication_must_be_non_negative_integers(
-    kwargs: dict[str, object], argument: str
-) -> None:
+def test_seed_and_replication_must_be_non_negative_integers(kwargs: dict[str, object], argument: str) -> None:
     with pytest.raises(ValueError, match=f"^{argument} must be a non-negative integer"):
         Streams(**kwargs)  # type: ignore[arg-type]
 

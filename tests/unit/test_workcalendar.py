@@ -34,9 +34,7 @@ def cal(name: str = "official") -> WorkCalendar:
             extra_holidays=[date(2024, 7, 1)],
         )
     if name == "odd_window":  # 20 minutes from 23:06: hours not exact in binary
-        return WorkCalendar(
-            date(2024, 1, 1), horizon_days=730, hours_per_day=1 / 3, day_start_hour=23.1
-        )
+        return WorkCalendar(date(2024, 1, 1), horizon_days=730, hours_per_day=1 / 3, day_start_hour=23.1)
     return WorkCalendar(date(2024, 1, 1), horizon_days=730, mode="continuous")
 
 
@@ -193,26 +191,16 @@ def test_finish_at_closing_time_is_not_next_morning() -> None:
 def test_work_carries_over_rest_days_and_make_up_days() -> None:
     c = cal()
     # Friday 16:00 + 1 h: half an hour Friday, the rest on make-up Sunday 09-29 08:30.
-    assert c.finish_time(at(date(2024, 9, 27), 16.0), 1.0) == pytest.approx(
-        at(date(2024, 9, 29), 9.0)
-    )
+    assert c.finish_time(at(date(2024, 9, 27), 16.0), 1.0) == pytest.approx(at(date(2024, 9, 29), 9.0))
     # Monday 09-30 16:00 + 1 h: National Day holiday intervenes until Tuesday 10-08.
-    assert c.finish_time(at(date(2024, 9, 30), 16.0), 1.0) == pytest.approx(
-        at(date(2024, 10, 8), 9.0)
-    )
+    assert c.finish_time(at(date(2024, 9, 30), 16.0), 1.0) == pytest.approx(at(date(2024, 10, 8), 9.0))
 
 
 def test_work_started_after_hours_waits_for_the_next_opening() -> None:
     c = cal()
-    assert c.finish_time(at(date(2024, 9, 27), 20.0), 2.0) == pytest.approx(
-        at(date(2024, 9, 29), 10.5)
-    )
-    assert c.next_working_time(at(date(2024, 9, 27), 20.0)) == pytest.approx(
-        at(date(2024, 9, 29), 8.5)
-    )
-    assert c.next_working_time(at(date(2024, 9, 27), 6.0)) == pytest.approx(
-        at(date(2024, 9, 27), 8.5)
-    )
+    assert c.finish_time(at(date(2024, 9, 27), 20.0), 2.0) == pytest.approx(at(date(2024, 9, 29), 10.5))
+    assert c.next_working_time(at(date(2024, 9, 27), 20.0)) == pytest.approx(at(date(2024, 9, 29), 8.5))
+    assert c.next_working_time(at(date(2024, 9, 27), 6.0)) == pytest.approx(at(date(2024, 9, 27), 8.5))
     assert c.next_working_time(at(date(2024, 9, 27), 10.0)) == at(date(2024, 9, 27), 10.0)
 
 
@@ -228,9 +216,7 @@ def test_working_time_window_edges() -> None:
     assert not c.is_working_time(at(friday, 8.4))
     assert not c.is_working_time(at(friday, 16.6))
     assert not c.is_working_time(at(date(2024, 9, 28), 10.0))
-    assert c.working_hours_between(at(friday, 0.0), at(date(2024, 9, 30), 0.0)) == pytest.approx(
-        16.0
-    )
+    assert c.working_hours_between(at(friday, 0.0), at(date(2024, 9, 30), 0.0)) == pytest.approx(16.0)
 
 
 def test_span_grows_instead_of_failing() -> None:
@@ -347,9 +333,7 @@ DAYS = st.dates(min_value=date(2022, 1, 1), max_value=date(2026, 6, 30))
 
 @settings(deadline=None)
 @given(name=CALENDARS, d=DAYS, n=st.integers(0, 150))
-def test_due_date_in_days_is_a_working_day_not_before_the_nominal_day(
-    name: str, d: date, n: int
-) -> None:
+def test_due_date_in_days_is_a_working_day_not_before_the_nominal_day(name: str, d: date, n: int) -> None:
     c = cal(name)
     due = c.due_date(d, n, "days")
     assert due >= d + timedelta(n)

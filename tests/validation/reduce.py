@@ -41,23 +41,41 @@ def fixed(value: float) -> dict[str, Any]:
     return {"dist": "fixed", "value": value}
 
 
-def reduced(base: Scenario, *, per_day: float, warmup_days: float, horizon_days: float,
-            cooldown_days: float = 20.0, overrides: Mapping[str, Any] | None = None) -> Scenario:  # fmt: skip
+def reduced(
+    base: Scenario,
+    *,
+    per_day: float,
+    warmup_days: float,
+    horizon_days: float,
+    cooldown_days: float = 20.0,
+    overrides: Mapping[str, Any] | None = None,
+) -> Scenario:
     """``base`` reduced to an empty 24/7 court filed at ``per_day`` cases a day; then ``overrides``."""
     data: dict[str, Any] = {f"tasks.{t}.hours": zero() for t in _fields(base.tasks)}
     delays = [d for d in _fields(base.delays) if hasattr(getattr(base.delays, d), "dist")]  # not the plain numbers
     data.update({f"delays.{d}": zero() for d in delays})
-    data.update({
-        "calendar.mode": "continuous", "calendar.hours_per_day": 24, "calendar.day_start_hour": 0,
-        "arrivals.cases_per_year": per_day * 365.0, "arrivals.monthly_multipliers": [1.0] * 12,
-        "arrivals.case_mix": {"first": 1.0, "resumed": 0.0, "preservation": 0.0},
-        "arrivals.behaviour_rate": 0.0, "arrivals.related_rate": 0.0, "arrivals.labelled_rate": 0.0,
-        "probabilities.filing_reject_rate": 0.0, "probabilities.filing_error_rate": 0.0,
-        "probabilities.voluntary_payment_rate": 1.0,
-        "side_streams.commissioned_per_year": 0, "side_streams.petitions_per_year": 0,
-        "side_streams.supervision_per_year": 0,
-        "run.warmup_days": warmup_days, "run.horizon_days": horizon_days, "run.cooldown_days": cooldown_days,
-    })  # fmt: skip
+    data.update(
+        {
+            "calendar.mode": "continuous",
+            "calendar.hours_per_day": 24,
+            "calendar.day_start_hour": 0,
+            "arrivals.cases_per_year": per_day * 365.0,
+            "arrivals.monthly_multipliers": [1.0] * 12,
+            "arrivals.case_mix": {"first": 1.0, "resumed": 0.0, "preservation": 0.0},
+            "arrivals.behaviour_rate": 0.0,
+            "arrivals.related_rate": 0.0,
+            "arrivals.labelled_rate": 0.0,
+            "probabilities.filing_reject_rate": 0.0,
+            "probabilities.filing_error_rate": 0.0,
+            "probabilities.voluntary_payment_rate": 1.0,
+            "side_streams.commissioned_per_year": 0,
+            "side_streams.petitions_per_year": 0,
+            "side_streams.supervision_per_year": 0,
+            "run.warmup_days": warmup_days,
+            "run.horizon_days": horizon_days,
+            "run.cooldown_days": cooldown_days,
+        }
+    )
     data.update(overrides or {})
     return with_overrides(base, data)
 
@@ -95,7 +113,6 @@ def estimate(values: list[float], level: float = 0.99) -> Estimate:
     return Estimate(float(arr.mean()), half, tuple(values))
 
 
-def replicate(scenario: Scenario, reps: int, statistic: Callable[[RunResult], Any],
-              first_rep: int = 0) -> list[Any]:  # fmt: skip
+def replicate(scenario: Scenario, reps: int, statistic: Callable[[RunResult], Any], first_rep: int = 0) -> list[Any]:
     """``statistic(result)`` of replications ``first_rep .. first_rep + reps - 1``."""
     return [statistic(run_replication(scenario, rep)) for rep in range(first_rep, first_rep + reps)]

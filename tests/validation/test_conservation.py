@@ -26,15 +26,22 @@ AFTER_CLOSING = {
     # The file goes to the records centre and is archived after closing; scans of earlier
     # papers may still be running. Objections run beside the case (执行程序解释 art. 9).
     # A 终本 case is re-queried and resumes as a new 执恢 case: its parent gets a mark.
-    "scan", "archive", "archived", "objection_docketing", "objection_hearing", "objection_ruled",
-    "reconsideration", "resumed",
-}  # fmt: skip
+    "scan",
+    "archive",
+    "archived",
+    "objection_docketing",
+    "objection_hearing",
+    "objection_ruled",
+    "reconsideration",
+    "resumed",
+}
 EPS = 1e-9
 
 
 def _short(path: Path) -> Scenario:
-    return with_overrides(load_scenario(path), {"run.warmup_days": 20, "run.horizon_days": 110,
-                                                "run.cooldown_days": 30})  # fmt: skip
+    return with_overrides(
+        load_scenario(path), {"run.warmup_days": 20, "run.horizon_days": 110, "run.cooldown_days": 30}
+    )
 
 
 @pytest.fixture(scope="module", params=sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)

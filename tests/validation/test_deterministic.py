@@ -46,10 +46,19 @@ def _month_starts(scenario: Scenario) -> list[tuple[float, int]]:
 @pytest.mark.validation
 def test_reports_are_d_d_1_exactly(short: Scenario) -> None:
     """Monthly reports never wait; a quarterly one waits exactly one monthly report's effort."""
-    scenario = reduced(short, per_day=0.0, warmup_days=10, horizon_days=400, overrides={
-        "tasks.monthly_report.hours": fixed(REPORT_HOURS), "tasks.quarterly_report.hours": fixed(REPORT_HOURS),
-        "staffing.oversight.officers": 1, "staffing.oversight.clerks": 1, "staffing.oversight.judges": 1,
-    })  # fmt: skip
+    scenario = reduced(
+        short,
+        per_day=0.0,
+        warmup_days=10,
+        horizon_days=400,
+        overrides={
+            "tasks.monthly_report.hours": fixed(REPORT_HOURS),
+            "tasks.quarterly_report.hours": fixed(REPORT_HOURS),
+            "staffing.oversight.officers": 1,
+            "staffing.oversight.clerks": 1,
+            "staffing.oversight.judges": 1,
+        },
+    )
     steps = run_replication(scenario, 0).steps
     service = REPORT_HOURS / HOURS_PER_DAY
     starts = _month_starts(scenario)
@@ -66,10 +75,17 @@ def test_reports_are_d_d_1_exactly(short: Scenario) -> None:
 
 def _fixed_check_scenario(base: Scenario, servers: int, rho: float, hours: float, days: float) -> Scenario:
     per_day = rho * servers * HOURS_PER_DAY / hours
-    return reduced(base, per_day=per_day, warmup_days=30, horizon_days=30 + days, overrides={
-        "tasks.verify_filing.hours": fixed(hours), "staffing.intake.clerks": servers,
-        "probabilities.filing_reject_rate": 1.0,
-    })  # fmt: skip
+    return reduced(
+        base,
+        per_day=per_day,
+        warmup_days=30,
+        horizon_days=30 + days,
+        overrides={
+            "tasks.verify_filing.hours": fixed(hours),
+            "staffing.intake.clerks": servers,
+            "probabilities.filing_reject_rate": 1.0,
+        },
+    )
 
 
 @pytest.mark.validation
@@ -117,17 +133,36 @@ def test_md1_mean_wait_matches_pollaczek_khinchine(short: Scenario) -> None:
 def test_work_caught_by_the_end_is_waiting_or_under_way_exactly(short: Scenario, cut: float) -> None:
     """The end falls while the first quarterly report waits for the monthly one (``cut`` 0.5)
     or is under way after it (1.5): the unfinished table says which, who and since when."""
-    base = reduced(short, per_day=0.0, warmup_days=10, horizon_days=400, overrides={
-        "tasks.monthly_report.hours": fixed(REPORT_HOURS), "tasks.quarterly_report.hours": fixed(REPORT_HOURS),
-        "staffing.oversight.officers": 1, "staffing.oversight.clerks": 1, "staffing.oversight.judges": 1,
-    })  # fmt: skip
+    base = reduced(
+        short,
+        per_day=0.0,
+        warmup_days=10,
+        horizon_days=400,
+        overrides={
+            "tasks.monthly_report.hours": fixed(REPORT_HOURS),
+            "tasks.quarterly_report.hours": fixed(REPORT_HOURS),
+            "staffing.oversight.officers": 1,
+            "staffing.oversight.clerks": 1,
+            "staffing.oversight.judges": 1,
+        },
+    )
     service = REPORT_HOURS / HOURS_PER_DAY
     quarter = next(t for t, month in _month_starts(base) if month in (1, 4, 7, 10))
     end = quarter + service * cut  # the quarterly report queued at ``quarter``, behind a monthly one
-    scenario = reduced(short, per_day=0.0, warmup_days=1, horizon_days=end, cooldown_days=0, overrides={
-        "tasks.monthly_report.hours": fixed(REPORT_HOURS), "tasks.quarterly_report.hours": fixed(REPORT_HOURS),
-        "staffing.oversight.officers": 1, "staffing.oversight.clerks": 1, "staffing.oversight.judges": 1,
-    })  # fmt: skip
+    scenario = reduced(
+        short,
+        per_day=0.0,
+        warmup_days=1,
+        horizon_days=end,
+        cooldown_days=0,
+        overrides={
+            "tasks.monthly_report.hours": fixed(REPORT_HOURS),
+            "tasks.quarterly_report.hours": fixed(REPORT_HOURS),
+            "staffing.oversight.officers": 1,
+            "staffing.oversight.clerks": 1,
+            "staffing.oversight.judges": 1,
+        },
+    )
     open_work = run_replication(scenario, 0).unfinished.set_index("step")
     report = open_work.loc["quarterly_report"]
     assert report.queued == pytest.approx(quarter, abs=1e-9)

@@ -60,16 +60,29 @@ DESKS = {"check": 0, "contact": 3, "fast": 4, "standard": 5}  # desk → its fir
 
 def network_scenario(base: Scenario, days: float, servers: tuple[int, ...] = SERVERS) -> Scenario:
     """The baseline reduced to the network above (module docstring)."""
-    return reduced(base, per_day=LAMBDA, warmup_days=40, horizon_days=40 + days, overrides={
-        "tasks.verify_filing.hours": exponential(MEAN_HOURS[0]), "staffing.intake.clerks": servers[0],
-        "tasks.first_contact.hours": exponential(MEAN_HOURS[3]), "staffing.intake.officers": servers[3],
-        "tasks.serve_documents.hours": exponential(MEAN_HOURS[4]), "staffing.fast_track.clerks": servers[4],
-        "staffing.complex_track.clerks": servers[5], "staffing.complex_track.units": [],
-        "probabilities.filing_error_rate": P_RETURN, "delays.filing_correction_days": fixed(1.0),
-        "policy.simple_threshold_cny": 1e15, "probabilities.small_claim_closable_rate": Q_SIMPLE,
-        "probabilities.freeze_full_small_rate": 0.0, "probabilities.freeze_full_large_rate": 0.0,
-        "probabilities.freeze_partial_rate": 0.0,
-    })  # fmt: skip
+    return reduced(
+        base,
+        per_day=LAMBDA,
+        warmup_days=40,
+        horizon_days=40 + days,
+        overrides={
+            "tasks.verify_filing.hours": exponential(MEAN_HOURS[0]),
+            "staffing.intake.clerks": servers[0],
+            "tasks.first_contact.hours": exponential(MEAN_HOURS[3]),
+            "staffing.intake.officers": servers[3],
+            "tasks.serve_documents.hours": exponential(MEAN_HOURS[4]),
+            "staffing.fast_track.clerks": servers[4],
+            "staffing.complex_track.clerks": servers[5],
+            "staffing.complex_track.units": [],
+            "probabilities.filing_error_rate": P_RETURN,
+            "delays.filing_correction_days": fixed(1.0),
+            "policy.simple_threshold_cny": 1e15,
+            "probabilities.small_claim_closable_rate": Q_SIMPLE,
+            "probabilities.freeze_full_small_rate": 0.0,
+            "probabilities.freeze_full_large_rate": 0.0,
+            "probabilities.freeze_partial_rate": 0.0,
+        },
+    )
 
 
 def station_stats(scenario: Scenario) -> Callable[[RunResult], dict[str, tuple[float, float]]]:
@@ -78,9 +91,12 @@ def station_stats(scenario: Scenario) -> Callable[[RunResult], dict[str, tuple[f
 
     def stat(result: RunResult) -> dict[str, tuple[float, float]]:
         out = {}
-        for name, step, team in (("check", "verify_filing", "intake"), ("contact", "first_contact", "intake"),
-                                 ("fast", "serve_documents", "fast_track"),
-                                 ("standard", "serve_documents", "complex_track")):  # fmt: skip
+        for name, step, team in (
+            ("check", "verify_filing", "intake"),
+            ("contact", "first_contact", "intake"),
+            ("fast", "serve_documents", "fast_track"),
+            ("standard", "serve_documents", "complex_track"),
+        ):
             rows = counted_tasks(result.steps, scenario, step)
             rows = rows[rows.team == team]
             out[name] = (len(rows) / window, float((rows.start - rows.queued).mean()))

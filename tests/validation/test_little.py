@@ -103,8 +103,9 @@ def _waits(result: RunResult, team: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 @pytest.mark.validation
-@pytest.mark.parametrize("team", ["intake", "fast_track", "complex_track", "asset_disposal", "records",
-                                  "oversight", "review"])  # fmt: skip
+@pytest.mark.parametrize(
+    "team", ["intake", "fast_track", "complex_track", "asset_disposal", "records", "oversight", "review"]
+)
 def test_littles_law_at_each_desk(watched: tuple[RunResult, Trace, Scenario], team: str) -> None:
     result, trace, scenario = watched
     lo, hi = scenario.run.warmup_days, scenario.run.horizon_days

@@ -24,9 +24,17 @@ SERVICE_RATE = HOURS_PER_DAY / MEAN_HOURS  # checks per clerk per day
 
 def mmc_scenario(base: Scenario, servers: int, rho: float, days: float, warmup: float) -> Scenario:
     """The baseline reduced to M/M/``servers`` at utilisation ``rho`` (module docstring)."""
-    return reduced(base, per_day=rho * servers * SERVICE_RATE, warmup_days=warmup, horizon_days=warmup + days,
-                   overrides={"tasks.verify_filing.hours": exponential(MEAN_HOURS), "staffing.intake.clerks": servers,
-                              "probabilities.filing_reject_rate": 1.0})  # fmt: skip
+    return reduced(
+        base,
+        per_day=rho * servers * SERVICE_RATE,
+        warmup_days=warmup,
+        horizon_days=warmup + days,
+        overrides={
+            "tasks.verify_filing.hours": exponential(MEAN_HOURS),
+            "staffing.intake.clerks": servers,
+            "probabilities.filing_reject_rate": 1.0,
+        },
+    )
 
 
 def mean_wait(scenario: Scenario) -> Callable[[RunResult], float]:
@@ -67,6 +75,7 @@ def test_mmc_wait_matches_erlang_c(short: Scenario, servers: int, rho: float, da
 @pytest.mark.validation
 @pytest.mark.slow
 @pytest.mark.parametrize(("servers", "rho", "days", "reps"), [(1, 0.9, 4000, 10), (4, 0.9, 1000, 10)])
-def test_mmc_wait_matches_erlang_c_at_heavy_load(short: Scenario, servers: int, rho: float, days: float,
-                                                  reps: int) -> None:  # fmt: skip
+def test_mmc_wait_matches_erlang_c_at_heavy_load(
+    short: Scenario, servers: int, rho: float, days: float, reps: int
+) -> None:
     check(short, servers, rho, days, warmup=200, reps=reps)

@@ -25,11 +25,19 @@ SERVICE_RATE = HOURS_PER_DAY / MEAN_HOURS
 
 
 def priority_scenario(base: Scenario, rho: float, labelled: float, days: float, warmup: float) -> Scenario:
-    return reduced(base, per_day=rho * SERVICE_RATE, warmup_days=warmup, horizon_days=warmup + days, overrides={
-        "tasks.verify_filing.hours": exponential(MEAN_HOURS), "staffing.intake.clerks": 1,
-        "probabilities.filing_reject_rate": 1.0, "arrivals.labelled_rate": labelled,
-        "policy.dispatch": "labelled_first",
-    })  # fmt: skip
+    return reduced(
+        base,
+        per_day=rho * SERVICE_RATE,
+        warmup_days=warmup,
+        horizon_days=warmup + days,
+        overrides={
+            "tasks.verify_filing.hours": exponential(MEAN_HOURS),
+            "staffing.intake.clerks": 1,
+            "probabilities.filing_reject_rate": 1.0,
+            "arrivals.labelled_rate": labelled,
+            "policy.dispatch": "labelled_first",
+        },
+    )
 
 
 def class_waits(scenario: Scenario) -> Callable[[RunResult], tuple[float, float]]:
