@@ -28,9 +28,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def measure(scenario_path: str, reps: int, workers: int, dask: bool) -> dict[str, float | int | bool | str]:
     """Wall seconds per backend on the same replications, and whether the tables agree."""
-    from sim.backends import DaskBackend, ProcessBackend, SerialBackend
     from sim.config.load import load_scenario
-    from sim.experiment import run_experiment
+    from sim.experiments.backends import DaskBackend, ProcessBackend, SerialBackend
+    from sim.experiments.running import run_experiment
 
     scenario = load_scenario(scenario_path)
     work = {scenario.name: scenario}

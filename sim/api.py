@@ -28,24 +28,18 @@ from typing import Any
 
 import pandas as pd
 
-from sim.backends import Backend, make_backend
-from sim.cache import ReplicationCache
-from sim.capacity import CapacityResult, Target, find_capacity, parse_target
 from sim.config.load import load_scenario
 from sim.config.schema import Scenario
-from sim.experiment import (
-    Evaluator,
-    ExperimentResult,
-    Progress,
-    paired_differences,
-    replications_needed,
-    run_experiment,
-    welch_differences,
-)
+from sim.experiments.backends import Backend, make_backend
+from sim.experiments.cache import ReplicationCache
+from sim.experiments.load_search import CapacityResult, find_capacity
+from sim.experiments.running import Evaluator, run_experiment
+from sim.experiments.staffing_search import StaffResult, search_staffing
+from sim.experiments.statistics import paired_differences, replications_needed, welch_differences
+from sim.experiments.sweep import sweep as _sweep
+from sim.experiments.types import ExperimentResult, Progress, Target, parse_target
 from sim.metrics import KPI, KPIS
 from sim.metrics.registry import utilisation_kpi
-from sim.staffing_search import StaffResult, search_staffing
-from sim.sweep import sweep as _sweep
 from sim.vocab import Role, Team
 
 __all__ = [
@@ -149,7 +143,7 @@ def precision(
 ) -> pd.DataFrame:
     """Replications needed for ``kpi``'s interval to be ``± half_width`` (after ``reps`` runs).
 
-    See :func:`sim.experiment.replications_needed` for the method; rerun with the
+    See :func:`sim.experiments.statistics.replications_needed` for the method; rerun with the
     advised number (and a ``cache``) until ``enough`` is true.
     """
     result = experiment([_scenario(scenario)], reps, **options)
@@ -233,7 +227,7 @@ def capacity(
 ) -> CapacityResult:
     """The highest arrival multiplier at which ``target`` holds with ``confidence``.
 
-    Returns a :class:`sim.capacity.CapacityResult`: ``multiplier``,
+    Returns a :class:`sim.experiments.load_search.CapacityResult`: ``multiplier``,
     ``cases_per_year``, ``bracket``, ``conclusion`` and ``evaluations`` (a table
     of every load tried: multiplier, cases_per_year, n, mean, bound, holds).
     """
@@ -271,7 +265,7 @@ def staff(
 ) -> StaffResult:
     """The smallest staffing meeting every target: add up to ``add`` people, or move ``redistribute`` staff.
 
-    Returns a :class:`sim.staffing_search.StaffResult`: ``staffing_table()``,
+    Returns a :class:`sim.experiments.staffing_search.StaffResult`: ``staffing_table()``,
     ``path`` (the accepted steps), ``explored`` (every candidate tried),
     ``checks`` (the finalists with ``check_reps``), ``met`` and ``conclusion``.
     """

@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from sim.calibration.checkfit import FitCheck, km_curve
 from sim.calibration.figures import COLOURS, drawn, label, step
 from sim.calibration.report import img, notes, page, section, table
+from sim.io import write_text
 
 __all__ = ["check_table_text", "write_check_report"]
 
@@ -80,8 +81,7 @@ def write_check_report(check: FitCheck, path: Path, scenario_name: str) -> None:
         section("月收案", "Monthly filings", img(months, "monthly filings")),
         section("结案方式", "Outcome shares among closed cases", table(check.shares), img(shares, "shares")),
     ]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page(f"模型检验 Check of fit: {scenario_name} vs {check.records.source}", body), encoding="utf-8")
+    write_text(path, page(f"模型检验 Check of fit: {scenario_name} vs {check.records.source}", body))
 
 
 def _km(fig: Figure, check: FitCheck) -> None:

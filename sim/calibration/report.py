@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from sim.calibration.figures import COLOURS, bars_by_month, cjk_font, drawn, label, step
 from sim.calibration.fit import Calibration, DurationGroup
 from sim.calibration.survival import ParametricFit
+from sim.io import write_text
 
 __all__ = ["calibration_html", "page", "table", "write_calibration_report"]
 
@@ -84,9 +85,8 @@ def page(title: str, body: Iterable[str]) -> str:
 
 
 def write_calibration_report(cal: Calibration, path: Path, scenario_path: str | None = None) -> None:
-    """Write the calibration report to ``path`` (UTF-8 HTML)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(calibration_html(cal, scenario_path), encoding="utf-8")
+    """Write the calibration report to ``path`` (UTF-8 HTML, atomically)."""
+    write_text(path, calibration_html(cal, scenario_path))
 
 
 def calibration_html(cal: Calibration, scenario_path: str | None = None) -> str:

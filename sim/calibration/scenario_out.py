@@ -24,6 +24,7 @@ from sim.calibration.fit import Calibration
 from sim.calibration.outcomes import Estimate
 from sim.config.load import load_scenario
 from sim.config.schema import Scenario
+from sim.io import write_atomic
 from sim.vocab import CaseType
 
 __all__ = ["scenario_document", "scenario_name", "to_toml", "write_scenario"]
@@ -166,19 +167,18 @@ def write_scenario(cal: Calibration, base_path: Path, out_path: Path, name: str 
 
     Raises
     ------
-    sim.config.load.ScenarioError
+    sim.config.errors.ScenarioError
         If the written scenario does not validate (the file is then not written).
     """
-    out_path.parent.mkdir(parents=True, exist_ok=True)
     doc = scenario_document(cal, base_path, out_path, name)
     text = to_toml(doc, _header(cal, doc["base"]))
-    temp = out_path.with_name(f".{out_path.name}.tmp")
-    temp.write_text(text, encoding="utf-8")
-    try:
-        scenario = load_scenario(temp)
-    except Exception:
-        temp.unlink(missing_ok=True)
-        raise
-    os.replace(temp, out_path)
+    validated: list[Scenario] = []
+
+    def write(temp: Path) -> None:  # beside out_path, so its relative base resolves the same
+        temp.write_text(text, encoding="utf-8")
+        validated.append(load_scenario(temp))  # raises before the rename: nothing is written
+
+    write_atomic(out_path, write)
+    scenario = validated[0]
     logger.info("wrote calibrated scenario %s", out_path)
     return scenario

@@ -12,7 +12,9 @@ import numpy as np
 
 from sim.calibration.records import CaseRecords, RecordsError, load_records
 from sim.commands import SUMMARIES, common
-from sim.config.load import ScenarioError, load_scenario
+from sim.config.errors import ScenarioError
+from sim.config.load import load_scenario
+from sim.io import write_atomic
 
 if TYPE_CHECKING:
     from sim.calibration.fit import Calibration
@@ -96,10 +98,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _write_extras(args: argparse.Namespace, cal: Calibration, out: Path) -> int:
     if args.cleaning:
-        cal.records.cleaning.to_csv(args.cleaning, index=False, encoding="utf-8-sig")
+        write_atomic(Path(args.cleaning), lambda p: cal.records.cleaning.to_csv(p, index=False, encoding="utf-8-sig"))
         print(f"cleaning report: {args.cleaning}")
     if not args.no_report:
-        from sim.calibration.report import write_calibration_report
+        from sim.calibration.report import write_calibration_report  # matplotlib: only for a report
 
         report = Path(args.report) if args.report else out.with_suffix(".calibration.html")
         write_calibration_report(cal, report, str(out))

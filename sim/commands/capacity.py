@@ -7,10 +7,11 @@ import json
 import math
 from typing import Any
 
-from sim.capacity import CapacityResult, find_capacity, parse_target
 from sim.commands import SUMMARIES
 from sim.commands.common import add_experiment_options, fmt_value, guarded, report_usage, session, set_reps_help
 from sim.config.load import load_scenario
+from sim.experiments.load_search import CapacityResult, find_capacity
+from sim.experiments.types import parse_target
 
 DEFAULT_TARGET = "fast45_rate>=0.9"
 

@@ -18,11 +18,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sim.api import kpi_info
-from sim.backends import Backend, make_backend
-from sim.cache import DEFAULT_CACHE, ReplicationCache
-from sim.config.load import ScenarioError
-from sim.experiment import Evaluator
-from sim.results import ResultsExistError
+from sim.config.errors import ScenarioError
+from sim.experiments.backends import Backend, make_backend
+from sim.experiments.cache import DEFAULT_CACHE, ReplicationCache
+from sim.experiments.results import ResultsExistError
+from sim.experiments.running import Evaluator
 
 __all__ = [
     "EXIT_USAGE",

@@ -22,10 +22,13 @@ from sim.commands.common import (
     report_usage,
     session,
 )
+from sim.commands.run import HEADLINE
 from sim.config.load import load_scenario
 from sim.config.schema import Scenario
-from sim.experiment import differences, replications_needed, run_experiment
-from sim.results import write_atomic, write_results
+from sim.experiments.results import write_results
+from sim.experiments.running import run_experiment
+from sim.experiments.statistics import differences, replications_needed
+from sim.io import write_atomic
 
 __all__ = ["format_comparison", "format_precision", "kpi_order", "payload", "precision_advice", "register", "run"]
 
@@ -35,8 +38,6 @@ __all__ = ["format_comparison", "format_precision", "kpi_order", "payload", "pre
 
 def kpi_order(kpis: list[str]) -> list[str]:
     """Headline KPIs first (as ``courtsim run`` prints them), then the others, utilisation last."""
-    from sim.commands.run import HEADLINE
-
     head = [k for k in HEADLINE if k in kpis]
     rest = [k for k in kpis if k not in head and not k.startswith("util_")]
     return head + rest + sorted(k for k in kpis if k.startswith("util_"))

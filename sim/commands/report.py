@@ -33,6 +33,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Write the report (and the screenshot); print where."""
+    # pandas and matplotlib load when the command runs, not for `courtsim report --help`
     from sim.report import ReportDataError, write_comparison_report, write_report, write_run_report
     from sim.report.browser import screenshot
 

@@ -1,7 +1,7 @@
 """``courtsim run SCENARIO``: replications of one scenario, headline KPIs, a results folder.
 
 An interrupted run resumes. Each replication is kept in the results folder as it
-finishes (:mod:`sim.resume`), and the same command with the same ``--out DIR``
+finishes (:mod:`sim.experiments.resume`), and the same command with the same ``--out DIR``
 finds those, simulates only the rest and writes the final files. Resuming needs
 ``--out``: the default folder is new for every run (it carries the start time),
 so a run without ``--out`` says at the start which ``--out`` resumes it. Guessing
@@ -22,14 +22,15 @@ from typing import Any
 
 import pandas as pd
 
-from sim.backends import Backend
 from sim.commands import SUMMARIES, common
 from sim.config.load import load_scenario
 from sim.config.schema import Scenario
-from sim.experiment import ExperimentResult, run_experiment
+from sim.experiments.backends import Backend
+from sim.experiments.results import MANIFEST, default_folder, write_results
+from sim.experiments.resume import RunStore, folder_state
+from sim.experiments.running import run_experiment
+from sim.experiments.types import ExperimentResult
 from sim.metrics import KPIS
-from sim.results import MANIFEST, default_folder, write_results
-from sim.resume import RunStore, folder_state
 
 HEADLINE = (
     "fast45_rate",
@@ -122,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
         write_results(out, result, sources={scenario.name: str(Path(args.scenario))}, overwrite=True)
         store.discard()  # after the manifest: until then the kept replications are the way back
         if args.report:
-            from sim.report import write_run_report
+            from sim.report import write_run_report  # matplotlib: only with --report
 
             write_run_report(out)
         print(f"results: {out}", file=sys.stderr)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sim.commands import SUMMARIES
 from sim.config.schema import Scenario
+from sim.io import write_text
 
 
 def scenario_json_schema() -> dict[str, object]:
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     """Print or write the schema."""
     text = json.dumps(scenario_json_schema(), ensure_ascii=False, indent=2)
     if args.output:
-        Path(args.output).write_text(text + "\n", encoding="utf-8")
+        write_text(Path(args.output), text + "\n")
     else:
         print(text)
     return 0

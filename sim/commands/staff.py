@@ -9,7 +9,6 @@ from typing import Any
 
 import pandas as pd
 
-from sim.capacity import parse_target
 from sim.commands import SUMMARIES, common
 from sim.commands.common import (
     add_experiment_options,
@@ -20,7 +19,8 @@ from sim.commands.common import (
     set_reps_help,
 )
 from sim.config.load import load_scenario
-from sim.staffing_search import StaffResult, search_staffing
+from sim.experiments.staffing_search import StaffResult, search_staffing
+from sim.experiments.types import parse_target
 from sim.vocab import ROLE_ZH, TEAM_ZH, Role, Team
 
 

@@ -22,8 +22,9 @@ from sim.commands.common import (
     session,
 )
 from sim.config.load import load_scenario, scenario_hash
-from sim.results import write_atomic
-from sim.sweep import grid, parse_set, sweep
+from sim.experiments.sweep import grid, parse_set, sweep
+from sim.io import write_atomic, write_text
+from sim.provenance import environment
 
 DEFAULT_KPIS = ("fast45_rate", "within_limit_rate", "mean_days_to_close", "backlog_end")
 
@@ -122,8 +123,6 @@ def _write(
     parameters: dict[str, list[Any]],
     reps: int,
 ) -> None:
-    from sim.provenance import environment
-
     write_atomic(out / "sweep_summary.csv", lambda p: summary.to_csv(p, index=False))
     write_atomic(out / "sweep_by_rep.csv", lambda p: by_rep.to_csv(p, index=False))
     meta = {
@@ -136,9 +135,5 @@ def _write(
         **environment(),
     }
     text = json.dumps(meta, ensure_ascii=False, indent=2, default=str)
-
-    def write(path: Path) -> None:
-        path.write_text(text, encoding="utf-8")
-
-    write_atomic(out / "manifest.json", write)  # last: a folder with a manifest is complete
+    write_text(out / "manifest.json", text)  # last: a folder with a manifest is complete
     print(f"results: {out}", file=sys.stderr)

@@ -6,7 +6,8 @@ import argparse
 import sys
 
 from sim.commands import SUMMARIES
-from sim.config.load import ScenarioError, load_scenario
+from sim.config.errors import ScenarioError
+from sim.config.load import load_scenario
 
 EXIT_INVALID = 2
 

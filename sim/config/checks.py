@@ -10,15 +10,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from sim.config.distspec import FixedSpec
-from sim.config.schema import UNIT_ROLES
+from sim.config.errors import Problem
+from sim.config.schema import UNIT_ROLES, Scenario
 from sim.vocab import Role, Team
-
-if TYPE_CHECKING:
-    from sim.config.load import Problem
-    from sim.config.schema import Scenario
 
 __all__ = ["HANDLING", "TASK_FUNCTION", "cross_checks", "receiving_teams", "task_team"]
 
@@ -103,8 +100,6 @@ def cross_checks(scenario: Scenario) -> list[Problem]:
 
 
 def _roles_present(scenario: Scenario) -> list[Problem]:
-    from sim.config.load import Problem
-
     problems = []
     for team, tasks in sorted(receiving_teams(scenario).items()):
         staffing = scenario.staffing.team(team)
@@ -129,8 +124,6 @@ def _roles_present(scenario: Scenario) -> list[Problem]:
 
 
 def _staffing_changes(scenario: Scenario) -> list[Problem]:
-    from sim.config.load import Problem
-
     problems: list[Problem] = []
     start = scenario.run.start_date
     end = start + timedelta(days=scenario.run.horizon_days)
@@ -179,8 +172,6 @@ def _staffing_changes(scenario: Scenario) -> list[Problem]:
 
 
 def _mix_needs(scenario: Scenario) -> list[Problem]:
-    from sim.config.load import Problem
-
     problems = []
     handling = [Team.COMPLEX_TRACK] + ([Team.FAST_TRACK] if scenario.policy.triage else [])
     for team in handling:

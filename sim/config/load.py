@@ -14,18 +14,16 @@ import hashlib
 import json
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from sim.config.checks import cross_checks
+from sim.config.errors import Problem, ScenarioError
 from sim.config.schema import Scenario
 
 __all__ = [
-    "Problem",
-    "ScenarioError",
     "deep_merge",
     "load_scenario",
     "parse_scenario",
@@ -35,37 +33,6 @@ __all__ = [
 ]
 
 _MAX_BASE_DEPTH = 16
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One thing wrong with a scenario, located by its dotted path."""
-
-    path: str
-    message: str
-    got: str | None = None
-    expected: str | None = None
-
-    def __str__(self) -> str:
-        details = "; ".join(
-            part
-            for part in (
-                f"got {self.got}" if self.got is not None else "",
-                f"expected {self.expected}" if self.expected else "",
-            )
-            if part
-        )
-        where = self.path or "(file)"
-        return f"{where}: {self.message}" + (f" ({details})" if details else "")
-
-
-class ScenarioError(Exception):
-    """A scenario could not be read or is invalid; ``problems`` lists every reason."""
-
-    def __init__(self, source: str, problems: list[Problem]) -> None:
-        self.source = source
-        self.problems = problems
-        super().__init__(f"{source}: " + "; ".join(str(p) for p in problems))
 
 
 def read_document(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:

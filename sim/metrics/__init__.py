@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from sim.metrics._common import WorkClock
 from sim.metrics.bottleneck import bottlenecks, late_clock_spans
-from sim.metrics.capacity import utilisation, utilisation_series
 from sim.metrics.registry import KPI, KPIS, ResultLike, RunView, kpi_table, kpi_values, run_view
 from sim.metrics.series import MONTHLY_ZH, backlog_series, monthly_table, queue_series, stage_series
 from sim.metrics.sla import SLA_NAMES, case_deadlines, due_times, limit_clocks, recompute_due, sla_compliance
+from sim.metrics.utilisation import utilisation, utilisation_series
 from sim.metrics.warmup import mser5, suggest_warmup_days
 from sim.workcalendar import add_months
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim.metrics._common import explode_roles
-from sim.metrics.capacity import utilisation
+from sim.metrics.utilisation import utilisation
 from sim.workcalendar import WorkCalendar
 
 __all__ = ["bottlenecks", "late_clock_spans"]

@@ -16,8 +16,8 @@ from typing import Any, Literal, Protocol
 import pandas as pd
 
 from sim.config.schema import Scenario
-from sim.metrics.capacity import utilisation
 from sim.metrics.sla import limit_clocks
+from sim.metrics.utilisation import utilisation
 from sim.vocab import ROLE_ZH, TEAM_ZH
 from sim.workcalendar import WorkCalendar
 

@@ -37,7 +37,7 @@ def write_run_report(folder: Path, out: Path | None = None, label: str | None = 
     label
         The scenario to report on when the folder holds several.
     """
-    from sim.report.run_report import build_run_report, write_html
+    from sim.report.run_report import build_run_report, write_html  # builders (matplotlib) load when used
 
     results = load_results(folder)
     return write_html(Path(out) if out else Path(folder) / REPORT_NAME, build_run_report(results, label))
@@ -48,7 +48,7 @@ def write_comparison_report(folder: Path, out: Path | None = None, base: str | N
 
     ``base`` defaults to the manifest's ``base`` (``courtsim compare``), else the first scenario.
     """
-    from sim.report.compare_report import build_comparison_report
+    from sim.report.compare_report import build_comparison_report  # builders (matplotlib) load when used
     from sim.report.run_report import write_html
 
     results = load_results(folder)
@@ -57,7 +57,7 @@ def write_comparison_report(folder: Path, out: Path | None = None, base: str | N
 
 def write_sweep_report(folder: Path, out: Path | None = None) -> Path:
     """Write the report of a ``courtsim sweep --out`` folder (the curves and breaking points)."""
-    from sim.report.run_report import write_html
+    from sim.report.run_report import write_html  # builders (matplotlib) load when used
     from sim.report.sweep_report import build_sweep_report
 
     target = Path(out) if out else Path(folder) / REPORT_NAME
@@ -76,7 +76,7 @@ def write_report(folder: Path, out: Path | None = None) -> Path:
     """The report that fits the folder: sweep, comparison (several scenarios) or run."""
     if _command(folder) == "sweep":
         return write_sweep_report(folder, out)
-    from sim.report.compare_report import build_comparison_report
+    from sim.report.compare_report import build_comparison_report  # builders (matplotlib) load when used
     from sim.report.run_report import build_run_report, write_html
 
     results = load_results(folder)

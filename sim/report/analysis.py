@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config.schema import Scenario
-from sim.experiment import summarise
+from sim.experiments.statistics import summarise
 from sim.metrics import add_months, backlog_series, bottlenecks, sla_compliance, stage_series
 from sim.report.data import Results, ScenarioRun
 from sim.vocab import CaseType, Outcome, Role, Team, Track

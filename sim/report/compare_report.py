@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.experiment import paired_differences
+from sim.experiments.statistics import paired_differences
 from sim.metrics import KPI, KPIS
 from sim.report import html as h
 from sim.report.data import Results

@@ -32,7 +32,7 @@ class ReportDataError(Exception):
 
 
 def _slug(label: str) -> str:
-    # The same rule as sim.results._slug (file names of the per-scenario tables).
+    # The same rule as sim.experiments.results._slug (file names of the per-scenario tables).
     return re.sub(r"[^A-Za-z0-9_.\-]+", "_", label)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sim.io import write_atomic
 from sim.metrics import KPIS
 from sim.report import figures as fig
 from sim.report import html as h
@@ -203,7 +204,6 @@ def build_run_report(results: Results, label: str | None = None) -> str:
 
 def write_html(path: Path, text: str) -> Path:
     """Write ``text`` to ``path`` atomically (a reader never sees half a report)."""
-    from sim.results import write_atomic
 
     def write(target: Path) -> None:
         target.write_text(text, encoding="utf-8")

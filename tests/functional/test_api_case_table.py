@@ -6,7 +6,7 @@ import pytest
 
 import sim
 from sim.config.schema import Deadlines, Scenario
-from sim.experiment import run_experiment
+from sim.experiments.running import run_experiment
 from sim.model import run_replication
 
 

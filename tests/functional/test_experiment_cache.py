@@ -9,11 +9,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
-import sim.experiment
-from sim.cache import ReplicationCache
+import sim.experiments.running
 from sim.config.load import load_scenario, with_overrides
 from sim.config.schema import Scenario
-from sim.experiment import run_experiment
+from sim.experiments.cache import ReplicationCache
+from sim.experiments.running import run_experiment
 from tests.conftest import SCENARIOS
 
 
@@ -27,13 +27,13 @@ def tiny() -> Scenario:
 def calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
     """Every replication actually simulated (jobs=1 runs in this process, so the patch sees it)."""
     seen: list[tuple[str, int]] = []
-    real = sim.experiment.replicate
+    real = sim.experiments.running.replicate
 
     def counting(scenario: Scenario, replication: int, seed: int, keep_run: bool = False) -> Any:
         seen.append((scenario.name, replication))
         return real(scenario, replication, seed, keep_run)
 
-    monkeypatch.setattr(sim.experiment, "replicate", counting)
+    monkeypatch.setattr(sim.experiments.running, "replicate", counting)
     return seen
 
 
@@ -72,7 +72,7 @@ def test_unreadable_entry_is_recomputed(
     run_experiment({"a": tiny}, 1, jobs=1, cache=ReplicationCache(tmp_path))
     (entry,) = tmp_path.rglob("*.json")
     entry.write_text('{"fast45_rate": 0.5', encoding="utf-8")  # as if cut off mid-write
-    with caplog.at_level(logging.WARNING, logger="sim.cache"):
+    with caplog.at_level(logging.WARNING, logger="sim.io"):
         again = run_experiment({"a": tiny}, 1, jobs=1, cache=ReplicationCache(tmp_path))
     assert len(calls) == 2
     assert again.computed == 1

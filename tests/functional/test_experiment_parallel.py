@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sim.backends import DaskBackend, ProcessBackend, SerialBackend, make_backend
 from sim.config.load import load_scenario, with_overrides
 from sim.config.schema import Scenario
-from sim.experiment import ExperimentResult, run_experiment
+from sim.experiments.backends import DaskBackend, ProcessBackend, SerialBackend, make_backend
+from sim.experiments.running import run_experiment
+from sim.experiments.types import ExperimentResult
 from tests.conftest import SCENARIOS
 
 TINY = {"run.warmup_days": 10, "run.horizon_days": 50, "run.cooldown_days": 10}

@@ -14,11 +14,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.capacity import Target, find_capacity, parse_target
-from sim.config.load import ScenarioError
+from sim.config.errors import ScenarioError
 from sim.config.schema import Scenario
-from sim.staffing_search import headcounts, search_staffing, staffed, unit_overrides
-from sim.sweep import grid, parse_set, parse_value, sweep
+from sim.experiments.load_search import find_capacity
+from sim.experiments.staffing_search import headcounts, search_staffing, staffed, unit_overrides
+from sim.experiments.sweep import grid, parse_set, parse_value, sweep
+from sim.experiments.types import Target, parse_target
 
 NOISE = np.random.default_rng(7).normal(0.0, 0.01, 50)
 """Replication r's noise, the same in every scenario (CRN)."""

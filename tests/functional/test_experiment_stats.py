@@ -9,17 +9,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-import sim.experiment
+import sim.experiments.running
 from sim.config.load import load_scenario, with_overrides
 from sim.config.schema import Scenario
-from sim.experiment import (
-    one_sided_bound,
-    paired_differences,
-    replications_needed,
-    run_experiment,
-    sequential_replications,
-    welch_differences,
-)
+from sim.experiments.running import run_experiment, sequential_replications
+from sim.experiments.statistics import one_sided_bound, paired_differences, replications_needed, welch_differences
 from tests.conftest import SCENARIOS
 
 
@@ -65,7 +59,7 @@ def test_sequential_procedure_adds_replications_until_precise(
         computed.append(replication)
         return {"x": float(np.random.default_rng([seed, replication]).normal(0.7, 0.05))}, None
 
-    monkeypatch.setattr(sim.experiment, "replicate", fake)
+    monkeypatch.setattr(sim.experiments.running, "replicate", fake)
     result, rounds = sequential_replications(baseline, "x", 0.02, start=3, max_reps=200)
     assert bool(rounds["enough"].iloc[-1])
     assert not rounds["enough"].iloc[0]

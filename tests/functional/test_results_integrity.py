@@ -1,8 +1,8 @@
 """Results folders survive a kill: nothing half-written looks complete, and a rerun resumes.
 
 ``courtsim run --out DIR`` keeps each replication in ``DIR/.partial`` as it finishes
-(:mod:`sim.resume`), then writes every final file under a temporary dot-name and renames it
-into place, the manifest last (:mod:`sim.results`). The test kills real runs with SIGKILL — at
+(:mod:`sim.experiments.resume`), then writes every final file under a temporary dot-name and renames it
+into place, the manifest last (:mod:`sim.experiments.results`). The test kills real runs with SIGKILL — at
 random moments, after the first replication is kept and, on purpose, in the middle of writing —
 and then requires of the folder:
 
@@ -32,12 +32,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import sim.results
+import sim.experiments.results
 from sim.cli import main
 from sim.config.load import load_scenario, with_overrides
-from sim.experiment import ExperimentResult, run_experiment
-from sim.results import TABLES, write_results
-from sim.resume import ENTRY, PARTIAL
+from sim.experiments.results import TABLES, write_results
+from sim.experiments.resume import ENTRY, PARTIAL
+from sim.experiments.running import run_experiment
+from sim.experiments.types import ExperimentResult
 from tests.conftest import ROOT, SCENARIOS
 
 SHORT = """base = "{base}"
@@ -299,7 +300,7 @@ def test_a_crash_while_overwriting_leaves_no_stale_manifest(
     folder = tmp_path / "run"
     older, newer = tiny_results
     write_results(folder, older)
-    real, calls = sim.results.write_atomic, []
+    real, calls = sim.experiments.results.write_atomic, []
 
     def crash_after_two(path: Path, write: object) -> None:
         calls.append(path)
@@ -307,7 +308,7 @@ def test_a_crash_while_overwriting_leaves_no_stale_manifest(
             raise OSError("disk full (simulated)")
         real(path, write)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(sim.results, "write_atomic", crash_after_two)
+    monkeypatch.setattr(sim.experiments.results, "write_atomic", crash_after_two)
     with pytest.raises(OSError, match="simulated"):
         write_results(folder, newer, overwrite=True)
     monkeypatch.undo()

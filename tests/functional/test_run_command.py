@@ -13,10 +13,10 @@ import sim.commands.run
 from sim.cli import main
 from sim.config.load import load_scenario, parse_scenario
 from sim.config.schema import Deadlines
+from sim.experiments.results import TABLES
+from sim.experiments.resume import PARTIAL, RunStore
 from sim.metrics import kpi_values
 from sim.model import RunResult, build_calendar
-from sim.results import TABLES
-from sim.resume import PARTIAL, RunStore
 
 SHORT = """base = "{base}"
 name = "short"

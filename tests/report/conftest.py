@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from sim.config.load import load_scenario, with_overrides
-from sim.experiment import ExperimentResult, run_experiment
-from sim.results import write_results
+from sim.experiments.results import write_results
+from sim.experiments.running import run_experiment
+from sim.experiments.types import ExperimentResult
 
 ROOT = Path(__file__).resolve().parents[2]
 SHORT = {"run.warmup_days": 30, "run.horizon_days": 120, "run.cooldown_days": 60}

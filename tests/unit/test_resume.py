@@ -1,4 +1,4 @@
-"""The kept replications of an unfinished run (sim.resume): reused only when whole and this run's.
+"""The kept replications of an unfinished run (sim.experiments.resume): reused only when whole and this run's.
 
 A short story per rule: an entry counts once its ``entry.json`` is written, last; a half-written
 or unreadable entry is simulated again; another seed, another scenario or another model version
@@ -13,12 +13,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import sim.resume
+import sim.experiments.resume
 from sim.config.load import load_scenario, with_overrides
 from sim.config.schema import Scenario
-from sim.experiment import ExperimentResult, run_experiment
-from sim.results import TABLES, write_results
-from sim.resume import ENTRY, RunStore, folder_state
+from sim.experiments.results import TABLES, write_results
+from sim.experiments.resume import ENTRY, RunStore, folder_state
+from sim.experiments.running import run_experiment
+from sim.experiments.types import ExperimentResult
 from tests.conftest import SCENARIOS
 
 
@@ -110,7 +111,7 @@ def test_another_seed_scenario_or_model_never_reads_the_entries(
     other_seed = run_experiment({"tiny": tiny}, 1, tiny.run.seed + 1, jobs=1, keep_runs=True, cache=store)
     busier = with_overrides(tiny, {"arrivals.cases_per_year": tiny.arrivals.cases_per_year + 1})
     other_scenario = run_experiment({"tiny": busier}, 1, jobs=1, keep_runs=True, cache=store)
-    monkeypatch.setattr(sim.resume, "code_fingerprint", lambda: "another-model")
+    monkeypatch.setattr(sim.experiments.resume, "code_fingerprint", lambda: "another-model")
     other_code = run_experiment({"tiny": tiny}, 1, jobs=1, keep_runs=True, cache=RunStore(tmp_path / "run"))
     assert (other_seed.cached, other_scenario.cached, other_code.cached) == (0, 0, 0)
 

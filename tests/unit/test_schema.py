@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.config.load import ScenarioError, deep_merge, load_scenario, scenario_hash, with_overrides
+from sim.config.errors import ScenarioError
+from sim.config.load import deep_merge, load_scenario, scenario_hash, with_overrides
 from sim.config.schema import Scenario
 from tests.conftest import SCENARIOS
 

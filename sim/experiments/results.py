@@ -13,7 +13,7 @@ complete, and a folder without a manifest is not finished; an existing
 non-empty folder is refused unless overwriting is asked.
 
 While ``courtsim run`` works, the folder also holds ``.partial/``: each finished
-replication, kept as it arrives (:mod:`sim.resume`). A run killed mid-way leaves
+replication, kept as it arrives (:mod:`sim.experiments.resume`). A run killed mid-way leaves
 them there, and the same command into the same folder resumes from them; the
 area is removed once the manifest is written.
 """
@@ -21,10 +21,8 @@ area is removed once the manifest is written.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -32,9 +30,12 @@ from typing import Any
 
 import pandas as pd
 
-from sim.experiment import ExperimentResult, manifest
+from sim.config.load import scenario_hash
+from sim.experiments.types import ExperimentResult
+from sim.io import write_atomic
+from sim.provenance import environment
 
-__all__ = ["MANIFEST", "TABLES", "ResultsExistError", "default_folder", "folder_files", "write_atomic", "write_results"]
+__all__ = ["MANIFEST", "TABLES", "ResultsExistError", "default_folder", "folder_files", "manifest", "write_results"]
 
 TABLES = ("cases", "slas", "steps", "unfinished", "staff")
 """The tables of a run (:class:`sim.model.RunResult`), one Parquet file each per scenario."""
@@ -58,22 +59,6 @@ def folder_files(labels: Iterable[str]) -> set[str]:
     """The names of the files :func:`write_results` writes for scenarios ``labels``."""
     tables = {f"{_slug(label)}.{table}.parquet" for label in labels for table in TABLES}
     return {MANIFEST, "kpis_by_rep.csv", "kpis_summary.csv"} | tables
-
-
-def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        tmp.chmod(0o644)  # mkstemp makes it private; results are for sharing
-        with tmp.open("rb") as handle:  # on disk before the rename makes it visible
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _text(content: str) -> Callable[[Path], None]:
@@ -113,6 +98,24 @@ def write_results(
     # The manifest goes last: a folder with a manifest is a complete folder.
     write_atomic(folder / MANIFEST, _text(json.dumps(meta, ensure_ascii=False, indent=2, default=str)))
     return folder
+
+
+def manifest(result: ExperimentResult, sources: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """How the experiment was made: resolved scenarios, hashes, seeds, versions, wall time."""
+    return {
+        "seed": result.seed,
+        "reps": result.reps,
+        "scenarios": {
+            label: {
+                "hash": scenario_hash(s),
+                "source": (sources or {}).get(label),
+                "resolved": s.model_dump(mode="json"),
+            }
+            for label, s in result.scenarios.items()
+        },
+        "wall_seconds": round(result.wall_seconds, 3),
+        **environment(),
+    }
 
 
 def _stack(result: ExperimentResult, label: str, table: str) -> pd.DataFrame | None:

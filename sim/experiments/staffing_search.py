@@ -35,11 +35,12 @@ from typing import Any
 
 import pandas as pd
 
-from sim.capacity import Evaluate, Target
 from sim.config.checks import receiving_teams
 from sim.config.distspec import FixedSpec
-from sim.config.load import ScenarioError, with_overrides
+from sim.config.errors import ScenarioError
+from sim.config.load import with_overrides
 from sim.config.schema import UNIT_ROLES, Scenario
+from sim.experiments.types import Evaluate, Target
 from sim.vocab import Role, Team
 
 __all__ = ["Key", "StaffResult", "headcounts", "needed_roles", "search_staffing", "staffed", "unit_overrides"]

@@ -8,7 +8,7 @@ as it arrives, in a hidden area of its results folder::
         cases.parquet  slas.parquet  steps.parquet  unfinished.parquet  staff.parquet
         entry.json     KPI values, run metadata, the tables' names: written last
 
-Every file is written under a temporary name and renamed (:func:`sim.results.write_atomic`),
+Every file is written under a temporary name and renamed (:func:`sim.io.write_atomic`),
 ``entry.json`` last, so an entry without it is unfinished and is computed again; an
 unreadable entry too. The path holds everything that decides a replication's numbers
 (the model code, the resolved scenario, the seed, the replication), so nothing is
@@ -33,12 +33,13 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from sim.cache import code_fingerprint, read_entry
 from sim.config.load import scenario_hash
 from sim.config.schema import Scenario
-from sim.experiment import Output
+from sim.experiments.cache import code_fingerprint
+from sim.experiments.results import MANIFEST, TABLES, folder_files
+from sim.experiments.types import Output
+from sim.io import read_json, write_atomic, write_text
 from sim.model import RunResult
-from sim.results import MANIFEST, TABLES, folder_files, write_atomic
 
 __all__ = ["PARTIAL", "FolderState", "RunStore", "folder_state"]
 
@@ -69,7 +70,10 @@ class FolderState:
 
 
 class RunStore:
-    """Whole replications (KPIs and tables) in ``folder/.partial``: a :class:`~sim.experiment.ReplicationStore`."""
+    """Whole replications (KPIs and tables) in ``folder/.partial``.
+
+    A :class:`~sim.experiments.types.ReplicationStore`, like the replication cache.
+    """
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
@@ -131,7 +135,7 @@ class RunStore:
             ensure_ascii=False,
             default=str,
         )
-        write_atomic(entry / ENTRY, lambda path: path.write_text(text, encoding="utf-8"))
+        write_text(entry / ENTRY, text)
 
     def discard(self) -> None:
         """Remove the whole hidden area (every run's entries): the folder's files are final.
@@ -147,7 +151,7 @@ class RunStore:
 
 
 def _read_entry(path: Path) -> dict[str, Any] | None:
-    data = read_entry(path, "replication entry")
+    data = read_json(path, "replication entry")
     if data is None:
         return None
     kpis = data.get("kpis") if isinstance(data, dict) else None

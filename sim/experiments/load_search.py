@@ -1,11 +1,12 @@
-"""At what load does a target break? Targets on KPIs, and a search on the arrival rate.
+"""At what load does a target break? A search on the arrival rate (``courtsim capacity``).
 
 Like a court president asking "how many more filings can we take before simple
 cases stop closing within 45 days?", :func:`find_capacity` scales
 ``arrivals.cases_per_year`` by a multiplier and looks for the highest multiplier
 at which a target such as ``fast45_rate>=0.9`` still holds *with confidence*:
 the one-sided Student-t bound of the mean over the replications must lie on the
-right side of the threshold (for ``>=``, the lower bound at or above it).
+right side of the threshold (for ``>=``, the lower bound at or above it; the targets
+themselves are :class:`sim.experiments.types.Target`).
 
 Method (documented with its limits in ``docs/experiments.md``): evaluate the
 scenario's own load (multiplier 1); if the target holds, step the multiplier up
@@ -20,113 +21,18 @@ the KPI worsens with load; the table of every load tried shows where it does not
 from __future__ import annotations
 
 import logging
-import math
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from sim.config.load import with_overrides
 from sim.config.schema import Scenario
-from sim.experiment import one_sided_bound
-from sim.metrics import KPIS
-from sim.vocab import Role, Team
+from sim.experiments.types import Evaluate, Target
 
-__all__ = ["CapacityResult", "Evaluate", "Target", "TargetCheck", "find_capacity", "parse_target"]
+__all__ = ["CapacityResult", "find_capacity"]
 
 logger = logging.getLogger(__name__)
-
-Evaluate = Callable[[Mapping[str, Scenario], int], pd.DataFrame]
-"""``evaluate(scenarios, reps)`` → long KPI table (scenario, replication, kpi, value) under CRN."""
-
-_TARGET = re.compile(r"^\s*([A-Za-z0-9_]+)\s*(>=|<=|>|<)\s*([-+0-9.eE]+)\s*(%?)\s*$")
-
-
-@dataclass(frozen=True)
-class TargetCheck:
-    """A target against the replications of one scenario."""
-
-    n: int
-    mean: float
-    bound: float  # the one-sided bound on the threshold's side (NaN below 2 replications)
-    holds: bool  # the bound is on the right side of the threshold
-
-
-@dataclass(frozen=True)
-class Target:
-    """``kpi op threshold``, e.g. ``fast45_rate >= 0.9``; rates are shares (0.9, not 90)."""
-
-    kpi: str
-    op: str
-    threshold: float
-
-    def __str__(self) -> str:
-        return f"{self.kpi}{self.op}{self.threshold:g}"
-
-    @property
-    def side(self) -> str:
-        """Which one-sided bound must clear the threshold: ``"lower"`` for ``>=``."""
-        return "lower" if self.op in (">=", ">") else "upper"
-
-    def met_by(self, value: float) -> bool:
-        """Whether ``value`` satisfies the target (False for NaN)."""
-        if math.isnan(value):
-            return False
-        return {
-            ">=": value >= self.threshold,
-            ">": value > self.threshold,
-            "<=": value <= self.threshold,
-            "<": value < self.threshold,
-        }[self.op]
-
-    def check(self, values: np.ndarray, confidence: float) -> TargetCheck:
-        """Mean and one-sided bound of ``values``; holds if the bound meets the target."""
-        values = np.asarray(values, dtype=float)
-        values = values[~np.isnan(values)]
-        mean = float(values.mean()) if values.size else math.nan
-        bound = one_sided_bound(values, self.side, confidence)
-        return TargetCheck(int(values.size), mean, bound, self.met_by(bound))
-
-    def shortfall(self, value: float) -> float:
-        """How far ``value`` is from meeting the target, relative to the threshold (0 if met)."""
-        if math.isnan(value):
-            return math.inf
-        gap = self.threshold - value if self.side == "lower" else value - self.threshold
-        return max(0.0, gap) / (abs(self.threshold) or 1.0)
-
-    def on(self, kpis: pd.DataFrame, scenario: str, confidence: float) -> TargetCheck:
-        """The check on one scenario's rows of a long KPI table."""
-        rows = kpis[(kpis["scenario"] == scenario) & (kpis["kpi"] == self.kpi)]
-        return self.check(rows["value"].to_numpy(dtype=float), confidence)
-
-
-def parse_target(text: str) -> Target:
-    """``"fast45_rate>=0.9"`` → :class:`Target`; ``90%`` is read as 0.9.
-
-    Raises ``ValueError`` naming the problem (an unknown KPI lists the known ones).
-    """
-    match = _TARGET.match(text)
-    if not match:
-        raise ValueError(f"target {text!r} is not like 'fast45_rate>=0.9' (KPI, one of >= <= > <, a number)")
-    kpi, op, number, percent = match.groups()
-    try:
-        threshold = float(number) / (100 if percent else 1)
-    except ValueError:
-        raise ValueError(f"target {text!r}: {number!r} is not a number") from None
-    if kpi not in KPIS and not _is_utilisation(kpi):
-        known = ", ".join(k for k in KPIS if not k.startswith("util_"))
-        raise ValueError(f"target {text!r}: unknown KPI {kpi!r}; known: {known}, util_<team>_<role>")
-    return Target(kpi, op, threshold)
-
-
-def _is_utilisation(kpi: str) -> bool:
-    teams, roles = "|".join(t.value for t in Team), "|".join(r.value for r in Role)
-    return re.fullmatch(rf"util_({teams})_({roles})", kpi) is not None
-
-
-# ---------------------------------------------------------------- the load search
 
 
 @dataclass(frozen=True)

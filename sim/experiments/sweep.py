@@ -9,7 +9,7 @@ Values are read as TOML scalars (``6000``, ``0.5``, ``true``, ``"fcfs"``; a bare
 word is taken as a string). Every grid point is built and validated before
 anything runs, so a misspelt path or a bad value fails at once, naming the path.
 A change to the officers or clerks of a team with units (the 精执 teams) spreads
-the difference over the units (see :func:`sim.staffing_search.unit_overrides`).
+the difference over the units (see :func:`sim.experiments.staffing_search.unit_overrides`).
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from typing import Any
 
 import pandas as pd
 
-from sim.capacity import Evaluate
 from sim.config.load import with_overrides
 from sim.config.schema import Scenario
-from sim.experiment import summarise
-from sim.staffing_search import unit_overrides
+from sim.experiments.staffing_search import unit_overrides
+from sim.experiments.statistics import summarise
+from sim.experiments.types import Evaluate
 
 __all__ = ["grid", "parse_set", "parse_value", "sweep"]
 

@@ -10,8 +10,9 @@ entry is ignored and recomputed.
 
 The code fingerprint hashes the model's source and the versions of the numerical
 libraries, so a change to the model never serves stale numbers. Front-end
-modules (command line, reports, searches) are left out: they do not change what
-a replication computes.
+modules (command line, reports, the experiment machinery and its searches) are
+left out: they do not change what a replication computes; of the experiment
+package, only the function that turns a run into KPIs counts.
 """
 
 from __future__ import annotations
@@ -19,49 +20,43 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from functools import cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 from sim.config.load import scenario_hash
 from sim.config.schema import Scenario
+from sim.experiments.types import Output
+from sim.io import read_json, write_text
 
-__all__ = ["DEFAULT_CACHE", "ReplicationCache", "code_fingerprint", "read_entry"]
+__all__ = ["DEFAULT_CACHE", "ReplicationCache", "code_fingerprint", "fingerprinted_sources"]
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_CACHE = Path("results") / ".cache"
 """Where the command line keeps it (relative to the working directory)."""
 
-_FRONT_END = (
-    "commands",
-    "report",
-    "api.py",
-    "sweep.py",
-    "capacity.py",
-    "staffing_search.py",
-    "cache.py",
-    "backends.py",
-    "cli.py",
-    "results.py",
-    "resume.py",
-    "__main__.py",
-)
+_FRONT_END = ("commands/", "report/", "experiments/", "api.py", "cli.py", "io.py", "__main__.py")
+"""Paths under ``sim/`` left out of the fingerprint: they do not change what a replication computes."""
+
+_COMPUTES = ("experiments/running.py",)
+"""The part of the front end that does: :func:`~sim.experiments.running.replicate` (model, then KPIs)."""
+
 _LIBRARIES = ("numpy", "scipy", "pandas", "simpy", "pydantic", "chinesecalendar")
+
+
+def fingerprinted_sources() -> list[tuple[str, Path]]:
+    """The source files the fingerprint covers, as (path relative to ``sim/``, path), sorted."""
+    root = Path(__file__).resolve().parents[1]  # sim/
+    sources = [(path.relative_to(root).as_posix(), path) for path in sorted(root.rglob("*.py"))]
+    return [(rel, path) for rel, path in sources if not rel.startswith(_FRONT_END) or rel in _COMPUTES]
 
 
 @cache
 def code_fingerprint() -> str:
     """16 hex digits over the model's source files and the numerical libraries' versions."""
-    root = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        relative = path.relative_to(root).as_posix()
-        if relative.split("/")[0] in _FRONT_END or relative.startswith("report"):
-            continue
+    for relative, path in fingerprinted_sources():
         digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
     for name in _LIBRARIES:
         try:
@@ -107,14 +102,14 @@ class ReplicationCache:
     def load(
         self, scenario: Scenario, seed: int, replication: int, keep_run: bool
     ) -> tuple[dict[str, float], None] | None:
-        """:meth:`get` as a :class:`~sim.experiment.ReplicationStore`: never a hit when tables are wanted."""
+        """:meth:`get` as a :class:`~sim.experiments.types.ReplicationStore`: never a hit when tables are wanted."""
         if keep_run:
             return None  # KPIs only: a run whose tables are kept is computed
         values = self.get(scenario, seed, replication)
         return None if values is None else (values, None)
 
-    def save(self, scenario: Scenario, seed: int, replication: int, output: tuple[dict[str, float], object]) -> None:
-        """:meth:`put` as a :class:`~sim.experiment.ReplicationStore`: the KPIs of ``output``."""
+    def save(self, scenario: Scenario, seed: int, replication: int, output: Output) -> None:
+        """:meth:`put` as a :class:`~sim.experiments.types.ReplicationStore`: the KPIs of ``output``."""
         self.put(scenario, seed, replication, output[0])
 
     def put(self, scenario: Scenario, seed: int, replication: int, values: dict[str, float]) -> None:
@@ -123,39 +118,14 @@ class ReplicationCache:
         self._memory[key] = dict(values)
         self.stores += 1
         if self.folder is not None:
-            _write_atomic(self._path(key), json.dumps(values, allow_nan=True))
+            write_text(self._path(key), json.dumps(values, allow_nan=True))
 
     @staticmethod
     def _read(path: Path) -> dict[str, float] | None:
-        data = read_entry(path, "cache entry")
+        data = read_json(path, "cache entry")
         if data is None:
             return None
         if not isinstance(data, dict) or not all(isinstance(v, int | float) for v in data.values()):
             logger.warning("ignoring malformed cache entry %s; it will be recomputed", path)
             return None
         return {str(k): float(v) for k, v in data.items()}
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    # sim.results.write_atomic does the same, but importing it here would make the
-    # experiment module import itself through sim.results.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp_name, path)
-    finally:
-        Path(tmp_name).unlink(missing_ok=True)
-
-
-def read_entry(path: Path, what: str) -> Any:
-    """The JSON in ``path``; ``None`` when it is missing, or unreadable (then logged: the
-    entry will be recomputed). Shared by this cache and :class:`sim.resume.RunStore`."""
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as exc:
-        logger.warning("ignoring unreadable %s %s (%s); it will be recomputed", what, path, exc)
-        return None

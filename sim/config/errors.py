@@ -1,0 +1,43 @@
+"""What is wrong with a scenario: one :class:`Problem` per field, all raised at once in a :class:`ScenarioError`.
+
+The bottom of :mod:`sim.config`: the loader (:mod:`sim.config.load`) and the cross-field
+checks (:mod:`sim.config.checks`) both report problems, and the loader runs the checks,
+so the problem type lives here, below both, and imports nothing from :mod:`sim`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Problem", "ScenarioError"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a scenario, located by its dotted path."""
+
+    path: str
+    message: str
+    got: str | None = None
+    expected: str | None = None
+
+    def __str__(self) -> str:
+        details = "; ".join(
+            part
+            for part in (
+                f"got {self.got}" if self.got is not None else "",
+                f"expected {self.expected}" if self.expected else "",
+            )
+            if part
+        )
+        where = self.path or "(file)"
+        return f"{where}: {self.message}" + (f" ({details})" if details else "")
+
+
+class ScenarioError(Exception):
+    """A scenario could not be read or is invalid; ``problems`` lists every reason."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + "; ".join(str(p) for p in problems))
