@@ -42,7 +42,7 @@ from sim.experiment import (
     run_experiment,
     welch_differences,
 )
-from sim.metrics import KPI, KPIS
+from sim.metrics import KPI, KPIS, catalogue
 from sim.metrics.registry import utilisation_kpi
 from sim.staffing_search import StaffResult, search_staffing
 from sim.sweep import sweep as _sweep
@@ -54,6 +54,7 @@ __all__ = [
     "compare",
     "comparison_table",
     "experiment",
+    "kpi_catalogue",
     "kpi_info",
     "load",
     "precision",
@@ -291,6 +292,12 @@ def staff(
             confidence=confidence,
             max_moves=max_moves,
         )
+
+
+def kpi_catalogue() -> pd.DataFrame:
+    """Every KPI in the order reports list them: names, unit, direction, group, position,
+    headline views, target or reference range with its source, and definition."""
+    return catalogue()
 
 
 def kpi_info(kpi: str) -> KPI | None:

@@ -25,6 +25,7 @@ from sim.commands.common import (
 from sim.config.load import load_scenario
 from sim.config.schema import Scenario
 from sim.experiment import differences, replications_needed, run_experiment
+from sim.metrics import View, headline, in_order
 from sim.results import write_atomic, write_results
 
 __all__ = ["format_comparison", "format_precision", "kpi_order", "payload", "precision_advice", "register", "run"]
@@ -34,12 +35,9 @@ __all__ = ["format_comparison", "format_precision", "kpi_order", "payload", "pre
 
 
 def kpi_order(kpis: list[str]) -> list[str]:
-    """Headline KPIs first (as ``courtsim run`` prints them), then the others, utilisation last."""
-    from sim.commands.run import HEADLINE
-
-    head = [k for k in HEADLINE if k in kpis]
-    rest = [k for k in kpis if k not in head and not k.startswith("util_")]
-    return head + rest + sorted(k for k in kpis if k.startswith("util_"))
+    """Headline KPIs first (as ``courtsim run`` prints them), then the others in listing order, utilisation last."""
+    head = headline(View.TERMINAL, kpis)
+    return head + [k for k in in_order(kpis) if k not in head]
 
 
 # ---------------------------------------------------------------- the command
