@@ -100,6 +100,16 @@ class Level:
     high: float | None
     source: str
 
+    def __post_init__(self) -> None:
+        if self.kind not in ("target", "reference"):
+            raise ValueError(f"a level's kind is 'target' or 'reference', got {self.kind!r}")
+        if self.low is None and self.high is None:
+            raise ValueError("a level needs a low or a high bound (or both)")
+        if self.low is not None and self.high is not None and not self.low < self.high:
+            raise ValueError(f"a level's low bound must be below its high bound, got {self.low!r}–{self.high!r}")
+        if not self.source.strip():
+            raise ValueError("a level needs its source (who asks for it, or who publishes it)")
+
     def label(self, percent: bool) -> str:
         """``≥ 90%``, ``≤ 100``, ``40%–50%``."""
 
@@ -226,6 +236,8 @@ def register(
     ``True`` means :attr:`View.TERMINAL` (``courtsim run`` prints it), or give the
     views. ``level``: the target or reference range the reports judge it against.
     """
+    if not isinstance(group, Group):
+        raise ValueError(f"KPI {id!r}: group must be a sim.metrics.Group member, got {group!r}")
     views = frozenset({View.TERMINAL} if headline is True else () if headline is False else headline)
     unknown = [v for v in views if not isinstance(v, View)]
     if unknown:

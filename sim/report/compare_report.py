@@ -23,7 +23,7 @@ from sim.experiment import paired_differences
 from sim.metrics import KPI, KPIS, Group, View, headline, in_order, levels
 from sim.report import html as h
 from sim.report.data import Results
-from sim.report.figures import BLUE, GREEN, RED, svg_data_uri
+from sim.report.figures import AMBER, BLUE, GREEN, GREY, RED, svg_data_uri
 from sim.report.fonts import figure_style
 from sim.report.labels import kpi_names, pct, value_text
 from sim.report.params import format_value
@@ -33,7 +33,7 @@ from sim.vocab import Role, Team
 
 __all__ = ["build_comparison_report", "scenario_differences"]
 
-CURVE_COLOURS = (BLUE, GREEN, "#8e44ad", "#b9770e")
+CURVE_COLOURS = (BLUE, GREEN, AMBER, GREY)
 """Colours of the load and staffing curves: one per share KPI with a target, in listing order."""
 
 

@@ -193,9 +193,22 @@ def test_a_taken_position_or_a_bad_view_is_refused(scratch: list[str]) -> None:
         register("scratch_a", "测试", "scratch", "share", "higher", "a test", group=Group.FAST45, position=1)(_nothing)
     with pytest.raises(ValueError, match=r"headline views must be sim\.metrics\.View members"):
         register("scratch_b", "测试", "scratch", "share", "higher", "", group=Group.LOAD, position=98, headline=["tv"])
+    with pytest.raises(ValueError, match=r"group must be a sim\.metrics\.Group member"):
+        register("scratch_c", "测试", "scratch", "share", "higher", "", group="fast45", position=96)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="registered twice"):
         register("fast45_rate", "测试", "scratch", "share", "higher", "", group=Group.LOAD, position=97)(_nothing)
     assert "scratch_a" not in KPIS and "scratch_b" not in KPIS
+
+
+def test_a_level_without_bounds_or_source_is_refused() -> None:
+    with pytest.raises(ValueError, match="'target' or 'reference'"):
+        Level("goal", 0.9, None, "s")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="low or a high bound"):
+        Level("target", None, None, "s")
+    with pytest.raises(ValueError, match="below its high bound"):
+        Level("reference", 0.5, 0.4, "s")
+    with pytest.raises(ValueError, match="needs its source"):
+        Level("target", 0.9, None, " ")
 
 
 def test_a_level_labels_its_bounds() -> None:
