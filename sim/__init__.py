@@ -17,7 +17,18 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_API = ("load", "experiment", "run", "case_table", "precision", "compare", "sweep", "capacity", "staff")
+_API = (
+    "load",
+    "experiment",
+    "run",
+    "case_table",
+    "precision",
+    "compare",
+    "sweep",
+    "capacity",
+    "staff",
+    "kpi_catalogue",
+)
 
 __all__ = ["__version__", *_API]
 

@@ -38,7 +38,7 @@ from sim.experiments.staffing_search import StaffResult, search_staffing
 from sim.experiments.statistics import paired_differences, replications_needed, welch_differences
 from sim.experiments.sweep import sweep as _sweep
 from sim.experiments.types import ExperimentResult, Progress, Target, parse_target
-from sim.metrics import KPI, KPIS
+from sim.metrics import KPI, KPIS, catalogue
 from sim.metrics.registry import utilisation_kpi
 from sim.vocab import Role, Team
 
@@ -48,6 +48,7 @@ __all__ = [
     "compare",
     "comparison_table",
     "experiment",
+    "kpi_catalogue",
     "kpi_info",
     "load",
     "precision",
@@ -285,6 +286,12 @@ def staff(
             confidence=confidence,
             max_moves=max_moves,
         )
+
+
+def kpi_catalogue() -> pd.DataFrame:
+    """Every KPI in the order reports list them: names, unit, direction, group, position,
+    headline views, target or reference range with its source, and definition."""
+    return catalogue()
 
 
 def kpi_info(kpi: str) -> KPI | None:

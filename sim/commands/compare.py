@@ -22,13 +22,13 @@ from sim.commands.common import (
     report_usage,
     session,
 )
-from sim.commands.run import HEADLINE
 from sim.config.load import load_scenario
 from sim.config.schema import Scenario
 from sim.experiments.results import write_results
 from sim.experiments.running import run_experiment
 from sim.experiments.statistics import differences, replications_needed
 from sim.io import write_atomic
+from sim.metrics import View, headline, in_order
 
 __all__ = ["format_comparison", "format_precision", "kpi_order", "payload", "precision_advice", "register", "run"]
 
@@ -37,10 +37,9 @@ __all__ = ["format_comparison", "format_precision", "kpi_order", "payload", "pre
 
 
 def kpi_order(kpis: list[str]) -> list[str]:
-    """Headline KPIs first (as ``courtsim run`` prints them), then the others, utilisation last."""
-    head = [k for k in HEADLINE if k in kpis]
-    rest = [k for k in kpis if k not in head and not k.startswith("util_")]
-    return head + rest + sorted(k for k in kpis if k.startswith("util_"))
+    """Headline KPIs first (as ``courtsim run`` prints them), then the others in listing order, utilisation last."""
+    head = headline(View.TERMINAL, kpis)
+    return head + [k for k in in_order(kpis) if k not in head]
 
 
 # ---------------------------------------------------------------- the command

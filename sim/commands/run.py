@@ -30,29 +30,7 @@ from sim.experiments.results import MANIFEST, default_folder, write_results
 from sim.experiments.resume import RunStore, folder_state
 from sim.experiments.running import run_experiment
 from sim.experiments.types import ExperimentResult
-from sim.metrics import KPIS
-
-HEADLINE = (
-    "fast45_rate",
-    "fast45_rate_completed",
-    "fast45_rate_zhongben",
-    "within_limit_rate",
-    "property_within_limit_rate",
-    "completion_rate",
-    "zhongben_rate",
-    "actual_enforcement_rate",
-    "recovery_rate",
-    "mean_days_to_close",
-    "mean_days_to_close_first",
-    "mean_days_to_close_completed",
-    "mean_days_to_close_fast",
-    "mean_days_to_close_standard",
-    "closed_per_officer",
-    "backlog_end",
-    "backlog_growth_per_day",
-    "unstable",
-)
-"""The KPIs printed first; utilisation per team × role follows."""
+from sim.metrics import KPIS, Group, View, headline, in_order
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -188,11 +166,11 @@ def _num(value: float) -> float | None:
 
 
 def format_table(result: ExperimentResult, label: str) -> str:
-    """The headline KPIs, then utilisation, as aligned text with Chinese and English names."""
+    """The headline KPIs (:attr:`View.TERMINAL`), then utilisation, as aligned text with Chinese and English names."""
     table = result.summary()
     table = table[table.scenario == label].set_index("kpi")
-    order = [k for k in HEADLINE if k in table.index]
-    order += sorted(k for k in table.index if k.startswith("util_"))
+    order = headline(View.TERMINAL, table.index)
+    order += [k for k in in_order(table.index) if k in KPIS and KPIS[k].group is Group.UTILISATION]
     lines = [f"{label}: {result.reps} replications, seed {result.seed} (mean [95% CI])", ""]
     for kpi in order:
         lines.append(_line(kpi, table.loc[kpi]))

@@ -24,9 +24,8 @@ from sim.commands.common import (
 from sim.config.load import load_scenario, scenario_hash
 from sim.experiments.sweep import grid, parse_set, sweep
 from sim.io import write_atomic, write_text
+from sim.metrics import View, headline
 from sim.provenance import environment
-
-DEFAULT_KPIS = ("fast45_rate", "within_limit_rate", "mean_days_to_close", "backlog_end")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -53,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         dest="kpis",
         action="append",
         metavar="ID",
-        help=f"KPI to print (repeatable; default: {', '.join(DEFAULT_KPIS)}); --out keeps all",
+        help=f"KPI to print (repeatable; default: {', '.join(headline(View.SWEEP))}); --out keeps all",
     )
     add_experiment_options(parser)
     parser.add_argument("--out", metavar="DIR", help="write sweep_summary.csv, sweep_by_rep.csv, manifest.json")
@@ -80,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     with session(args) as (backend, evaluator):
         summary, by_rep = sweep(scenario, parameters, evaluator, reps)
     summary = with_names(summary)
-    shown = args.kpis or [k for k in DEFAULT_KPIS if k in set(summary["kpi"])]
+    shown = args.kpis or headline(View.SWEEP, summary["kpi"])
     unknown = sorted(set(shown) - set(summary["kpi"]))
     if unknown:
         known = ", ".join(dict.fromkeys(summary["kpi"]))

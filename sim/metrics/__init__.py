@@ -6,14 +6,32 @@ come out. Plain pandas and numpy: nothing here imports SimPy or the model, so a
 results folder that keeps the tables can recompute every figure.
 
 Main entry: :func:`kpi_values` (all KPIs of one run) and :func:`kpi_table`
-(with their Chinese and English names, for reports).
+(with their Chinese and English names, for reports). The register (:data:`KPIS`)
+also says how each KPI is presented: :func:`in_order` (the order of every
+listing), :func:`headline` (the short lists of :class:`View`) and :func:`levels`
+(targets and reference ranges with their sources).
 """
 
 from __future__ import annotations
 
 from sim.metrics._common import WorkClock
 from sim.metrics.bottleneck import bottlenecks, late_clock_spans
-from sim.metrics.registry import KPI, KPIS, ResultLike, RunView, kpi_table, kpi_values, run_view
+from sim.metrics.registry import (
+    KPI,
+    KPIS,
+    Group,
+    Level,
+    ResultLike,
+    RunView,
+    View,
+    catalogue,
+    headline,
+    in_order,
+    kpi_table,
+    kpi_values,
+    levels,
+    run_view,
+)
 from sim.metrics.series import MONTHLY_ZH, backlog_series, monthly_table, queue_series, stage_series
 from sim.metrics.sla import SLA_NAMES, case_deadlines, due_times, limit_clocks, recompute_due, sla_compliance
 from sim.metrics.utilisation import utilisation, utilisation_series
@@ -28,17 +46,24 @@ __all__ = [
     "KPIS",
     "MONTHLY_ZH",
     "SLA_NAMES",
+    "Group",
+    "Level",
     "ResultLike",
     "RunView",
+    "View",
     "WorkClock",
     "add_months",
     "backlog_series",
     "bottlenecks",
     "case_deadlines",
+    "catalogue",
     "due_times",
+    "headline",
+    "in_order",
     "kpi_table",
     "kpi_values",
     "late_clock_spans",
+    "levels",
     "limit_clocks",
     "monthly_table",
     "mser5",

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.metrics._common import safe_ratio
-from sim.metrics.registry import RunView, register
+from sim.metrics.registry import Group, Level, RunView, View, register
 from sim.vocab import CaseType, Outcome, Track
 
 __all__: list[str] = []
@@ -49,6 +49,18 @@ def _simple(view: RunView) -> pd.DataFrame:
     "Simple cases (track fast, 首执+执恢, filed in the window) whose fast_close clock ended by "
     "its due (45 days from receipt by the fast-track team, CPL art. 85 counting) ÷ simple "
     f"cases received. {_SRC_FAST}",
+    group=Group.FAST45,
+    position=1,
+    headline=(View.TERMINAL, View.FOCUS, View.SWEEP, View.SWEEP_REPORT),
+    level=Level(
+        "target",
+        0.90,
+        None,
+        "方案 三(二)1 asks every simple case to close within 45 days of receipt and states no tolerance; "
+        "the 90% level is ours (EST), by analogy with the SPC's ≥90% targets for cases with property "
+        "closed within the legal limit and for 终本 compliance (2018; domain-facts §5, "
+        "https://news.shi-fen.com/china/201810/50-25739.html)",
+    ),
 )
 def fast45_rate(view: RunView) -> float:
     simple = _simple(view)
@@ -62,6 +74,8 @@ def fast45_rate(view: RunView) -> float:
     "share",
     "higher",
     f"As fast45_rate, ÷ simple cases closed. {_SRC_FAST}",
+    group=Group.FAST45,
+    position=2,
 )
 def fast45_closed_rate(view: RunView) -> float:
     simple = _simple(view)
@@ -81,6 +95,9 @@ def _fast45_by_outcome(view: RunView, outcome: Outcome) -> float:
     "share",
     "higher",
     f"Simple cases closed as 执行完毕 within 45 days of receipt ÷ simple cases closed as 执行完毕. {_SRC_FAST}",
+    group=Group.FAST45,
+    position=3,
+    headline=(View.TERMINAL, View.STATUTE),
 )
 def fast45_rate_completed(view: RunView) -> float:
     return _fast45_by_outcome(view, Outcome.COMPLETED)
@@ -95,6 +112,9 @@ def fast45_rate_completed(view: RunView) -> float:
     "Simple cases closed as 终本 within 45 days of receipt ÷ simple cases closed "
     "as 终本; near 0 while the 3-month 终本 floor applies (终本规定 art. 1(4), domain-facts "
     f"§2.10). {_SRC_FAST}",
+    group=Group.FAST45,
+    position=4,
+    headline=(View.TERMINAL, View.STATUTE),
 )
 def fast45_rate_zhongben(view: RunView) -> float:
     return _fast45_by_outcome(view, Outcome.ZHONGBEN)
@@ -111,6 +131,9 @@ def fast45_rate_zhongben(view: RunView) -> float:
     "higher",
     "Closed cases with (closing − excluded_days) ≤ end of the 6-month limit from filing ÷ closed "
     "cases. domain-facts §5 (Yiling page); exclusions 审限规定 art. 9, domain-facts §2.8",
+    group=Group.LIMIT,
+    position=1,
+    headline=(View.TERMINAL, View.SWEEP, View.SWEEP_REPORT),
 )
 def within_limit_rate(view: RunView) -> float:
     limits = view.limits.loc[view.closed.index]
@@ -126,6 +149,10 @@ def within_limit_rate(view: RunView) -> float:
     "Cases with property (funds frozen or property found) closed as 执行完毕 within the 6-month "
     "limit (exclusions applied) ÷ cases with property that are closed or past their limit at "
     "the end of the log. Target ≥ 90%. domain-facts §5 (news.shi-fen.com 201810), §2.8",
+    group=Group.LIMIT,
+    position=2,
+    headline=(View.TERMINAL, View.FOCUS, View.SWEEP_REPORT),
+    level=Level("target", 0.90, None, "SPC 2018 national target ≥90% (domain-facts §5; news.shi-fen.com 201810)"),
 )
 def property_within_limit_rate(view: RunView) -> float:
     cases = view.counted.loc[view.counted["has_property"]]
@@ -156,6 +183,9 @@ def _closed_of(view: RunView, types: tuple[str, ...]) -> pd.DataFrame:
     "Closed 首执+执恢 cases closed as 执行完毕 (performed settlements close so) ÷ closed "
     "首执+执恢. "
     "domain-facts §5 (gdcourts 42305)",
+    group=Group.OUTCOME,
+    position=1,
+    headline=True,
 )
 def actual_enforcement_rate(view: RunView) -> float:
     closed = _closed_of(view, _ENFORCED)
@@ -169,6 +199,10 @@ def actual_enforcement_rate(view: RunView) -> float:
     "share",
     "higher",
     "执行完毕 ÷ closed 首执. domain-facts §5 (usual; 2018 and 2024 SPC indicator lists)",
+    group=Group.OUTCOME,
+    position=2,
+    headline=True,
+    level=Level("reference", 0.35, 0.45, "domain-facts §4.6 (EST)"),
 )
 def completion_rate(view: RunView) -> float:
     closed = _closed_of(view, (CaseType.FIRST.value,))
@@ -182,6 +216,12 @@ def completion_rate(view: RunView) -> float:
     "share",
     "none",
     "终本 ÷ closed 首执. domain-facts §5 (首执案件终本率, usual; nxrb 2025)",
+    group=Group.OUTCOME,
+    position=3,
+    headline=True,
+    level=Level(
+        "reference", 0.40, 0.50, "domain-facts §4.6: 40–43% national 'no property', 51% at a Wuhan court (S→EST)"
+    ),
 )
 def zhongben_rate(view: RunView) -> float:
     closed = _closed_of(view, (CaseType.FIRST.value,))
@@ -196,6 +236,10 @@ def zhongben_rate(view: RunView) -> float:
     "higher",
     "Σ recovered ÷ Σ claimed over closed 首执+执恢 money cases (claim > 0). domain-facts §5 "
     "(2008 SPC definition, gdcourts 42305)",
+    group=Group.OUTCOME,
+    position=4,
+    headline=True,
+    level=Level("reference", 0.40, 0.55, "domain-facts §4.6: Nanyang 2024 50.56% (S)"),
 )
 def recovery_rate(view: RunView) -> float:
     closed = _closed_of(view, _ENFORCED)
@@ -216,50 +260,88 @@ def _stat(values: np.ndarray, how: str) -> float:
     return float(np.mean(values)) if how == "mean" else float(np.quantile(values, float(how)))
 
 
-def _days_kpi(kpi_id: str, zh: str, en: str, how: str, column: str | None, value: str | None) -> None:
+def _days_kpi(
+    kpi_id: str,
+    zh: str,
+    en: str,
+    how: str,
+    column: str | None,
+    value: str | None,
+    *,
+    position: int,
+    headline: tuple[View, ...] = (),
+    level: Level | None = None,
+) -> None:
     def func(view: RunView) -> float:
         closed = view.closed if column is None else view.closed.loc[view.closed[column] == value]
         return _stat(_days(closed), how)
 
     scope = "closed counted cases" if column is None else f"closed counted cases with {column} = {value}"
-    register(kpi_id, zh, en, "days", "lower", f"{en} of (closing − filing) over {scope}. {_SRC_TIME}")(func)
+    register(
+        kpi_id,
+        zh,
+        en,
+        "days",
+        "lower",
+        f"{en} of (closing − filing) over {scope}. {_SRC_TIME}",
+        group=Group.TIME,
+        position=position,
+        headline=headline,
+        level=level,
+    )(func)
 
 
-for _args in (
-    ("mean_days_to_close", "结案平均用时", "mean days to close", "mean", None, None),
-    ("median_days_to_close", "结案用时中位数", "median days to close", "0.5", None, None),
-    ("p90_days_to_close", "结案用时90分位", "90th percentile days to close", "0.9", None, None),
-    (
-        "mean_days_to_close_fast",
-        "简案结案平均用时",
-        "mean days to close, fast track",
-        "mean",
-        "track",
-        Track.FAST.value,
-    ),
-    (
-        "mean_days_to_close_standard",
-        "繁案结案平均用时",
-        "mean days to close, standard track",
-        "mean",
-        "track",
-        Track.STANDARD.value,
-    ),
-    (
-        "mean_days_to_close_completed",
-        "执行完毕案件平均用时",
-        "mean days to close, completed",
-        "mean",
-        "outcome",
-        Outcome.COMPLETED.value,
-    ),
-    (
-        "mean_days_to_close_first",
-        "首执案件平均用时",
-        "mean days to close, first enforcement",
-        "mean",
-        "case_type",
-        CaseType.FIRST.value,
-    ),
-):
-    _days_kpi(*_args)
+_days_kpi(
+    "mean_days_to_close",
+    "结案平均用时",
+    "mean days to close",
+    "mean",
+    None,
+    None,
+    position=1,
+    headline=(View.TERMINAL, View.FOCUS, View.SWEEP, View.SWEEP_REPORT),
+)
+_days_kpi("median_days_to_close", "结案用时中位数", "median days to close", "0.5", None, None, position=2)
+_days_kpi("p90_days_to_close", "结案用时90分位", "90th percentile days to close", "0.9", None, None, position=3)
+_days_kpi(
+    "mean_days_to_close_fast",
+    "简案结案平均用时",
+    "mean days to close, fast track",
+    "mean",
+    "track",
+    Track.FAST.value,
+    position=4,
+    headline=(View.TERMINAL,),
+)
+_days_kpi(
+    "mean_days_to_close_standard",
+    "繁案结案平均用时",
+    "mean days to close, standard track",
+    "mean",
+    "track",
+    Track.STANDARD.value,
+    position=5,
+    headline=(View.TERMINAL,),
+)
+_days_kpi(
+    "mean_days_to_close_completed",
+    "执行完毕案件平均用时",
+    "mean days to close, completed",
+    "mean",
+    "outcome",
+    Outcome.COMPLETED.value,
+    position=6,
+    headline=(View.TERMINAL,),
+    level=Level("reference", 50, 65, "domain-facts §4.6: 勃利 51, Fengshun 64 days (S)"),
+)
+_days_kpi(
+    "mean_days_to_close_first",
+    "首执案件平均用时",
+    "mean days to close, first enforcement",
+    "mean",
+    "case_type",
+    CaseType.FIRST.value,
+    position=7,
+    headline=(View.TERMINAL,),
+    level=Level("reference", 75, 100, "domain-facts §4.6: Tongbai 76, Fengshun 99, Yiling 73 days (S)"),
+)

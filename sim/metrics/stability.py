@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.metrics.registry import RunView, register
+from sim.metrics.registry import Group, RunView, register
 from sim.metrics.series import backlog_series
 
 __all__ = ["BacklogTrend", "backlog_trend"]
@@ -165,6 +165,9 @@ def _trend(view: RunView) -> BacklogTrend:
     "OLS slope of the daily open-case count (all cases) over the last third of [warmup, end of "
     "log]. Near 0 in a court that keeps up; in an overloaded one it is the arrivals the court "
     "cannot close, and means of closed cases are then misleading. sim.metrics.stability",
+    group=Group.STABILITY,
+    position=1,
+    headline=True,
 )
 def backlog_growth_per_day(view: RunView) -> float:
     return _trend(view).slope_per_day
@@ -180,6 +183,9 @@ def backlog_growth_per_day(view: RunView) -> float:
     f"at the one-sided {ALPHA:g} level (Newey–West error) and above {MIN_GROWTH_SHARE:.0%} of the "
     "filings per day; else 0. The mean over replications is the share of runs flagged. "
     "sim.metrics.stability",
+    group=Group.STABILITY,
+    position=2,
+    headline=True,
 )
 def unstable(view: RunView) -> float:
     return float(_trend(view).unstable)

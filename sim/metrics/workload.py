@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable
 
 from sim.metrics._common import safe_ratio
-from sim.metrics.registry import KPIS, RunView, register, utilisation_kpi
+from sim.metrics.registry import KPIS, Group, Level, RunView, View, register, utilisation_kpi
 from sim.vocab import Role, Team
 
 __all__: list[str] = []
@@ -39,6 +39,10 @@ def _handlers(view: RunView) -> int:
     "higher",
     "Cases of the fast and standard teams closed in [warmup, horizon) ÷ their officers, "
     "× 365 ÷ window days. domain-facts §5 (人均结案数, wlhtfy.nmgfy 2022)",
+    group=Group.LOAD,
+    position=1,
+    headline=(View.TERMINAL, View.SWEEP_REPORT),
+    level=Level("reference", 200, 274, "domain-facts §3.10: Guizhou ~200, Hangzhou 243–274 closed per head a year (A)"),
 )
 def closed_per_officer(view: RunView) -> float:
     cases = view.cases
@@ -56,6 +60,8 @@ def closed_per_officer(view: RunView) -> float:
     "lower",
     "Cases received by a fast/standard team by the horizon and not closed by it ÷ "
     "officers of those teams. DOMAIN.md §6 (在办案件数)",
+    group=Group.LOAD,
+    position=2,
 )
 def open_per_handler(view: RunView) -> float:
     steps = view.steps
@@ -77,6 +83,9 @@ def open_per_handler(view: RunView) -> float:
     "cases",
     "lower",
     "Cases filed in [warmup, horizon) not closed by the horizon. DOMAIN.md §6 (未结案件)",
+    group=Group.LOAD,
+    position=3,
+    headline=(View.TERMINAL, View.FOCUS, View.SWEEP, View.SWEEP_REPORT),
 )
 def backlog_end(view: RunView) -> float:
     return float((~(view.counted["closed"] <= view.horizon)).sum())
@@ -89,6 +98,8 @@ def backlog_end(view: RunView) -> float:
     "share",
     "higher",
     "Cases closed in [warmup, horizon) ÷ cases filed in it. domain-facts §5 (结收比)",
+    group=Group.VOLUME,
+    position=1,
 )
 def closed_rate(view: RunView) -> float:
     closed = (view.cases["closed"] >= view.warmup) & (view.cases["closed"] < view.horizon)
@@ -102,6 +113,8 @@ def closed_rate(view: RunView) -> float:
     "cases",
     "none",
     "Cases filed in [warmup, horizon) (all types). DOMAIN.md §6",
+    group=Group.VOLUME,
+    position=2,
 )
 def received_cases(view: RunView) -> float:
     return float(len(view.counted))
@@ -114,6 +127,8 @@ def received_cases(view: RunView) -> float:
     "cases",
     "none",
     "Cases filed in [warmup, horizon) and closed by the end of the log. DOMAIN.md §6",
+    group=Group.VOLUME,
+    position=3,
 )
 def closed_cases(view: RunView) -> float:
     return float(len(view.closed))

@@ -20,22 +20,21 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.experiments.statistics import paired_differences
-from sim.metrics import KPI, KPIS
+from sim.metrics import KPI, KPIS, Group, View, headline, in_order, levels
 from sim.report import html as h
 from sim.report.data import Results
-from sim.report.figures import BLUE, GREEN, RED, svg_data_uri
+from sim.report.figures import AMBER, BLUE, GREEN, GREY, RED, svg_data_uri
 from sim.report.fonts import figure_style
 from sim.report.labels import kpi_names, pct, value_text
 from sim.report.params import format_value
-from sim.report.run_report import KPI_ORDER
 from sim.report.targets import FAST45_TARGET, STATUS_EN, STATUS_ZH, judge
 from sim.report.text import reproduce_command
 from sim.vocab import Role, Team
 
 __all__ = ["build_comparison_report", "scenario_differences"]
 
-FOCUS = ("fast45_rate", "property_within_limit_rate", "mean_days_to_close", "backlog_end")
-"""The KPIs drawn in the comparison figure and used for the curves."""
+CURVE_COLOURS = (BLUE, GREEN, AMBER, GREY)
+"""Colours of the load and staffing curves: one per share KPI with a target, in listing order."""
 
 
 def _flatten(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
@@ -90,8 +89,7 @@ def _diff_cell(diffs: pd.DataFrame, label: str, kpi: str) -> h.Cell:
 
 def _kpi_table(results: Results, diffs: pd.DataFrame, base: str) -> str:
     labels = results.labels
-    kpis = [k for k in KPI_ORDER if k in set(results.summary["kpi"])]
-    kpis += sorted(k for k in set(results.summary["kpi"]) if k.startswith("util_"))
+    kpis = in_order(results.summary["kpi"])
     header: list[object] = [h.hd("指标", "indicator")]
     header += [h.hd(label, "mean, 95% CI", True) for label in labels]
     header += [h.hd(f"{label} − {base}", "paired difference", True) for label in labels if label != base]
@@ -111,12 +109,12 @@ def _li(zh: str, en: str) -> str:
 
 def _changes(diffs: pd.DataFrame, label: str) -> tuple[str, str] | None:
     """The KPIs (utilisation aside) that got significantly better or worse than the base."""
-    own = diffs.loc[(diffs["scenario"] == label) & diffs["significant"] & ~diffs["kpi"].str.startswith("util_")]
+    own = diffs.loc[(diffs["scenario"] == label) & diffs["significant"]]
     better: list[KPI] = []
     worse: list[KPI] = []
     for r in own.itertuples():
         info = KPIS.get(str(r.kpi))
-        if info is None or info.better == "none":
+        if info is None or info.better == "none" or info.group is Group.UTILISATION:
             continue
         (better if (r.mean_diff > 0) == (info.better == "higher") else worse).append(info)
     if not better and not worse:
@@ -161,7 +159,7 @@ def _verdicts(results: Results, diffs: pd.DataFrame, base: str) -> str:
 
 def _focus_figure(results: Results) -> Figure:
     labels = results.labels
-    kpis = [k for k in FOCUS if k in set(results.summary["kpi"])]
+    kpis = headline(View.FOCUS, results.summary["kpi"])
     rows = math.ceil(max(len(kpis), 1) / 2)
     fig = Figure(figsize=(9.5, rows * (0.9 + 0.35 * len(labels))), layout="constrained")
     axes = np.atleast_1d(fig.subplots(rows, 2)).ravel()
@@ -197,7 +195,12 @@ def _curve(results: Results, x_of: Mapping[str, float], xlabel: str, title: str)
     x = np.array([x_of[s] for s in labels], dtype=float)
     fig = Figure(figsize=(9.5, 3.4))
     ax = fig.subplots()
-    for kpi, colour in (("fast45_rate", BLUE), ("property_within_limit_rate", GREEN)):
+    # Every share with a target, against its target line (the levels of the register).
+    targets = {
+        k: t for k, t in levels().items() if t.kind == "target" and t.low is not None and KPIS[k].unit == "share"
+    }
+    for i, kpi in enumerate(targets):
+        colour = CURVE_COLOURS[i % len(CURVE_COLOURS)]
         rows = [results.kpi(s, kpi) for s in labels]
         if any(r is None for r in rows):
             continue
@@ -207,7 +210,8 @@ def _curve(results: Results, x_of: Mapping[str, float], xlabel: str, title: str)
         zh, en, _ = kpi_names(kpi)
         ax.plot(x, 100 * mean, "o-", color=colour, label=f"{zh} {en}")
         ax.fill_between(x, 100 * np.clip(lo, 0, 1), 100 * np.clip(hi, 0, 1), color=colour, alpha=0.2)
-    ax.axhline(90, color=RED, linestyle="--", linewidth=1, label="90% 目标 target")
+    for low in sorted({t.low for t in targets.values() if t.low is not None}):
+        ax.axhline(100 * low, color=RED, linestyle="--", linewidth=1, label=f"{pct(low, 0)} 目标 target")
     breaking = _breaking_point(results, labels)
     if breaking is not None:
         ax.axvline(x_of[breaking], color="black", linestyle=":", linewidth=1)
@@ -279,7 +283,7 @@ def build_comparison_report(results: Results, base: str | None = None) -> str:
     sections = [
         h.Section(
             "verdict",
-            "1 结论",
+            "结论",
             "Verdict",
             _verdicts(results, diffs, base)
             + h.figure(
@@ -292,13 +296,13 @@ def build_comparison_report(results: Results, base: str | None = None) -> str:
         ),
         h.Section(
             "differences",
-            "2 情景差异",
+            "情景差异",
             "What differs between the scenarios",
             h.table([h.hd("参数", "parameter"), *[h.hd(s, "") for s in results.labels]], diff_rows),
         ),
         h.Section(
             "kpis",
-            "3 指标对比",
+            "指标对比",
             "Indicators side by side",
             h.paragraphs(
                 f"每格为平均值及95%置信区间；差值为与{base}的配对差（共同随机数，逐次重复相减），"
@@ -312,7 +316,7 @@ def build_comparison_report(results: Results, base: str | None = None) -> str:
         ),
         h.Section(
             "reproduce",
-            "4 可重复性",
+            "可重复性",
             "Reproducibility",
             h.table(
                 ["项目 item", "值 value"],

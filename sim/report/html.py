@@ -2,7 +2,9 @@
 
 Like the typesetting rules of a court's printed report: a page skeleton with
 its own stylesheet (print-friendly, Chinese fonts first), sections with a
-Chinese heading and its English translation, tables and figures. Nothing
+Chinese heading and its English translation, tables and figures. Sections are
+numbered by :func:`page`, in the order they are given; text that cites a
+section writes :func:`ref` and gets its number when the page is built. Nothing
 refers to the network: figures are ``data:`` URIs, and the one script only
 records, for the browser test, that the page loaded without errors and that
 every figure decoded (``data-figures`` / ``data-figures-ok`` / ``data-errors``
@@ -12,6 +14,7 @@ on ``<body>``).
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -26,6 +29,7 @@ __all__ = [
     "num",
     "page",
     "paragraphs",
+    "ref",
     "table",
 ]
 
@@ -164,29 +168,59 @@ def paragraphs(zh: str, en: str) -> str:
 
 @dataclass(frozen=True)
 class Section:
-    """A numbered part of the report: anchor id, Chinese and English titles, body HTML."""
+    """A part of the report: anchor id, Chinese and English titles (without a number), body HTML.
+
+    :func:`page` numbers the sections in the order it is given them.
+    """
 
     id: str
     zh: str
     en: str
     body: str
 
-    def render(self) -> str:
-        """``<section>`` with its ``<h2>``."""
+    def render(self, number: int) -> str:
+        """``<section>`` with its numbered ``<h2>``."""
         return (
-            f'<section id="{esc(self.id)}"><h2>{esc(self.zh)} '
+            f'<section id="{esc(self.id)}"><h2>{number} {esc(self.zh)} '
             f'<span class="en">{esc(self.en)}</span></h2>'
             f"{self.body}</section>"
         )
 
 
+_REF = re.compile(r"⟦§([^⟧]*)⟧")
+
+
+def ref(section_id: str) -> str:
+    """The number of section ``section_id``, in text (escaped or not): :func:`page` fills it in.
+
+    ``f"见第{ref('kpis')}节"`` reads ``见第3节`` when the indicators are the third
+    section of the page; a page without that section is an error, not a wrong number.
+    """
+    return f"⟦§{section_id}⟧"
+
+
 def page(title: str, subtitle: str, sections: Sequence[Section], lead: str = "") -> str:
-    """The whole document: head with styles and the check script, title, contents, sections."""
-    links = "".join(f'<a href="#{esc(s.id)}">{esc(s.zh)}</a>' for s in sections)
-    return (
+    """The whole document: head with styles and the check script, title, contents, sections.
+
+    The sections are numbered 1, 2, … in the order given, in their headings and in
+    the contents; every :func:`ref` in the page gets its section's number.
+    """
+    numbers = {s.id: n for n, s in enumerate(sections, start=1)}
+    if len(numbers) != len(sections):
+        raise ValueError(f"two sections share an id: {[s.id for s in sections]}")
+    links = "".join(f'<a href="#{esc(s.id)}">{numbers[s.id]} {esc(s.zh)}</a>' for s in sections)
+    document = (
         '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{esc(title)}</title><style>{CSS}</style><script>{SCRIPT}</script></head>"
         f'<body><main><h1>{esc(title)}</h1><p class="subtitle">{esc(subtitle)}</p>'
-        f"{lead}<nav>{links}</nav>{''.join(s.render() for s in sections)}</main></body></html>\n"
+        f"{lead}<nav>{links}</nav>{''.join(s.render(numbers[s.id]) for s in sections)}</main></body></html>\n"
     )
+
+    def number(match: re.Match[str]) -> str:
+        cited = match.group(1)
+        if cited not in numbers:
+            raise ValueError(f"the page cites section {cited!r}, which it does not have (sections: {list(numbers)})")
+        return str(numbers[cited])
+
+    return _REF.sub(number, document)

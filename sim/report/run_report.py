@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.io import write_atomic
-from sim.metrics import KPIS
+from sim.metrics import KPIS, Group, in_order, levels
 from sim.report import figures as fig
 from sim.report import html as h
 from sim.report import sections as parts
@@ -26,38 +26,11 @@ from sim.report.labels import (
     team_label,
     value_text,
 )
-from sim.report.targets import FAST45_TARGET, STATUS_EN, STATUS_ZH, TARGETS, judge
+from sim.report.targets import FAST45_TARGET, STATUS_EN, STATUS_ZH, judge, level_of
 from sim.report.text import verdict
 from sim.vocab import Role, Team
 
-__all__ = ["KPI_ORDER", "build_run_report"]
-
-KPI_ORDER = (
-    "fast45_rate",
-    "fast45_closed_rate",
-    "fast45_rate_completed",
-    "fast45_rate_zhongben",
-    "property_within_limit_rate",
-    "within_limit_rate",
-    "actual_enforcement_rate",
-    "completion_rate",
-    "zhongben_rate",
-    "recovery_rate",
-    "mean_days_to_close",
-    "median_days_to_close",
-    "p90_days_to_close",
-    "mean_days_to_close_fast",
-    "mean_days_to_close_standard",
-    "mean_days_to_close_completed",
-    "mean_days_to_close_first",
-    "closed_per_officer",
-    "open_per_handler",
-    "backlog_end",
-    "closed_rate",
-    "received_cases",
-    "closed_cases",
-)
-"""KPIs of the indicator table, in reading order; KPIs registered later follow them."""
+__all__ = ["build_run_report"]
 
 
 def _verdict_section(a: RunAnalysis, split_uri: str) -> h.Section:
@@ -79,7 +52,7 @@ def _verdict_section(a: RunAnalysis, split_uri: str) -> h.Section:
         "简案按结案情况分组（各次重复平均）；虚线为90%目标。",
         "Simple cases by how they ended (mean of replications); dashed line: the 90% target.",
     )
-    return h.Section("verdict", "1 结论", "Verdict", box + figure + target)
+    return h.Section("verdict", "结论", "Verdict", box + figure + target)
 
 
 def _staffing_section(a: RunAnalysis) -> h.Section:
@@ -112,18 +85,18 @@ def _staffing_section(a: RunAnalysis) -> h.Section:
     )
     extra = f"<h3>人员变动 Staffing changes</h3><ul>{changes}</ul>" if changes else ""
     body = h.table(header, rows, [""] * (len(rows) - 1) + ["total"]) + extra
-    return h.Section("staffing", "2 人员配置", "Staffing", body)
+    return h.Section("staffing", "人员配置", "Staffing", body)
 
 
 def _kpi_section(a: RunAnalysis) -> h.Section:
-    order = [k for k in KPI_ORDER if k in a.kpis.index]
-    order += [k for k in a.kpis.index if k not in order and not k.startswith(("util_", "cases_"))]
+    # Every KPI in listing order, but utilisation: the utilisation section draws it.
+    order = [k for k in in_order(a.kpis.index) if k not in KPIS or KPIS[k].group is not Group.UTILISATION]
     rows, definitions = [], []
     for kpi in order:
         zh, en, unit = kpi_names(kpi)
         row = a.kpis.loc[kpi]
         ci = f"{value_text(row.ci_low, unit)} – {value_text(row.ci_high, unit)}"
-        target = TARGETS.get(kpi)
+        target = level_of(kpi)
         percent = unit in ("share", "rate")
         level: object = ""
         status: object = ""
@@ -137,7 +110,7 @@ def _kpi_section(a: RunAnalysis) -> h.Section:
         rows.append([h.bi(zh, en), h.num(value_text(row["mean"], unit)), h.num(ci), level, status])
         info = KPIS.get(kpi)
         definitions.append(f"<li><b>{h.esc(zh)}</b> {h.esc(info.definition if info else '')}</li>")
-    sources = "".join(f"<li><b>{h.esc(kpi_names(k)[0])}</b>：{h.esc(t.source)}</li>" for k, t in TARGETS.items())
+    sources = "".join(f"<li><b>{h.esc(kpi_names(k)[0])}</b>：{h.esc(t.source)}</li>" for k, t in levels().items())
     body = (
         h.paragraphs(
             "平均值为各次重复的平均；区间为95%置信区间。“目标”是考核要求；“参考”是公开数据中同类法"
@@ -162,7 +135,7 @@ def _kpi_section(a: RunAnalysis) -> h.Section:
         + f"<details><summary>指标定义与目标来源 Definitions and sources of the levels</summary>"
         f'<ul class="small">{"".join(definitions)}</ul><ul class="small">{sources}</ul></details>'
     )
-    return h.Section("kpis", "3 质效指标", "Quality indicators", body)
+    return h.Section("kpis", "质效指标", "Quality indicators", body)
 
 
 def build_run_report(results: Results, label: str | None = None) -> str:

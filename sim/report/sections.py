@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sim.metrics import View, headline
 from sim.report import html as h
 from sim.report.analysis import RunAnalysis
 from sim.report.data import Results
@@ -74,7 +75,7 @@ def sla_section(a: RunAnalysis, uri: str) -> h.Section:
         ],
         rows,
     )
-    return h.Section("deadlines", "4 各节点按期完成率", "On-time rate per deadline", body)
+    return h.Section("deadlines", "各节点按期完成率", "On-time rate per deadline", body)
 
 
 def days_section(uri: str) -> h.Section:
@@ -88,7 +89,7 @@ def days_section(uri: str) -> h.Section:
         "dotted red line: 6 months. "
         "The 45-day KPI counts from receipt by the fast-track team; the figure counts from filing.",
     )
-    return h.Section("days", "5 结案用时", "Days to close", caption)
+    return h.Section("days", "结案用时", "Days to close", caption)
 
 
 def bottleneck_section(a: RunAnalysis, uri: str) -> h.Section:
@@ -142,13 +143,13 @@ def bottleneck_section(a: RunAnalysis, uri: str) -> h.Section:
             rows,
         )
     )
-    return h.Section("utilisation", "6 利用率与瓶颈", "Utilisation and bottlenecks", body)
+    return h.Section("utilisation", "利用率与瓶颈", "Utilisation and bottlenecks", body)
 
 
 def backlog_section(uri: str) -> h.Section:
     return h.Section(
         "backlog",
-        "7 未结案件",
+        "未结案件",
         "Open cases over time",
         h.figure(
             uri,
@@ -183,7 +184,7 @@ def caseload_section(a: RunAnalysis, uri: str) -> h.Section:
         ],
         rows,
     )
-    return h.Section("caseload", "8 承办人收案", "Caseload per handler", body)
+    return h.Section("caseload", "承办人收案", "Caseload per handler", body)
 
 
 ZHONGBEN_ROWS = {
@@ -225,17 +226,16 @@ def statute_section(a: RunAnalysis) -> h.Section:
                 h.num(f"{show(r.ci_low)} – {show(r.ci_high)}"),
             ]
         )
-    for kpi in ("fast45_rate_completed", "fast45_rate_zhongben"):
-        if kpi in a.kpis.index:
-            r = a.kpis.loc[kpi]
-            k_zh, k_en, _ = kpi_names(kpi)
-            rows.append(
-                [
-                    h.bi(k_zh, k_en),
-                    h.num(pct(r["mean"])),
-                    h.num(f"{pct(r.ci_low)} – {pct(r.ci_high)}"),
-                ]
-            )
+    for kpi in headline(View.STATUTE, a.kpis.index):
+        r = a.kpis.loc[kpi]
+        k_zh, k_en, _ = kpi_names(kpi)
+        rows.append(
+            [
+                h.bi(k_zh, k_en),
+                h.num(pct(r["mean"])),
+                h.num(f"{pct(r.ci_low)} – {pct(r.ci_high)}"),
+            ]
+        )
     body = (
         f'<div class="note">{h.paragraphs(zh, en)}</div>'
         + h.table(
@@ -251,7 +251,7 @@ def statute_section(a: RunAnalysis) -> h.Section:
     )
     return h.Section(
         "statute",
-        "9 法律与方案：终本3个月限制",
+        "法律与方案：终本3个月限制",
         "Statute versus plan: the 3-month 终本 floor",
         body,
     )
@@ -262,9 +262,10 @@ def model_section(a: RunAnalysis, results: Results, font: str) -> h.Section:
     params = parameter_table(results.manifest["scenarios"][label]["resolved"])
     parts = stress_des(a, results.manifest, font, int(params["est"].sum()), len(params))
     body = ""
-    for (t_zh, t_en), (zh, en) in parts:
-        body += f'<h3>{h.esc(t_zh)} <span class="en">{h.esc(t_en)}</span></h3>{h.paragraphs(zh, en)}'
-        if t_en.startswith("3 "):
+    for number, (key, (t_zh, t_en), (zh, en)) in enumerate(parts, start=1):
+        title = f'{number} {h.esc(t_zh)} <span class="en">{number} {h.esc(t_en)}</span>'
+        body += f"<h3>{title}</h3>{h.paragraphs(zh, en)}"
+        if key == "data":
             rows = [
                 [
                     h.Cell(h.esc(GROUP_ZH.get(r.group, r.group)), "name"),
@@ -288,7 +289,7 @@ def model_section(a: RunAnalysis, results: Results, font: str) -> h.Section:
                 rows,
                 ["est" if e else "" for e in params["est"]],
             )
-    return h.Section("model", "10 模型说明（STRESS-DES）", "Model description (STRESS-DES)", body)
+    return h.Section("model", "模型说明（STRESS-DES）", "Model description (STRESS-DES)", body)
 
 
 def reproduce_section(a: RunAnalysis, results: Results) -> h.Section:
@@ -318,4 +319,4 @@ def reproduce_section(a: RunAnalysis, results: Results) -> h.Section:
         )
         + f"<pre>{h.esc(command)}\ncourtsim report {h.esc(str(results.folder))}</pre>"
     )
-    return h.Section("reproduce", "11 可重复性", "Reproducibility", body)
+    return h.Section("reproduce", "可重复性", "Reproducibility", body)

@@ -20,24 +20,15 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim.metrics import View, headline, levels
 from sim.report import html as h
 from sim.report.data import ReportDataError
 from sim.report.figures import RED, svg_data_uri
 from sim.report.fonts import figure_style
 from sim.report.labels import kpi_names, pct, value_text
-from sim.report.targets import STATUS_EN, STATUS_ZH, TARGETS, judge
+from sim.report.targets import STATUS_EN, STATUS_ZH, judge, level_of
 
 __all__ = ["breaking_points", "build_sweep_report", "load_sweep"]
-
-SHOWN = (
-    "fast45_rate",
-    "property_within_limit_rate",
-    "within_limit_rate",
-    "mean_days_to_close",
-    "backlog_end",
-    "closed_per_officer",
-)
-"""KPIs drawn and tabulated, when the sweep has them."""
 
 
 def load_sweep(folder: Path) -> tuple[dict[str, Any], pd.DataFrame, list[str]]:
@@ -63,7 +54,7 @@ def breaking_points(summary: pd.DataFrame, paths: list[str]) -> pd.DataFrame:
     rows = []
     groups = summary.groupby(paths[1]) if len(paths) > 1 else [(None, summary)]
     for second, part in groups:
-        for kpi, target in TARGETS.items():
+        for kpi, target in levels(summary["kpi"]).items():
             own = part.loc[part["kpi"] == kpi].sort_values(paths[0])
             if own.empty or target.kind != "target":
                 continue
@@ -81,7 +72,7 @@ def breaking_points(summary: pd.DataFrame, paths: list[str]) -> pd.DataFrame:
 
 
 def _figure(summary: pd.DataFrame, paths: list[str], breaks: pd.DataFrame) -> Figure:
-    kpis = [k for k in SHOWN if k in set(summary["kpi"])]
+    kpis = headline(View.SWEEP_REPORT, summary["kpi"])
     n_rows = max(math.ceil(len(kpis) / 2), 1)
     fig = Figure(figsize=(9.5, 2.8 * n_rows), layout="constrained")
     axes = np.atleast_1d(fig.subplots(n_rows, 2)).ravel()
@@ -102,7 +93,7 @@ def _figure(summary: pd.DataFrame, paths: list[str], breaks: pd.DataFrame) -> Fi
             if scale == 100.0:
                 low, high = np.clip(low, 0, 1), np.clip(high, 0, 1)
             ax.fill_between(x, scale * low, scale * high, color=line.get_color(), alpha=0.2)
-        target = TARGETS.get(kpi)
+        target = level_of(kpi)
         if target is not None and target.kind == "target" and target.low is not None:
             ax.axhline(scale * target.low, color=RED, linestyle="--", linewidth=1)
         for value in breaks.loc[breaks["kpi"] == kpi, "breaks_at"].dropna():
@@ -115,7 +106,7 @@ def _figure(summary: pd.DataFrame, paths: list[str], breaks: pd.DataFrame) -> Fi
 
 
 def _table(summary: pd.DataFrame, paths: list[str]) -> str:
-    kpis = [k for k in SHOWN if k in set(summary["kpi"])]
+    kpis = headline(View.SWEEP_REPORT, summary["kpi"])
     points = summary[paths].drop_duplicates().sort_values(paths)
     header: list[object] = [h.hd("指标", "indicator")]
     header += [h.hd(" · ".join(_show(v) for v in p), " · ".join(paths), True) for p in points.to_numpy()]
@@ -143,7 +134,8 @@ def _show(value: object) -> str:
 
 def _break_line(r: Any, paths: list[str], first: object) -> tuple[str, str]:
     zh, en, _ = kpi_names(str(r.kpi))
-    level = pct(TARGETS[str(r.kpi)].low, 0)
+    target = level_of(str(r.kpi))
+    level = pct(target.low if target else None, 0)
     where = "" if r.second is None else f"（{paths[1]} = {_show(r.second)}）"
     where_en = "" if r.second is None else f" ({paths[1]} = {_show(r.second)})"
     at = _show(r.breaks_at)
@@ -190,7 +182,7 @@ def build_sweep_report(folder: Path) -> str:
     sections = [
         h.Section(
             "verdict",
-            "1 结论",
+            "结论",
             "Verdict",
             _verdict(summary, paths, breaks)
             + h.figure(
@@ -202,10 +194,10 @@ def build_sweep_report(folder: Path) -> str:
                 "the breaking point.",
             ),
         ),
-        h.Section("table", "2 指标表", "Indicators at every grid point", _table(summary, paths)),
+        h.Section("table", "指标表", "Indicators at every grid point", _table(summary, paths)),
         h.Section(
             "reproduce",
-            "3 可重复性",
+            "可重复性",
             "Reproducibility",
             h.table(["项目 item", "值 value"], rows) + f"<pre>{h.esc(command)}</pre>",
         ),

@@ -1,4 +1,4 @@
-"""Targets and reference ranges the report holds the KPIs against, each with its source.
+"""Verdicts of the KPIs against their targets and reference ranges.
 
 Like the 考核 column of a court's quality report: a *target* (目标) is a level
 the court is asked to reach; a *reference range* (参考区间) is what comparable
@@ -7,15 +7,20 @@ court is doing well. A verdict compares the 95% confidence interval of the
 mean over replications with the target: met when the whole interval is on the
 right side, not met when the whole interval is on the wrong side, uncertain
 otherwise.
+
+The levels themselves, with their sources, are fields of the KPIs
+(:class:`sim.metrics.Level`, given where each KPI is registered); this module
+reads them from the register and judges.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["TARGETS", "Status", "Target", "judge"]
+from sim.metrics import KPIS, Level
+
+__all__ = ["FAST45", "FAST45_TARGET", "STATUS_EN", "STATUS_ZH", "Status", "judge", "level_of"]
 
 Status = Literal["met", "not_met", "uncertain", "inside", "above", "below", "n/a"]
 
@@ -38,89 +43,28 @@ STATUS_EN: dict[str, str] = {
     "n/a": "no data",
 }
 
-
-@dataclass(frozen=True)
-class Target:
-    """A level for one KPI: ``low``/``high`` bounds, a target or a reference range."""
-
-    kpi: str
-    kind: Literal["target", "reference"]
-    low: float | None
-    high: float | None
-    source: str
-
-    def label(self, percent: bool) -> str:
-        """``≥ 90%``, ``≤ 100``, ``40%–50%``."""
-
-        def show(v: float) -> str:
-            return f"{100 * v:.0f}%" if percent else f"{v:g}"
-
-        if self.low is not None and self.high is not None:
-            return f"{show(self.low)}–{show(self.high)}"
-        if self.low is not None:
-            return f"≥ {show(self.low)}"
-        return f"≤ {show(self.high)}" if self.high is not None else ""
+FAST45 = "fast45_rate"
+"""The KPI of the reports' verdict: 方案 三(二)1's 45-day closure of simple cases."""
 
 
-FAST45_TARGET = Target(
-    "fast45_rate",
-    "target",
-    0.90,
-    None,
-    "方案 三(二)1 asks every simple case to close within 45 days of receipt and states no "
-    "tolerance; "
-    "the 90% level is ours (EST), by analogy with the SPC's ≥90% targets for cases with property "
-    "closed within the legal limit and for 终本 compliance (2018; domain-facts §5, "
-    "https://news.shi-fen.com/china/201810/50-25739.html)",
-)
-
-TARGETS: dict[str, Target] = {
-    t.kpi: t
-    for t in (
-        FAST45_TARGET,
-        Target(
-            "property_within_limit_rate",
-            "target",
-            0.90,
-            None,
-            "SPC 2018 national target ≥90% (domain-facts §5; news.shi-fen.com 201810)",
-        ),
-        Target(
-            "zhongben_rate",
-            "reference",
-            0.40,
-            0.50,
-            "domain-facts §4.6: 40–43% national 'no property', 51% at a Wuhan court (S→EST)",
-        ),
-        Target("completion_rate", "reference", 0.35, 0.45, "domain-facts §4.6 (EST)"),
-        Target("recovery_rate", "reference", 0.40, 0.55, "domain-facts §4.6: Nanyang 2024 50.56% (S)"),
-        Target(
-            "mean_days_to_close_first",
-            "reference",
-            75,
-            100,
-            "domain-facts §4.6: Tongbai 76, Fengshun 99, Yiling 73 days (S)",
-        ),
-        Target(
-            "mean_days_to_close_completed",
-            "reference",
-            50,
-            65,
-            "domain-facts §4.6: 勃利 51, Fengshun 64 days (S)",
-        ),
-        Target(
-            "closed_per_officer",
-            "reference",
-            200,
-            274,
-            "domain-facts §3.10: Guizhou ~200, Hangzhou 243–274 closed per head a year (A)",
-        ),
-    )
-}
-"""Every KPI the report holds against a level, by KPI id."""
+def level_of(kpi: str) -> Level | None:
+    """The target or reference range of ``kpi`` (``None`` when it has none or is unknown)."""
+    info = KPIS.get(kpi)
+    return info.level if info else None
 
 
-def judge(target: Target, mean: float, ci_low: float, ci_high: float) -> Status:
+def _fast45_target() -> Level:
+    level = level_of(FAST45)
+    if level is None or level.kind != "target" or level.low is None:
+        raise RuntimeError(f"the verdict needs a target with a lower bound on KPI {FAST45!r}")
+    return level
+
+
+FAST45_TARGET: Level = _fast45_target()
+"""The 45-day target (the level registered with :data:`FAST45`)."""
+
+
+def judge(target: Level, mean: float, ci_low: float, ci_high: float) -> Status:
     """Where the mean (a target: its 95% interval) stands against ``target``."""
     if mean is None or math.isnan(mean):
         return "n/a"

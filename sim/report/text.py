@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from sim.report.analysis import RunAnalysis
+from sim.report.html import ref
 from sim.report.labels import pct, role_zh, team_zh
 from sim.report.targets import FAST45_TARGET, Status, judge
 from sim.vocab import Role, Team
@@ -192,19 +193,26 @@ def reproduce_command(source: str | None, reps: int, seed: int) -> str:
     return f"courtsim run {source or 'SCENARIO.toml'} --reps {reps} --seed {seed} --report"
 
 
-def stress_des(a: RunAnalysis, manifest: Mapping[str, Any], font: str, est: int, total: int) -> list[tuple[Pair, Pair]]:
-    """STRESS-DES sections as ((title zh, title en), (text zh, text en)), without the tables."""
+def stress_des(
+    a: RunAnalysis, manifest: Mapping[str, Any], font: str, est: int, total: int
+) -> list[tuple[str, Pair, Pair]]:
+    """STRESS-DES parts as (key, (title zh, title en), (text zh, text en)), without numbers or tables.
+
+    Keys: ``aim``, ``logic``, ``data`` (the parameter table follows it),
+    ``experimentation``, ``implementation``; the model section numbers them.
+    """
     run = a.scenario.run
     staff = _staff_total(a)
     deps = manifest.get("dependencies", {})
     return [
         (
-            ("1 目标", "1 Aim"),
+            "aim",
+            ("目标", "Aim"),
             (
                 "评估邓州市人民法院2022年执行权运行机制改革方案（邓法〔2022〕41号）的团队分工与人"
                 "员配置，"
                 "在给定收案量下能否按期完成各节点期限，特别是简案45日内结案；找出瓶颈团队和岗位，"
-                "为人员调配和改革评估提供依据。主要输出为第3节所列质效指标、各节点按期完成率、利用"
+                f"为人员调配和改革评估提供依据。主要输出为第{ref('kpis')}节所列质效指标、各节点按期完成率、利用"
                 "率与未结案件。",
                 "To judge whether the team organisation and staffing of the Dengzhou court's 2022 "
                 "enforcement reform "
@@ -212,12 +220,13 @@ def stress_des(a: RunAnalysis, manifest: Mapping[str, Any], font: str, est: int,
                 "within 45 days; to find "
                 "the team and role that limit it; and to support staffing and reform evaluation. "
                 "Outputs: the quality "
-                "indicators of section 3, the on-time rate per deadline, utilisation and open "
+                f"indicators of section {ref('kpis')}, the on-time rate per deadline, utilisation and open "
                 "cases.",
             ),
         ),
         (
-            ("2 模型逻辑", "2 Logic"),
+            "logic",
+            ("模型逻辑", "Logic"),
             (
                 "离散事件仿真（SimPy）。实体为案件（首执、执恢、执保）及委托、信访等附带事务；资源"
                 "为七个团队中的"
@@ -254,7 +263,8 @@ def stress_des(a: RunAnalysis, manifest: Mapping[str, Any], font: str, est: int,
             ),
         ),
         (
-            ("3 数据与来源", "3 Data and sources"),
+            "data",
+            ("数据与来源", "Data and sources"),
             (
                 "参数来自改革方案原文（“方案”）、法律与司法解释以及公开统计（domain-facts.md，含网"
                 "址与可靠性等级）。"
@@ -271,7 +281,8 @@ def stress_des(a: RunAnalysis, manifest: Mapping[str, Any], font: str, est: int,
             ),
         ),
         (
-            ("4 实验设计", "4 Experimentation"),
+            "experimentation",
+            ("实验设计", "Experimentation"),
             (
                 f"每次重复从空院开始，模拟{run.horizon_days + run.cooldown_days:g}天（自"
                 f"{run.start_date}起）："
@@ -295,7 +306,8 @@ def stress_des(a: RunAnalysis, manifest: Mapping[str, Any], font: str, est: int,
             ),
         ),
         (
-            ("5 实现", "5 Implementation"),
+            "implementation",
+            ("实现", "Implementation"),
             (
                 f"courtsim {manifest.get('courtsim')}，Python {manifest.get('python')}，SimPy "
                 f"{deps.get('simpy')}，"

@@ -7,9 +7,10 @@ import math
 import pytest
 
 from sim.config.schema import Scenario
+from sim.metrics import levels
 from sim.report.labels import pct, value_text
 from sim.report.params import format_value, is_est, parameter_table
-from sim.report.targets import FAST45_TARGET, TARGETS, judge
+from sim.report.targets import FAST45_TARGET, judge, level_of
 
 
 @pytest.mark.parametrize(
@@ -28,11 +29,14 @@ def test_the_45_day_verdict_reads_the_interval(mean: float, low: float, high: fl
 
 @pytest.mark.parametrize(("mean", "expected"), [(0.45, "inside"), (0.55, "above"), (0.30, "below")])
 def test_a_reference_range_reads_the_mean(mean: float, expected: str) -> None:
-    assert judge(TARGETS["zhongben_rate"], mean, 0.0, 1.0) == expected
+    zhongben = level_of("zhongben_rate")
+    assert zhongben is not None and zhongben.kind == "reference"
+    assert judge(zhongben, mean, 0.0, 1.0) == expected
 
 
 def test_every_target_names_its_source() -> None:
-    for target in TARGETS.values():
+    assert levels(), "no KPI has a target or reference range"
+    for target in levels().values():
         assert target.source
         assert target.low is not None or target.high is not None
     assert "EST" in FAST45_TARGET.source  # the 90% level is ours, and says so

@@ -14,6 +14,7 @@ import importlib
 import inspect
 import pkgutil
 import re
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -55,7 +56,8 @@ def _documented_calls(text: str) -> set[tuple[str, str]]:
     """``sim.X(`` and ``api.X(`` in a document: in its Python blocks (parsed) and inline code."""
     calls = set(re.findall(r"(?<![\w.])(sim|api)\.([A-Za-z_]\w*)\(", text))
     for block in re.findall(r"```python\n(.*?)```", text, flags=re.S):
-        for node in ast.walk(ast.parse(block)):
+        # A block inside a list item is indented with it.
+        for node in ast.walk(ast.parse(textwrap.dedent(block))):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 owner = node.func.value
                 if isinstance(owner, ast.Name) and owner.id in ("sim", "api"):
