@@ -13,9 +13,16 @@ import pytest
 
 SIM = Path(__file__).resolve().parents[2] / "sim"
 
+# The bottom layers: module prefix → the only other sim packages it may import (besides its own).
+ONLY = {
+    "sim.vocab": (),  # the names of things
+    "sim.rules": ("sim.vocab",),  # policies as named rules: below the schema, which checks their names
+}
+
 # module prefix → prefixes it must not import
 FORBIDDEN = {
-    "sim.vocab": ("sim.",),
+    "sim.vocab": ("simpy", "numpy", "pandas", "pydantic"),
+    "sim.rules": ("simpy", "numpy", "pandas", "pydantic"),
     "sim.config": (
         "sim.model",
         "sim.flow",
@@ -55,6 +62,21 @@ def _imports(path: Path) -> set[str]:
 
 
 MODULES = sorted(SIM.rglob("*.py"))
+
+
+def _within(imported: str, prefix: str) -> bool:
+    return imported == prefix or imported.startswith(prefix + ".")
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: _module_name(p))
+def test_bottom_layers_import_only_what_lies_below(path: Path) -> None:
+    name = _module_name(path)
+    for prefix, allowed in ONLY.items():
+        if not _within(name, prefix):
+            continue
+        for imported in _imports(path):
+            if _within(imported, "sim"):
+                assert any(_within(imported, ok) for ok in (prefix, *allowed)), f"{name} imports {imported}"
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: _module_name(p))
