@@ -39,8 +39,8 @@ FLOW = sorted((SIM / "flow").glob("*.py"))
 
 
 def _calls(paths: list[Path]) -> list[ast.Call]:
-    return [node for path in paths for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-            if isinstance(node, ast.Call)]  # fmt: skip
+    trees = [ast.parse(path.read_text(encoding="utf-8")) for path in paths]
+    return [node for tree in trees for node in ast.walk(tree) if isinstance(node, ast.Call)]
 
 
 def _members(nodes: list[ast.AST], vocabulary: type[StrEnum]) -> set[str]:
