@@ -6,6 +6,8 @@ and the scenario, so it is tested on hand-made ones.
 
 from __future__ import annotations
 
+import importlib
+import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,6 +173,15 @@ def test_registry_refuses_a_bad_name_and_a_local_function() -> None:
     with pytest.raises(KeyError, match="unknown example rule 'nope'"):
         registry["nope"]
     assert registry.names() == ("first",)
+
+
+@pytest.mark.parametrize("registry", [TRIAGE, DISPATCH, HANDLERS], ids=lambda r: r.kind)
+def test_rules_travel_to_worker_processes_by_reference(registry: Registry[Callable[..., Any]]) -> None:
+    for name in registry.names():
+        rule = registry[name]
+        assert pickle.loads(pickle.dumps(rule)) is rule
+        module, qualname = registry.path(name).split(":")
+        assert getattr(importlib.import_module(module), qualname) is rule
 
 
 def test_registering_again_needs_the_same_function() -> None:
