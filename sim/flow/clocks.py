@@ -10,6 +10,8 @@ computed once per deadline and start day.
 
 from __future__ import annotations
 
+from math import isnan, nan
+
 import simpy
 
 from sim.cases import Case
@@ -24,13 +26,14 @@ __all__ = ["DeadlineClocks"]
 class DeadlineClocks:
     """Starts and stops the deadline clocks of a run's cases (one per deadline and occurrence)."""
 
-    __slots__ = ("_calendar", "_deadlines", "_dues", "_env", "_log")
+    __slots__ = ("_calendar", "_deadlines", "_dues", "_env", "_find", "_open")
 
     def __init__(self, env: simpy.Environment, deadlines: Deadlines, calendar: WorkCalendar, log: EventLog) -> None:
         self._env = env
         self._deadlines = deadlines
         self._calendar = calendar
-        self._log = log
+        self._open = log.open_clock
+        self._find = log.find_clock
         self._dues: dict[tuple[Deadline, int], float] = {}
 
     def due(self, deadline: Deadline, start: float) -> float:
@@ -53,11 +56,13 @@ class DeadlineClocks:
         due = self._dues.get((deadline, int(start // 1)))
         if due is None:
             due = self.due(deadline, start)
-        self._log.sla_start(case.id, deadline, start, due, occurrence)
+        self._open((case.id, deadline, occurrence), [start, due, nan])
         return due
 
     def end(self, case: Case, *deadlines: Deadline, occurrence: int = 0) -> None:
         """Stop the clocks of ``deadlines`` for ``case`` now; a clock never started stays so."""
         now = self._env.now
         for deadline in deadlines:
-            self._log.sla_end(case.id, deadline, now, occurrence)
+            clock = self._find((case.id, deadline, occurrence))
+            if clock is not None and isnan(clock[2]):  # only the first end counts
+                clock[2] = now

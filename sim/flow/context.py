@@ -14,10 +14,11 @@ the ``docket`` of open and closed cases (:mod:`sim.flow.docket`) and the staff
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import numpy as np
 import simpy
 
 from sim.cases import Case, CaseBook
@@ -69,8 +70,14 @@ class FlowContext:
     work: Work = field(init=False, repr=False)
     """``ctx.work(case, task, …)``: do a task (:meth:`WorkDesks.work <sim.flow.desks.WorkDesks.work>`,
     bound here once: the flows' most frequent call goes straight to it)."""
+    _append_step: Callable[[tuple[object, ...]], None] = field(init=False, repr=False)
+    _delays: Mapping[Delay, np.ndarray] = field(init=False, repr=False)
+    _decisions: Mapping[Decision, np.ndarray] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self._append_step = self.log.append_step
+        self._delays = self.book.delay_days
+        self._decisions = self.book.decisions
         self.clocks = DeadlineClocks(self.env, self.scenario.deadlines, self.calendar, self.log)
         self.desks = WorkDesks(self.env, self.scenario, self.calendar, self.office, self.book, self.log, self.clocks)
         self.docket = Docket(self.env, self.office)
@@ -85,16 +92,20 @@ class FlowContext:
         (审限规定 art. 9: appraisal, auction, sell-off). The log names the step
         ``step``, by default the delay without its ``_days``.
         """
-        if days is None:
-            days = self.book.days(delay, case, case.next_index(delay))
+        if days is None:  # the k-th such delay of the case (CaseBook.days, inlined for speed)
+            k = case.counts.get(delay, 0)
+            case.counts[delay] = k + 1
+            table = self._delays[delay]
+            days = table.item(case.row, k % table.shape[1])
         if days <= 0.0:
             return
-        start = self.env.now
-        yield self.env.timeout(days)
+        env = self.env
+        start = env.now
+        yield env.timeout(days)
         if excluded:
             case.excluded_days += days
         name = step or delay.removesuffix("_days")
-        self.log.step(case.id, name, "wait", "", "", "", "", start, start, self.env.now, 0.0, excluded)
+        self._append_step((case.id, name, "wait", "", "", "", "", start, start, env.now, 0.0, excluded))
 
     def wait_until(self, case: Case, time: float, step: str) -> Step:
         """Wait (holding nobody) until ``time``, e.g. the 终本 floor."""
@@ -105,11 +116,12 @@ class FlowContext:
 
     def mark(self, case: Case, milestone: Milestone, team: Team | None = None) -> None:
         """Log an instant milestone."""
-        self.log.mark(case.id, milestone, team.value if team else "", self.env.now)
+        now, where = self.env.now, team.value if team else ""
+        self._append_step((case.id, milestone, "mark", where, "", "", "", now, now, now, 0.0, False))
 
     def decide(self, case: Case, decision: Decision, probability: float) -> bool:
         """Whether chance says yes to ``decision`` for this case (CRN uniform < probability)."""
-        return self.book.u(decision, case) < probability
+        return self._decisions[decision].item(case.row) < probability  # CaseBook.u, inlined
 
     def spawn(self, process: Step) -> simpy.Process:
         """Start a parallel process (records scanning, an objection) beside the case."""

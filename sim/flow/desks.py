@@ -88,7 +88,7 @@ class WorkDesks:
         self._scenario = scenario
         self._calendar = calendar
         self._office = office
-        self._book = book
+        self._effort = book.effort_hours
         self._clocks = clocks
         self._append_step = log.append_step
         self._priority = DISPATCH[scenario.policy.dispatch]
@@ -125,7 +125,13 @@ class WorkDesks:
             team = self._teams.get((task, case.team))
             if team is None:
                 team = self._teams[(task, case.team)] = task_team(self._scenario, task, case.team)
-        hours = self._book.hours(task, case, case.next_index(task))
+        # The k-th time the task is done for the case takes the k-th of its effort draws
+        # (CaseBook.hours and Case.next_index, inlined: this is the hottest call of a run).
+        counts = case.counts
+        k = counts.get(task, 0)
+        counts[task] = k + 1
+        table = self._effort[task]
+        hours = table.item(case.row, k % table.shape[1])
         if deadline is not None:
             self._clocks.start(case, deadline)
         if hours <= 0.0:
