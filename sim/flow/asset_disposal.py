@@ -68,7 +68,7 @@ def _reference_price(ctx: FlowContext, case: Case) -> Step:
     u = ctx.book.decisions[Decision.PRICE_METHOD][case.row : case.row + 1]
     method = PriceMethod(categorical_ppf(probs.price_method, u)[0])
     appraisal = method is PriceMethod.APPRAISAL  # 委托评估 time does not count (审限规定 art. 9)
-    yield from ctx.wait(case, _PRICE_DELAY[method], step=f"price_{method.value}", excluded=appraisal)
+    yield from ctx.wait(case, _PRICE_DELAY[method], step=f"price_{method}", excluded=appraisal)
     if method is PriceMethod.ONLINE and ctx.decide(case, Decision.PRICE_EXTENSION, probs.online_price_extension_rate):
         yield from ctx.wait(case, Delay.ONLINE_PRICE_DAYS, step="price_online_extension")
 

@@ -116,7 +116,7 @@ class FlowContext:
 
     def mark(self, case: Case, milestone: Milestone, team: Team | None = None) -> None:
         """Log an instant milestone."""
-        now, where = self.env.now, team.value if team else ""
+        now, where = self.env.now, team if team is not None else ""  # a StrEnum is its id
         self._append_step((case.id, milestone, "mark", where, "", "", "", now, now, now, 0.0, False))
 
     def decide(self, case: Case, decision: Decision, probability: float) -> bool:

@@ -37,7 +37,7 @@ def receive(ctx: FlowContext, case: Case, team: Team, track: Track) -> None:
     in this team (方案 三(一)1: 关联案件、类案相对集中同一团队或承办人), the others by the
     scenario's assignment rule; the staff office keeps the caseloads.
     """
-    case.track, case.team, case.stage = track, team, f"{team.value}:received"
+    case.track, case.team, case.stage = track, team, f"{team}:received"
     ctx.office.take_case(case, team)
     ctx.mark(case, Milestone.RECEIVED, team)
 

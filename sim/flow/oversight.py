@@ -33,7 +33,7 @@ def preservation(ctx: FlowContext, case: Case) -> Step:
     team = task_team(ctx.scenario, Task.PRESERVATION)
     handling.receive(ctx, case, team, Track.OVERSIGHT)
     yield from ctx.work(case, Task.PRESERVATION, team)
-    case.stage = f"{team.value}:freeze"
+    case.stage = f"{team}:freeze"
     yield from ctx.wait(case, Delay.ONLINE_INQUIRY_DAYS, step="freeze_answers")
     yield from finish(ctx, case, Outcome.COMPLETED)
 
