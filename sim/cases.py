@@ -24,63 +24,21 @@ from sim.config.schema import Scenario
 from sim.distributions import build, categorical_ppf
 from sim.staffing import Member
 from sim.streams import Streams
-from sim.vocab import CaseType, Outcome, Team, Track
+from sim.vocab import CaseType, Decision, Delay, Outcome, Ratio, Task, Team, Track
 from sim.workcalendar import WorkCalendar
 
-__all__ = ["DECISIONS", "REPEATS", "Case", "CaseBook", "generate_cases"]
+__all__ = ["REPEATS", "Case", "CaseBook", "generate_cases"]
 
-DECISIONS = (
-    "case_type",
-    "behaviour",
-    "related",
-    "related_pick",
-    "labelled",
-    "claim",
-    "filing",
-    "freeze",
-    "freeze_share",
-    "small_closable",
-    "behaviour_simple",
-    "resumed_property",
-    "voluntary",
-    "missing",
-    "property",
-    "real_estate",
-    "property_value",
-    "lead_given",
-    "lead_useful",
-    "settlement",
-    "settlement_share",
-    "dishonest",
-    "detention",
-    "criminal",
-    "creditors",
-    "behaviour_success",
-    "ending",
-    "objection",
-    "reconsideration",
-    "price_objection",
-    "price_extension",
-    "price_method",
-    "auction1",
-    "auction2",
-    "in_kind",
-    "selloff",
-    "buyer_default",
-    "resume",
-)
-"""Every per-case decision; each has its own stream ``case.<name>``."""
-
-REPEATS: dict[str, int] = {"scan": 12, "deduct_payout": 4, "panel_review": 3, "auction_listing": 3}
+REPEATS: dict[Task, int] = {Task.SCAN: 12, Task.DEDUCT_PAYOUT: 4, Task.PANEL_REVIEW: 3, Task.AUCTION_LISTING: 3}
 """Draws kept per case for work that can happen several times (others keep 2)."""
 
-RATIOS: dict[str, str] = {
-    "partial_freeze_share": "freeze_share",
-    "property_value_ratio": "property_value",
-    "settlement_share": "settlement_share",
+RATIOS: dict[Ratio, Decision] = {
+    Ratio.PARTIAL_FREEZE_SHARE: Decision.FREEZE_SHARE,
+    Ratio.PROPERTY_VALUE_RATIO: Decision.PROPERTY_VALUE,
+    Ratio.SETTLEMENT_SHARE: Decision.SETTLEMENT_SHARE,
 }
 """``amounts`` ratios and the decision uniform each is mapped from."""
-CAPPED_AT_ONE = ("partial_freeze_share", "settlement_share")
+CAPPED_AT_ONE = (Ratio.PARTIAL_FREEZE_SHARE, Ratio.SETTLEMENT_SHARE)
 
 RELATED_WINDOW = 50  # a related case points at one of the previous 50 filings (same debtor, filed together)
 
@@ -111,17 +69,17 @@ class Case:
     excluded_days: float = 0.0
     limit_due: float = float("inf")
     papers: int = 0  # paper hand-overs so far (indexes the scan draws)
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: dict[Task | Delay, int] = field(default_factory=dict)  # times each task or delay came up
 
     @property
     def outstanding_cny(self) -> float:
         """What is still owed to the applicant."""
         return max(self.claim_cny - self.recovered_cny, 0.0)
 
-    def next_index(self, task: str) -> int:
-        """How many times ``task`` was done for this case before (then counts this one)."""
-        k = self.counts.get(task, 0)
-        self.counts[task] = k + 1
+    def next_index(self, step: Task | Delay) -> int:
+        """How many times ``step`` came up for this case before (then counts this one)."""
+        k = self.counts.get(step, 0)
+        self.counts[step] = k + 1
         return k
 
 
@@ -135,12 +93,12 @@ class CaseBook:
     """
 
     cases: list[Case]
-    decisions: dict[str, np.ndarray]
-    effort_hours: dict[str, np.ndarray]  # task → (rows, repeats)
-    delay_days: dict[str, np.ndarray]  # delay → (rows, repeats)
-    ratios: dict[str, np.ndarray]  # amounts as shares of a claim, e.g. partial_freeze_share
+    decisions: dict[Decision, np.ndarray]
+    effort_hours: dict[Task, np.ndarray]  # task → (rows, repeats)
+    delay_days: dict[Delay, np.ndarray]  # delay → (rows, repeats)
+    ratios: dict[Ratio, np.ndarray]  # amounts as shares of a claim, e.g. partial_freeze_share
 
-    def ratio(self, name: str, case: Case) -> float:
+    def ratio(self, name: Ratio, case: Case) -> float:
         """The ``amounts`` ratio ``name`` for ``case`` (shares of a claim; see :data:`RATIOS`)."""
         return float(self.ratios[name][case.row])
 
@@ -149,16 +107,16 @@ class CaseBook:
         """Cases filed from outside (not resumptions)."""
         return len(self.cases)
 
-    def u(self, name: str, case: Case) -> float:
-        """The uniform that decides ``name`` for ``case``."""
-        return float(self.decisions[name][case.row])
+    def u(self, decision: Decision, case: Case) -> float:
+        """The uniform that decides ``decision`` for ``case``."""
+        return float(self.decisions[decision][case.row])
 
-    def hours(self, task: str, case: Case, k: int = 0) -> float:
+    def hours(self, task: Task, case: Case, k: int = 0) -> float:
         """Effort of the ``k``-th time ``task`` is done for ``case``."""
         table = self.effort_hours[task]
         return float(table[case.row, k % table.shape[1]])
 
-    def days(self, delay: str, case: Case, k: int = 0) -> float:
+    def days(self, delay: Delay, case: Case, k: int = 0) -> float:
         """The ``k``-th outside delay ``delay`` of ``case``, in days."""
         table = self.delay_days[delay]
         return float(table[case.row, k % table.shape[1]])
@@ -199,16 +157,18 @@ def generate_cases(scenario: Scenario, calendar: WorkCalendar, streams: Streams)
     times = arrival_times(scenario, calendar, streams)
     n = times.size
     rows = 2 * n
-    decisions = {name: streams.get(f"case.{name}").random(rows) for name in DECISIONS}
+    decisions = {d: streams.get(f"case.{d.value}").random(rows) for d in Decision}
     effort = {
-        task: build(spec.hours).ppf(streams.get(f"effort.{task}").random((rows, REPEATS.get(task, 2))))
-        for task, spec in _tasks(scenario)
+        task: build(scenario.tasks[task].hours).ppf(
+            streams.get(f"effort.{task.value}").random((rows, REPEATS.get(task, 2)))
+        )
+        for task in Task
     }
-    delays = {name: build(spec).ppf(streams.get(f"delay.{name}").random((rows, 2))) for name, spec in _delays(scenario)}
+    delays = {d: build(scenario.delays[d]).ppf(streams.get(f"delay.{d.value}").random((rows, 2))) for d in Delay}
     ratios = {name: _ratio(scenario, name, decisions[decision]) for name, decision in RATIOS.items()}
     mix = scenario.arrivals.case_mix
-    types = categorical_ppf({t.value: mix[t] for t in CaseType}, decisions["case_type"])
-    claims = build(scenario.amounts.claim_cny).ppf(decisions["claim"])
+    types = categorical_ppf({t.value: mix[t] for t in CaseType}, decisions[Decision.CASE_TYPE])
+    claims = build(scenario.amounts.claim_cny).ppf(decisions[Decision.CLAIM])
     cases = [
         _case(scenario, i, CaseType(str(types[i])), float(claims[i]), float(times[i]), decisions) for i in range(n)
     ]
@@ -216,26 +176,29 @@ def generate_cases(scenario: Scenario, calendar: WorkCalendar, streams: Streams)
     return CaseBook(cases, decisions, effort, delays, ratios)
 
 
-def _case(scenario: Scenario, i: int, case_type: CaseType, claim: float, time: float, u: dict[str, np.ndarray]) -> Case:
+def _case(
+    scenario: Scenario, i: int, case_type: CaseType, claim: float, time: float, u: dict[Decision, np.ndarray]
+) -> Case:
     arrivals = scenario.arrivals
-    behaviour = case_type is CaseType.FIRST and u["behaviour"][i] < arrivals.behaviour_rate
+    behaviour = case_type is CaseType.FIRST and u[Decision.BEHAVIOUR][i] < arrivals.behaviour_rate
     return Case(
         id=i,
         row=i,
         case_type=case_type,
         behaviour=bool(behaviour),
-        labelled=bool(u["labelled"][i] < arrivals.labelled_rate),
+        labelled=bool(u[Decision.LABELLED][i] < arrivals.labelled_rate),
         related_group=i,
         claim_cny=0.0 if behaviour else claim,
         arrived=time,
     )
 
 
-def _link_related(cases: list[Case], u: dict[str, np.ndarray], rate: float) -> None:
+def _link_related(cases: list[Case], u: dict[Decision, np.ndarray], rate: float) -> None:
     """Related cases (same debtor) join the group of a recent earlier filing."""
+    related, pick = u[Decision.RELATED], u[Decision.RELATED_PICK]
     for i in range(1, len(cases)):
-        if u["related"][i] < rate:
-            back = 1 + int(u["related_pick"][i] * min(i, RELATED_WINDOW))
+        if related[i] < rate:
+            back = 1 + int(pick[i] * min(i, RELATED_WINDOW))
             cases[i].related_group = cases[i - back].related_group
 
 
@@ -254,22 +217,6 @@ def resumed_case(book: CaseBook, parent: Case, time: float) -> Case:
     )
 
 
-def _ratio(scenario: Scenario, name: str, u: np.ndarray) -> np.ndarray:
-    values = build(getattr(scenario.amounts, name)).ppf(u)
+def _ratio(scenario: Scenario, name: Ratio, u: np.ndarray) -> np.ndarray:
+    values = build(getattr(scenario.amounts, name.value)).ppf(u)
     return np.minimum(values, 1.0) if name in CAPPED_AT_ONE else values
-
-
-def _tasks(scenario: Scenario) -> list[tuple[str, object]]:
-    return [
-        (name, getattr(scenario.tasks, name))
-        for name in type(scenario.tasks).model_fields
-        if name not in ("source", "sources")
-    ]
-
-
-def _delays(scenario: Scenario) -> list[tuple[str, object]]:
-    return [
-        (name, getattr(scenario.delays, name))
-        for name in type(scenario.delays).model_fields
-        if name.endswith("_days") and not isinstance(getattr(scenario.delays, name), float)
-    ]

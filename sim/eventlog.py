@@ -124,6 +124,12 @@ class EventLog:
         self.append_step = self._steps.append
         """Append one step as a plain tuple in :data:`STEP_COLUMNS` order (the hot path's
         shortcut past :meth:`step`'s keyword handling)."""
+        self.open_clock = self._slas.setdefault
+        """``open_clock((case_id, sla, occurrence), [start, due, nan])`` starts a clock, as
+        :meth:`sla_start` does (a clock already started keeps its start): the hot path's shortcut."""
+        self.find_clock = self._slas.get
+        """``find_clock((case_id, sla, occurrence))``: the running or stopped clock ``[start, due,
+        end]``, or None; :meth:`sla_end`'s lookup, for the hot path."""
 
     def step(
         self,

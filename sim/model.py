@@ -33,7 +33,7 @@ from sim.flow.intake import intake
 from sim.flow.oversight import preservation, recurring_reports, side_stream
 from sim.staffing import StaffOffice
 from sim.streams import Streams
-from sim.vocab import CaseType, Team, Track
+from sim.vocab import Task, Team, Track
 from sim.workcalendar import WorkCalendar
 
 __all__ = ["RunResult", "build_calendar", "run_replication"]
@@ -109,7 +109,7 @@ def _replicate(scenario: Scenario, replication: int, seed: int) -> RunResult:
     book = generate_cases(scenario, calendar, streams)
     office = StaffOffice(env, scenario)
     log = EventLog()
-    ctx = FlowContext(env, scenario, calendar, office, book, log, start_case=lambda c: None)
+    ctx = FlowContext(env, scenario, calendar, office, book, log, start_case=lambda case: None)
     ctx.start_case = lambda case: _start(ctx, case)
     end = scenario.run.horizon_days + scenario.run.cooldown_days
     env.process(_arrivals(ctx, book))
@@ -152,23 +152,23 @@ def _arrivals(ctx: FlowContext, book: CaseBook) -> Step:
 
 
 def _start(ctx: FlowContext, case: Case) -> None:
-    ctx.open_cases[case.id] = case
+    ctx.docket.file(case)
     ctx.env.process(_case_path(ctx, case))
 
 
 def _case_path(ctx: FlowContext, case: Case) -> Step:
     """One case from filing to closure: intake, then the team triage chose."""
-    handling_intake = ctx.scenario.organisation.team_for(Team.INTAKE) in (Team.FAST_TRACK, Team.COMPLEX_TRACK)
-    if handling_intake:
-        # Before the reform one officer took the case from filing to closure.
-        team = ctx.scenario.organisation.team_for(Team.INTAKE)
-        case.team = team
-        case.handler = ctx.office.assign_handler(team)
-        case.unit = case.handler.unit
+    intake_team = ctx.scenario.organisation.team_for(Team.INTAKE)
+    if intake_team in (Team.FAST_TRACK, Team.COMPLEX_TRACK):
+        # Before the reform one officer took the case from filing to closure. Cases were
+        # not yet grouped by debtor at filing (the related-case rule is the 2022 plan's,
+        # 方案 三(一)1), so the assignment rule alone picks the officer.
+        case.team = intake_team
+        ctx.office.take_case(case, intake_team, related=False)
     track = yield from intake(ctx, case)
     if track is Track.NONE:
         yield from records.archive(ctx, case)
-    elif track is Track.OVERSIGHT or case.case_type is CaseType.PRESERVATION:
+    elif track is Track.OVERSIGHT:
         yield from preservation(ctx, case)
     elif track is Track.FAST:
         yield from fast_track(ctx, case)
@@ -180,13 +180,15 @@ def _start_side_streams(ctx: FlowContext, streams: Streams, end: float) -> None:
     side, tasks = ctx.scenario.side_streams, ctx.scenario.tasks
     team_of = ctx.scenario.organisation.team_for
     for task, per_year, team, delay in (
-        ("commissioned", side.commissioned_per_year, Team.OVERSIGHT, ctx.scenario.delays.commissioned_days),
-        ("petition", side.petitions_per_year, Team.OVERSIGHT, None),
-        ("objection_hearing", side.supervision_per_year, Team.REVIEW, None),
+        (Task.COMMISSIONED, side.commissioned_per_year, Team.OVERSIGHT, ctx.scenario.delays.commissioned_days),
+        (Task.PETITION, side.petitions_per_year, Team.OVERSIGHT, None),
+        (Task.OBJECTION_HEARING, side.supervision_per_year, Team.REVIEW, None),  # 执行监督、请示、督办
     ):
-        times = _poisson_times(streams.get(f"side.{task}.times"), per_year, end)
-        hours = build(getattr(tasks, task).hours).ppf(streams.get(f"side.{task}.hours").random(times.size))
-        external = None if delay is None else build(delay).ppf(streams.get(f"side.{task}.delay").random(times.size))
+        times = _poisson_times(streams.get(f"side.{task.value}.times"), per_year, end)
+        hours = build(tasks[task].hours).ppf(streams.get(f"side.{task.value}.hours").random(times.size))
+        external = (
+            None if delay is None else build(delay).ppf(streams.get(f"side.{task.value}.delay").random(times.size))
+        )
         ctx.env.process(side_stream(ctx, task, team_of(team), times, hours, external))
     ctx.env.process(recurring_reports(ctx, streams.get("side.reports")))
 
@@ -210,18 +212,16 @@ def _apply_change(ctx: FlowContext, change: Any) -> Step:
         ctx.office.add(change.team, unit, change.role, change.delta)
         return
     leaving = ctx.office.remove(change.team, unit, change.role, -change.delta)
-    # A leaving handler's open cases pass to colleagues (least caseload first).
-    for case in list(ctx.open_cases.values()):
+    # A leaving handler's open cases pass to colleagues (by the assignment rule).
+    for case in list(ctx.docket.open.values()):
         if case.handler in leaving and case.team is not None:
-            case.handler.caseload -= 1
-            case.handler = ctx.office.assign_handler(case.team)
-            case.unit = case.handler.unit
+            ctx.office.hand_on(case, case.team)
     ctx.office.desks[change.team].dispatch()
 
 
 def _case_records(ctx: FlowContext, scenario: Scenario) -> list[CaseRecord]:
     warmup, horizon = scenario.run.warmup_days, scenario.run.horizon_days
-    everyone = sorted([*ctx.closed_cases, *ctx.open_cases.values()], key=lambda c: c.id)
+    everyone = sorted([*ctx.docket.closed, *ctx.docket.open.values()], key=lambda c: c.id)
     return [
         CaseRecord(
             case_id=c.id,
@@ -251,8 +251,21 @@ def _case_records(ctx: FlowContext, scenario: Scenario) -> list[CaseRecord]:
 
 def _unfinished_frame(ctx: FlowContext) -> pd.DataFrame:
     rows = [
-        (cid, task, "task", team, unit, roles, staff, queued, start, np.nan, hours, False)
-        for cid, task, team, unit, roles, staff, queued, start, hours in ctx.active.values()
+        (
+            w.case_id,
+            w.task,
+            "task",
+            w.plan.team,
+            w.plan.unit,
+            w.plan.roles,
+            w.staff,
+            w.queued,
+            w.start,
+            np.nan,
+            w.hours,
+            False,
+        )
+        for w in ctx.desks.active
     ]
     return pd.DataFrame(rows, columns=list(STEP_COLUMNS)).astype(STEP_DTYPES)
 

@@ -10,7 +10,9 @@ holding his own time). Waiting work is granted in the order of its dispatch key
 Each officer of a handling team is an individual: a case on the fast or the
 standard track belongs to one officer (承办人), whose caseload is tracked, and its
 officer work waits for that officer in particular (方案 三(一)1: 关联案件、类案相对
-集中同一团队或承办人).
+集中同一团队或承办人). The staff office alone hands cases to officers and keeps
+their caseloads (:meth:`StaffOffice.take_case`, :meth:`~StaffOffice.hand_on`,
+:meth:`~StaffOffice.release`), by the scenario's assignment rule (:mod:`sim.rules.handlers`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import simpy
 from simpy.events import NORMAL
 
 from sim.config.schema import UNIT_ROLES, Scenario
+from sim.rules import HANDLERS
 from sim.vocab import Role, Team
 
 __all__ = ["Grant", "Member", "Need", "Owned", "StaffOffice", "TeamDesk"]
@@ -45,7 +48,7 @@ class Member:
     pool: Pool
     joined: float = 0.0  # sim days
     left: float = float("nan")
-    caseload: int = 0
+    caseload: int = 0  # open cases owned; changed only by the StaffOffice
     busy: bool = False
     leaving: bool = False
 
@@ -64,6 +67,13 @@ class Owned(Protocol):
     """Anything with a handler (a case): work that needs *its* officer names it."""
 
     handler: Member | None
+
+
+class Assignable(Owned, Protocol):
+    """A case as the staff office sees it when it hands the case to an officer."""
+
+    related_group: int  # cases of one group (same debtor) share a handler where the policy says so
+    unit: str  # the handler's unit, whose clerks work on the case
 
 
 @dataclass(slots=True)
@@ -264,7 +274,13 @@ def _member_id(member: Member) -> int:
 
 
 class StaffOffice:
-    """All teams' desks, built from the scenario's staffing; assigns handlers."""
+    """All teams' desks, built from the scenario's staffing; owner of every caseload.
+
+    Cases reach officers only through the office: :meth:`take_case` when a team
+    receives a case, :meth:`hand_on` when its handler leaves, :meth:`release` when it
+    closes. Related cases go to the officer who has the group's earlier case in the
+    team (``policy.related_same_handler``); the rest by ``policy.handler_assignment``.
+    """
 
     def __init__(self, env: simpy.Environment, scenario: Scenario) -> None:
         self.env = env
@@ -272,7 +288,10 @@ class StaffOffice:
         self.desks: dict[Team, TeamDesk] = {}
         self.members: list[Member] = []
         self._ids = itertools.count()
-        self._round_robin: dict[Team, int] = {}
+        self._rule = HANDLERS[scenario.policy.handler_assignment]
+        self._turns: dict[Team, int] = {}
+        self._related_first = scenario.policy.related_same_handler
+        self._group_handlers: dict[tuple[int, Team], Member] = {}
         for team in Team:
             self._build(team)
 
@@ -325,26 +344,51 @@ class StaffOffice:
         units = [unit] if unit is not None else desk.units
         return [m for u in units for m in desk.pool(u, Role.OFFICER).members if not m.leaving]
 
-    def assign_handler(self, team: Team, preferred: Member | None = None) -> Member:
-        """Pick the officer who will own a new case in ``team``.
+    def take_case(self, case: Assignable, team: Team, *, related: bool = True) -> Member:
+        """``team`` receives ``case``: unless its handler is already in ``team``, one of the
+        team's officers takes it over (the previous handler's caseload drops).
 
-        ``preferred`` (the handler of a related case) wins while still in the team.
-        Otherwise the policy decides: the least caseload (ties to an officer free right
-        now, then the lowest id), or
-        round robin over the team's officers.
+        With ``related`` the related-case rule applies (方案 三(一)1: 关联案件、类案相对集中
+        同一团队或承办人): where the policy has it on, the officer who has the group's earlier
+        case in ``team`` takes it while still there, and the group's handler is noted.
         """
+        handler = case.handler
+        if handler is None or handler.team is not team:
+            if handler is not None:
+                handler.caseload -= 1
+            group = (case.related_group, team)
+            preferred = self._group_handlers.get(group) if related and self._related_first else None
+            handler = case.handler = self._assign(team, preferred)
+            if related:
+                self._group_handlers[group] = handler
+        case.unit = handler.unit
+        return handler
+
+    def hand_on(self, case: Assignable, team: Team) -> Member:
+        """A leaving handler's ``case`` passes to a colleague in ``team`` by the assignment rule."""
+        if case.handler is not None:
+            case.handler.caseload -= 1
+        handler = case.handler = self._assign(team)
+        case.unit = handler.unit
+        return handler
+
+    def release(self, case: Owned) -> None:
+        """``case`` is closed: it no longer counts in its handler's caseload (who stays its handler)."""
+        if case.handler is not None:
+            case.handler.caseload -= 1
+
+    def _assign(self, team: Team, preferred: Member | None = None) -> Member:
+        """The officer who will own a new case in ``team``: ``preferred`` while still in the
+        team, else the one the assignment rule picks; one more case in their caseload."""
         if preferred is not None and preferred.team is team and not preferred.leaving:
             handler = preferred
         else:
             candidates = self.handlers(team)
             if not candidates:
                 raise RuntimeError(f"team {team.value} has no officer to own a case")
-            if self.scenario.policy.handler_assignment == "round_robin":
-                turn = self._round_robin.get(team, 0)
-                handler = candidates[turn % len(candidates)]
-                self._round_robin[team] = turn + 1
-            else:
-                handler = min(candidates, key=lambda m: (m.caseload, m.busy, m.id))
+            turn = self._turns.get(team, 0)
+            handler = self._rule(candidates, turn)
+            self._turns[team] = turn + 1
         handler.caseload += 1
         return handler
 

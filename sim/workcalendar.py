@@ -31,7 +31,7 @@ __all__ = ["Basis", "Mode", "WorkCalendar", "official_calendar_covers"]
 logger = logging.getLogger(__name__)
 
 Mode = Literal["official", "continuous"]
-Basis = Literal["days", "working_days"]
+Basis = Literal["days", "working_days", "months"]
 
 # Hours closer than this to a window edge count as on it: float noise in t (days,
 # ~1e-13 at t ~ 3000) must not move a finish from 16:30 to next morning.
@@ -306,7 +306,7 @@ class WorkCalendar:
         return self._date(self._wday[j])
 
     def due_date(self, start: date, n: int, basis: Basis) -> date:
-        """Last day of a period of ``n`` days starting on ``start``.
+        """Last day of a period of ``n`` days, working days or months starting on ``start``.
 
         Civil Procedure Law (2021 and 2023) art. 85: the starting day is not
         counted; if the last day is a rest day (法定休假日, which includes weekend
@@ -323,6 +323,11 @@ class WorkCalendar:
         basis
             ``"days"``: calendar days, rolled forward if the last one is a rest
             day. ``"working_days"`` (N 工作日): the n-th working day after start.
+            ``"months"``: the same day ``n`` months later (the last day of a shorter
+            month: :func:`add_months`), rolled forward if a rest day.
+
+        This is the one rule of the model's deadline clocks and of the metrics that
+        check them (:mod:`sim.flow.clocks`, :mod:`sim.metrics.sla`).
         """
         try:  # any integer type (numpy's too), but not a float or a bool
             count = -1 if isinstance(n, bool) else operator.index(n)
@@ -333,8 +338,10 @@ class WorkCalendar:
         n = count
         if basis == "working_days":
             return self.add_working_days(start, n)
+        if basis == "months":
+            return self.due_date(add_months(start, n), 0, "days")
         if basis != "days":
-            raise ValueError(f"basis must be 'days' or 'working_days', got {basis!r}")
+            raise ValueError(f"basis must be 'days', 'working_days' or 'months', got {basis!r}")
         i = self._index(self._offset(start) + n)
         j = self._next_working_index(i)
         self._index(j + self._lo)

@@ -2,7 +2,8 @@
 
 The main one: a team that receives work must have the roles its steps need
 (a fast-track team without bailiffs cannot do a field investigation). The table
-:data:`TASK_FUNCTION` says which function of the plan does each kind of work;
+:data:`sim.vocab.TASK_FUNCTION` says which function of the plan does each kind of
+work (:func:`task_function` applies the scenario's routing of preservation cases);
 ``organisation.performed_by`` says which staffed team performs that function.
 """
 
@@ -10,87 +11,49 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timedelta
-from typing import Literal
 
 from sim.config.distspec import FixedSpec
 from sim.config.errors import Problem
 from sim.config.schema import UNIT_ROLES, Scenario
-from sim.vocab import Role, Team
+from sim.vocab import HANDLING, TASK_FUNCTION, Handling, Role, Task, Team
 
-__all__ = ["HANDLING", "TASK_FUNCTION", "cross_checks", "receiving_teams", "task_team"]
-
-HANDLING: Literal["handling"] = "handling"
-"""The handling team of the case (快执 or 精执), whose officer is the case's 承办人."""
-
-TASK_FUNCTION: dict[str, Team | Literal["handling"]] = {
-    # 前置团队 (方案 三(一)1)
-    "verify_filing": Team.INTAKE,
-    "first_contact": Team.INTAKE,
-    "standard_documents": Team.INTAKE,
-    "triage": Team.INTAKE,
-    "resume_review": Team.INTAKE,
-    # 快执/精执 (方案 三(二))
-    "serve_documents": HANDLING,
-    "debtor_interview": HANDLING,
-    "deduct_payout": HANDLING,
-    "field_investigation": HANDLING,
-    "lead_check": HANDLING,
-    "consumption_restriction": HANDLING,
-    "dishonest_listing": HANDLING,
-    "detention": HANDLING,
-    "criminal_referral": HANDLING,
-    "distribution_plan": HANDLING,
-    "behaviour_enforcement": HANDLING,
-    "panel_review": HANDLING,
-    "settlement_record": HANDLING,
-    "zhongben_interview": HANDLING,
-    "disposal_referral": HANDLING,
-    "handover": HANDLING,
-    "closing": HANDLING,
-    # 财产处置团队 (方案 三(一)2)
-    "price_file": Team.ASSET_DISPOSAL,
-    "report_service": Team.ASSET_DISPOSAL,
-    "price_objection_review": Team.ASSET_DISPOSAL,
-    "auction_listing": Team.ASSET_DISPOSAL,
-    "in_kind_offer": Team.ASSET_DISPOSAL,
-    "sale_ruling": Team.ASSET_DISPOSAL,
-    # 卷宗管理中心 (方案 三(一)3)
-    "scan": Team.RECORDS,
-    "archive": Team.RECORDS,
-    # 执行审查团队 (方案 三(三))
-    "objection_hearing": Team.REVIEW,
-    # "三统一"管理团队 (方案 三(一)4)
-    "preservation": Team.OVERSIGHT,
-    "commissioned": Team.OVERSIGHT,
-    "petition": Team.OVERSIGHT,
-    "monthly_report": Team.OVERSIGHT,
-    "quarterly_report": Team.OVERSIGHT,
-}
+__all__ = ["cross_checks", "handling_teams", "receiving_teams", "task_function", "task_team"]
 
 
-def receiving_teams(scenario: Scenario) -> dict[Team, set[str]]:
+def task_function(scenario: Scenario, task: Task) -> Team | Handling:
+    """The function of the plan that does ``task`` under ``scenario``: a team, or ``HANDLING``.
+
+    Preservation work goes to the team ``policy.preservation_team`` names (方案 三(一)4:
+    the "三统一" team; or the fast track, which 三(一)1 would give them as simple cases).
+    """
+    if task is Task.PRESERVATION:
+        return scenario.policy.preservation_team
+    return TASK_FUNCTION[task]
+
+
+def handling_teams(scenario: Scenario) -> list[Team]:
+    """The teams that own cases: the standard track, and the fast track where triage sends cases."""
+    return [Team.COMPLEX_TRACK] + ([Team.FAST_TRACK] if scenario.policy.triage else [])
+
+
+def receiving_teams(scenario: Scenario) -> dict[Team, set[Task]]:
     """Staffed team → the kinds of work it can receive under this scenario."""
-    policy, org = scenario.policy, scenario.organisation
-    handling = [Team.COMPLEX_TRACK] + ([Team.FAST_TRACK] if policy.triage else [])
-    work: dict[Team, set[str]] = defaultdict(set)
-    for task, function in TASK_FUNCTION.items():
-        if task == "preservation" and policy.preservation_team == "fast_track":
-            function = Team.FAST_TRACK
-        functions = handling if function == HANDLING else [function]
-        for f in functions:
-            work[org.team_for(f)].add(task)
+    handling = handling_teams(scenario)
+    work: dict[Team, set[Task]] = defaultdict(set)
+    for task in Task:
+        function = task_function(scenario, task)
+        for f in handling if function == HANDLING else [function]:
+            work[scenario.organisation.team_for(f)].add(task)
     return work
 
 
-def task_team(scenario: Scenario, task: str, handling_team: Team | None = None) -> Team:
+def task_team(scenario: Scenario, task: Task, handling_team: Team | None = None) -> Team:
     """The staffed team that performs ``task`` (``handling_team`` for a case's own work)."""
-    function = TASK_FUNCTION[task]
+    function = task_function(scenario, task)
     if function == HANDLING:
         if handling_team is None:
-            raise ValueError(f"task {task!r} is done by the case's handling team; none given")
+            raise ValueError(f"task {task.value!r} is done by the case's handling team; none given")
         return handling_team
-    if task == "preservation" and scenario.policy.preservation_team == "fast_track":
-        function = Team.FAST_TRACK
     return scenario.organisation.team_for(function)
 
 
@@ -104,7 +67,7 @@ def _roles_present(scenario: Scenario) -> list[Problem]:
     for team, tasks in sorted(receiving_teams(scenario).items()):
         staffing = scenario.staffing.team(team)
         for task in sorted(tasks):
-            spec = getattr(scenario.tasks, task)
+            spec = scenario.tasks[task]
             if isinstance(spec.hours, FixedSpec) and spec.hours.value == 0:
                 continue  # zero effort needs nobody
             for role, needed in spec.roles.items():
@@ -115,7 +78,8 @@ def _roles_present(scenario: Scenario) -> list[Problem]:
                     problems.append(
                         Problem(
                             f"staffing.{team.value}.{role.value}s",
-                            f"team {team.value} does {task!r}, which needs {needed} {role.value}(s) at once{where}",
+                            f"team {team.value} does {task.value!r}, "
+                            f"which needs {needed} {role.value}(s) at once{where}",
                             str(have),
                             f">= {needed}",
                         )
@@ -173,8 +137,7 @@ def _staffing_changes(scenario: Scenario) -> list[Problem]:
 
 def _mix_needs(scenario: Scenario) -> list[Problem]:
     problems = []
-    handling = [Team.COMPLEX_TRACK] + ([Team.FAST_TRACK] if scenario.policy.triage else [])
-    for team in handling:
+    for team in handling_teams(scenario):
         staffing = scenario.staffing.team(team)
         if staffing.officers < 1:
             problems.append(

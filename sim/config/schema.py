@@ -12,13 +12,35 @@ reports print.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Literal, TypeVar
+from enum import StrEnum
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from sim.config.distspec import DistSpec, Probability
-from sim.vocab import CaseType, Role, Team
+from sim.rules import (
+    DEFAULT_DISPATCH,
+    DEFAULT_HANDLER_ASSIGNMENT,
+    DISPATCH,
+    HANDLERS,
+    PLAN_TRIAGE,
+    TRIAGE,
+    Registry,
+)
+from sim.vocab import CaseType, Deadline, Delay, PriceMethod, Role, Task, Team, require_complete
 
 __all__ = [
     "UNIT_ROLES",
@@ -230,16 +252,21 @@ class Probabilities(Sourced):
     selloff_rate: Probability  # 变卖 sells within the sell-off period
     buyer_default_rate: Probability  # 悔拍
     resume_within_5y_rate: Probability  # 终本 case resumed over the 5 years of re-queries
-    price_method: dict[Literal["negotiation", "directed", "online", "appraisal"], Probability]
+    price_method: dict[PriceMethod, Probability]
 
     @field_validator("price_method")
     @classmethod
-    def _price_methods(cls, shares: dict[str, float]) -> dict[str, float]:
+    def _price_methods(cls, shares: dict[PriceMethod, float]) -> dict[PriceMethod, float]:
         return _sum_to_one(shares)
 
 
 class Delays(Sourced):
-    """Waits on outside parties, in calendar days; they hold no staff."""
+    """Waits on outside parties, in calendar days; they hold no staff.
+
+    The distributions a case waits through are the :class:`~sim.vocab.Delay` vocabulary, one
+    field each; ``commissioned_days`` is the side stream's, the sell-off period and the
+    re-query schedule are plain numbers.
+    """
 
     filing_correction_days: DistSpec
     online_inquiry_days: DistSpec
@@ -275,6 +302,11 @@ class Delays(Sourced):
     requery_interval_days: PositiveFloat
     requery_years: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False, strict=True)]
 
+    def __getitem__(self, delay: Delay) -> DistSpec:
+        """The distribution of ``delay``."""
+        spec: DistSpec = getattr(self, delay)
+        return spec
+
     @model_validator(mode="after")
     def _delays_fit_in_a_century(self) -> Delays:
         for name in type(self).model_fields:
@@ -307,7 +339,10 @@ class TaskSpec(Frozen):
 
 
 class Tasks(Sourced):
-    """Every kind of staff work in the plan. Field names are the step ids of the event log."""
+    """Every kind of staff work in the plan: the :class:`~sim.vocab.Task` vocabulary, one field each.
+
+    Field names are the step ids of the event log.
+    """
 
     verify_filing: TaskSpec  # 立案信息核对 (前置)
     first_contact: TaskSpec  # 初次接待
@@ -346,6 +381,11 @@ class Tasks(Sourced):
     quarterly_report: TaskSpec
     closing: TaskSpec  # 结案 formalities by the handling clerk
 
+    def __getitem__(self, task: Task) -> TaskSpec:
+        """The spec of ``task``."""
+        spec: TaskSpec = getattr(self, task)
+        return spec
+
 
 # ---------------------------------------------------------------- deadlines and rules
 
@@ -358,7 +398,7 @@ class DeadlineSpec(Sourced):
 
 
 class Deadlines(Frozen):
-    """Every deadline of the plan and the statutes, tracked per case as an SLA."""
+    """Every deadline of the plan and the statutes, tracked per case as an SLA (:class:`~sim.vocab.Deadline`)."""
 
     verify_filing: DeadlineSpec
     first_contact: DeadlineSpec
@@ -383,21 +423,104 @@ class Deadlines(Frozen):
     payout: DeadlineSpec
     execution_limit: DeadlineSpec  # 6 months (审限规定 art. 5), exclusions applied in metrics
 
+    def __getitem__(self, deadline: Deadline) -> DeadlineSpec:
+        """The time limit of ``deadline``."""
+        spec: DeadlineSpec = getattr(self, deadline)
+        return spec
+
+
+def _registered(registry: Registry[Any]) -> Callable[[str], str]:
+    """A validator refusing a name ``registry`` does not know, listing the names it does."""
+
+    def check(name: str) -> str:
+        if name not in registry:
+            allowed = "one of: " + ", ".join(registry.names())
+            raise PydanticCustomError(
+                "unknown_rule", "unknown {kind} rule", {"kind": registry.kind, "expected": allowed}
+            )
+        return name
+
+    return check
+
+
+def _listed(registry: Registry[Any]) -> Callable[[dict[str, Any]], None]:
+    """JSON Schema completion for a rule name: the names registered when the schema is built."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        schema["examples"] = list(registry.names())
+        schema["description"] = f"a registered {registry.kind} rule (sim.rules)"
+
+    return extra
+
+
+TriageRuleName = Annotated[str, AfterValidator(_registered(TRIAGE)), Field(json_schema_extra=_listed(TRIAGE))]
+DispatchRuleName = Annotated[str, AfterValidator(_registered(DISPATCH)), Field(json_schema_extra=_listed(DISPATCH))]
+HandlerRuleName = Annotated[str, AfterValidator(_registered(HANDLERS)), Field(json_schema_extra=_listed(HANDLERS))]
+
+PRESERVATION_TEAMS = (Team.OVERSIGHT, Team.FAST_TRACK)
+"""Who may handle preservation cases: the "三统一" team (方案 三(一)4) or the fast track
+(三(一)1 counts 保全类案件 among the simple cases)."""
+
+
+def _preservation_team(value: object) -> object:
+    if value not in PRESERVATION_TEAMS:
+        expected = " or ".join(repr(t.value) for t in PRESERVATION_TEAMS)
+        raise PydanticCustomError("preservation_team", "not a team that handles preservation", {"expected": expected})
+    return value
+
+
+PreservationTeam = Annotated[
+    Team,
+    BeforeValidator(_preservation_team),
+    WithJsonSchema({"type": "string", "enum": [t.value for t in PRESERVATION_TEAMS]}),
+]
+
+_OLD_TRIAGE_KEYS = ("simple_if_frozen_covers", "simple_if_small_claim", "simple_if_behaviour")
+
 
 class Policy(Sourced):
-    """Rules a court can choose; each has the plan's or the statute's reading as default."""
+    """Rules a court can choose; each has the plan's or the statute's reading as default.
 
-    triage: bool = True
+    ``triage`` lists the simple-case rules applied in order (empty: no triage, the
+    pre-reform court), ``dispatch`` orders each team's waiting work and
+    ``handler_assignment`` picks a new case's officer: each names a rule registered in
+    :mod:`sim.rules`.
+    """
+
+    triage: tuple[TriageRuleName, ...] = PLAN_TRIAGE  # 方案 三(一)1 简案标准, in the plan's order
     simple_threshold_cny: Amount = 100_000
-    simple_if_frozen_covers: bool = True
-    simple_if_small_claim: bool = True
-    simple_if_behaviour: bool = True
-    preservation_team: Literal["oversight", "fast_track"] = "oversight"
+    preservation_team: PreservationTeam = Team.OVERSIGHT
     zhongben_floor: bool = True
     zhongben_floor_months: Count = 3
-    dispatch: Literal["fcfs", "edf", "labelled_first"] = "fcfs"
-    handler_assignment: Literal["least_caseload", "round_robin"] = "least_caseload"
+    dispatch: DispatchRuleName = DEFAULT_DISPATCH
+    handler_assignment: HandlerRuleName = DEFAULT_HANDLER_ASSIGNMENT
     related_same_handler: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_triage_switches(cls, data: Any) -> Any:
+        """Files written before triage rules had names: say what replaces the old switches."""
+        if not isinstance(data, dict):
+            return data
+        old = [key for key in _OLD_TRIAGE_KEYS if key in data]
+        if isinstance(data.get("triage"), bool):
+            old.insert(0, f"triage = {str(data['triage']).lower()}")
+        if old:
+            plan = ", ".join(f'"{name}"' for name in PLAN_TRIAGE)
+            raise ValueError(
+                "triage is now the list of simple-case rules applied in order: "
+                f"triage = [{plan}] for the plan, without a rule to switch it off, [] for no triage "
+                f"(got {', '.join(old)})"
+            )
+        return data
+
+    @field_validator("triage")
+    @classmethod
+    def _each_rule_once(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"lists a rule twice: {', '.join(twice)}")
+        return names
 
 
 class Organisation(Sourced):
@@ -524,3 +647,21 @@ class Scenario(Frozen):
     side_streams: SideStreams
     staffing: Staffing
     staffing_changes: tuple[StaffingChange, ...] = ()
+
+
+# ---------------------------------------------------------------- one vocabulary
+
+
+def _require_fields(model: type[BaseModel], vocabulary: type[StrEnum], besides: tuple[str, ...] = ()) -> None:
+    """Refuse at import a table whose fields are not its vocabulary, in the vocabulary's order."""
+    fields = [name for name in model.model_fields if name not in ("source", "sources", *besides)]
+    require_complete(fields, vocabulary, f"the fields of {model.__name__}")
+    if fields != [member.value for member in vocabulary]:
+        raise TypeError(f"the fields of {model.__name__} must be in the order of {vocabulary.__name__}")
+
+
+_require_fields(Tasks, Task)
+_require_fields(Deadlines, Deadline)
+_require_fields(
+    Delays, Delay, besides=("selloff_period_days", "commissioned_days", "requery_interval_days", "requery_years")
+)

@@ -19,7 +19,7 @@ from sim.cases import Case
 from sim.distributions import categorical_ppf
 from sim.flow import records, review
 from sim.flow.context import FlowContext, Step
-from sim.vocab import Team
+from sim.vocab import Deadline, Decision, Delay, Milestone, PriceMethod, Ratio, Task, Team
 
 __all__ = ["SECOND_ROUND_PRICE", "dispose"]
 
@@ -28,10 +28,10 @@ SECOND_ROUND_PRICE = 0.8
 the largest cut the statute allows (网拍规定 art. 26: ≤20%), which courts routinely take."""
 
 _PRICE_DELAY = {
-    "negotiation": "negotiation_days",
-    "directed": "directed_price_days",
-    "online": "online_price_days",
-    "appraisal": "appraisal_days",
+    PriceMethod.NEGOTIATION: Delay.NEGOTIATION_DAYS,
+    PriceMethod.DIRECTED: Delay.DIRECTED_PRICE_DAYS,
+    PriceMethod.ONLINE: Delay.ONLINE_PRICE_DAYS,
+    PriceMethod.APPRAISAL: Delay.APPRAISAL_DAYS,
 }
 
 
@@ -39,50 +39,48 @@ def dispose(ctx: FlowContext, case: Case) -> Step:
     """Turn the case's property into money; returns the proceeds for the applicant (yuan)."""
     team = ctx.scenario.organisation.team_for(Team.ASSET_DISPOSAL)
     case.stage = "asset_disposal:price"
-    ctx.mark(case, "received", team)
-    ctx.start_sla(case, "price_start")
-    ctx.start_sla(case, "price_done")
-    yield from ctx.work(case, "price_file", team)
-    ctx.end_sla(case, "price_start")
+    ctx.mark(case, Milestone.RECEIVED, team)
+    # 收到卷宗之日起15日内启动, 30日内完成 the reference price.
+    ctx.clocks.start(case, Deadline.PRICE_START)
+    ctx.clocks.start(case, Deadline.PRICE_DONE)
+    yield from ctx.work(case, Task.PRICE_FILE, team)
+    ctx.clocks.end(case, Deadline.PRICE_START)
     yield from _reference_price(ctx, case)
-    ctx.end_sla(case, "price_done")
+    ctx.clocks.end(case, Deadline.PRICE_DONE)
     yield from _serve_report(ctx, case, team)
     records.hand_over(ctx, case)  # 询价、评估报告、通知书 …
-    if ctx.decide(case, "objection", ctx.scenario.probabilities.objection_rate):
+    if ctx.decide(case, Decision.OBJECTION, ctx.scenario.probabilities.objection_rate):
         ctx.spawn(review.objection(ctx, case))  # enforcement does not stop (执行程序解释 art. 9)
 
-    value = case.outstanding_cny * ctx.book.ratio("property_value_ratio", case)
+    value = case.outstanding_cny * ctx.book.ratio(Ratio.PROPERTY_VALUE_RATIO, case)
     price, in_kind = yield from _sell(ctx, case, team)
     if price == 0.0:
-        ctx.mark(case, "unsold", team)
+        ctx.mark(case, Milestone.UNSOLD, team)
     else:
         yield from _complete_sale(ctx, case, team, buyer_pays=not in_kind)
     # 处置款 (or the unsold file) goes back to the handling team for payout or 终本.
-    ctx.mark(case, "received", case.team)
+    ctx.mark(case, Milestone.RECEIVED, case.team)
     return min(case.outstanding_cny, price * value)
 
 
 def _reference_price(ctx: FlowContext, case: Case) -> Step:
     probs = ctx.scenario.probabilities
-    u = ctx.book.decisions["price_method"][case.row : case.row + 1]
-    method = str(categorical_ppf(probs.price_method, u)[0])
-    yield from ctx.wait(case, _PRICE_DELAY[method], step=f"price_{method}", excluded=method == "appraisal")
-    if method == "online" and ctx.decide(case, "price_extension", probs.online_price_extension_rate):
-        yield from ctx.wait(case, "online_price_days", step="price_online_extension")
+    u = ctx.book.decisions[Decision.PRICE_METHOD][case.row : case.row + 1]
+    method = PriceMethod(categorical_ppf(probs.price_method, u)[0])
+    appraisal = method is PriceMethod.APPRAISAL  # 委托评估 time does not count (审限规定 art. 9)
+    yield from ctx.wait(case, _PRICE_DELAY[method], step=f"price_{method}", excluded=appraisal)
+    if method is PriceMethod.ONLINE and ctx.decide(case, Decision.PRICE_EXTENSION, probs.online_price_extension_rate):
+        yield from ctx.wait(case, Delay.ONLINE_PRICE_DAYS, step="price_online_extension")
 
 
 def _serve_report(ctx: FlowContext, case: Case, team: Team) -> Step:
     """Serve the price report within 3 days; objections reviewed within 15 days."""
     case.stage = "asset_disposal:report"
-    ctx.start_sla(case, "report_service")
-    yield from ctx.work(case, "report_service", team)
-    ctx.end_sla(case, "report_service")
-    yield from ctx.wait(case, "report_service_days", step="report_delivery")
-    yield from ctx.wait(case, "price_objection_window_days", step="price_objection_window")
-    if ctx.decide(case, "price_objection", ctx.scenario.probabilities.price_objection_rate):
-        ctx.start_sla(case, "price_objection")
-        yield from ctx.work(case, "price_objection_review", team)
-        ctx.end_sla(case, "price_objection")
+    yield from ctx.work(case, Task.REPORT_SERVICE, team, deadline=Deadline.REPORT_SERVICE)
+    yield from ctx.wait(case, Delay.REPORT_SERVICE_DAYS, step="report_delivery")
+    yield from ctx.wait(case, Delay.PRICE_OBJECTION_WINDOW_DAYS, step="price_objection_window")
+    if ctx.decide(case, Decision.PRICE_OBJECTION, ctx.scenario.probabilities.price_objection_rate):
+        yield from ctx.work(case, Task.PRICE_OBJECTION_REVIEW, team, deadline=Deadline.PRICE_OBJECTION)
 
 
 def _sell(ctx: FlowContext, case: Case, team: Team) -> Step:
@@ -92,38 +90,38 @@ def _sell(ctx: FlowContext, case: Case, team: Team) -> Step:
     whether the creditor took the property in payment.
     """
     probs = ctx.scenario.probabilities
-    real_estate = ctx.decide(case, "real_estate", probs.real_estate_rate)
-    kind = "real_estate" if real_estate else "movable"
-    defaulted = ctx.decide(case, "buyer_default", probs.buyer_default_rate)
+    real_estate = ctx.decide(case, Decision.REAL_ESTATE, probs.real_estate_rate)
+    defaulted = ctx.decide(case, Decision.BUYER_DEFAULT, probs.buyer_default_rate)
     case.stage = "asset_disposal:auction"
-    yield from ctx.work(case, "auction_listing", team)
-    yield from ctx.wait(case, f"announcement_{kind}_days", step="auction_announcement", excluded=True)
-    yield from ctx.wait(case, "auction_days", step="auction_1", excluded=True)
-    if ctx.decide(case, "auction1", probs.auction_first_sale_rate) and not defaulted:
+    yield from ctx.work(case, Task.AUCTION_LISTING, team)
+    first = Delay.ANNOUNCEMENT_REAL_ESTATE_DAYS if real_estate else Delay.ANNOUNCEMENT_MOVABLE_DAYS
+    yield from ctx.wait(case, first, step="auction_announcement", excluded=True)
+    yield from ctx.wait(case, Delay.AUCTION_DAYS, step="auction_1", excluded=True)
+    if ctx.decide(case, Decision.AUCTION1, probs.auction_first_sale_rate) and not defaulted:
         return 1.0, False
     # 流拍 (or 悔拍): re-auction within 30 days at up to 20% less.
-    yield from ctx.wait(case, "relist_days", step="relist", excluded=True)
-    yield from ctx.work(case, "auction_listing", team)
-    yield from ctx.wait(case, f"second_announcement_{kind}_days", step="auction_announcement", excluded=True)
-    yield from ctx.wait(case, "auction_days", step="auction_2", excluded=True)
-    if ctx.decide(case, "auction2", probs.auction_second_sale_rate):
+    yield from ctx.wait(case, Delay.RELIST_DAYS, step="relist", excluded=True)
+    yield from ctx.work(case, Task.AUCTION_LISTING, team)
+    second = Delay.SECOND_ANNOUNCEMENT_REAL_ESTATE_DAYS if real_estate else Delay.SECOND_ANNOUNCEMENT_MOVABLE_DAYS
+    yield from ctx.wait(case, second, step="auction_announcement", excluded=True)
+    yield from ctx.wait(case, Delay.AUCTION_DAYS, step="auction_2", excluded=True)
+    if ctx.decide(case, Decision.AUCTION2, probs.auction_second_sale_rate):
         return SECOND_ROUND_PRICE, False
     # Ask the creditors within 10 days whether they take the property in payment.
     case.stage = "asset_disposal:in_kind"
-    yield from ctx.work(case, "in_kind_offer", team)
-    yield from ctx.wait(case, "in_kind_reply_days", step="in_kind_reply", excluded=True)
-    if ctx.decide(case, "in_kind", probs.in_kind_rate):
-        ctx.mark(case, "in_kind", team)
+    yield from ctx.work(case, Task.IN_KIND_OFFER, team)
+    yield from ctx.wait(case, Delay.IN_KIND_REPLY_DAYS, step="in_kind_reply", excluded=True)
+    if ctx.decide(case, Decision.IN_KIND, probs.in_kind_rate):
+        ctx.mark(case, Milestone.IN_KIND, team)
         return SECOND_ROUND_PRICE, True
     # 变卖 on the same platform, listed within 15 days, open up to 60 days.
     case.stage = "asset_disposal:selloff"
-    yield from ctx.wait(case, "selloff_listing_days", step="selloff_listing", excluded=True)
-    if ctx.decide(case, "selloff", probs.selloff_rate):
-        yield from ctx.wait(case, "selloff_days", step="selloff", excluded=True)
+    yield from ctx.wait(case, Delay.SELLOFF_LISTING_DAYS, step="selloff_listing", excluded=True)
+    if ctx.decide(case, Decision.SELLOFF, probs.selloff_rate):
+        yield from ctx.wait(case, Delay.SELLOFF_DAYS, step="selloff", excluded=True)
         return SECOND_ROUND_PRICE, False
-    yield from ctx.wait(
-        case, "selloff_days", days=ctx.scenario.delays.selloff_period_days, step="selloff", excluded=True
-    )
+    period = ctx.scenario.delays.selloff_period_days  # nothing sold: the whole period ran out
+    yield from ctx.wait(case, Delay.SELLOFF_DAYS, days=period, step="selloff", excluded=True)
     return 0.0, False
 
 
@@ -131,12 +129,8 @@ def _complete_sale(ctx: FlowContext, case: Case, team: Team, *, buyer_pays: bool
     """Balance payment, the sale ruling within 10 days, handover within 15 days."""
     case.stage = "asset_disposal:handover"
     if buyer_pays:
-        yield from ctx.wait(case, "balance_payment_days", step="balance_payment", excluded=True)
-    ctx.start_sla(case, "sale_ruling")
-    yield from ctx.work(case, "sale_ruling", team)
-    ctx.end_sla(case, "sale_ruling")
+        yield from ctx.wait(case, Delay.BALANCE_PAYMENT_DAYS, step="balance_payment", excluded=True)
+    yield from ctx.work(case, Task.SALE_RULING, team, deadline=Deadline.SALE_RULING)
     # The handling team's officer and bailiffs hand over: the disposal team has no bailiffs.
-    ctx.start_sla(case, "handover")
-    yield from ctx.work(case, "handover")
-    ctx.end_sla(case, "handover")
+    yield from ctx.work(case, Task.HANDOVER, deadline=Deadline.HANDOVER)
     records.hand_over(ctx, case)

@@ -14,21 +14,32 @@ import math
 from sim.cases import Case, resumed_case
 from sim.flow import records
 from sim.flow.context import FlowContext, Step
-from sim.vocab import Outcome
+from sim.vocab import Deadline, Decision, Milestone, Outcome, Task
 
-__all__ = ["finish"]
+__all__ = ["close", "finish"]
 
 
 def finish(ctx: FlowContext, case: Case, outcome: Outcome) -> Step:
     """Close ``case`` with ``outcome`` after the handling clerk's formalities."""
     if case.team is not None:
-        yield from ctx.work(case, "closing")
-    ctx.close(case, outcome)
+        yield from ctx.work(case, Task.CLOSING)
+    close(ctx, case, outcome)
     # The case's own story ends here and its process goes on with the file: the
     # records centre archives it, and a 终本 case then waits for its queries.
     yield from records.archive(ctx, case)
     if outcome is Outcome.ZHONGBEN:
         yield from _requery(ctx, case)
+
+
+def close(ctx: FlowContext, case: Case, outcome: Outcome) -> None:
+    """结案 now: the case leaves the docket and its handler's caseload.
+
+    Closing ends the simple case's 45 days (方案 三(二)1: 在收案45日内结案) and the
+    6-month limit, which runs from filing to closing (审限规定 art. 5).
+    """
+    ctx.docket.close(case, outcome)
+    ctx.clocks.end(case, Deadline.FAST_CLOSE, Deadline.EXECUTION_LIMIT)
+    ctx.mark(case, Milestone.CLOSED, case.team)
 
 
 def _requery(ctx: FlowContext, case: Case) -> Step:
@@ -42,7 +53,7 @@ def _requery(ctx: FlowContext, case: Case) -> Step:
         return
     delays, probs = ctx.scenario.delays, ctx.scenario.probabilities
     n = max(1, math.floor(delays.requery_years * 365.0 / delays.requery_interval_days))
-    u = ctx.book.u("resume", case)
+    u = ctx.book.u(Decision.RESUME, case)
     if u >= probs.resume_within_5y_rate:
         return
     query = 1 + min(n - 1, int(u / probs.resume_within_5y_rate * n))
@@ -51,5 +62,5 @@ def _requery(ctx: FlowContext, case: Case) -> Step:
     # Property found: the applicant (or the court) files 执恢 on the next working day.
     filed = ctx.calendar.next_working_time(ctx.env.now)
     yield ctx.env.timeout(filed - ctx.env.now)
-    ctx.mark(case, "resumed")
+    ctx.mark(case, Milestone.RESUMED)
     ctx.start_case(resumed_case(ctx.book, case, ctx.env.now))

@@ -19,7 +19,7 @@ from sim.flow import handling
 from sim.flow.asset_disposal import dispose
 from sim.flow.closure import finish
 from sim.flow.context import FlowContext, Step
-from sim.vocab import Outcome, Team, Track
+from sim.vocab import Deadline, Decision, Delay, Milestone, Outcome, Task, Team, Track
 
 __all__ = ["complex_track"]
 
@@ -28,8 +28,9 @@ def complex_track(ctx: FlowContext, case: Case) -> Step:
     """A standard case's path through one of the 精执 teams."""
     team = ctx.scenario.organisation.team_for(Team.COMPLEX_TRACK)
     handling.receive(ctx, case, team, Track.STANDARD)
-    ctx.start_sla(case, "serve")
-    ctx.start_sla(case, "investigation")
+    # 送达 within 10 days and the traditional investigation within 30 days of receipt.
+    ctx.clocks.start(case, Deadline.SERVE)
+    ctx.clocks.start(case, Deadline.INVESTIGATION)
 
     yield from handling.serve(ctx, case)
     yield from handling.interview(ctx, case)
@@ -38,13 +39,13 @@ def complex_track(ctx: FlowContext, case: Case) -> Step:
         return
     if (yield from handling.voluntary(ctx, case)):
         return
-    yield from ctx.work(case, "consumption_restriction")  # 对被执行人应及时限消
+    yield from ctx.work(case, Task.CONSUMPTION_RESTRICTION)  # 对被执行人应及时限消
     yield from handling.deduct(ctx, case, case.frozen_cny)
     if case.outstanding_cny <= 0:
         yield from finish(ctx, case, Outcome.COMPLETED)
         return
     yield from handling.investigate(ctx, case)
-    ctx.end_sla(case, "investigation")
+    ctx.clocks.end(case, Deadline.INVESTIGATION)
     found = handling.property_found(ctx, case)
     found = (yield from _check_lead(ctx, case)) or found
     yield from _coercive_measures(ctx, case)
@@ -63,42 +64,36 @@ def complex_track(ctx: FlowContext, case: Case) -> Step:
 def _check_lead(ctx: FlowContext, case: Case) -> Step:
     """对申请人提供的财产线索应在7日内调查核实; returns True if the lead finds property."""
     probs = ctx.scenario.probabilities
-    if not ctx.decide(case, "lead_given", probs.lead_given_rate):
+    if not ctx.decide(case, Decision.LEAD_GIVEN, probs.lead_given_rate):
         return False
-    ctx.start_sla(case, "lead_check")
-    yield from ctx.work(case, "lead_check")
-    yield from ctx.wait(case, "lead_check_days", step="lead_answers")
-    ctx.end_sla(case, "lead_check")
-    useful = ctx.decide(case, "lead_useful", probs.lead_useful_rate)
+    ctx.clocks.start(case, Deadline.LEAD_CHECK)  # the 7 days span the check and the answers to it
+    yield from ctx.work(case, Task.LEAD_CHECK)
+    yield from ctx.wait(case, Delay.LEAD_CHECK_DAYS, step="lead_answers")
+    ctx.clocks.end(case, Deadline.LEAD_CHECK)
+    useful = ctx.decide(case, Decision.LEAD_USEFUL, probs.lead_useful_rate)
     if useful:
         case.has_property = True
-        ctx.mark(case, "property_found", case.team)
+        ctx.mark(case, Milestone.PROPERTY_FOUND, case.team)
     return useful
 
 
 def _coercive_measures(ctx: FlowContext, case: Case) -> Step:
     """纳失 within 7 days, detention where warranted, 拒执罪 referral within 30 days."""
     probs = ctx.scenario.probabilities
-    if ctx.decide(case, "dishonest", probs.dishonest_rate):
-        ctx.start_sla(case, "dishonest_listing")
-        yield from ctx.work(case, "dishonest_listing")
-        ctx.end_sla(case, "dishonest_listing")
-    if ctx.decide(case, "detention", probs.detention_rate):
-        yield from ctx.work(case, "detention")
-    if ctx.decide(case, "criminal", probs.criminal_referral_rate):
-        ctx.start_sla(case, "criminal_referral")
-        yield from ctx.work(case, "criminal_referral")
-        ctx.end_sla(case, "criminal_referral")
+    if ctx.decide(case, Decision.DISHONEST, probs.dishonest_rate):
+        yield from ctx.work(case, Task.DISHONEST_LISTING, deadline=Deadline.DISHONEST_LISTING)
+    if ctx.decide(case, Decision.DETENTION, probs.detention_rate):
+        yield from ctx.work(case, Task.DETENTION)
+    if ctx.decide(case, Decision.CRIMINAL, probs.criminal_referral_rate):
+        yield from ctx.work(case, Task.CRIMINAL_REFERRAL, deadline=Deadline.CRIMINAL_REFERRAL)
 
 
 def _dispose(ctx: FlowContext, case: Case) -> Step:
     """对查控（首封）的财产应在30日内启动评估、拍卖程序."""
-    ctx.start_sla(case, "disposal_start")
-    yield from ctx.work(case, "disposal_referral")
-    ctx.end_sla(case, "disposal_start")
+    yield from ctx.work(case, Task.DISPOSAL_REFERRAL, deadline=Deadline.DISPOSAL_START)
     proceeds = yield from dispose(ctx, case)
-    if proceeds > 0 and ctx.decide(case, "creditors", ctx.scenario.probabilities.multiple_creditors_rate):
+    if proceeds > 0 and ctx.decide(case, Decision.CREDITORS, ctx.scenario.probabilities.multiple_creditors_rate):
         # 对同一被执行人有多个执行债权人申请执行的依法制作分配方案.
-        yield from ctx.work(case, "distribution_plan")
-        yield from ctx.work(case, "panel_review")
+        yield from ctx.work(case, Task.DISTRIBUTION_PLAN)
+        yield from ctx.work(case, Task.PANEL_REVIEW)
     yield from handling.deduct(ctx, case, proceeds)

@@ -19,7 +19,7 @@ from sim.flow import handling
 from sim.flow.asset_disposal import dispose
 from sim.flow.closure import finish
 from sim.flow.context import FlowContext, Step
-from sim.vocab import Outcome, Team, Track
+from sim.vocab import Deadline, Outcome, Task, Team, Track
 
 __all__ = ["fast_track"]
 
@@ -29,8 +29,9 @@ def fast_track(ctx: FlowContext, case: Case) -> Step:
     team = ctx.scenario.organisation.team_for(Team.FAST_TRACK)
     handling.receive(ctx, case, team, Track.FAST)
     received = ctx.env.now
-    ctx.start_sla(case, "serve")
-    ctx.start_sla(case, "fast_close")
+    # 送达 within 10 days and 结案 within 45 days of receipt (收案).
+    ctx.clocks.start(case, Deadline.SERVE)
+    ctx.clocks.start(case, Deadline.FAST_CLOSE)
 
     yield from handling.serve(ctx, case)
     yield from handling.interview(ctx, case)
@@ -47,9 +48,10 @@ def fast_track(ctx: FlowContext, case: Case) -> Step:
     # 线上控制的资金不足以清偿债务，经传统调查有财产的，应在收案后30日内启动财产处置程序.
     yield from handling.investigate(ctx, case)
     if handling.property_found(ctx, case):
-        ctx.start_sla(case, "fast_disposal_start", at=received)
-        yield from ctx.work(case, "disposal_referral")
-        ctx.end_sla(case, "fast_disposal_start")
+        # The 30 days ran from receipt; the clock is written down only when it matters.
+        ctx.clocks.start(case, Deadline.FAST_DISPOSAL_START, at=received)
+        yield from ctx.work(case, Task.DISPOSAL_REFERRAL)
+        ctx.clocks.end(case, Deadline.FAST_DISPOSAL_START)
         proceeds = yield from dispose(ctx, case)
         yield from handling.deduct(ctx, case, proceeds)
         if case.outstanding_cny <= 0:

@@ -12,7 +12,7 @@ from sim.cases import Case
 from sim.flow import records
 from sim.flow.closure import finish
 from sim.flow.context import FlowContext, Step
-from sim.vocab import CaseType, Outcome, Team, Track
+from sim.vocab import CaseType, Deadline, Decision, Delay, Milestone, Outcome, Ratio, Task, Team, Track
 from sim.workcalendar import add_months
 
 __all__ = [
@@ -34,19 +34,12 @@ def receive(ctx: FlowContext, case: Case, team: Team, track: Track) -> None:
     """The team receives the case and one officer becomes its handler (承办人).
 
     Related cases (same debtor) go to the handler who has the group's earlier case
-    in this team (方案 三(一)1: 关联案件、类案相对集中同一团队或承办人).
+    in this team (方案 三(一)1: 关联案件、类案相对集中同一团队或承办人), the others by the
+    scenario's assignment rule; the staff office keeps the caseloads.
     """
-    case.track, case.team, case.stage = track, team, f"{team.value}:received"
-    if case.handler is None or case.handler.team is not team:
-        if case.handler is not None:
-            case.handler.caseload -= 1
-        preferred = None
-        if ctx.scenario.policy.related_same_handler:
-            preferred = ctx.related_handlers.get((case.related_group, team))
-        case.handler = ctx.office.assign_handler(team, preferred)
-        ctx.related_handlers[(case.related_group, team)] = case.handler
-    case.unit = case.handler.unit
-    ctx.mark(case, "received", team)
+    case.track, case.team, case.stage = track, team, f"{team}:received"
+    ctx.office.take_case(case, team)
+    ctx.mark(case, Milestone.RECEIVED, team)
 
 
 def serve(ctx: FlowContext, case: Case) -> Step:
@@ -56,23 +49,23 @@ def serve(ctx: FlowContext, case: Case) -> Step:
     served 30 days later, CPL art. 95), which misses the 10 days by law's design.
     """
     case.stage = f"{case.team}:service"
-    yield from ctx.work(case, "serve_documents")
-    missing = ctx.decide(case, "missing", ctx.scenario.probabilities.debtor_missing_rate)
-    yield from ctx.wait(case, "public_notice_days" if missing else "service_days", step="service")
-    ctx.end_sla(case, "serve")
+    yield from ctx.work(case, Task.SERVE_DOCUMENTS)
+    missing = ctx.decide(case, Decision.MISSING, ctx.scenario.probabilities.debtor_missing_rate)
+    yield from ctx.wait(case, Delay.PUBLIC_NOTICE_DAYS if missing else Delay.SERVICE_DAYS, step="service")
+    ctx.clocks.end(case, Deadline.SERVE)
 
 
 def interview(ctx: FlowContext, case: Case) -> Step:
     """初次询问 of the debtor with a record (执行笔录), which goes to the records centre."""
-    yield from ctx.work(case, "debtor_interview")
+    yield from ctx.work(case, Task.DEBTOR_INTERVIEW)
     records.hand_over(ctx, case)
 
 
 def voluntary(ctx: FlowContext, case: Case) -> Step:
     """The debtor pays after the notice; returns True if the case closed."""
-    if not ctx.decide(case, "voluntary", ctx.scenario.probabilities.voluntary_payment_rate):
+    if not ctx.decide(case, Decision.VOLUNTARY, ctx.scenario.probabilities.voluntary_payment_rate):
         return False
-    yield from ctx.wait(case, "voluntary_payment_days", step="voluntary_payment")
+    yield from ctx.wait(case, Delay.VOLUNTARY_PAYMENT_DAYS, step="voluntary_payment")
     yield from deduct(ctx, case, case.outstanding_cny)
     yield from finish(ctx, case, Outcome.COMPLETED)
     return True
@@ -83,39 +76,39 @@ def deduct(ctx: FlowContext, case: Case, amount_cny: float) -> Step:
     if amount_cny <= 0:
         return
     case.stage = f"{case.team}:payout"
-    k = case.counts.get("deduct_payout", 0)
-    ctx.start_sla(case, "payout", occurrence=k)
-    yield from ctx.work(case, "deduct_payout")
-    yield from ctx.wait(case, "payout_days", step="payout")
-    ctx.end_sla(case, "payout", occurrence=k)
+    k = case.counts.get(Task.DEDUCT_PAYOUT, 0)  # the k-th payout of this case has its own clock
+    ctx.clocks.start(case, Deadline.PAYOUT, occurrence=k)
+    yield from ctx.work(case, Task.DEDUCT_PAYOUT)
+    yield from ctx.wait(case, Delay.PAYOUT_DAYS, step="payout")
+    ctx.clocks.end(case, Deadline.PAYOUT, occurrence=k)
     case.recovered_cny = min(case.claim_cny, case.recovered_cny + amount_cny)
 
 
 def investigate(ctx: FlowContext, case: Case) -> Step:
     """传统查控: banks, land, housing, vehicles, registry, securities, the village."""
     case.stage = f"{case.team}:investigation"
-    yield from ctx.work(case, "field_investigation")
-    yield from ctx.wait(case, "investigation_days", step="registry_answers")
+    yield from ctx.work(case, Task.FIELD_INVESTIGATION)
+    yield from ctx.wait(case, Delay.INVESTIGATION_DAYS, step="registry_answers")
 
 
 def property_found(ctx: FlowContext, case: Case) -> bool:
     """Whether the investigation finds disposable property (a 执恢 case had a lead)."""
     probs = ctx.scenario.probabilities
     rate = probs.resumed_property_rate if case.case_type is CaseType.RESUMED else probs.property_found_rate
-    found = ctx.decide(case, "property", rate)
+    found = ctx.decide(case, Decision.PROPERTY, rate)
     if found:
         case.has_property = True
-        ctx.mark(case, "property_found", case.team)
+        ctx.mark(case, Milestone.PROPERTY_FOUND, case.team)
     return found
 
 
 def settle(ctx: FlowContext, case: Case) -> Step:
     """执行和解: the parties settle and the debtor performs; returns True if closed."""
-    if not ctx.decide(case, "settlement", ctx.scenario.probabilities.settlement_rate):
+    if not ctx.decide(case, Decision.SETTLEMENT, ctx.scenario.probabilities.settlement_rate):
         return False
-    yield from ctx.work(case, "settlement_record")
-    yield from ctx.wait(case, "settlement_days", step="settlement_performance")
-    yield from deduct(ctx, case, case.outstanding_cny * ctx.book.ratio("settlement_share", case))
+    yield from ctx.work(case, Task.SETTLEMENT_RECORD)
+    yield from ctx.wait(case, Delay.SETTLEMENT_DAYS, step="settlement_performance")
+    yield from deduct(ctx, case, case.outstanding_cny * ctx.book.ratio(Ratio.SETTLEMENT_SHARE, case))
     yield from finish(ctx, case, Outcome.COMPLETED)
     return True
 
@@ -123,7 +116,7 @@ def settle(ctx: FlowContext, case: Case) -> Step:
 def ending(ctx: FlowContext, case: Case) -> Step:
     """终结执行, 不予执行 or 销案 where their grounds arise; returns True if closed."""
     probs = ctx.scenario.probabilities
-    u = ctx.book.u("ending", case)
+    u = ctx.book.u(Decision.ENDING, case)
     for outcome, rate in (
         (Outcome.TERMINATED, probs.termination_rate),
         (Outcome.NOT_ENFORCED, probs.not_enforced_rate),
@@ -139,10 +132,10 @@ def ending(ctx: FlowContext, case: Case) -> Step:
 def behaviour_case(ctx: FlowContext, case: Case) -> Step:
     """腾退交付等行为类执行: an operation plan, then the operation with bailiffs."""
     case.stage = f"{case.team}:behaviour"
-    yield from ctx.wait(case, "behaviour_plan_days", step="operation_plan")
-    yield from ctx.work(case, "behaviour_enforcement")
+    yield from ctx.wait(case, Delay.BEHAVIOUR_PLAN_DAYS, step="operation_plan")
+    yield from ctx.work(case, Task.BEHAVIOUR_ENFORCEMENT)
     records.hand_over(ctx, case)
-    if ctx.decide(case, "behaviour_success", ctx.scenario.probabilities.behaviour_success_rate):
+    if ctx.decide(case, Decision.BEHAVIOUR_SUCCESS, ctx.scenario.probabilities.behaviour_success_rate):
         yield from finish(ctx, case, Outcome.COMPLETED)
     else:
         yield from zhongben(ctx, case)
@@ -159,14 +152,14 @@ def zhongben(ctx: FlowContext, case: Case) -> Step:
     not sold, 方案 三(二)2: 由合议庭评议后，按无财产可供执行处理).
     """
     case.stage = f"{case.team}:zhongben"
-    if "consumption_restriction" not in case.counts:
-        yield from ctx.work(case, "consumption_restriction")
+    if Task.CONSUMPTION_RESTRICTION not in case.counts:  # 限消 not yet ordered
+        yield from ctx.work(case, Task.CONSUMPTION_RESTRICTION)
     policy = ctx.scenario.policy
     if policy.zhongben_floor:
         filed = ctx.calendar.date_of(case.arrived)
         floor = add_months(filed, policy.zhongben_floor_months)
         yield from ctx.wait_until(case, ctx.calendar.time_of(floor) + 1.0, "zhongben_floor")
-    yield from ctx.work(case, "zhongben_interview")
-    yield from ctx.work(case, "panel_review")
-    yield from ctx.wait(case, "zhongben_ruling_days", step="zhongben_ruling")
+    yield from ctx.work(case, Task.ZHONGBEN_INTERVIEW)
+    yield from ctx.work(case, Task.PANEL_REVIEW)
+    yield from ctx.wait(case, Delay.ZHONGBEN_RULING_DAYS, step="zhongben_ruling")
     yield from finish(ctx, case, Outcome.ZHONGBEN)

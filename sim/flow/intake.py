@@ -3,7 +3,8 @@
 The front-end team checks the filing, contacts the applicant, issues the
 standard documents, launches the online asset inquiry, reads its answers, and
 sorts the case: simple cases (简案) to the fast-track team, the rest to the
-standard-track teams (繁简分流). Preservation cases go to the team the scenario
+standard-track teams (繁简分流), by the scenario's triage rules
+(:mod:`sim.rules.triage`). Preservation cases go to the team the scenario
 names. 执恢 applications are reviewed here first (恢复执行审查).
 """
 
@@ -11,10 +12,12 @@ from __future__ import annotations
 
 from sim.cases import Case
 from sim.flow import records
+from sim.flow.closure import close
 from sim.flow.context import FlowContext, Step
-from sim.vocab import CaseType, Outcome, Team, Track
+from sim.rules.triage import is_simple
+from sim.vocab import CaseType, Deadline, Decision, Delay, Milestone, Outcome, Ratio, Task, Team, Track
 
-__all__ = ["intake", "is_simple"]
+__all__ = ["intake", "triage"]
 
 
 def intake(ctx: FlowContext, case: Case) -> Step:
@@ -22,43 +25,45 @@ def intake(ctx: FlowContext, case: Case) -> Step:
     probs = ctx.scenario.probabilities
     team = ctx.scenario.organisation.team_for(Team.INTAKE)
     case.stage = "intake"
-    ctx.mark(case, "received", team)
+    ctx.mark(case, Milestone.RECEIVED, team)
     # The 6-month limit runs from filing (审限规定 art. 5); its exclusions are applied in metrics.
-    case.limit_due = ctx.start_sla(case, "execution_limit", at=case.arrived)
-    for sla in ("verify_filing", "first_contact", "standard_documents"):
-        ctx.start_sla(case, sla)
+    case.limit_due = ctx.clocks.start(case, Deadline.EXECUTION_LIMIT, at=case.arrived)
+    # The front end's three time limits all run from receipt (收案).
+    ctx.clocks.start(case, Deadline.VERIFY_FILING)
+    ctx.clocks.start(case, Deadline.FIRST_CONTACT)
+    ctx.clocks.start(case, Deadline.STANDARD_DOCUMENTS)
 
     # 立案信息核对: within 1 working day; errors go back for correction, the
     # uncorrectable ones are rejected by ruling (驳回执行申请).
-    yield from ctx.work(case, "verify_filing", team)
-    ctx.end_sla(case, "verify_filing")
-    u = ctx.book.u("filing", case)
+    yield from ctx.work(case, Task.VERIFY_FILING, team)
+    ctx.clocks.end(case, Deadline.VERIFY_FILING)
+    u = ctx.book.u(Decision.FILING, case)
     if u < probs.filing_reject_rate:
-        ctx.close(case, Outcome.REJECTED)
+        close(ctx, case, Outcome.REJECTED)
         return Track.NONE
     if u < probs.filing_reject_rate + probs.filing_error_rate:
-        yield from ctx.wait(case, "filing_correction_days", step="returned_for_correction")
-        yield from ctx.work(case, "verify_filing", team)
+        yield from ctx.wait(case, Delay.FILING_CORRECTION_DAYS, step="returned_for_correction")
+        yield from ctx.work(case, Task.VERIFY_FILING, team)
 
     # 初次接待: within 2 working days (risk notice, rights, leads, account).
-    yield from ctx.work(case, "first_contact", team)
-    ctx.end_sla(case, "first_contact")
+    yield from ctx.work(case, Task.FIRST_CONTACT, team)
+    ctx.clocks.end(case, Deadline.FIRST_CONTACT)
     records.hand_over(ctx, case)  # 初次接待笔录 to the records centre within 2 days
 
     # 制作统一制式法律文书 within 3 days, and the online inquiry (网络查控) with it.
-    yield from ctx.work(case, "standard_documents", team)
-    ctx.end_sla(case, "standard_documents")
+    yield from ctx.work(case, Task.STANDARD_DOCUMENTS, team)
+    ctx.clocks.end(case, Deadline.STANDARD_DOCUMENTS)
     if case.case_type is CaseType.PRESERVATION:
-        return Track.OVERSIGHT if ctx.scenario.policy.preservation_team == "oversight" else Track.FAST
-    yield from ctx.wait(case, "online_inquiry_days", step="online_inquiry")
+        return Track.OVERSIGHT  # 保全类案件: to the team policy.preservation_team names
+    yield from ctx.wait(case, Delay.ONLINE_INQUIRY_DAYS, step="online_inquiry")
     _freeze(ctx, case)
 
     if case.case_type is CaseType.RESUMED:
-        yield from ctx.work(case, "resume_review", team)  # 恢复执行审查
+        yield from ctx.work(case, Task.RESUME_REVIEW, team)  # 恢复执行审查
     # 查控结果分析 and 繁简分流.
-    yield from ctx.work(case, "triage", team)
-    track = Track.FAST if is_simple(ctx, case) else Track.STANDARD
-    ctx.mark(case, f"triaged_{track.value}", team)
+    yield from ctx.work(case, Task.TRIAGE, team)
+    track = triage(ctx, case)
+    ctx.mark(case, Milestone.TRIAGED_FAST if track is Track.FAST else Milestone.TRIAGED_STANDARD, team)
     return track
 
 
@@ -69,31 +74,25 @@ def _freeze(ctx: FlowContext, case: Case) -> None:
     probs = ctx.scenario.probabilities
     small = case.claim_cny < ctx.scenario.policy.simple_threshold_cny
     full = probs.freeze_full_small_rate if small else probs.freeze_full_large_rate
-    u = ctx.book.u("freeze", case)
+    u = ctx.book.u(Decision.FREEZE, case)
     if u < full:
         case.frozen_cny = case.outstanding_cny
     elif u < full + probs.freeze_partial_rate:
-        case.frozen_cny = case.outstanding_cny * ctx.book.ratio("partial_freeze_share", case)
+        case.frozen_cny = case.outstanding_cny * ctx.book.ratio(Ratio.PARTIAL_FREEZE_SHARE, case)
     if case.frozen_cny > 0:
         case.has_property = True
-        ctx.mark(case, "funds_frozen", ctx.scenario.organisation.team_for(Team.INTAKE))
+        ctx.mark(case, Milestone.FUNDS_FROZEN, ctx.scenario.organisation.team_for(Team.INTAKE))
 
 
-def is_simple(ctx: FlowContext, case: Case) -> bool:
-    """The plan's simple-case rules (简案标准, 方案 三(一)1).
+def triage(ctx: FlowContext, case: Case) -> Track:
+    """繁简分流 (方案 三(一)1): 属简案的分配至快执团队，其他案件分配至精执团队.
 
-    Simple when: frozen funds cover the claim; or the claim is below the threshold
-    (100,000 yuan) and the case can be closed within 45 days; or it is a simple
-    behaviour case. With triage off (the pre-reform court) nothing is simple.
+    The scenario's triage rules are asked in order (:func:`sim.rules.triage.is_simple`):
+    the first that says simple or not simple decides, and a case no rule claims is a
+    standard case. With no rules (the pre-reform court) nothing is simple.
     """
-    policy, probs = ctx.scenario.policy, ctx.scenario.probabilities
-    if not policy.triage:
-        return False
-    if case.behaviour:
-        return policy.simple_if_behaviour and ctx.decide(case, "behaviour_simple", probs.behaviour_simple_rate)
-    if policy.simple_if_frozen_covers and case.frozen_cny >= case.outstanding_cny > 0:
-        return True
-    small = case.claim_cny < policy.simple_threshold_cny
-    return (
-        policy.simple_if_small_claim and small and ctx.decide(case, "small_closable", probs.small_claim_closable_rate)
-    )
+
+    def chance(decision: Decision, probability: float) -> bool:
+        return ctx.decide(case, decision, probability)
+
+    return Track.FAST if is_simple(ctx.scenario.policy.triage, case, ctx.scenario, chance) else Track.STANDARD

@@ -14,29 +14,32 @@ from collections.abc import Iterator
 import numpy as np
 
 from sim.cases import Case
+from sim.config.checks import task_team
 from sim.distributions import build
 from sim.flow import handling
 from sim.flow.closure import finish
 from sim.flow.context import FlowContext, Step
-from sim.vocab import Outcome, Team, Track
+from sim.vocab import Delay, Outcome, Task, Team, Track
 
 __all__ = ["preservation", "recurring_reports", "side_stream"]
 
 
 def preservation(ctx: FlowContext, case: Case) -> Step:
-    """A 执保 case: carry out the freeze or seizure the ruling orders, then close."""
-    team = ctx.scenario.organisation.team_for(
-        Team.OVERSIGHT if ctx.scenario.policy.preservation_team == "oversight" else Team.FAST_TRACK
-    )
+    """A 执保 case: carry out the freeze or seizure the ruling orders, then close.
+
+    保全类案件办理 is the "三统一" team's (方案 三(一)4) unless the scenario gives
+    preservation cases to the fast track (``policy.preservation_team``).
+    """
+    team = task_team(ctx.scenario, Task.PRESERVATION)
     handling.receive(ctx, case, team, Track.OVERSIGHT)
-    yield from ctx.work(case, "preservation", team)
-    case.stage = f"{team.value}:freeze"
-    yield from ctx.wait(case, "online_inquiry_days", step="freeze_answers")
+    yield from ctx.work(case, Task.PRESERVATION, team)
+    case.stage = f"{team}:freeze"
+    yield from ctx.wait(case, Delay.ONLINE_INQUIRY_DAYS, step="freeze_answers")
     yield from finish(ctx, case, Outcome.COMPLETED)
 
 
 def side_stream(
-    ctx: FlowContext, task: str, team: Team, times: np.ndarray, hours: np.ndarray, external: np.ndarray | None = None
+    ctx: FlowContext, task: Task, team: Team, times: np.ndarray, hours: np.ndarray, external: np.ndarray | None = None
 ) -> Step:
     """Items of ``task`` arriving at ``times`` (sim days), each taking ``hours`` of work.
 
@@ -48,9 +51,9 @@ def side_stream(
         ctx.spawn(_item(ctx, task, team, float(hours[i]), None if external is None else float(external[i])))
 
 
-def _item(ctx: FlowContext, task: str, team: Team, hours: float, external: float | None) -> Step:
-    item_id = ctx.next_side_id()
-    yield from ctx.side_work(item_id, task, team, hours)
+def _item(ctx: FlowContext, task: Task, team: Team, hours: float, external: float | None) -> Step:
+    item_id = ctx.docket.next_side_id()
+    yield from ctx.desks.side_work(item_id, task, team, hours)
     if external:
         yield ctx.env.timeout(external)
 
@@ -62,10 +65,11 @@ def recurring_reports(ctx: FlowContext, rng: np.random.Generator) -> Step:
     quarterly = build(ctx.scenario.tasks.quarterly_report.hours)
     for when, month in _month_starts(ctx):
         yield ctx.env.timeout(max(when - ctx.env.now, 0.0))
-        ctx.spawn(ctx.side_work(ctx.next_side_id(), "monthly_report", team, float(monthly.sample(rng, 1)[0])))
+        hours = float(monthly.sample(rng, 1)[0])
+        ctx.spawn(ctx.desks.side_work(ctx.docket.next_side_id(), Task.MONTHLY_REPORT, team, hours))
         if month in (1, 4, 7, 10):
             hours = float(quarterly.sample(rng, 1)[0])
-            ctx.spawn(ctx.side_work(ctx.next_side_id(), "quarterly_report", team, hours))
+            ctx.spawn(ctx.desks.side_work(ctx.docket.next_side_id(), Task.QUARTERLY_REPORT, team, hours))
 
 
 def _month_starts(ctx: FlowContext) -> Iterator[tuple[float, int]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sim.cases import Case
 from sim.flow.context import FlowContext, Step
-from sim.vocab import Team
+from sim.vocab import Deadline, Milestone, Task, Team
 
 __all__ = ["archive", "hand_over"]
 
@@ -20,7 +20,7 @@ def hand_over(ctx: FlowContext, case: Case) -> None:
     """Paper produced now goes to the records centre; scanning runs beside the case."""
     occurrence = case.papers
     case.papers += 1
-    ctx.start_sla(case, "records_handover", occurrence=occurrence)
+    ctx.clocks.start(case, Deadline.RECORDS_HANDOVER, occurrence=occurrence)
     # The day's papers go over in one batch when the next working day opens.
     handover = ctx.calendar.next_working_time(float(int(ctx.env.now)) + 1.0)
     batch = ctx.handovers.get(handover)
@@ -35,17 +35,17 @@ def _carry(ctx: FlowContext, handover: float, batch: list[tuple[Case, int]]) -> 
     yield ctx.env.timeout(handover - ctx.env.now)
     del ctx.handovers[handover]
     for case, occurrence in batch:
-        ctx.end_sla(case, "records_handover", occurrence=occurrence)
-        ctx.start_sla(case, "scan", occurrence=occurrence)
+        ctx.clocks.end(case, Deadline.RECORDS_HANDOVER, occurrence=occurrence)
+        ctx.clocks.start(case, Deadline.SCAN, occurrence=occurrence)
         ctx.spawn(_scan(ctx, case, occurrence))
 
 
 def _scan(ctx: FlowContext, case: Case, occurrence: int) -> Step:
-    yield from ctx.work(case, "scan", ctx.scenario.organisation.team_for(Team.RECORDS))
-    ctx.end_sla(case, "scan", occurrence=occurrence)
+    yield from ctx.work(case, Task.SCAN, ctx.scenario.organisation.team_for(Team.RECORDS))
+    ctx.clocks.end(case, Deadline.SCAN, occurrence=occurrence)
 
 
 def archive(ctx: FlowContext, case: Case) -> Step:
     """Check and archive the closed case's electronic and paper file."""
-    yield from ctx.work(case, "archive", ctx.scenario.organisation.team_for(Team.RECORDS))
-    ctx.mark(case, "archived", Team.RECORDS)
+    yield from ctx.work(case, Task.ARCHIVE, ctx.scenario.organisation.team_for(Team.RECORDS))
+    ctx.mark(case, Milestone.ARCHIVED, Team.RECORDS)

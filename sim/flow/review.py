@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sim.cases import Case
 from sim.flow.context import FlowContext, Step
-from sim.vocab import Team
+from sim.vocab import Deadline, Decision, Delay, Milestone, Task, Team
 
 __all__ = ["objection"]
 
@@ -19,10 +19,8 @@ __all__ = ["objection"]
 def objection(ctx: FlowContext, case: Case) -> Step:
     """One 执行异议 raised in ``case``, from filing to ruling (and 复议 if asked)."""
     team = ctx.scenario.organisation.team_for(Team.REVIEW)
-    yield from ctx.wait(case, "objection_filing_days", step="objection_docketing")
-    ctx.start_sla(case, "objection")
-    yield from ctx.work(case, "objection_hearing", team)
-    ctx.end_sla(case, "objection")
-    ctx.mark(case, "objection_ruled", team)
-    if ctx.decide(case, "reconsideration", ctx.scenario.probabilities.reconsideration_rate):
-        yield from ctx.wait(case, "higher_court_review_days", step="reconsideration")
+    yield from ctx.wait(case, Delay.OBJECTION_FILING_DAYS, step="objection_docketing")
+    yield from ctx.work(case, Task.OBJECTION_HEARING, team, deadline=Deadline.OBJECTION)
+    ctx.mark(case, Milestone.OBJECTION_RULED, team)
+    if ctx.decide(case, Decision.RECONSIDERATION, ctx.scenario.probabilities.reconsideration_rate):
+        yield from ctx.wait(case, Delay.HIGHER_COURT_REVIEW_DAYS, step="reconsideration")

@@ -17,7 +17,7 @@ import pandas as pd
 
 from sim.metrics._common import safe_ratio
 from sim.metrics.registry import Group, Level, RunView, View, register
-from sim.vocab import CaseType, Outcome, Track
+from sim.vocab import CaseType, Deadline, Outcome, Track
 
 __all__: list[str] = []
 
@@ -33,7 +33,7 @@ def _simple(view: RunView) -> pd.DataFrame:
     """Counted simple cases (快执 首执+执恢) with their fast_close clock and ``within`` flag."""
     cases = view.counted
     simple = cases.loc[(cases["track"] == Track.FAST.value) & cases["case_type"].isin(_ENFORCED)]
-    clocks = view.slas.loc[(view.slas["sla"] == "fast_close") & (view.slas["occurrence"] == 0)]
+    clocks = view.slas.loc[(view.slas["sla"] == Deadline.FAST_CLOSE.value) & (view.slas["occurrence"] == 0)]
     clocks = clocks.drop_duplicates("case_id").set_index("case_id")
     due = simple["case_id"].map(clocks["due"]).to_numpy(dtype=float)
     end = simple["case_id"].map(clocks["end"]).to_numpy(dtype=float)

@@ -17,7 +17,7 @@ import pandas as pd
 from sim.config.schema import DeadlineSpec
 from sim.metrics._common import bin_starts, explode_roles, overlap_integral, safe_ratio
 from sim.metrics.sla import due_times
-from sim.vocab import OUTCOME_ZH, CaseType, Outcome, Track
+from sim.vocab import OUTCOME_ZH, CaseType, Milestone, Outcome, Track
 from sim.workcalendar import WorkCalendar
 
 __all__ = ["MONTHLY_ZH", "backlog_series", "monthly_table", "queue_series", "stage_series"]
@@ -69,7 +69,7 @@ def stage_series(steps: pd.DataFrame, cases: pd.DataFrame, end: float, freq_days
     disposal team but not the return of the proceeds to the handling team, so a
     case after disposal still shows under ``asset_disposal``.
     """
-    marks = steps.loc[(steps["kind"] == "mark") & (steps["step"] == "received") & (steps["case_id"] >= 0)]
+    marks = steps.loc[(steps["kind"] == "mark") & (steps["step"] == Milestone.RECEIVED.value) & (steps["case_id"] >= 0)]
     marks = marks.sort_values(["case_id", "start"], kind="stable")
     nxt = marks.groupby("case_id")["start"].shift(-1).to_numpy(float)
     closed = marks["case_id"].map(cases.set_index("case_id")["closed"]).to_numpy(float)
@@ -179,7 +179,8 @@ def _fast_monthly(
         (cases["track"] == Track.FAST.value) & cases["case_type"].isin(_ENFORCED) & (cases["outcome"] != "")
     ).to_numpy()
     own = cases.loc[simple, ["case_id", "team", "closed"]].assign(month=closed_m[simple])
-    marks = steps.loc[(steps["kind"] == "mark") & (steps["step"] == "received"), ["case_id", "team", "start"]]
+    received = (steps["kind"] == "mark") & (steps["step"] == Milestone.RECEIVED.value)
+    marks = steps.loc[received, ["case_id", "team", "start"]]
     receipt = own.merge(marks, on=["case_id", "team"], how="left").groupby("case_id", sort=False)["start"].min()
     own = own.assign(receipt=own["case_id"].map(receipt).to_numpy(float))
     due = due_times(own["receipt"], DeadlineSpec(days=fast_days, basis="days"), calendar)

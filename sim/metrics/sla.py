@@ -3,8 +3,11 @@
 Like the registry clerk's overdue list: every deadline clock the model started
 (``slas`` table) is checked against its due time. Due times follow the Civil
 Procedure Law's day counting (art. 85: the start day is not counted, a last day
-that is a rest day rolls to the next working day) and are recomputed here
-independently of the model so the two can be checked against each other.
+that is a rest day rolls to the next working day), by the one rule the model's
+clocks use too (:meth:`WorkCalendar.due_time <sim.workcalendar.WorkCalendar.due_time>`):
+recomputing a due time from a clock's start checks that the model logged the
+right deadline at the right time, and gives the 6-month limit of a case whose
+clock was not logged.
 
 The 6-month limit (执行期限, 审限规定 art. 5) is measured from filing with the
 excluded periods subtracted (art. 9: appraisal, auction, sell-off; domain-facts
@@ -19,50 +22,24 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from sim.config.schema import Deadlines, DeadlineSpec, Scenario
+from sim.config.schema import DeadlineSpec, Scenario
 from sim.metrics._common import safe_ratio
-from sim.workcalendar import WorkCalendar, add_months
+from sim.vocab import DEADLINE_NAMES, Deadline
+from sim.workcalendar import WorkCalendar
 
 __all__ = ["SLA_NAMES", "case_deadlines", "due_times", "limit_clocks", "recompute_due", "sla_compliance"]
 
-SLA_NAMES: Mapping[str, tuple[str, str]] = {
-    "verify_filing": ("立案信息核对", "filing data checked"),
-    "first_contact": ("初次接待申请人", "first contact with the applicant"),
-    "standard_documents": ("制作统一制式法律文书", "standard documents issued"),
-    "records_handover": ("移交卷宗管理中心", "papers handed to the records centre"),
-    "scan": ("卷宗扫描上传", "papers scanned and uploaded"),
-    "serve": ("送达法律文书", "documents served on the debtor"),
-    "fast_disposal_start": ("快执启动财产处置", "fast track: disposal started"),
-    "fast_close": ("简案45日内结案", "simple case closed (45 days)"),
-    "investigation": ("完成传统查控", "traditional investigation done"),
-    "lead_check": ("核实财产线索", "applicant's lead verified"),
-    "disposal_start": ("启动评估拍卖", "appraisal/auction started"),
-    "dishonest_listing": ("纳入失信名单", "listed as dishonest debtor"),
-    "criminal_referral": ("移送拒执犯罪线索", "refusal-to-enforce referral"),
-    "price_start": ("启动确定参考价", "reference price started"),
-    "price_done": ("完成确定参考价", "reference price fixed"),
-    "report_service": ("送达评估报告", "price report served"),
-    "price_objection": ("审查参考价异议", "price objection reviewed"),
-    "objection": ("执行异议审查", "enforcement objection ruled"),
-    "sale_ruling": ("作出成交裁定", "sale confirmation ruling"),
-    "handover": ("交付拍卖财产", "sold property handed over"),
-    "payout": ("执行款发放", "collected money paid out"),
-    "execution_limit": ("法定执行期限", "6-month enforcement limit"),
-}
-"""Chinese and English names of the deadline ids of :class:`~sim.config.schema.Deadlines`."""
+SLA_NAMES: Mapping[Deadline, tuple[str, str]] = DEADLINE_NAMES
+"""Chinese and English names of the deadlines (:data:`sim.vocab.DEADLINE_NAMES`, kept under this name)."""
 
 
 def recompute_due(start: float, spec: DeadlineSpec, calendar: WorkCalendar) -> float:
     """The due time (days) of a deadline clock started at ``start``: midnight ending its last day.
 
-    'days' and 'working_days' follow CPL art. 85 via
-    :meth:`WorkCalendar.due_time`; 'months' adds calendar months to the start
-    date (a missing day clamps to the month's end), rolls a rest day forward, and
-    ends at that day's midnight, as the model does (``FlowContext._due_of``).
+    CPL art. 85 by :meth:`WorkCalendar.due_time` for each basis: calendar days and
+    working days, and months (the same day ``spec.days`` months later, the month's
+    last day if it has none, a rest day rolled forward), as the model's clocks do.
     """
-    if spec.basis == "months":
-        last = add_months(calendar.date_of(start), spec.days)
-        return calendar.time_of(calendar.due_date(last, 0, "days")) + 1.0
     return calendar.due_time(start, spec.days, spec.basis)
 
 
@@ -92,8 +69,8 @@ def limit_clocks(slas: pd.DataFrame, cases: pd.DataFrame, scenario: Scenario, ca
     within the limit when ``end <= due_effective``, i.e. ``end - excluded_days <=
     due`` (审限规定 art. 9 items 8 and 12; domain-facts §2.8).
     """
-    spec = scenario.deadlines.execution_limit
-    logged = slas.loc[(slas["sla"] == "execution_limit") & (slas["occurrence"] == 0)]
+    spec = scenario.deadlines[Deadline.EXECUTION_LIMIT]
+    logged = slas.loc[(slas["sla"] == Deadline.EXECUTION_LIMIT.value) & (slas["occurrence"] == 0)]
     logged_due = cases["case_id"].map(logged.drop_duplicates("case_id").set_index("case_id")["due"])
     recomputed = due_times(cases["arrived"], spec, calendar)
     due = logged_due.to_numpy(dtype=float, na_value=math.nan)
@@ -148,17 +125,17 @@ def sla_compliance(
     limit = limit_clocks(slas, cases.loc[cases["counted"]], scenario, calendar)
     closed_at = clocks["case_id"].map(cases.set_index("case_id")["closed"])
     rows = []
-    for sla in Deadlines.model_fields:
-        spec: DeadlineSpec = getattr(scenario.deadlines, sla)
-        if sla == "execution_limit":
+    for sla in Deadline:
+        spec = scenario.deadlines[sla]
+        if sla is Deadline.EXECUTION_LIMIT:
             times = limit[["start", "due_effective", "end", "end"]]
         else:
-            own = clocks["sla"] == sla
+            own = clocks["sla"] == sla.value
             times = pd.concat([clocks.loc[own, ["start", "due", "end"]], closed_at[own]], axis=1)
-        zh, en = SLA_NAMES.get(sla, (sla, sla))
+        zh, en = DEADLINE_NAMES[sla]
         rows.append(
             {
-                "sla": sla,
+                "sla": sla.value,
                 "zh": zh,
                 "en": en,
                 "basis": spec.basis,
@@ -238,18 +215,19 @@ def case_deadlines(
     met_wide = met.unstack("sla")
     out = cases.copy()
     limit = limit_clocks(slas, cases, scenario, calendar)
-    for sla in Deadlines.model_fields:
-        if sla == "execution_limit":
+    for sla in Deadline:
+        if sla is Deadline.EXECUTION_LIMIT:
             end, due_effective = limit["end"].to_numpy(), limit["due_effective"].to_numpy()
             overdue = np.isnan(end) & (due_effective < at)
             late = ~np.isnan(end) & (end > due_effective)
             met_limit = pd.array(np.where(np.isnan(end) & ~overdue, pd.NA, ~(late | overdue)), dtype="boolean")
-            out[f"due_{sla}"], out[f"met_{sla}"] = due_effective, met_limit
+            out[f"due_{sla.value}"], out[f"met_{sla.value}"] = due_effective, met_limit
             continue
-        out[f"due_{sla}"] = out["case_id"].map(due[sla]).astype(float) if sla in due else np.nan
-        out[f"met_{sla}"] = (
-            out["case_id"].map(met_wide[sla]).astype("boolean")
-            if sla in met_wide
+        name = sla.value
+        out[f"due_{name}"] = out["case_id"].map(due[name]).astype(float) if name in due else np.nan
+        out[f"met_{name}"] = (
+            out["case_id"].map(met_wide[name]).astype("boolean")
+            if name in met_wide
             else pd.array([pd.NA] * len(out), dtype="boolean")
         )
     return out

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from sim.metrics._common import safe_ratio
 from sim.metrics.registry import KPIS, Group, Level, RunView, View, register, utilisation_kpi
-from sim.vocab import Role, Team
+from sim.vocab import Milestone, Role, Team
 
 __all__: list[str] = []
 
@@ -67,7 +67,7 @@ def open_per_handler(view: RunView) -> float:
     steps = view.steps
     received = steps.loc[
         (steps["kind"] == "mark")
-        & (steps["step"] == "received")
+        & (steps["step"] == Milestone.RECEIVED.value)
         & steps["team"].isin(_handling_teams(view))
         & (steps["start"] <= view.horizon)
     ]

@@ -26,6 +26,7 @@ import pytest
 import sim.model
 from sim.config.schema import Scenario
 from sim.flow.context import FlowContext
+from sim.flow.docket import Docket
 from sim.model import RunResult, run_replication
 from sim.staffing import TeamDesk
 
@@ -67,20 +68,20 @@ def traced_run(scenario: Scenario) -> tuple[RunResult, Trace]:
 
         return probed
 
-    start, close = sim.model._start, FlowContext.close
+    start, close = sim.model._start, Docket.close
 
     def start_probe(ctx: FlowContext, case: Any) -> None:
         start(ctx, case)
-        trace["open cases"].append((ctx.env.now, len(ctx.open_cases)))
+        trace["open cases"].append((ctx.env.now, len(ctx.docket.open)))
 
-    def close_probe(ctx: FlowContext, case: Any, outcome: Any) -> None:
-        close(ctx, case, outcome)
-        trace["open cases"].append((ctx.env.now, len(ctx.open_cases)))
+    def close_probe(docket: Docket, case: Any, outcome: Any) -> None:
+        close(docket, case, outcome)
+        trace["open cases"].append((case.closed, len(docket.open)))  # closed now
 
     for name in ("request", "release", "dispatch"):
         patches.setattr(TeamDesk, name, desk_probe(getattr(TeamDesk, name)))
     patches.setattr(sim.model, "_start", start_probe)
-    patches.setattr(FlowContext, "close", close_probe)
+    patches.setattr(Docket, "close", close_probe)
     try:
         result = run_replication(scenario, 0)
     finally:

@@ -1,9 +1,9 @@
-"""The fixed glossary of the court: teams, roles, tracks, tasks, outcomes.
+"""Who and what the court is: its teams, the roles of its staff, case types, tracks, outcomes.
 
 Like the labels on the doors of a court building, these names are the same in
 the scenario files, the event log, the metrics and the reports. English
 identifiers are used in code and files; the Chinese labels are what reports
-print. This is the bottom layer: it imports nothing from ``sim``.
+print.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class Track(StrEnum):
     NONE = "none"  # closed or still at intake before triage
     FAST = "fast"  # 简案 → 快执团队
     STANDARD = "standard"  # 繁案 → 精执团队
-    OVERSIGHT = "oversight"  # 保全类 handled by the "三统一" team
+    OVERSIGHT = "oversight"  # 保全类: the preservation route ("三统一" team unless policy.preservation_team says)
 
 
 class Outcome(StrEnum):

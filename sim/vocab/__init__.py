@@ -1,0 +1,43 @@
+"""The court's vocabulary: every name the scenario, the model, the log and the reports share.
+
+Like the labels on the doors of a court building and the headings of its forms,
+each concept is named once here, as a ``StrEnum`` whose values are the ids used
+in scenario files and the event log: teams and roles (:mod:`.court`), the steps
+of a case (:mod:`.steps`: tasks, outside delays, milestones), deadlines
+(:mod:`.deadlines`) and chance decisions (:mod:`.decisions`). A flow that says
+``Task.LEAD_CHEK`` fails at once, and a table that misses a name fails when it
+is imported. This is the bottom layer: it imports nothing else from ``sim``.
+"""
+
+from __future__ import annotations
+
+from sim.vocab._complete import require_complete
+from sim.vocab.court import CASE_TYPE_ZH, OUTCOME_ZH, ROLE_ZH, TEAM_ZH, TRACK_ZH, CaseType, Outcome, Role, Team, Track
+from sim.vocab.deadlines import DEADLINE_NAMES, Deadline
+from sim.vocab.decisions import Decision, Ratio
+from sim.vocab.steps import HANDLING, TASK_FUNCTION, Delay, Handling, Milestone, PriceMethod, Task
+
+__all__ = [
+    "CASE_TYPE_ZH",
+    "DEADLINE_NAMES",
+    "HANDLING",
+    "OUTCOME_ZH",
+    "ROLE_ZH",
+    "TASK_FUNCTION",
+    "TEAM_ZH",
+    "TRACK_ZH",
+    "CaseType",
+    "Deadline",
+    "Decision",
+    "Delay",
+    "Handling",
+    "Milestone",
+    "Outcome",
+    "PriceMethod",
+    "Ratio",
+    "Role",
+    "Task",
+    "Team",
+    "Track",
+    "require_complete",
+]

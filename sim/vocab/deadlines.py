@@ -1,0 +1,72 @@
+"""The deadlines of the plan and the statutes, each tracked per case as a clock (an SLA).
+
+Every deadline is a field of the scenario's ``[deadlines]`` table (its length and
+day-counting basis), a clock the flows start and stop at the events the plan or
+the statute names, and a row of the on-time table (各节点按期完成率) under the
+names below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+
+from sim.vocab._complete import require_complete
+
+__all__ = ["DEADLINE_NAMES", "Deadline"]
+
+
+class Deadline(StrEnum):
+    """Every deadline clock (the ``[deadlines]`` table), in the order reports list them."""
+
+    VERIFY_FILING = "verify_filing"
+    FIRST_CONTACT = "first_contact"
+    STANDARD_DOCUMENTS = "standard_documents"
+    RECORDS_HANDOVER = "records_handover"
+    SCAN = "scan"
+    SERVE = "serve"
+    FAST_DISPOSAL_START = "fast_disposal_start"
+    FAST_CLOSE = "fast_close"
+    INVESTIGATION = "investigation"
+    LEAD_CHECK = "lead_check"
+    DISPOSAL_START = "disposal_start"
+    DISHONEST_LISTING = "dishonest_listing"
+    CRIMINAL_REFERRAL = "criminal_referral"
+    PRICE_START = "price_start"
+    PRICE_DONE = "price_done"
+    REPORT_SERVICE = "report_service"
+    PRICE_OBJECTION = "price_objection"
+    OBJECTION = "objection"
+    SALE_RULING = "sale_ruling"
+    HANDOVER = "handover"
+    PAYOUT = "payout"
+    EXECUTION_LIMIT = "execution_limit"  # 6 months (审限规定 art. 5), exclusions applied in metrics
+
+
+DEADLINE_NAMES: Mapping[Deadline, tuple[str, str]] = {
+    Deadline.VERIFY_FILING: ("立案信息核对", "filing data checked"),
+    Deadline.FIRST_CONTACT: ("初次接待申请人", "first contact with the applicant"),
+    Deadline.STANDARD_DOCUMENTS: ("制作统一制式法律文书", "standard documents issued"),
+    Deadline.RECORDS_HANDOVER: ("移交卷宗管理中心", "papers handed to the records centre"),
+    Deadline.SCAN: ("卷宗扫描上传", "papers scanned and uploaded"),
+    Deadline.SERVE: ("送达法律文书", "documents served on the debtor"),
+    Deadline.FAST_DISPOSAL_START: ("快执启动财产处置", "fast track: disposal started"),
+    Deadline.FAST_CLOSE: ("简案45日内结案", "simple case closed (45 days)"),
+    Deadline.INVESTIGATION: ("完成传统查控", "traditional investigation done"),
+    Deadline.LEAD_CHECK: ("核实财产线索", "applicant's lead verified"),
+    Deadline.DISPOSAL_START: ("启动评估拍卖", "appraisal/auction started"),
+    Deadline.DISHONEST_LISTING: ("纳入失信名单", "listed as dishonest debtor"),
+    Deadline.CRIMINAL_REFERRAL: ("移送拒执犯罪线索", "refusal-to-enforce referral"),
+    Deadline.PRICE_START: ("启动确定参考价", "reference price started"),
+    Deadline.PRICE_DONE: ("完成确定参考价", "reference price fixed"),
+    Deadline.REPORT_SERVICE: ("送达评估报告", "price report served"),
+    Deadline.PRICE_OBJECTION: ("审查参考价异议", "price objection reviewed"),
+    Deadline.OBJECTION: ("执行异议审查", "enforcement objection ruled"),
+    Deadline.SALE_RULING: ("作出成交裁定", "sale confirmation ruling"),
+    Deadline.HANDOVER: ("交付拍卖财产", "sold property handed over"),
+    Deadline.PAYOUT: ("执行款发放", "collected money paid out"),
+    Deadline.EXECUTION_LIMIT: ("法定执行期限", "6-month enforcement limit"),
+}
+"""Chinese and English names of each deadline, as the reports print them."""
+
+require_complete(DEADLINE_NAMES, Deadline, "DEADLINE_NAMES")

@@ -1,0 +1,182 @@
+"""What happens to a case, step by step: staff tasks, outside delays, milestones.
+
+A step of a case is one of three kinds (see :mod:`sim.flow.context`): a **task**
+holds staff for its effort, an outside **delay** holds nobody, a **milestone** is
+an instant. Their names here are the field names of the scenario's ``[tasks]``
+and ``[delays]`` tables and the ``step`` column of the event log, so a name the
+flows use and the scenario lacks is an error when ``sim.config.schema`` is
+imported, not a ``KeyError`` in the middle of a run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Final, Literal
+
+from sim.vocab._complete import require_complete
+from sim.vocab.court import Team
+
+__all__ = ["HANDLING", "TASK_FUNCTION", "Delay", "Handling", "Milestone", "PriceMethod", "Task"]
+
+
+class Task(StrEnum):
+    """Every kind of staff work in the plan (the ``[tasks]`` table)."""
+
+    # 前置团队 (方案 三(一)1)
+    VERIFY_FILING = "verify_filing"  # 立案信息核对
+    FIRST_CONTACT = "first_contact"  # 初次接待
+    STANDARD_DOCUMENTS = "standard_documents"  # 统一制式法律文书、网络查控
+    TRIAGE = "triage"  # 查控结果分析、繁简分流
+    RESUME_REVIEW = "resume_review"  # 恢复执行审查
+    # 快执/精执 (方案 三(二))
+    SERVE_DOCUMENTS = "serve_documents"  # 送达文书
+    DEBTOR_INTERVIEW = "debtor_interview"  # 询问被执行人
+    DEDUCT_PAYOUT = "deduct_payout"  # 扣划发放
+    FIELD_INVESTIGATION = "field_investigation"  # 传统调查（外出）
+    LEAD_CHECK = "lead_check"  # 核实财产线索
+    CONSUMPTION_RESTRICTION = "consumption_restriction"  # 限制消费
+    DISHONEST_LISTING = "dishonest_listing"  # 纳入失信
+    DETENTION = "detention"  # 拘留、搜查
+    CRIMINAL_REFERRAL = "criminal_referral"  # 移送拒执
+    DISTRIBUTION_PLAN = "distribution_plan"  # 分配方案
+    BEHAVIOUR_ENFORCEMENT = "behaviour_enforcement"  # 腾退、交付
+    PANEL_REVIEW = "panel_review"  # 合议庭评议
+    SETTLEMENT_RECORD = "settlement_record"  # 和解笔录
+    ZHONGBEN_INTERVIEW = "zhongben_interview"  # 终本约谈
+    DISPOSAL_REFERRAL = "disposal_referral"  # 移送财产处置
+    # 财产处置团队 (方案 三(一)2)
+    PRICE_FILE = "price_file"  # 评估/询价材料
+    REPORT_SERVICE = "report_service"  # 送达评估报告
+    PRICE_OBJECTION_REVIEW = "price_objection_review"  # 审查参考价异议
+    AUCTION_LISTING = "auction_listing"  # 网拍挂拍
+    IN_KIND_OFFER = "in_kind_offer"  # 以物抵债询问
+    SALE_RULING = "sale_ruling"  # 成交裁定
+    HANDOVER = "handover"  # 交付 (by the handling team's officer and bailiffs)
+    # 卷宗管理中心 (方案 三(一)3)
+    SCAN = "scan"  # 扫描上传
+    ARCHIVE = "archive"  # 归档
+    # 执行审查团队 (方案 三(三))
+    OBJECTION_HEARING = "objection_hearing"  # 异议听证、裁定
+    # "三统一"管理团队 (方案 三(一)4)
+    PRESERVATION = "preservation"  # 保全
+    COMMISSIONED = "commissioned"  # 委托事项
+    PETITION = "petition"  # 信访
+    MONTHLY_REPORT = "monthly_report"  # 月报
+    QUARTERLY_REPORT = "quarterly_report"  # 季报
+    # 快执/精执 again: the handling clerk's 结案 formalities
+    CLOSING = "closing"  # 结案手续
+
+
+Handling = Literal["handling"]
+HANDLING: Final[Handling] = "handling"
+"""The handling team of the case (快执 or 精执), whose officer is the case's 承办人."""
+
+TASK_FUNCTION: Mapping[Task, Team | Handling] = {
+    Task.VERIFY_FILING: Team.INTAKE,
+    Task.FIRST_CONTACT: Team.INTAKE,
+    Task.STANDARD_DOCUMENTS: Team.INTAKE,
+    Task.TRIAGE: Team.INTAKE,
+    Task.RESUME_REVIEW: Team.INTAKE,
+    Task.SERVE_DOCUMENTS: HANDLING,
+    Task.DEBTOR_INTERVIEW: HANDLING,
+    Task.DEDUCT_PAYOUT: HANDLING,
+    Task.FIELD_INVESTIGATION: HANDLING,
+    Task.LEAD_CHECK: HANDLING,
+    Task.CONSUMPTION_RESTRICTION: HANDLING,
+    Task.DISHONEST_LISTING: HANDLING,
+    Task.DETENTION: HANDLING,
+    Task.CRIMINAL_REFERRAL: HANDLING,
+    Task.DISTRIBUTION_PLAN: HANDLING,
+    Task.BEHAVIOUR_ENFORCEMENT: HANDLING,
+    Task.PANEL_REVIEW: HANDLING,
+    Task.SETTLEMENT_RECORD: HANDLING,
+    Task.ZHONGBEN_INTERVIEW: HANDLING,
+    Task.DISPOSAL_REFERRAL: HANDLING,
+    Task.HANDOVER: HANDLING,
+    Task.CLOSING: HANDLING,
+    Task.PRICE_FILE: Team.ASSET_DISPOSAL,
+    Task.REPORT_SERVICE: Team.ASSET_DISPOSAL,
+    Task.PRICE_OBJECTION_REVIEW: Team.ASSET_DISPOSAL,
+    Task.AUCTION_LISTING: Team.ASSET_DISPOSAL,
+    Task.IN_KIND_OFFER: Team.ASSET_DISPOSAL,
+    Task.SALE_RULING: Team.ASSET_DISPOSAL,
+    Task.SCAN: Team.RECORDS,
+    Task.ARCHIVE: Team.RECORDS,
+    Task.OBJECTION_HEARING: Team.REVIEW,
+    Task.PRESERVATION: Team.OVERSIGHT,  # or the fast track: policy.preservation_team
+    Task.COMMISSIONED: Team.OVERSIGHT,
+    Task.PETITION: Team.OVERSIGHT,
+    Task.MONTHLY_REPORT: Team.OVERSIGHT,
+    Task.QUARTERLY_REPORT: Team.OVERSIGHT,
+}
+"""Which function of the plan does each task: a team, or the case's handling team.
+
+``organisation.performed_by`` then says which staffed team performs that function
+(:func:`sim.config.checks.task_team`)."""
+
+
+class Delay(StrEnum):
+    """Outside parties' delays a case waits through, holding nobody (the ``[delays]`` distributions).
+
+    ``commissioned_days`` is a delay of the side stream of commissioned matters, drawn there
+    (:mod:`sim.model`), not a case's.
+    """
+
+    FILING_CORRECTION_DAYS = "filing_correction_days"  # 立案纠正
+    ONLINE_INQUIRY_DAYS = "online_inquiry_days"  # 网络查控反馈
+    SERVICE_DAYS = "service_days"  # 送达
+    PUBLIC_NOTICE_DAYS = "public_notice_days"  # 公告送达
+    VOLUNTARY_PAYMENT_DAYS = "voluntary_payment_days"  # 自动履行
+    INVESTIGATION_DAYS = "investigation_days"  # 传统查控: registries, banks, villages answering
+    LEAD_CHECK_DAYS = "lead_check_days"  # 线索核实
+    SETTLEMENT_DAYS = "settlement_days"  # 和解履行
+    PAYOUT_DAYS = "payout_days"  # 执行款发放
+    ZHONGBEN_RULING_DAYS = "zhongben_ruling_days"  # 终本裁定
+    BEHAVIOUR_PLAN_DAYS = "behaviour_plan_days"  # 行为类执行方案
+    ONLINE_PRICE_DAYS = "online_price_days"  # 网络询价
+    NEGOTIATION_DAYS = "negotiation_days"  # 当事人议价
+    DIRECTED_PRICE_DAYS = "directed_price_days"  # 定向询价
+    APPRAISAL_DAYS = "appraisal_days"  # 委托评估
+    REPORT_SERVICE_DAYS = "report_service_days"  # 送达评估报告
+    PRICE_OBJECTION_WINDOW_DAYS = "price_objection_window_days"  # 参考价异议期
+    ANNOUNCEMENT_MOVABLE_DAYS = "announcement_movable_days"  # 一拍公告（动产）
+    ANNOUNCEMENT_REAL_ESTATE_DAYS = "announcement_real_estate_days"  # 一拍公告（不动产）
+    SECOND_ANNOUNCEMENT_MOVABLE_DAYS = "second_announcement_movable_days"  # 二拍公告（动产）
+    SECOND_ANNOUNCEMENT_REAL_ESTATE_DAYS = "second_announcement_real_estate_days"  # 二拍公告（不动产）
+    RELIST_DAYS = "relist_days"  # 重新挂拍
+    AUCTION_DAYS = "auction_days"  # 竞价
+    IN_KIND_REPLY_DAYS = "in_kind_reply_days"  # 以物抵债答复
+    SELLOFF_LISTING_DAYS = "selloff_listing_days"  # 变卖挂网
+    SELLOFF_DAYS = "selloff_days"  # 变卖成交
+    BALANCE_PAYMENT_DAYS = "balance_payment_days"  # 支付尾款
+    OBJECTION_FILING_DAYS = "objection_filing_days"  # 异议申请
+    HIGHER_COURT_REVIEW_DAYS = "higher_court_review_days"  # 上级法院复议
+
+
+class Milestone(StrEnum):
+    """Instants the event log marks (``kind = "mark"``)."""
+
+    RECEIVED = "received"  # a team received the case (收案)
+    TRIAGED_FAST = "triaged_fast"  # 繁简分流: simple
+    TRIAGED_STANDARD = "triaged_standard"  # 繁简分流: standard
+    FUNDS_FROZEN = "funds_frozen"  # the online inquiry froze money
+    PROPERTY_FOUND = "property_found"
+    UNSOLD = "unsold"  # nothing sold: the file goes back unsold
+    IN_KIND = "in_kind"  # 以物抵债 accepted
+    OBJECTION_RULED = "objection_ruled"
+    CLOSED = "closed"  # 结案
+    ARCHIVED = "archived"  # 归档
+    RESUMED = "resumed"  # a 终本 case's re-query found property: it resumes as 执恢
+
+
+class PriceMethod(StrEnum):
+    """How the reference price is fixed (确定参考价, 财产处置参考价规定 art. 2)."""
+
+    NEGOTIATION = "negotiation"  # 当事人议价
+    DIRECTED = "directed"  # 定向询价
+    ONLINE = "online"  # 网络询价
+    APPRAISAL = "appraisal"  # 委托评估
+
+
+require_complete(TASK_FUNCTION, Task, "TASK_FUNCTION")
