@@ -28,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim import frames
 from sim.config.load import load_scenario
 from sim.config.schema import Scenario
 from sim.experiments.backends import Backend, make_backend
@@ -178,7 +179,7 @@ def comparison_table(result: ExperimentResult, base: str, level: float = 0.95) -
     table.insert(4, "base_mean", [means.get((base, k)) for k in table["kpi"]])
     table.insert(5, "mean", [means.get((s, k)) for s, k in zip(table["scenario"], table["kpi"], strict=True)])
     table = with_names(table)
-    table["verdict"] = [_verdict(r.better, r.significant, r.mean_diff) for r in table.itertuples()]
+    table["verdict"] = [_verdict(r.better, r.significant, r.mean_diff) for r in frames.rows(table)]
     return table
 
 

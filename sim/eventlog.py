@@ -194,7 +194,8 @@ def _frame(rows: list[tuple[object, ...]], dtypes: dict[str, str]) -> pd.DataFra
     """
     struct = pa.struct([(name, _ARROW[dtype]) for name, dtype in dtypes.items()])
     table = pa.Table.from_struct_array(pa.array(rows, type=struct))
-    return table.to_pandas(types_mapper=_PANDAS_TYPES.get)
+    frame: pd.DataFrame = table.to_pandas(types_mapper=_PANDAS_TYPES.get)  # pyarrow is untyped
+    return frame
 
 
 _STR = "str"

@@ -22,7 +22,7 @@ __all__ = ["read_json", "write_atomic", "write_text"]
 logger = logging.getLogger(__name__)
 
 
-def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place.
 
     The temporary file is ``.<name>.<random>.tmp`` in the same folder (so the rename is

@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from functools import cache
 from typing import Literal
 
-import chinese_calendar  # type: ignore[import-untyped]  # ships no type information
+import chinese_calendar  # ships no type information: pyproject.toml [tool.mypy] overrides
 
 __all__ = ["Basis", "Mode", "WorkCalendar", "official_calendar_covers"]
 

@@ -30,3 +30,15 @@ def test_code_is_formatted_by_ruff() -> None:
         check=False,
     )
     assert done.returncode == 0, "run `ruff format sim tests bench`:\n" + done.stdout + done.stderr
+
+
+def test_types_check_under_mypy_strict() -> None:
+    """``mypy --strict sim`` finds nothing (issue 12): configured in pyproject.toml ``[tool.mypy]``."""
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-error-summary"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, "mypy --strict sim:\n" + done.stdout + done.stderr

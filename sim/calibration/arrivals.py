@@ -168,7 +168,8 @@ def _rate_se(
 ) -> np.ndarray:
     scale = math.sqrt(max(dispersion, 1.0))
     if identified:
-        return scale * np.sqrt(monthly["filings"].to_numpy(float)) / monthly["wdays"].to_numpy(float)
+        se: np.ndarray = scale * np.sqrt(monthly["filings"].to_numpy(float)) / monthly["wdays"].to_numpy(float)
+        return se
     total = float(monthly["filings"].sum())
     relative = 1 / math.sqrt(total) if total > 0 else math.nan
     return scale * rate * relative

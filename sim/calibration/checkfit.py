@@ -195,7 +195,8 @@ def _km_row(records: CaseRecords, simulated: list[CaseRecords]) -> dict[str, obj
 
 
 def _month_counts(records: CaseRecords) -> pd.Series:
-    return records.cases["filed"].dt.strftime("%Y-%m").value_counts().sort_index()
+    counts: pd.Series = records.cases["filed"].dt.strftime("%Y-%m").value_counts().sort_index()
+    return counts
 
 
 def _monthly(records: CaseRecords, simulated: list[CaseRecords]) -> pd.DataFrame:

@@ -27,6 +27,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from sim import frames
 from sim.calibration.arrivals import ArrivalFit, fit_arrivals
 from sim.calibration.outcomes import (
     Estimate,
@@ -118,7 +119,7 @@ class Calibration:
         if estimate.field == "monthly_multipliers":
             return ", ".join(f"{m:.3f}" for m in self.arrivals.multipliers)
         if estimate.field == "case_mix":
-            return ", ".join(f"{r.case_type} {r.share:.4f}" for r in self.mix.itertuples())
+            return ", ".join(f"{r.case_type} {r.share:.4f}" for r in frames.rows(self.mix))
         if estimate.field == "claim_cny" and self.amounts is not None and self.amounts.chosen is not None:
             return self.amounts.chosen.describe()
         return "n/a" if math.isnan(estimate.value) else f"{estimate.value:.4g}"
@@ -203,7 +204,7 @@ def _arrival_estimates(arrivals: ArrivalFit, mix: pd.DataFrame, n: int) -> list[
         math.nan,
         n,
         n >= MIN_AMOUNTS,
-        ", ".join(f"{r.case_type} {r.share:.3f} [{r.low:.3f}, {r.high:.3f}]" for r in mix.itertuples()),
+        ", ".join(f"{r.case_type} {r.share:.3f} [{r.low:.3f}, {r.high:.3f}]" for r in frames.rows(mix)),
     )
     return [level, pattern, shares]
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import numpy.typing as npt
 from scipy import special, stats
 
 __all__ = ["FAMILIES", "logcdf", "logpdf", "logsf", "scipy_params", "start"]
@@ -30,6 +31,9 @@ FAMILIES: dict[str, stats.rv_continuous] = {
 }
 """Candidate families, all with location 0 (positive values)."""
 
+Floats = npt.NDArray[np.float64]
+"""Values of a fitted variable (days, amounts)."""
+
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
 
@@ -39,42 +43,42 @@ def scipy_params(family: str, natural: np.ndarray) -> tuple[float, ...]:
     return (0.0, values[0]) if family == "exponential" else (values[0], 0.0, values[1])
 
 
-def logpdf(family: str, natural: np.ndarray, x: np.ndarray) -> np.ndarray:
+def logpdf(family: str, natural: np.ndarray, x: Floats) -> Floats:
     """Log-density at ``x`` (> 0)."""
     if family == "exponential":
-        mean = natural[0]
-        return -np.log(mean) - x / mean
-    a, b = natural
+        mean = float(natural[0])
+        return np.asarray(-np.log(mean) - x / mean, dtype=np.float64)
+    a, b = float(natural[0]), float(natural[1])
     if family == "lognormal":
         z = (np.log(x) - np.log(b)) / a
-        return -np.log(x * a) - _LOG_SQRT_2PI - z * z / 2
+        return np.asarray(-np.log(x * a) - _LOG_SQRT_2PI - z * z / 2, dtype=np.float64)
     if family == "gamma":
-        return (a - 1) * np.log(x) - x / b - special.gammaln(a) - a * np.log(b)
-    return np.log(a / b) + (a - 1) * np.log(x / b) - (x / b) ** a
+        return np.asarray((a - 1) * np.log(x) - x / b - special.gammaln(a) - a * np.log(b), dtype=np.float64)
+    return np.asarray(np.log(a / b) + (a - 1) * np.log(x / b) - (x / b) ** a, dtype=np.float64)
 
 
-def logsf(family: str, natural: np.ndarray, x: np.ndarray) -> np.ndarray:
+def logsf(family: str, natural: np.ndarray, x: Floats) -> Floats:
     """Log of P(X > x)."""
     if family == "exponential":
-        return -x / natural[0]
-    a, b = natural
+        return np.asarray(-x / float(natural[0]), dtype=np.float64)
+    a, b = float(natural[0]), float(natural[1])
     if family == "lognormal":
-        return special.log_ndtr(-(np.log(x) - np.log(b)) / a)
+        return np.asarray(special.log_ndtr(-(np.log(x) - np.log(b)) / a), dtype=np.float64)
     if family == "gamma":
-        return np.log(special.gammaincc(a, x / b))
-    return -((x / b) ** a)
+        return np.asarray(np.log(special.gammaincc(a, x / b)), dtype=np.float64)
+    return np.asarray(-((x / b) ** a), dtype=np.float64)
 
 
-def logcdf(family: str, natural: np.ndarray, x: np.ndarray) -> np.ndarray:
+def logcdf(family: str, natural: np.ndarray, x: Floats) -> Floats:
     """Log of P(X <= x)."""
     if family == "exponential":
-        return np.log(-np.expm1(-x / natural[0]))
-    a, b = natural
+        return np.asarray(np.log(-np.expm1(-x / float(natural[0]))), dtype=np.float64)
+    a, b = float(natural[0]), float(natural[1])
     if family == "lognormal":
-        return special.log_ndtr((np.log(x) - np.log(b)) / a)
+        return np.asarray(special.log_ndtr((np.log(x) - np.log(b)) / a), dtype=np.float64)
     if family == "gamma":
-        return np.log(special.gammainc(a, x / b))
-    return np.log(-np.expm1(-((x / b) ** a)))
+        return np.asarray(np.log(special.gammainc(a, x / b)), dtype=np.float64)
+    return np.asarray(np.log(-np.expm1(-((x / b) ** a))), dtype=np.float64)
 
 
 def start(family: str, x: np.ndarray) -> np.ndarray:

@@ -22,9 +22,13 @@ import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import optimize, stats
+
+if TYPE_CHECKING:  # the frozen type is named only in scipy's private module (scipy-stubs follow it)
+    from scipy.stats._distn_infrastructure import rv_continuous_frozen
 
 from sim.calibration import likelihood as lk
 
@@ -80,7 +84,7 @@ class ParametricFit:
         names = {"lognormal": ("sigma", "median"), "exponential": ("mean",)}.get(self.family, ("shape", "scale"))
         return "SE " + ", ".join(f"{name} {se:.3g}" for name, se in zip(names, self.se, strict=True))
 
-    def frozen(self) -> stats.rv_continuous:
+    def frozen(self) -> rv_continuous_frozen:
         """The fitted scipy distribution."""
         return FAMILIES[self.family](*self.params)
 
@@ -263,7 +267,8 @@ def fit_truncated(time: np.ndarray, limit: np.ndarray, family: str = "lognormal"
 
 def ks_statistic(values: np.ndarray, fit: ParametricFit) -> tuple[float, float]:
     """Kolmogorov–Smirnov D and its nominal p-value (optimistic: the parameters were fitted)."""
-    result = stats.kstest(np.asarray(values, float), fit.frozen().cdf)
+    # scipy-stubs type ``cdf`` as scalar → scalar; kstest calls it once on the sorted sample.
+    result = stats.kstest(np.asarray(values, float), fit.frozen().cdf)  # type: ignore[arg-type]
     return float(result.statistic), float(result.pvalue)
 
 

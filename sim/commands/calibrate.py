@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim import frames
 from sim.calibration.records import CaseRecords, RecordsError, load_records
 from sim.commands import SUMMARIES, common
 from sim.config.errors import ScenarioError
@@ -144,7 +145,7 @@ def _cleaning_lines(records: CaseRecords) -> list[str]:
         return ["cleaning 数据清洗: nothing dropped or repaired", *notes]
     counts = log["action"].value_counts()
     lines = ["cleaning 数据清洗: " + ", ".join(f"{n} {action}" for action, n in counts.items())]
-    for row in log.head(_SHOWN_CLEANING_ROWS).itertuples():
+    for row in frames.rows(log.head(_SHOWN_CLEANING_ROWS)):
         lines.append(f"  row {row.row:>6} {row.case_no:<24} {row.field:<10} {row.action:<12} {row.reason}")
     if len(log) > _SHOWN_CLEANING_ROWS:
         lines.append(f"  … {len(log) - _SHOWN_CLEANING_ROWS} more in the report (or --cleaning FILE.csv)")

@@ -7,6 +7,7 @@ import json
 import math
 from typing import Any
 
+from sim import frames
 from sim.commands import SUMMARIES
 from sim.commands.common import add_experiment_options, fmt_value, guarded, report_usage, session, set_reps_help
 from sim.config.load import load_scenario
@@ -106,7 +107,7 @@ def format_capacity(result: CapacityResult, name: str) -> str:
         lines.append(f"  at the answer: {kpi} mean {fmt_value(kpi, row['mean'])}, {conf} {side} bound {bound}")
         lines.append(f"  {result.conclusion}")
     lines += ["", f"  {'load':>6} {'cases/year':>11} {'mean':>9} {side + ' bound':>12}  holds"]
-    for row in result.evaluations.sort_values("multiplier").itertuples(index=False):
+    for row in frames.rows(result.evaluations.sort_values("multiplier"), index=False):
         lines.append(
             f"  {row.multiplier:>6.3f} {row.cases_per_year:>11,.0f} {fmt_value(kpi, row.mean):>9} "
             f"{fmt_value(kpi, row.bound):>12}  {'yes' if row.holds else 'no'}"

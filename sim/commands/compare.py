@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim import frames
 from sim.api import comparison_table, kpi_info
 from sim.commands import SUMMARIES
 from sim.commands.common import (
@@ -134,7 +135,7 @@ def format_precision(advice: pd.DataFrame, kpi: str, half_width: float) -> str:
         f"replications for ±{fmt_diff(kpi, half_width).lstrip('+')} on {kpi} "
         "(confidence-interval method, Law & Kelton §9.4.1; docs/experiments.md):"
     ]
-    for row in advice.itertuples(index=False):
+    for row in frames.rows(advice, index=False):
         needed = "n/a" if math.isnan(row.needed) else f"{int(row.needed)}"
         now = fmt_diff(kpi, row.half_width).lstrip("+")
         lines.append(
@@ -163,7 +164,7 @@ def format_comparison(table: pd.DataFrame, reps: int, seed: int) -> str:
             f"  {'KPI':<40} {base[:14]:>14} {str(other)[:14]:>14}  {'difference [95% CI]':<30}",
         ]
         for kpi in kpi_order(list(rows.index)):
-            lines.append(_line(kpi, rows.loc[kpi]))
+            lines.append(_line(kpi, frames.line(rows, kpi)))
         lines.append("")
     return "\n".join(lines).rstrip()
 
@@ -187,7 +188,7 @@ def payload(table: pd.DataFrame, reps: int, seed: int) -> dict[str, Any]:
     comparisons: dict[str, dict[str, Any]] = {}
     order = {kpi: i for i, kpi in enumerate(kpi_order(list(dict.fromkeys(table["kpi"]))))}
     table = table.sort_values("kpi", key=lambda s: s.map(order), kind="stable")
-    for row in table.itertuples(index=False):
+    for row in frames.rows(table, index=False):
         comparisons.setdefault(str(row.scenario), {})[str(row.kpi)] = {
             "zh": row.zh,
             "en": row.en,

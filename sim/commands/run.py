@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim import frames
 from sim.commands import SUMMARIES, common
 from sim.config.load import load_scenario
 from sim.config.schema import Scenario
@@ -154,7 +155,7 @@ def summary_payload(result: ExperimentResult, label: str) -> dict[str, Any]:
     table = table[table.scenario == label]
     kpis = {
         row.kpi: {"mean": _num(row.mean), "ci_low": _num(row.ci_low), "ci_high": _num(row.ci_high), "n": int(row.n)}
-        for row in table.itertuples()
+        for row in frames.rows(table)
     }
     ids = {"arrived": "received_cases", "closed": "closed_cases", "open": "backlog_end"}
     counts = {key: kpis.get(kpi, {}).get("mean") for key, kpi in ids.items()}
@@ -173,7 +174,7 @@ def format_table(result: ExperimentResult, label: str) -> str:
     order += [k for k in in_order(table.index) if k in KPIS and KPIS[k].group is Group.UTILISATION]
     lines = [f"{label}: {result.reps} replications, seed {result.seed} (mean [95% CI])", ""]
     for kpi in order:
-        lines.append(_line(kpi, table.loc[kpi]))
+        lines.append(_line(kpi, frames.line(table, kpi)))
     return "\n".join(lines)
 
 
@@ -181,10 +182,11 @@ def _line(kpi: str, row: pd.Series) -> str:
     info = KPIS.get(kpi)
     zh, en, unit = (info.zh, info.en, info.unit) if info else (kpi, kpi, "")
     percent = unit in ("share", "rate", "%")
-    fmt = (
-        (lambda v: "    n/a" if _num(v) is None else f"{100 * v:6.1f}%")
-        if percent
-        else (lambda v: "    n/a" if _num(v) is None else f"{v:7.1f}")
-    )
+
+    def fmt(value: float) -> str:
+        if _num(value) is None:
+            return "    n/a"
+        return f"{100 * value:6.1f}%" if percent else f"{value:7.1f}"
+
     ci = f"[{fmt(row.ci_low).strip()}, {fmt(row.ci_high).strip()}]" if _num(row.ci_low) is not None else ""
     return f"  {en:<44} {fmt(row['mean'])} {ci:<18} {zh}"

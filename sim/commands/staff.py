@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim import frames
 from sim.commands import SUMMARIES, common
 from sim.commands.common import (
     add_experiment_options,
@@ -135,7 +136,7 @@ def format_staff(result: StaffResult, name: str, reps: int, check_reps: int) -> 
         "staffing (proposed = the answer, or the last step if none met the targets):",
         f"  {'team':<16} {'role':<8} {'base':>5} {'proposed':>9} {'change':>7}",
     ]
-    for row in result.staffing_table().itertuples(index=False):
+    for row in frames.rows(result.staffing_table(), index=False):
         mark = f"{row.change:+d}" if row.change else ""
         zh = f"{TEAM_ZH[Team(row.team)]}·{ROLE_ZH[Role(row.role)]}"
         lines.append(f"  {row.team:<16} {row.role:<8} {row.base:>5} {row.proposed:>9} {mark:>7}  {zh}")
@@ -165,10 +166,10 @@ def payload(result: StaffResult) -> dict[str, Any]:
     """The ``--json`` object (tables as records; head-counts as team → role → count)."""
 
     def clean(table: pd.DataFrame) -> list[dict[str, Any]]:
-        records = []
-        for record in table.to_dict(orient="records"):
-            counts = record.pop("counts", None)
-            record = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in record.items()}
+        records: list[dict[str, Any]] = []
+        for raw in table.to_dict(orient="records"):
+            counts = raw.pop("counts", None)
+            record = {str(k): (None if isinstance(v, float) and math.isnan(v) else v) for k, v in raw.items()}
             if counts is not None:
                 record["staffing"] = _nested(counts)
             records.append(record)

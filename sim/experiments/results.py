@@ -61,7 +61,7 @@ def folder_files(labels: Iterable[str]) -> set[str]:
     return {MANIFEST, "kpis_by_rep.csv", "kpis_summary.csv"} | tables
 
 
-def _text(content: str) -> Callable[[Path], None]:
+def _text(content: str) -> Callable[[Path], object]:
     return lambda p: p.write_text(content, encoding="utf-8")
 
 
@@ -91,7 +91,7 @@ def write_results(
         for table in TABLES:
             frame = _stack(result, label, table)
             if frame is not None:
-                write_atomic(folder / f"{_slug(label)}.{table}.parquet", lambda p, f=frame: f.to_parquet(p))
+                write_atomic(folder / f"{_slug(label)}.{table}.parquet", frame.to_parquet)
     meta = manifest(result, sources)
     meta["files"] = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
     meta.update(extra or {})
@@ -124,7 +124,10 @@ def _stack(result: ExperimentResult, label: str, table: str) -> pd.DataFrame | N
         return None
     if table == "cases":  # the case table people open: each deadline's due time and whether it was met
         return result.case_table(label)
-    return pd.concat([getattr(run, table).assign(replication=rep) for rep, run in runs], ignore_index=True)
+    stacked: pd.DataFrame = pd.concat(
+        [getattr(run, table).assign(replication=rep) for rep, run in runs], ignore_index=True
+    )
+    return stacked
 
 
 def _slug(label: str) -> str:

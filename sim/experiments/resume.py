@@ -129,7 +129,7 @@ class RunStore:
         tables = TABLES if run is not None else ()
         for table in tables:
             frame = getattr(run, table)
-            write_atomic(entry / f"{table}.parquet", lambda path, f=frame: f.to_parquet(path))
+            write_atomic(entry / f"{table}.parquet", frame.to_parquet)
         text = json.dumps(
             {"kpis": values, "meta": run.meta if run is not None else {}, "tables": list(tables)},
             ensure_ascii=False,
@@ -163,7 +163,8 @@ def _read_entry(path: Path) -> dict[str, Any] | None:
     ):
         logger.warning("ignoring malformed replication entry %s; it will be recomputed", path)
         return None
-    return data
+    entry: dict[str, Any] = data
+    return entry
 
 
 def folder_state(folder: Path, scenarios: Iterable[Scenario], seed: int, reps: int) -> FolderState:

@@ -35,6 +35,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim import frames
 from sim.config.checks import receiving_teams
 from sim.config.distspec import FixedSpec
 from sim.config.errors import ScenarioError
@@ -334,10 +335,10 @@ def _final_check(
     meeting = path.index[path["means_meet"]]
     first = int(meeting[0]) if len(meeting) else len(path) - 1
     finalists = path.iloc[first : first + 3]
-    scenarios = {f"check{int(r.step)}": staffed(scenario, r.counts) for r in finalists.itertuples()}
+    scenarios = {f"check{int(r.step)}": staffed(scenario, r.counts) for r in frames.rows(finalists)}
     kpis = evaluate(scenarios, check_reps)
     rows = []
-    for r in finalists.itertuples():
+    for r in frames.rows(finalists):
         option = _Option(str(r.change), dict(r.counts), scenarios[f"check{int(r.step)}"])
         rows.append(scorer.row(kpis, f"check{int(r.step)}", int(r.step), option))
     checks = pd.DataFrame(rows)

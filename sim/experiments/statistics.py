@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim import frames
+
 __all__ = [
     "differences",
     "one_sided_bound",
@@ -175,7 +177,7 @@ def replications_needed(
     if table.empty:
         raise ValueError(f"no values of KPI {kpi!r} in the table")
     rows = []
-    for row in table.itertuples(index=False):
+    for row in frames.rows(table, index=False):
         target = half_width * abs(row.mean) if relative else half_width
         needed = _needed(float(row.sd), int(row.n), target, level, max_reps)
         rows.append(

@@ -121,7 +121,7 @@ class FlowContext:
 
     def decide(self, case: Case, decision: Decision, probability: float) -> bool:
         """Whether chance says yes to ``decision`` for this case (CRN uniform < probability)."""
-        return self._decisions[decision].item(case.row) < probability  # CaseBook.u, inlined
+        return bool(self._decisions[decision].item(case.row) < probability)  # CaseBook.u, inlined
 
     def spawn(self, process: Step) -> simpy.Process:
         """Start a parallel process (records scanning, an objection) beside the case."""

@@ -126,11 +126,16 @@ class Level:
 class ResultLike(Protocol):
     """What the KPIs read: a :class:`sim.model.RunResult` or anything shaped like it."""
 
-    steps: pd.DataFrame
-    slas: pd.DataFrame
-    cases: pd.DataFrame
-    staff: pd.DataFrame
-    meta: Mapping[str, Any]
+    @property
+    def steps(self) -> pd.DataFrame: ...
+    @property
+    def slas(self) -> pd.DataFrame: ...
+    @property
+    def cases(self) -> pd.DataFrame: ...
+    @property
+    def staff(self) -> pd.DataFrame: ...
+    @property
+    def meta(self) -> Mapping[str, Any]: ...
 
 
 @dataclass(frozen=True)

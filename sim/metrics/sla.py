@@ -220,7 +220,9 @@ def case_deadlines(
             end, due_effective = limit["end"].to_numpy(), limit["due_effective"].to_numpy()
             overdue = np.isnan(end) & (due_effective < at)
             late = ~np.isnan(end) & (end > due_effective)
-            met_limit = pd.array(np.where(np.isnan(end) & ~overdue, pd.NA, ~(late | overdue)), dtype="boolean")
+            # numpy's stubs take no pd.NA as a fill value; the object array is what "boolean" reads
+            open_ = np.where(np.isnan(end) & ~overdue, pd.NA, ~(late | overdue))  # type: ignore[call-overload]
+            met_limit: pd.api.extensions.ExtensionArray = pd.array(open_, dtype="boolean")
             out[f"due_{sla.value}"], out[f"met_{sla.value}"] = due_effective, met_limit
             continue
         name = sla.value

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim import frames
 from sim.config.schema import Scenario
 from sim.experiments.statistics import summarise
 from sim.metrics import add_months, backlog_series, bottlenecks, sla_compliance, stage_series
 from sim.report.data import Results, ScenarioRun
-from sim.vocab import CaseType, Outcome, Role, Team, Track
+from sim.vocab import CaseType, Deadline, Outcome, Role, Team, Track
 
 __all__ = ["RunAnalysis", "analyse_run", "interval_table"]
 
@@ -46,7 +47,7 @@ class RunAnalysis:
 
     def kpi(self, kpi: str) -> pd.Series | None:
         """Summary row of ``kpi`` (n, mean, sd, ci_low, ci_high) or None."""
-        return self.kpis.loc[kpi] if kpi in self.kpis.index else None
+        return frames.line(self.kpis, kpi) if kpi in self.kpis.index else None
 
 
 def interval_table(values: Mapping[str, list[float]]) -> pd.DataFrame:
@@ -186,7 +187,7 @@ def _zhongben_numbers(cases: pd.DataFrame, slas: pd.DataFrame, run: ScenarioRun)
     """
     counted = cases.loc[cases["counted"]]
     simple = counted.loc[(counted["track"] == Track.FAST.value) & counted["case_type"].isin(_ENFORCED)]
-    clocks = slas.loc[(slas["sla"] == "fast_close") & (slas["occurrence"] == 0)].drop_duplicates("case_id")
+    clocks = slas.loc[(slas["sla"] == Deadline.FAST_CLOSE.value) & (slas["occurrence"] == 0)].drop_duplicates("case_id")
     clocks = clocks.set_index("case_id")
     end = simple["case_id"].map(clocks["end"]).to_numpy(float)
     within = ~np.isnan(end) & (end <= simple["case_id"].map(clocks["due"]).to_numpy(float))

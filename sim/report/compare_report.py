@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim import frames
 from sim.experiments.statistics import paired_differences
 from sim.metrics import KPI, KPIS, Group, View, headline, in_order, levels
 from sim.report import html as h
@@ -112,7 +113,7 @@ def _changes(diffs: pd.DataFrame, label: str) -> tuple[str, str] | None:
     own = diffs.loc[(diffs["scenario"] == label) & diffs["significant"]]
     better: list[KPI] = []
     worse: list[KPI] = []
-    for r in own.itertuples():
+    for r in frames.rows(own):
         info = KPIS.get(str(r.kpi))
         if info is None or info.better == "none" or info.group is Group.UTILISATION:
             continue

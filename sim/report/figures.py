@@ -18,6 +18,7 @@ import pandas as pd
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
+from sim import frames
 from sim.report.fonts import save_svg
 from sim.report.labels import outcome_label, pct, role_label, team_label, track_label
 from sim.vocab import Role, Team
@@ -59,8 +60,10 @@ def _rate_colour(rate: float) -> str:
 
 def fig_fast45_split(zhongben: pd.DataFrame, target: float) -> Figure:
     """One bar: simple cases closed within 45 days, as 终本 after the floor, and the rest."""
-    within = float(zhongben.loc["fast45_rate", "mean"])
-    zb_late = float(zhongben.loc["zhongben_share", "mean"] - zhongben.loc["zhongben_within_share", "mean"])
+    within = float(frames.cell(zhongben, "fast45_rate", "mean"))
+    zb_late = float(
+        frames.cell(zhongben, "zhongben_share", "mean") - frames.cell(zhongben, "zhongben_within_share", "mean")
+    )
     rest = max(1.0 - within - zb_late, 0.0)
     fig = Figure(figsize=(9.5, 1.6))
     ax = fig.subplots()
@@ -113,7 +116,7 @@ def fig_sla(slas: pd.DataFrame) -> Figure:
         capsize=2,
     )
     unit = {"days": "日", "working_days": "个工作日", "months": "个月"}
-    labels = [f"{r.zh}（{r.days}{unit.get(r.basis, '')}） {r.en}" for r in rows.itertuples()]
+    labels = [f"{r.zh}（{r.days}{unit.get(r.basis, '')}） {r.en}" for r in frames.rows(rows)]
     ax.set_yticks(y, labels)
     for yi, rate, top in zip(y, rates, hi, strict=True):
         ax.text(max(min(rate, 1.0), top) + 0.012, float(yi), pct(rate), va="center", fontsize=7)
@@ -181,13 +184,14 @@ def fig_utilisation(bottlenecks: pd.DataFrame) -> Figure:
     cmap = ListedColormap(["#fff5eb", "#fdd0a2", "#fdae6b", "#fd8d3c", "#e6550d", "#a63603"])
     image = ax.imshow(util.to_numpy(float), cmap=cmap, vmin=0, vmax=1, aspect="auto")
     for (i, j), value in np.ndenumerate(util.to_numpy(float)):
-        if heads.iat[i, j] == 0 or np.isnan(value):
+        count = int(heads.to_numpy()[i, j])
+        if count == 0 or np.isnan(value):
             ax.text(j, i, "—", ha="center", va="center", color=GREY)
             continue
         ax.text(
             j,
             i,
-            f"{pct(value, 0)}\n({heads.iat[i, j]}人)",
+            f"{pct(value, 0)}\n({count}人)",
             ha="center",
             va="center",
             fontsize=8,

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from sim.metrics import SLA_NAMES
-from sim.vocab import ROLE_ZH, TEAM_ZH, Role, Team
+from sim.vocab import DELAY_ZH, ROLE_ZH, TASK_ZH, TEAM_ZH, Role, Team
 
 __all__ = ["GROUP_ZH", "format_value", "is_est", "parameter_table"]
 
@@ -37,6 +37,9 @@ GROUP_ZH: Mapping[str, str] = {
 """Chinese names of the scenario's parameter groups."""
 
 FIELD_ZH: Mapping[str, str] = {
+    # tasks and outside delays: their names live with them in the vocabulary
+    **TASK_ZH,
+    **DELAY_ZH,
     # arrivals, amounts
     "cases_per_year": "年收案数",
     "monthly_multipliers": "月度系数",
@@ -83,77 +86,11 @@ FIELD_ZH: Mapping[str, str] = {
     "buyer_default_rate": "悔拍",
     "resume_within_5y_rate": "终本后5年内恢复执行",
     "price_method": "确定参考价方式",
-    # delays
-    "filing_correction_days": "立案纠正",
-    "online_inquiry_days": "网络查控反馈",
-    "service_days": "送达",
-    "public_notice_days": "公告送达",
-    "voluntary_payment_days": "自动履行",
-    "investigation_days": "传统查控",
-    "lead_check_days": "线索核实",
-    "settlement_days": "和解履行",
-    "payout_days": "执行款发放",
-    "zhongben_ruling_days": "终本裁定",
-    "behaviour_plan_days": "行为类执行方案",
-    "online_price_days": "网络询价",
-    "negotiation_days": "当事人议价",
-    "directed_price_days": "定向询价",
-    "appraisal_days": "委托评估",
-    "report_service_days": "送达评估报告",
-    "price_objection_window_days": "参考价异议期",
-    "announcement_movable_days": "一拍公告（动产）",
-    "announcement_real_estate_days": "一拍公告（不动产）",
-    "second_announcement_movable_days": "二拍公告（动产）",
-    "second_announcement_real_estate_days": "二拍公告（不动产）",
-    "relist_days": "重新挂拍",
-    "auction_days": "竞价",
-    "in_kind_reply_days": "以物抵债答复",
-    "selloff_listing_days": "变卖挂网",
-    "selloff_days": "变卖成交",
+    # delay-table fields that are not delays of a step
     "selloff_period_days": "变卖期",
-    "balance_payment_days": "支付尾款",
-    "objection_filing_days": "异议申请",
-    "higher_court_review_days": "上级法院复议",
     "commissioned_days": "委托事项",
     "requery_interval_days": "终本后查询间隔",
     "requery_years": "终本后查询年限",
-    # tasks
-    "verify_filing": "立案信息核对",
-    "first_contact": "初次接待",
-    "standard_documents": "制式文书、网络查控",
-    "triage": "查控分析、繁简分流",
-    "resume_review": "恢复执行审查",
-    "serve_documents": "送达文书",
-    "debtor_interview": "询问被执行人",
-    "deduct_payout": "扣划发放",
-    "field_investigation": "传统调查（外出）",
-    "lead_check": "核实线索",
-    "consumption_restriction": "限制消费",
-    "dishonest_listing": "纳入失信",
-    "detention": "拘留、搜查",
-    "criminal_referral": "移送拒执",
-    "distribution_plan": "分配方案",
-    "behaviour_enforcement": "腾退、交付",
-    "panel_review": "合议庭评议",
-    "settlement_record": "和解笔录",
-    "zhongben_interview": "终本约谈",
-    "disposal_referral": "移送财产处置",
-    "price_file": "评估/询价材料",
-    "report_service": "送达评估报告",
-    "price_objection_review": "审查参考价异议",
-    "auction_listing": "网拍挂拍",
-    "in_kind_offer": "以物抵债询问",
-    "sale_ruling": "成交裁定",
-    "handover": "交付",
-    "scan": "扫描上传",
-    "archive": "归档",
-    "objection_hearing": "异议听证、裁定",
-    "preservation": "保全",
-    "commissioned": "委托事项",
-    "petition": "信访",
-    "monthly_report": "月报",
-    "quarterly_report": "季报",
-    "closing": "结案手续",
     # run, calendar, policy, side streams, staffing
     "start_date": "开始日期",
     "horizon_days": "统计截止（日）",
@@ -198,6 +135,9 @@ _DIST_ZH = {
     "gamma": "伽马分布",
     "empirical": "经验分布",
 }
+
+_NAMES_BY_ID: dict[str, tuple[str, str]] = {str(d): names for d, names in SLA_NAMES.items()}
+"""Deadline names by the id the scenario file uses."""
 
 
 def is_est(source: str) -> bool:
@@ -259,7 +199,7 @@ def _group_rows(path: str, key: str, node: Mapping[str, Any]) -> Iterator[dict[s
     source = node.get("source") or "unsourced"
     if {"days", "basis"} <= set(node):
         unit = {"days": "日", "working_days": "个工作日", "months": "个月"}[node["basis"]]
-        zh = SLA_NAMES.get(key, ("", ""))[0]
+        zh = _NAMES_BY_ID.get(key, ("", ""))[0]
         yield {
             "parameter": path,
             "zh": zh,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sim import frames
 from sim.io import write_atomic
 from sim.metrics import KPIS, Group, in_order, levels
 from sim.report import figures as fig
@@ -94,7 +95,7 @@ def _kpi_section(a: RunAnalysis) -> h.Section:
     rows, definitions = [], []
     for kpi in order:
         zh, en, unit = kpi_names(kpi)
-        row = a.kpis.loc[kpi]
+        row = frames.line(a.kpis, kpi)
         ci = f"{value_text(row.ci_low, unit)} – {value_text(row.ci_high, unit)}"
         target = level_of(kpi)
         percent = unit in ("share", "rate")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sim import frames
 from sim.metrics import View, headline
 from sim.report import html as h
 from sim.report.analysis import RunAnalysis
@@ -45,7 +46,7 @@ def role_cell(role: str) -> h.Cell:
 
 def sla_section(a: RunAnalysis, uri: str) -> h.Section:
     rows = []
-    for r in a.slas.itertuples():
+    for r in frames.rows(a.slas):
         unit = {"days": "日", "working_days": "个工作日", "months": "个月"}.get(r.basis, "")
         rows.append(
             [
@@ -104,7 +105,7 @@ def bottleneck_section(a: RunAnalysis, uri: str) -> h.Section:
             h.num(f"{r.wait_per_task_days:.2f}" if pd.notna(r.wait_per_task_days) else "—"),
             h.num(f"{r.late_wait_days * per_year:,.0f}"),
         ]
-        for r in a.bottlenecks.head(10).itertuples()
+        for r in frames.rows(a.bottlenecks.head(10))
     ]
     body = (
         h.figure(
@@ -210,15 +211,22 @@ ZHONGBEN_ROWS = {
 }
 
 
+def _count(value: float | None) -> str:
+    return "—" if value is None or pd.isna(value) else f"{value:,.0f}"
+
+
+def _amount(value: float | None) -> str:
+    return "—" if value is None or pd.isna(value) else f"{value:,.1f}"
+
+
 def statute_section(a: RunAnalysis) -> h.Section:
     zh, en = statute_note(a)
     rows = []
     for key, (row_zh, row_en, unit) in ZHONGBEN_ROWS.items():
         if key not in a.zhongben.index:
             continue
-        r = a.zhongben.loc[key]
-        digits = 0 if unit == "count" else 1
-        show = pct if unit == "share" else (lambda v, d=digits: "—" if pd.isna(v) else f"{v:,.{d}f}")
+        r = frames.line(a.zhongben, key)
+        show = pct if unit == "share" else (_count if unit == "count" else _amount)
         rows.append(
             [
                 h.bi(row_zh, row_en),
@@ -227,7 +235,7 @@ def statute_section(a: RunAnalysis) -> h.Section:
             ]
         )
     for kpi in headline(View.STATUTE, a.kpis.index):
-        r = a.kpis.loc[kpi]
+        r = frames.line(a.kpis, kpi)
         k_zh, k_en, _ = kpi_names(kpi)
         rows.append(
             [
@@ -275,7 +283,7 @@ def model_section(a: RunAnalysis, results: Results, font: str) -> h.Section:
                     h.badge("EST", "est") if r.est else "",
                     h.Cell(f'<span class="small">{h.esc(r.source)}</span>'),
                 ]
-                for r in params.itertuples()
+                for r in frames.rows(params)
             ]
             body += h.table(
                 [

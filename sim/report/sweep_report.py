@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim import frames
 from sim.metrics import View, headline, levels
 from sim.report import html as h
 from sim.report.data import ReportDataError
@@ -158,7 +159,7 @@ def _break_line(r: Any, paths: list[str], first: object) -> tuple[str, str]:
 
 def _verdict(summary: pd.DataFrame, paths: list[str], breaks: pd.DataFrame) -> str:
     first = min(summary[paths[0]])
-    items = [h.bi(*_break_line(r, paths, first)).html for r in breaks.itertuples()]
+    items = [h.bi(*_break_line(r, paths, first)).html for r in frames.rows(breaks)]
     lis = "".join(f"<li>{item}</li>" for item in items)
     return f'<div class="verdict"><ul>{lis}</ul></div>' if items else ""
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim import frames
 from sim.report.analysis import RunAnalysis
 from sim.report.html import ref
 from sim.report.labels import pct, role_zh, team_zh
@@ -80,7 +81,9 @@ def _fast45_point(a: RunAnalysis, status: Status) -> Pair:
 
 def _floor_point(a: RunAnalysis) -> Pair:
     z = a.zhongben
-    share, ceiling, other = (_g(z.loc[k]) for k in ("zhongben_share", "fast45_ceiling", "fast45_rate_non_zhongben"))
+    share, ceiling, other = (
+        _g(frames.line(z, k)) for k in ("zhongben_share", "fast45_ceiling", "fast45_rate_non_zhongben")
+    )
     if a.scenario.policy.zhongben_floor:
         months = a.scenario.policy.zhongben_floor_months
         extra_zh = "即使人手无限，也达不到90%。" if ceiling < (FAST45_TARGET.low or 0.0) else ""
@@ -97,7 +100,7 @@ def _floor_point(a: RunAnalysis) -> Pair:
             f"{pct(ceiling)}.{extra_en} Leaving the 终本 cases out, {pct(other)} close within 45 "
             "days.",
         )
-    early = _g(z.loc["early_zhongben_per_year"])
+    early = _g(frames.line(z, "early_zhongben_per_year"))
     return (
         f"本方案按改革方案字面执行，未适用终本须满3个月的法定限制：每年约{early:,.0f}件终本案件在立"
         "案3个月内结案，"
@@ -112,9 +115,9 @@ def _floor_point(a: RunAnalysis) -> Pair:
 def _bottleneck_point(a: RunAnalysis) -> Pair:
     b = a.bottlenecks
     top = b.iloc[0]
-    busiest = b.loc[b["utilisation"].idxmax()]
+    busiest = frames.line(b, b["utilisation"].idxmax())
     sla = a.slas.loc[a.slas["started_per_year"] >= MIN_CLOCKS_PER_YEAR].dropna(subset=["on_time_rate"])
-    worst = sla.loc[sla["on_time_rate"].idxmin()] if len(sla) else None
+    worst = frames.line(sla, sla["on_time_rate"].idxmin()) if len(sla) else None
     who = f"{team_zh(top.team)}·{role_zh(top.role)}"
     who_en = f"{top.team.replace('_', ' ')} {top.role}s"
     zh = (

@@ -15,15 +15,17 @@ from sim.vocab._complete import require_complete
 from sim.vocab.court import CASE_TYPE_ZH, OUTCOME_ZH, ROLE_ZH, TEAM_ZH, TRACK_ZH, CaseType, Outcome, Role, Team, Track
 from sim.vocab.deadlines import DEADLINE_NAMES, Deadline
 from sim.vocab.decisions import Decision, Ratio
-from sim.vocab.steps import HANDLING, TASK_FUNCTION, Delay, Handling, Milestone, PriceMethod, Task
+from sim.vocab.steps import DELAY_ZH, HANDLING, TASK_FUNCTION, TASK_ZH, Delay, Handling, Milestone, PriceMethod, Task
 
 __all__ = [
     "CASE_TYPE_ZH",
     "DEADLINE_NAMES",
+    "DELAY_ZH",
     "HANDLING",
     "OUTCOME_ZH",
     "ROLE_ZH",
     "TASK_FUNCTION",
+    "TASK_ZH",
     "TEAM_ZH",
     "TRACK_ZH",
     "CaseType",

@@ -17,7 +17,7 @@ from typing import Final, Literal
 from sim.vocab._complete import require_complete
 from sim.vocab.court import Team
 
-__all__ = ["HANDLING", "TASK_FUNCTION", "Delay", "Handling", "Milestone", "PriceMethod", "Task"]
+__all__ = ["DELAY_ZH", "HANDLING", "TASK_FUNCTION", "TASK_ZH", "Delay", "Handling", "Milestone", "PriceMethod", "Task"]
 
 
 class Task(StrEnum):
@@ -180,3 +180,80 @@ class PriceMethod(StrEnum):
 
 
 require_complete(TASK_FUNCTION, Task, "TASK_FUNCTION")
+
+
+TASK_ZH: Final[Mapping[Task, str]] = {
+    Task.VERIFY_FILING: "立案信息核对",
+    Task.FIRST_CONTACT: "初次接待",
+    Task.STANDARD_DOCUMENTS: "制式文书、网络查控",
+    Task.TRIAGE: "查控分析、繁简分流",
+    Task.RESUME_REVIEW: "恢复执行审查",
+    Task.SERVE_DOCUMENTS: "送达文书",
+    Task.DEBTOR_INTERVIEW: "询问被执行人",
+    Task.DEDUCT_PAYOUT: "扣划发放",
+    Task.FIELD_INVESTIGATION: "传统调查（外出）",
+    Task.LEAD_CHECK: "核实线索",
+    Task.CONSUMPTION_RESTRICTION: "限制消费",
+    Task.DISHONEST_LISTING: "纳入失信",
+    Task.DETENTION: "拘留、搜查",
+    Task.CRIMINAL_REFERRAL: "移送拒执",
+    Task.DISTRIBUTION_PLAN: "分配方案",
+    Task.BEHAVIOUR_ENFORCEMENT: "腾退、交付",
+    Task.PANEL_REVIEW: "合议庭评议",
+    Task.SETTLEMENT_RECORD: "和解笔录",
+    Task.ZHONGBEN_INTERVIEW: "终本约谈",
+    Task.DISPOSAL_REFERRAL: "移送财产处置",
+    Task.PRICE_FILE: "评估/询价材料",
+    Task.REPORT_SERVICE: "送达评估报告",
+    Task.PRICE_OBJECTION_REVIEW: "审查参考价异议",
+    Task.AUCTION_LISTING: "网拍挂拍",
+    Task.IN_KIND_OFFER: "以物抵债询问",
+    Task.SALE_RULING: "成交裁定",
+    Task.HANDOVER: "交付",
+    Task.SCAN: "扫描上传",
+    Task.ARCHIVE: "归档",
+    Task.OBJECTION_HEARING: "异议听证、裁定",
+    Task.PRESERVATION: "保全",
+    Task.COMMISSIONED: "委托事项",
+    Task.PETITION: "信访",
+    Task.MONTHLY_REPORT: "月报",
+    Task.QUARTERLY_REPORT: "季报",
+    Task.CLOSING: "结案手续",
+}
+"""Each task's Chinese name, as reports and the parameter table print it."""
+
+DELAY_ZH: Final[Mapping[Delay, str]] = {
+    Delay.FILING_CORRECTION_DAYS: "立案纠正",
+    Delay.ONLINE_INQUIRY_DAYS: "网络查控反馈",
+    Delay.SERVICE_DAYS: "送达",
+    Delay.PUBLIC_NOTICE_DAYS: "公告送达",
+    Delay.VOLUNTARY_PAYMENT_DAYS: "自动履行",
+    Delay.INVESTIGATION_DAYS: "传统查控",
+    Delay.LEAD_CHECK_DAYS: "线索核实",
+    Delay.SETTLEMENT_DAYS: "和解履行",
+    Delay.PAYOUT_DAYS: "执行款发放",
+    Delay.ZHONGBEN_RULING_DAYS: "终本裁定",
+    Delay.BEHAVIOUR_PLAN_DAYS: "行为类执行方案",
+    Delay.ONLINE_PRICE_DAYS: "网络询价",
+    Delay.NEGOTIATION_DAYS: "当事人议价",
+    Delay.DIRECTED_PRICE_DAYS: "定向询价",
+    Delay.APPRAISAL_DAYS: "委托评估",
+    Delay.REPORT_SERVICE_DAYS: "送达评估报告",
+    Delay.PRICE_OBJECTION_WINDOW_DAYS: "参考价异议期",
+    Delay.ANNOUNCEMENT_MOVABLE_DAYS: "一拍公告（动产）",
+    Delay.ANNOUNCEMENT_REAL_ESTATE_DAYS: "一拍公告（不动产）",
+    Delay.SECOND_ANNOUNCEMENT_MOVABLE_DAYS: "二拍公告（动产）",
+    Delay.SECOND_ANNOUNCEMENT_REAL_ESTATE_DAYS: "二拍公告（不动产）",
+    Delay.RELIST_DAYS: "重新挂拍",
+    Delay.AUCTION_DAYS: "竞价",
+    Delay.IN_KIND_REPLY_DAYS: "以物抵债答复",
+    Delay.SELLOFF_LISTING_DAYS: "变卖挂网",
+    Delay.SELLOFF_DAYS: "变卖成交",
+    Delay.BALANCE_PAYMENT_DAYS: "支付尾款",
+    Delay.OBJECTION_FILING_DAYS: "异议申请",
+    Delay.HIGHER_COURT_REVIEW_DAYS: "上级法院复议",
+}
+"""Each outside delay's Chinese name (the ``[delays]`` fields)."""
+
+require_complete(TASK_ZH, Task, "TASK_ZH")
+require_complete(DELAY_ZH, Delay, "DELAY_ZH")
