@@ -38,8 +38,8 @@ GROUP_ZH: Mapping[str, str] = {
 
 FIELD_ZH: Mapping[str, str] = {
     # tasks and outside delays: their names live with them in the vocabulary
-    **TASK_ZH,
-    **DELAY_ZH,
+    **{task.value: name for task, name in TASK_ZH.items()},
+    **{delay.value: name for delay, name in DELAY_ZH.items()},
     # arrivals, amounts
     "cases_per_year": "年收案数",
     "monthly_multipliers": "月度系数",
