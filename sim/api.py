@@ -96,14 +96,7 @@ def experiment(
     ``kpis`` is the long table (scenario, replication, kpi, value);
     ``summary()`` gives means and t-intervals.
     """
-    items = scenarios.items() if isinstance(scenarios, Mapping) else [(None, s) for s in scenarios]
-    resolved: dict[str, Scenario] = {}
-    for label, item in items:
-        scenario = _scenario(item)
-        key = label or scenario.name
-        if key in resolved:
-            raise ValueError(f"two scenarios are labelled {key!r}; pass a mapping with distinct labels")
-        resolved[key] = scenario
+    resolved = _labelled(scenarios)
     reps = reps or next(iter(resolved.values())).run.replications
     store = ReplicationCache(cache)
     if backend is not None:
@@ -112,6 +105,72 @@ def experiment(
         )
     with make_backend(jobs, scheduler) as own:
         return run_experiment(resolved, reps, seed, keep_runs=keep_runs, progress=progress, backend=own, cache=store)
+
+
+def _labelled(scenarios: Mapping[str, ScenarioLike] | Sequence[ScenarioLike]) -> dict[str, Scenario]:
+    """Label → scenario: a mapping's own labels, or each scenario's name.
+
+    Two scenarios of one name that differ (a variant made with ``with_overrides`` keeps
+    its base's name) are labelled by what differs, e.g. ``dengzhou_2022
+    (staffing.asset_disposal.officers=3)``; the same scenario twice is refused.
+    """
+    if isinstance(scenarios, str | Path | Scenario):
+        raise TypeError("give a list of scenarios or a mapping of label → scenario, not a single scenario")
+    if isinstance(scenarios, Mapping):
+        resolved = {}
+        for label, item in scenarios.items():
+            if not isinstance(label, str) or not label:
+                raise ValueError(f"scenario labels must be non-empty strings (got {label!r})")
+            resolved[label] = _scenario(item)
+        if not resolved:
+            raise ValueError("no scenarios to run")
+        return resolved
+    loaded = [_scenario(item) for item in scenarios]
+    if not loaded:
+        raise ValueError("no scenarios to run")
+    labelled: dict[str, Scenario] = {}
+    first: dict[str, Scenario] = {}
+    for scenario in loaded:
+        label = scenario.name
+        if label in first:
+            changes = _differences(first[label], scenario)
+            if not changes:
+                raise ValueError(f"scenario {label!r} is given twice (the same content)")
+            label = f"{label} ({changes})"
+        else:
+            first[label] = scenario
+        if label in labelled:
+            raise ValueError(f"two scenarios are labelled {label!r}; pass a mapping of distinct labels → scenarios")
+        labelled[label] = scenario
+    return labelled
+
+
+def _differences(base: Scenario, other: Scenario, show: int = 3) -> str:
+    """``path=value, ...``: the leaves of ``other`` that differ from ``base`` (the first ``show``)."""
+    old, new = _leaves(base.model_dump(mode="json")), _leaves(other.model_dump(mode="json"))
+    changed = [f"{path}={_short(new[path])}" for path in new if old.get(path, _MISSING) != new[path]]
+    changed += [f"{path} removed" for path in old if path not in new]
+    more = f", +{len(changed) - show} more" if len(changed) > show else ""
+    return ", ".join(changed[:show]) + more
+
+
+_MISSING = object()
+
+
+def _leaves(data: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(data, dict) and data and "dist" not in data:
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            out.update(_leaves(value, f"{prefix}{key}."))
+        return out
+    return {prefix.rstrip("."): data}
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, dict) and "dist" in value:
+        return "{" + ", ".join(f"{k}={v}" for k, v in value.items() if v is not None) + "}"
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def run(scenario: ScenarioLike, reps: int | None = None, *, level: float = 0.95, **options: Any) -> pd.DataFrame:
@@ -152,20 +211,36 @@ def precision(
 
 
 def compare(
-    base: ScenarioLike, *others: ScenarioLike, reps: int | None = None, level: float = 0.95, **options: Any
+    base: ScenarioLike | Mapping[str, ScenarioLike],
+    *others: ScenarioLike,
+    reps: int | None = None,
+    level: float = 0.95,
+    **options: Any,
 ) -> pd.DataFrame:
     """Each other scenario minus ``base``, replication by replication (common random numbers).
+
+    ``compare(base, other, ...)``, or one mapping of label → scenario whose first entry is
+    the base: ``compare({"now": base, "3 officers": more})``. Scenarios of one name (a
+    variant made with ``with_overrides``) are labelled by what differs.
 
     One row per (scenario, KPI): the two means, ``mean_diff`` with its paired
     t-interval, ``significant``, ``verdict`` (better / worse / changed / no
     significant difference, from the KPI's direction) and ``welch_half_width``,
     the half-width the same runs would give compared as independent samples.
     """
-    if not others:
+    if isinstance(base, Mapping):
+        if others:
+            raise ValueError(
+                "give either one mapping of label → scenario (its first entry is the base) "
+                "or the scenarios as arguments, not both"
+            )
+        labelled = _labelled(base)
+    else:
+        labelled = _labelled([base, *others])
+    if len(labelled) < 2:
         raise ValueError("compare needs at least one scenario besides the base")
-    scenarios = [_scenario(base), *(_scenario(o) for o in others)]
-    result = experiment(scenarios, reps, **options)
-    return comparison_table(result, scenarios[0].name, level)
+    result = experiment(labelled, reps, **options)
+    return comparison_table(result, next(iter(labelled)), level)
 
 
 def comparison_table(result: ExperimentResult, base: str, level: float = 0.95) -> pd.DataFrame:

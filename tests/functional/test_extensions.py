@@ -3,7 +3,7 @@
 Defect (issue 19): a KPI added with ``register`` was present with ``jobs=2`` and silently
 missing under Dask; a patched triage rule gave one answer with jobs 1/2 and another under
 Dask; the cache served entries computed before a KPI was added. The extension module is
-``tests/fixtures/court_extensions.py``, importable by name as a user's module would be.
+``notebooks/court_extensions.py``, importable by name as a user's module would be.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from sim.metrics import KPIS, Group, RunView
 from sim.metrics.registry import register
 from sim.rules import TRIAGE
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "notebooks"  # court_extensions.py, the documented example
 KPI = "completed_share_of_closed"
 
 
