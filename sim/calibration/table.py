@@ -20,8 +20,13 @@ recovered  实际到位金额, 到位金额, 执行到位金额, 实际执行到
 case_type  案件类型, 案件类别, 案件性质, case_type, type
 team       承办部门, 承办团队, 团队, 承办庭室, 部门, team, department
 handler    承办人, 承办法官, 承办执行员, handler, judge, officer
+origin     原案号, 原执行案号, 恢复执行原案号, 原审案号, origin, origin_case_no, original_case_no
 synthetic  synthetic, 合成数据
 ========== =====================================================================
+
+``origin`` is the case number a 执恢 case resumes (its 终本 case). A 执恢 case resuming a
+case of the same records is one the model makes itself, so it is kept out of the filing
+rate and the case mix (:mod:`sim.calibration.fit`).
 
 Lines at the top of a CSV file that start with ``#`` are comments (the synthetic
 example file says so there); ``extraction_date=YYYY-MM-DD`` in a comment gives
@@ -74,6 +79,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "case_type": ("案件类型", "案件类别", "案件性质", "case_type", "type"),
     "team": ("承办部门", "承办团队", "团队", "承办庭室", "部门", "team", "department"),
     "handler": ("承办人", "承办法官", "承办执行员", "handler", "judge", "officer"),
+    "origin": ("原案号", "原执行案号", "恢复执行原案号", "原审案号", "origin", "origin_case_no", "original_case_no"),
     "synthetic": ("synthetic", "合成数据"),
 }
 """Canonical field → accepted headers (see the module docstring)."""
