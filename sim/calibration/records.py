@@ -80,7 +80,7 @@ class CaseRecords:
         return self.n_rows - len(self.cases)
 
 
-def load_records(path: str | Path, extraction_date: date | None = None) -> CaseRecords:
+def load_records(path: str | Path, extraction_date: date | None = None, header_row: int | None = None) -> CaseRecords:
     """Read and clean a case export; see the module docstring for the rules.
 
     Parameters
@@ -90,13 +90,16 @@ def load_records(path: str | Path, extraction_date: date | None = None) -> CaseR
     extraction_date
         The day the export was made: open cases are right-censored at its end. Default:
         the ``extraction_date=`` of a comment line, else the latest date in the file.
+    header_row
+        The line (CSV) or sheet row (xlsx) of the header, 1-based. Default: the first of
+        the top rows that names 案号 and 立案日期, so title rows above it are skipped.
 
     Raises
     ------
     RecordsError
         If the file cannot be read, lacks a required column, or has no usable row.
     """
-    table = read_table(path)
+    table = read_table(path, header_row)
     if extraction_date is None and (given := table.comment_extraction_date()):
         extraction_date = date.fromisoformat(given)
     return clean(table, extraction_date)
@@ -112,6 +115,9 @@ def from_frame(frame: pd.DataFrame, source: str, extraction_date: date | None = 
 def clean(table: RawTable, extraction_date: date | None = None) -> CaseRecords:
     """Clean a raw table into :class:`CaseRecords` (see :func:`load_records`)."""
     columns, units, notes = map_columns(table)
+    if table.title_rows:
+        shown = "; ".join(repr(t[:60]) for t in table.title_rows[:3])
+        notes.insert(0, f"{len(table.title_rows)} row(s) above the header skipped as a title: {shown}")
     notes += _empty_column_notes(table, columns)
     log = _Log()
     rows = [r for r in (_parse_row(table, i, columns, units, log) for i in range(len(table.rows))) if r]
