@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from scipy import stats
 
 from sim.config.load import load_scenario
 from sim.config.schema import Scenario
@@ -40,6 +41,8 @@ from sim.experiments.sweep import sweep as _sweep
 from sim.experiments.types import ExperimentResult, Progress, Target, parse_target
 from sim.metrics import KPI, KPIS, catalogue
 from sim.metrics.registry import utilisation_kpi
+from sim.metrics.series import SERIES, tidy_series
+from sim.model import build_calendar
 from sim.vocab import Role, Team
 
 __all__ = [
@@ -47,12 +50,14 @@ __all__ = [
     "case_table",
     "compare",
     "comparison_table",
+    "convergence_plot",
     "experiment",
     "kpi_catalogue",
     "kpi_info",
     "load",
     "precision",
     "run",
+    "series",
     "staff",
     "sweep",
     "with_names",
@@ -173,13 +178,140 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def run(scenario: ScenarioLike, reps: int | None = None, *, level: float = 0.95, **options: Any) -> pd.DataFrame:
+def run(
+    scenario: ScenarioLike,
+    reps: int | None = None,
+    *,
+    level: float = 0.95,
+    precision: Mapping[str, float] | None = None,
+    max_reps: int = 100,
+    **options: Any,
+) -> pd.DataFrame:
     """Every KPI of one scenario: ``kpi, zh, en, unit, better, n, mean, sd, ci_low, ci_high``.
 
     ``options``: ``seed, jobs, scheduler, cache, progress`` as in :func:`experiment`.
+
+    ``precision`` (KPI → half-width, in the KPI's unit, e.g. ``{"fast45_rate": 0.01}``)
+    runs replications sequentially until every named KPI's ``level`` interval is within
+    ``± half-width`` (or ``max_reps``): ``reps`` (default 5) first, then as many as
+    :func:`sim.experiments.statistics.replications_needed` asks, again and again, each
+    replication simulated once. The table's ``attrs["convergence"]`` is then the
+    convergence table (:func:`convergence_plot` draws it): for each named KPI and each
+    replication count ``n``, the mean and half-width of the first ``n`` replications,
+    the target and whether it is met; ``attrs["rounds"]`` lists the rounds run.
     """
-    result = experiment([_scenario(scenario)], reps, **options)
-    return with_names(result.summary(level).drop(columns="scenario"))
+    if precision is None:
+        result = experiment([_scenario(scenario)], reps, **options)
+        return with_names(result.summary(level).drop(columns="scenario"))
+    return _to_precision(_scenario(scenario), dict(precision), reps or 5, level, max_reps, options)
+
+
+def _to_precision(
+    scenario: Scenario, targets: dict[str, float], start: int, level: float, max_reps: int, options: dict[str, Any]
+) -> pd.DataFrame:
+    if not targets:
+        raise ValueError("precision needs at least one KPI, e.g. precision={'fast45_rate': 0.01}")
+    for kpi, half in targets.items():
+        if kpi_info(kpi) is None:
+            raise ValueError(f"precision: unknown KPI {kpi!r} (see sim.kpi_catalogue())")
+        if not (isinstance(half, int | float) and half > 0):
+            raise ValueError(f"precision: the half-width of {kpi!r} must be a positive number (got {half!r})")
+    if max_reps < 2:
+        raise ValueError(f"max_reps must be at least 2 (got {max_reps})")
+    seed, progress = options.pop("seed", None), options.pop("progress", None)
+    jobs, scheduler = options.pop("jobs", 0), options.pop("scheduler", None)
+    store = ReplicationCache(options.pop("cache", None))
+    if options:
+        raise TypeError(f"run() got unexpected options: {', '.join(options)}")
+    reps, rounds = min(max(start, 2), max_reps), []
+    label = scenario.name
+    with make_backend(jobs, scheduler) as backend:
+        while True:
+            result = run_experiment({label: scenario}, reps, seed, backend=backend, cache=store, progress=progress)
+            advice = [
+                replications_needed(result.kpis, kpi, half, level, max_reps=max_reps).iloc[0]
+                for kpi, half in targets.items()
+            ]
+            rounds += [{"round": len(rounds) // len(targets) + 1, **a.to_dict()} for a in advice]
+            if all(bool(a["enough"]) for a in advice) or reps >= max_reps:
+                break
+            needed = [a["needed"] for a in advice if not bool(a["enough"])]
+            wanted = max((int(n) for n in needed if n == n), default=max_reps)  # NaN: more than max_reps
+            reps = min(max_reps, max(reps + 1, wanted))
+    table = with_names(result.summary(level).drop(columns="scenario"))
+    table.attrs["convergence"] = _convergence(result.kpis, targets, level)
+    table.attrs["rounds"] = pd.DataFrame(rounds).drop(columns="scenario")
+    return table
+
+
+def _convergence(kpis: pd.DataFrame, targets: Mapping[str, float], level: float) -> pd.DataFrame:
+    """Mean and half-width of the first n replications, n = 2 … N, per KPI (the convergence table)."""
+    rows = []
+    for kpi, target in targets.items():
+        values = kpis.loc[kpis["kpi"] == kpi].sort_values("replication")["value"].to_numpy(float)
+        for n in range(2, values.size + 1):
+            first = values[:n]
+            half = float(stats.t.ppf(0.5 + level / 2, n - 1) * first.std(ddof=1) / n**0.5)
+            rows.append({"kpi": kpi, "n": n, "mean": float(first.mean()), "half_width": half, "target": target})
+    table = pd.DataFrame(rows, columns=["kpi", "n", "mean", "half_width", "target"])
+    return table.assign(enough=table["half_width"] <= table["target"])
+
+
+def convergence_plot(convergence: pd.DataFrame) -> Any:
+    """A matplotlib Figure of a convergence table (``run(..., precision=...).attrs["convergence"]``):
+    per KPI, the running mean with its interval against the replications, and the half-width
+    against its target (as sim-tools' ``ReplicationsAlgorithm`` plots it)."""
+    from matplotlib.figure import Figure  # only when a plot is asked for
+
+    kpis = list(dict.fromkeys(convergence["kpi"]))
+    fig = Figure(figsize=(8, 2.6 * max(len(kpis), 1)), layout="constrained")
+    axes = fig.subplots(max(len(kpis), 1), 2, squeeze=False)
+    for (left, right), kpi in zip(axes, kpis, strict=False):
+        rows = convergence[convergence["kpi"] == kpi]
+        left.plot(rows["n"], rows["mean"], "o-", ms=3)
+        left.fill_between(rows["n"], rows["mean"] - rows["half_width"], rows["mean"] + rows["half_width"], alpha=0.2)
+        left.set_title(f"{kpi}: running mean and interval", fontsize=9)
+        left.set_xlabel("replications")
+        right.plot(rows["n"], rows["half_width"], "o-", ms=3)
+        right.axhline(float(rows["target"].iloc[0]), color="red", linestyle="--", linewidth=1)
+        right.set_title(f"{kpi}: half-width and its target", fontsize=9)
+        right.set_xlabel("replications")
+    return fig
+
+
+def series(
+    scenario: ScenarioLike,
+    reps: int | None = None,
+    *,
+    freq_days: float = 7.0,
+    which: Sequence[str] = SERIES,
+    **options: Any,
+) -> pd.DataFrame:
+    """Backlog, stage, queue and utilisation series of every replication, as one long table:
+    ``replication, time, date, series, item, value``.
+
+    ``series`` is ``backlog`` (open cases; ``item`` empty), ``stage`` (open cases by the team
+    holding them; ``item`` the team), ``queue`` (tasks waiting for staff, mean over the bin;
+    ``item`` ``team/role``) or ``utilisation`` (busy share of working time in the bin;
+    ``item`` ``team/role``). ``time`` is sim days (a snapshot's time or a bin's start, every
+    ``freq_days``), ``date`` its calendar date; warm-up and cool-down are included (the
+    counting window is ``run.warmup_days`` to ``run.horizon_days``). ``which`` picks some
+    series; ``options`` as for :func:`experiment`. See :func:`sim.metrics.series.tidy_series`.
+    """
+    if not freq_days > 0:
+        raise ValueError(f"freq_days must be positive (got {freq_days})")
+    unknown = [s for s in which if s not in SERIES]
+    if unknown:
+        raise ValueError(f"unknown series {unknown} (expected some of: {', '.join(SERIES)})")
+    resolved = _scenario(scenario)
+    result = experiment({resolved.name: resolved}, reps, keep_runs=True, **options)
+    calendar = build_calendar(resolved)
+    frames = [
+        tidy_series(run, calendar, freq_days, tuple(which)).assign(replication=rep)
+        for (_, rep), run in sorted(result.runs.items(), key=lambda item: item[0][1])
+    ]
+    table = pd.concat(frames, ignore_index=True)
+    return table[["replication", "time", "date", "series", "item", "value"]]
 
 
 def case_table(scenario: ScenarioLike, reps: int | None = None, **options: Any) -> pd.DataFrame:
