@@ -21,6 +21,7 @@ _API = (
     "load",
     "experiment",
     "run",
+    "series",
     "case_table",
     "precision",
     "compare",

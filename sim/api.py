@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from scipy import stats
 
 from sim import frames
 from sim.config.load import load_scenario
@@ -41,6 +42,8 @@ from sim.experiments.sweep import sweep as _sweep
 from sim.experiments.types import ExperimentResult, Progress, Target, parse_target
 from sim.metrics import KPI, KPIS, catalogue
 from sim.metrics.registry import utilisation_kpi
+from sim.metrics.series import SERIES, tidy_series
+from sim.model import build_calendar
 from sim.vocab import Role, Team
 
 __all__ = [
@@ -48,12 +51,14 @@ __all__ = [
     "case_table",
     "compare",
     "comparison_table",
+    "convergence_plot",
     "experiment",
     "kpi_catalogue",
     "kpi_info",
     "load",
     "precision",
     "run",
+    "series",
     "staff",
     "sweep",
     "with_names",
@@ -97,14 +102,7 @@ def experiment(
     ``kpis`` is the long table (scenario, replication, kpi, value);
     ``summary()`` gives means and t-intervals.
     """
-    items = scenarios.items() if isinstance(scenarios, Mapping) else [(None, s) for s in scenarios]
-    resolved: dict[str, Scenario] = {}
-    for label, item in items:
-        scenario = _scenario(item)
-        key = label or scenario.name
-        if key in resolved:
-            raise ValueError(f"two scenarios are labelled {key!r}; pass a mapping with distinct labels")
-        resolved[key] = scenario
+    resolved = _labelled(scenarios)
     reps = reps or next(iter(resolved.values())).run.replications
     store = ReplicationCache(cache)
     if backend is not None:
@@ -115,13 +113,206 @@ def experiment(
         return run_experiment(resolved, reps, seed, keep_runs=keep_runs, progress=progress, backend=own, cache=store)
 
 
-def run(scenario: ScenarioLike, reps: int | None = None, *, level: float = 0.95, **options: Any) -> pd.DataFrame:
+def _labelled(scenarios: Mapping[str, ScenarioLike] | Sequence[ScenarioLike]) -> dict[str, Scenario]:
+    """Label → scenario: a mapping's own labels, or each scenario's name.
+
+    Two scenarios of one name that differ (a variant made with ``with_overrides`` keeps
+    its base's name) are labelled by what differs, e.g. ``dengzhou_2022
+    (staffing.asset_disposal.officers=3)``; the same scenario twice is refused.
+    """
+    if isinstance(scenarios, str | Path | Scenario):
+        raise TypeError("give a list of scenarios or a mapping of label → scenario, not a single scenario")
+    if isinstance(scenarios, Mapping):
+        resolved = {}
+        for label, item in scenarios.items():
+            if not isinstance(label, str) or not label:
+                raise ValueError(f"scenario labels must be non-empty strings (got {label!r})")
+            resolved[label] = _scenario(item)
+        if not resolved:
+            raise ValueError("no scenarios to run")
+        return resolved
+    loaded = [_scenario(item) for item in scenarios]
+    if not loaded:
+        raise ValueError("no scenarios to run")
+    labelled: dict[str, Scenario] = {}
+    first: dict[str, Scenario] = {}
+    for scenario in loaded:
+        label = scenario.name
+        if label in first:
+            changes = _differences(first[label], scenario)
+            if not changes:
+                raise ValueError(f"scenario {label!r} is given twice (the same content)")
+            label = f"{label} ({changes})"
+        else:
+            first[label] = scenario
+        if label in labelled:
+            raise ValueError(f"two scenarios are labelled {label!r}; pass a mapping of distinct labels → scenarios")
+        labelled[label] = scenario
+    return labelled
+
+
+def _differences(base: Scenario, other: Scenario, show: int = 3) -> str:
+    """``path=value, ...``: the leaves of ``other`` that differ from ``base`` (the first ``show``)."""
+    old, new = _leaves(base.model_dump(mode="json")), _leaves(other.model_dump(mode="json"))
+    changed = [f"{path}={_short(new[path])}" for path in new if old.get(path, _MISSING) != new[path]]
+    changed += [f"{path} removed" for path in old if path not in new]
+    more = f", +{len(changed) - show} more" if len(changed) > show else ""
+    return ", ".join(changed[:show]) + more
+
+
+_MISSING = object()
+
+
+def _leaves(data: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(data, dict) and data and "dist" not in data:
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            out.update(_leaves(value, f"{prefix}{key}."))
+        return out
+    return {prefix.rstrip("."): data}
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, dict) and "dist" in value:
+        return "{" + ", ".join(f"{k}={v}" for k, v in value.items() if v is not None) + "}"
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def run(
+    scenario: ScenarioLike,
+    reps: int | None = None,
+    *,
+    level: float = 0.95,
+    precision: Mapping[str, float] | None = None,
+    max_reps: int = 100,
+    **options: Any,
+) -> pd.DataFrame:
     """Every KPI of one scenario: ``kpi, zh, en, unit, better, n, mean, sd, ci_low, ci_high``.
 
     ``options``: ``seed, jobs, scheduler, cache, progress`` as in :func:`experiment`.
+
+    ``precision`` (KPI → half-width, in the KPI's unit, e.g. ``{"fast45_rate": 0.01}``)
+    runs replications sequentially until every named KPI's ``level`` interval is within
+    ``± half-width`` (or ``max_reps``): ``reps`` (default 5) first, then as many as
+    :func:`sim.experiments.statistics.replications_needed` asks, again and again, each
+    replication simulated once. The table's ``attrs["convergence"]`` is then the
+    convergence table (:func:`convergence_plot` draws it): for each named KPI and each
+    replication count ``n``, the mean and half-width of the first ``n`` replications,
+    the target and whether it is met; ``attrs["rounds"]`` lists the rounds run.
     """
-    result = experiment([_scenario(scenario)], reps, **options)
-    return with_names(result.summary(level).drop(columns="scenario"))
+    if precision is None:
+        result = experiment([_scenario(scenario)], reps, **options)
+        return with_names(result.summary(level).drop(columns="scenario"))
+    return _to_precision(_scenario(scenario), dict(precision), reps or 5, level, max_reps, options)
+
+
+def _to_precision(
+    scenario: Scenario, targets: dict[str, float], start: int, level: float, max_reps: int, options: dict[str, Any]
+) -> pd.DataFrame:
+    if not targets:
+        raise ValueError("precision needs at least one KPI, e.g. precision={'fast45_rate': 0.01}")
+    for kpi, half in targets.items():
+        if kpi_info(kpi) is None:
+            raise ValueError(f"precision: unknown KPI {kpi!r} (see sim.kpi_catalogue())")
+        if not (isinstance(half, int | float) and half > 0):
+            raise ValueError(f"precision: the half-width of {kpi!r} must be a positive number (got {half!r})")
+    if max_reps < 2:
+        raise ValueError(f"max_reps must be at least 2 (got {max_reps})")
+    seed, progress = options.pop("seed", None), options.pop("progress", None)
+    jobs, scheduler = options.pop("jobs", 0), options.pop("scheduler", None)
+    store = ReplicationCache(options.pop("cache", None))
+    if options:
+        raise TypeError(f"run() got unexpected options: {', '.join(options)}")
+    reps, rounds = min(max(start, 2), max_reps), []
+    label = scenario.name
+    with make_backend(jobs, scheduler) as backend:
+        while True:
+            result = run_experiment({label: scenario}, reps, seed, backend=backend, cache=store, progress=progress)
+            advice = [
+                replications_needed(result.kpis, kpi, half, level, max_reps=max_reps).iloc[0]
+                for kpi, half in targets.items()
+            ]
+            rounds += [{"round": len(rounds) // len(targets) + 1, **a.to_dict()} for a in advice]
+            if all(bool(a["enough"]) for a in advice) or reps >= max_reps:
+                break
+            needed = [a["needed"] for a in advice if not bool(a["enough"])]
+            wanted = max((int(n) for n in needed if n == n), default=max_reps)  # NaN: more than max_reps
+            reps = min(max_reps, max(reps + 1, wanted))
+    table = with_names(result.summary(level).drop(columns="scenario"))
+    table.attrs["convergence"] = _convergence(result.kpis, targets, level)
+    table.attrs["rounds"] = pd.DataFrame(rounds).drop(columns="scenario")
+    return table
+
+
+def _convergence(kpis: pd.DataFrame, targets: Mapping[str, float], level: float) -> pd.DataFrame:
+    """Mean and half-width of the first n replications, n = 2 … N, per KPI (the convergence table)."""
+    rows = []
+    for kpi, target in targets.items():
+        values = kpis.loc[kpis["kpi"] == kpi].sort_values("replication")["value"].to_numpy(float)
+        for n in range(2, values.size + 1):
+            first = values[:n]
+            half = float(stats.t.ppf(0.5 + level / 2, n - 1) * first.std(ddof=1) / n**0.5)
+            rows.append({"kpi": kpi, "n": n, "mean": float(first.mean()), "half_width": half, "target": target})
+    table = pd.DataFrame(rows, columns=["kpi", "n", "mean", "half_width", "target"])
+    return table.assign(enough=table["half_width"] <= table["target"])
+
+
+def convergence_plot(convergence: pd.DataFrame) -> Any:
+    """A matplotlib Figure of a convergence table (``run(..., precision=...).attrs["convergence"]``):
+    per KPI, the running mean with its interval against the replications, and the half-width
+    against its target (as sim-tools' ``ReplicationsAlgorithm`` plots it)."""
+    from matplotlib.figure import Figure  # only when a plot is asked for
+
+    kpis = list(dict.fromkeys(convergence["kpi"]))
+    fig = Figure(figsize=(8, 2.6 * max(len(kpis), 1)), layout="constrained")
+    axes = fig.subplots(max(len(kpis), 1), 2, squeeze=False)
+    for (left, right), kpi in zip(axes, kpis, strict=False):
+        rows = convergence[convergence["kpi"] == kpi]
+        left.plot(rows["n"], rows["mean"], "o-", ms=3)
+        left.fill_between(rows["n"], rows["mean"] - rows["half_width"], rows["mean"] + rows["half_width"], alpha=0.2)
+        left.set_title(f"{kpi}: running mean and interval", fontsize=9)
+        left.set_xlabel("replications")
+        right.plot(rows["n"], rows["half_width"], "o-", ms=3)
+        right.axhline(float(rows["target"].iloc[0]), color="red", linestyle="--", linewidth=1)
+        right.set_title(f"{kpi}: half-width and its target", fontsize=9)
+        right.set_xlabel("replications")
+    return fig
+
+
+def series(
+    scenario: ScenarioLike,
+    reps: int | None = None,
+    *,
+    freq_days: float = 7.0,
+    which: Sequence[str] = SERIES,
+    **options: Any,
+) -> pd.DataFrame:
+    """Backlog, stage, queue and utilisation series of every replication, as one long table:
+    ``replication, time, date, series, item, value``.
+
+    ``series`` is ``backlog`` (open cases; ``item`` empty), ``stage`` (open cases by the team
+    holding them; ``item`` the team), ``queue`` (tasks waiting for staff, mean over the bin;
+    ``item`` ``team/role``) or ``utilisation`` (busy share of working time in the bin;
+    ``item`` ``team/role``). ``time`` is sim days (a snapshot's time or a bin's start, every
+    ``freq_days``), ``date`` its calendar date; warm-up and cool-down are included (the
+    counting window is ``run.warmup_days`` to ``run.horizon_days``). ``which`` picks some
+    series; ``options`` as for :func:`experiment`. See :func:`sim.metrics.series.tidy_series`.
+    """
+    if not freq_days > 0:
+        raise ValueError(f"freq_days must be positive (got {freq_days})")
+    unknown = [s for s in which if s not in SERIES]
+    if unknown:
+        raise ValueError(f"unknown series {unknown} (expected some of: {', '.join(SERIES)})")
+    resolved = _scenario(scenario)
+    result = experiment({resolved.name: resolved}, reps, keep_runs=True, **options)
+    calendar = build_calendar(resolved)
+    frames = [
+        tidy_series(run, calendar, freq_days, tuple(which)).assign(replication=rep)
+        for (_, rep), run in sorted(result.runs.items(), key=lambda item: item[0][1])
+    ]
+    table = pd.concat(frames, ignore_index=True)
+    return table[["replication", "time", "date", "series", "item", "value"]]
 
 
 def case_table(scenario: ScenarioLike, reps: int | None = None, **options: Any) -> pd.DataFrame:
@@ -153,20 +344,36 @@ def precision(
 
 
 def compare(
-    base: ScenarioLike, *others: ScenarioLike, reps: int | None = None, level: float = 0.95, **options: Any
+    base: ScenarioLike | Mapping[str, ScenarioLike],
+    *others: ScenarioLike,
+    reps: int | None = None,
+    level: float = 0.95,
+    **options: Any,
 ) -> pd.DataFrame:
     """Each other scenario minus ``base``, replication by replication (common random numbers).
+
+    ``compare(base, other, ...)``, or one mapping of label → scenario whose first entry is
+    the base: ``compare({"now": base, "3 officers": more})``. Scenarios of one name (a
+    variant made with ``with_overrides``) are labelled by what differs.
 
     One row per (scenario, KPI): the two means, ``mean_diff`` with its paired
     t-interval, ``significant``, ``verdict`` (better / worse / changed / no
     significant difference, from the KPI's direction) and ``welch_half_width``,
     the half-width the same runs would give compared as independent samples.
     """
-    if not others:
+    if isinstance(base, Mapping):
+        if others:
+            raise ValueError(
+                "give either one mapping of label → scenario (its first entry is the base) "
+                "or the scenarios as arguments, not both"
+            )
+        labelled = _labelled(base)
+    else:
+        labelled = _labelled([base, *others])
+    if len(labelled) < 2:
         raise ValueError("compare needs at least one scenario besides the base")
-    scenarios = [_scenario(base), *(_scenario(o) for o in others)]
-    result = experiment(scenarios, reps, **options)
-    return comparison_table(result, scenarios[0].name, level)
+    result = experiment(labelled, reps, **options)
+    return comparison_table(result, next(iter(labelled)), level)
 
 
 def comparison_table(result: ExperimentResult, base: str, level: float = 0.95) -> pd.DataFrame:

@@ -18,7 +18,7 @@ Values are in the unit of the scenario field that holds the spec (hours, days, C
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar, assert_never, runtime_checkable
 
@@ -27,14 +27,18 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from sim.config.distspec import (
+    DISTRIBUTIONS,
     DistSpec,
     EmpiricalSpec,
     ExponentialSpec,
     FixedSpec,
     GammaSpec,
     LognormalSpec,
+    Quantiles,
+    RegisteredSpec,
     TriangularSpec,
     UniformSpec,
+    WeibullSpec,
     check_shares,
 )
 
@@ -45,10 +49,13 @@ __all__ = [
     "Fixed",
     "Gamma",
     "Lognormal",
+    "Registered",
     "Triangular",
     "Uniform",
+    "Weibull",
     "build",
     "categorical_ppf",
+    "register_distribution",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -200,6 +207,55 @@ class Gamma(_ByInversion):
 
 
 @dataclass(frozen=True, slots=True)
+class Weibull(_ByInversion):
+    """Weibull with the spec's (shape, scale)."""
+
+    spec: WeibullSpec
+
+    def ppf(self, u: ArrayLike) -> FloatArray:
+        # F(x) = 1 - exp(-(x/λ)^k) inverted; log1p keeps precision for small u.
+        x = self.spec.scale * (-np.log1p(-_uniforms(u))) ** (1.0 / self.spec.shape)
+        return _clip(x, self.spec.cap)
+
+
+@dataclass(frozen=True, slots=True)
+class Registered(_ByInversion):
+    """A family registered by name (:func:`register_distribution`): its factory's ``ppf``.
+
+    The factory is asked once, when the sampler is built; values are float64, and a
+    negative value (which validation rules out at a few quantiles) is an error.
+    """
+
+    spec: RegisteredSpec
+    _quantiles: Quantiles = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_quantiles", self.spec.quantiles())
+
+    def ppf(self, u: ArrayLike) -> FloatArray:
+        x = np.asarray(self._quantiles.ppf(_uniforms(u)), dtype=np.float64)
+        if x.size and not np.nanmin(x) >= 0:
+            raise ValueError(f"distribution {self.spec.describe()} gave a negative value")
+        return x
+
+
+def register_distribution(name: str) -> Callable[[Callable[..., Quantiles]], Callable[..., Quantiles]]:
+    """Decorator: register a module-level function as the distribution family ``name``.
+
+    The function takes the family's parameters (numbers, as a scenario writes them beside
+    ``dist = "name"``) and returns an object with ``ppf`` (inverse CDF of uniforms in
+    [0, 1)) and ``mean``, e.g. a frozen ``scipy.stats`` distribution::
+
+        @register_distribution("weibull_min")
+        def weibull_min(shape: float, scale: float):
+            return scipy.stats.weibull_min(shape, scale=scale)
+
+    Draws stay common random numbers: the model maps its own uniforms through ``ppf``.
+    """
+    return DISTRIBUTIONS.register(name)
+
+
+@dataclass(frozen=True, slots=True)
 class Empirical(_ByInversion):
     """Resample the listed values uniformly with replacement.
 
@@ -249,8 +305,12 @@ def build(spec: DistSpec) -> Distribution:
             return Lognormal(spec)
         case GammaSpec():
             return Gamma(spec)
+        case WeibullSpec():
+            return Weibull(spec)
         case EmpiricalSpec():
             return Empirical(spec)
+        case RegisteredSpec():
+            return Registered(spec)
         case _:
             assert_never(spec)
 

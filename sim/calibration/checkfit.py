@@ -12,6 +12,21 @@ date, mean days to close, outcome shares among closed cases (total-variation
 distance), 终本率 and 执行完毕率 of 首执, and the 执行到位率. The spread between
 replications shows how large a gap chance alone produces.
 
+Each statistic gets a verdict against its chance level (the columns are named the same
+here and on the command line: ``records, sim_mean, sim_min, sim_max, gap, chance, limit,
+verdict``):
+
+- a scalar statistic passes when ``|gap|`` (records − simulated mean) is within its 95%
+  prediction interval, ``limit = t(0.975, reps − 1) × chance × √(1 + 1/reps)``, where
+  ``chance`` is the SD between replications: the records are judged as one more
+  replication would be;
+- a distance (KM gap, outcome shares' total variation, monthly filings' error) passes
+  when it is at most ``limit = 2 × chance``, twice the distance chance alone gives
+  between replications (a rule of thumb: with a handful of replications no exact test
+  of a distance exists).
+
+With one replication there is no chance level and the verdict is ``n/a``.
+
 Known limits: the simulated court starts empty (a real court carries a backlog
 and earlier 终本 cases that resume), so the first months are lighter in the model.
 """
@@ -25,6 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from sim.calibration.records import CaseRecords, from_frame
 from sim.calibration.survival import kaplan_meier
@@ -34,7 +50,16 @@ from sim.config.schema import Scenario
 from sim.model import build_calendar, run_replication
 from sim.vocab import CaseType, Outcome
 
-__all__ = ["METRICS", "FitCheck", "check_fit", "km_curve", "km_distance", "period_scenario", "summary_values"]
+__all__ = [
+    "DISTANCES",
+    "METRICS",
+    "FitCheck",
+    "check_fit",
+    "km_curve",
+    "km_distance",
+    "period_scenario",
+    "summary_values",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +82,7 @@ class FitCheck:
 
     records: CaseRecords
     simulated: list[CaseRecords]
-    table: pd.DataFrame  # metric, zh, en, records, sim_mean, sim_min, sim_max, distance, reference
+    table: pd.DataFrame  # metric, zh, en, records, sim_mean, sim_min, sim_max, gap, chance, limit, verdict
     monthly: pd.DataFrame  # period, records, sim_mean, sim_min, sim_max
     shares: pd.DataFrame  # outcome, records, sim_mean, sim_min, sim_max (among closed cases)
 
@@ -90,8 +115,27 @@ def check_fit(scenario: Scenario, records: CaseRecords, reps: int = 3, seed: int
         logger.info("check-fit: replication %d done", rep)
     monthly, shares = _monthly(records, simulated), _shares(records, simulated)
     extra = pd.DataFrame(_distance_rows(records, simulated, monthly, shares))
-    table = pd.concat([_table(records, simulated), extra], ignore_index=True)
+    table = _judged(pd.concat([_table(records, simulated), extra], ignore_index=True), reps)
     return FitCheck(records, simulated, table, monthly, shares)
+
+
+DISTANCES = ("km_distance", "outcome_shares_tv", "monthly_filings_error")
+"""The statistics that are distances (judged against twice their chance level)."""
+
+
+def _judged(table: pd.DataFrame, reps: int) -> pd.DataFrame:
+    """Add ``limit`` and ``verdict`` (pass / fail / n/a) to each statistic (see the module docstring)."""
+    t = float(stats.t.ppf(0.975, reps - 1)) if reps >= 2 else math.nan
+    limits, verdicts = [], []
+    for metric, gap, chance in zip(table["metric"], table["gap"], table["chance"], strict=True):
+        distance = metric in DISTANCES
+        limit = 2.0 * chance if distance else t * chance * math.sqrt(1 + 1 / reps)
+        limits.append(limit)
+        if not (math.isfinite(limit) and math.isfinite(gap)):
+            verdicts.append("n/a")
+        else:
+            verdicts.append("pass" if (gap if distance else abs(gap)) <= limit else "fail")
+    return table.assign(limit=limits, verdict=verdicts)
 
 
 # ---------------------------------------------------------------- statistics of one set of records
@@ -167,8 +211,8 @@ def _table(records: CaseRecords, simulated: list[CaseRecords]) -> pd.DataFrame:
                 "sim_mean": mean,
                 "sim_min": float(np.nanmin(values)) if np.isfinite(values).any() else math.nan,
                 "sim_max": float(np.nanmax(values)) if np.isfinite(values).any() else math.nan,
-                "distance": observed[key] - mean,
-                "reference": float(np.nanstd(values, ddof=1)) if np.isfinite(values).sum() >= 2 else math.nan,
+                "gap": observed[key] - mean,
+                "chance": float(np.nanstd(values, ddof=1)) if np.isfinite(values).sum() >= 2 else math.nan,
             }
         )
     rows.append(_km_row(records, simulated))
@@ -189,8 +233,8 @@ def _km_row(records: CaseRecords, simulated: list[CaseRecords]) -> dict[str, obj
         "sim_mean": math.nan,
         "sim_min": float(gaps.min()),
         "sim_max": float(gaps.max()),
-        "distance": float(gaps.mean()),
-        "reference": float(np.mean(between)) if between else math.nan,
+        "gap": float(gaps.mean()),
+        "chance": float(np.mean(between)) if between else math.nan,
     }
 
 
@@ -253,14 +297,14 @@ def _distance_rows(
         "metric": "outcome_shares_tv",
         "zh": "结案方式构成差距（TV）",
         "en": "outcome shares: total variation",
-        "distance": _tv(shares["records"], shares["sim_mean"]),
-        "reference": _leave_one_out(share_matrix, _tv),
+        "gap": _tv(shares["records"], shares["sim_mean"]),
+        "chance": _leave_one_out(share_matrix, _tv),
     }
     mare = {
         "metric": "monthly_filings_error",
         "zh": "月收案相对误差",
         "en": "monthly filings: mean relative error",
-        "distance": _mare(monthly["records"].to_numpy(float), monthly["sim_mean"].to_numpy(float)),
-        "reference": _leave_one_out(month_matrix, _mare),
+        "gap": _mare(monthly["records"].to_numpy(float), monthly["sim_mean"].to_numpy(float)),
+        "chance": _leave_one_out(month_matrix, _mare),
     }
     return [tv, mare]

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.calibration.checkfit import FitCheck, km_curve
+from sim.calibration.checkfit import DISTANCES, FitCheck, km_curve
 from sim.calibration.figures import COLOURS, drawn, label, step
 from sim.calibration.report import img, notes, page, section, table
 from sim.io import write_text
@@ -24,24 +24,26 @@ def _fmt(metric: str, value: float) -> str:
         return "-"
     if metric in _PERCENT:
         return f"{100 * value:.1f}%"
-    if metric in ("km_distance", "outcome_shares_tv", "monthly_filings_error"):
+    if metric in DISTANCES:
         return f"{value:.3f}"
     return f"{value:.1f}"
 
 
 def check_table_text(check: FitCheck) -> str:
-    """The comparison as aligned text: records, simulated mean [min, max], gap and chance gap."""
+    """The comparison as aligned text, with the table's column names: records, simulated mean
+    [sim_min, sim_max], gap, chance, limit and verdict."""
     r = check.records
     reps = len(check.simulated)
     lines = [
         f"{r.source}: {r.period}, {len(r.cases)} cases{' (SYNTHETIC)' if r.synthetic else ''}; "
         f"{reps} simulated replication(s) of the same period from an empty court",
         "",
-        f"  {'metric':<42} {'records':>9} {'simulated [min, max]':>26} {'gap':>8} {'chance':>8}  指标",
+        f"  {'metric':<42} {'records':>9} {'sim_mean [sim_min, sim_max]':>28} {'gap':>8} {'chance':>8} "
+        f"{'limit':>8} {'verdict':>7}  指标",
     ]
     for row in check.table.to_dict("records"):
         metric = str(row["metric"])
-        value = {k: float(row[k]) for k in ("records", "sim_mean", "sim_min", "sim_max", "distance", "reference")}
+        value = {k: float(row[k]) for k in ("records", "sim_mean", "sim_min", "sim_max", "gap", "chance", "limit")}
         sim = (
             ""
             if math.isnan(value["sim_min"])
@@ -51,13 +53,24 @@ def check_table_text(check: FitCheck) -> str:
             )
         )
         lines.append(
-            f"  {row['en']:<42} {_fmt(metric, value['records']):>9} {sim:>26} "
-            f"{_fmt(metric, value['distance']):>8} {_fmt(metric, value['reference']):>8}  {row['zh']}"
+            f"  {row['en']:<42} {_fmt(metric, value['records']):>9} {sim:>28} "
+            f"{_fmt(metric, value['gap']):>8} {_fmt(metric, value['chance']):>8} "
+            f"{_fmt(metric, value['limit']):>8} {row['verdict']:>7}  {row['zh']}"
         )
+    failed = [str(row["en"]) for row in check.table.to_dict("records") if row["verdict"] == "fail"]
+    judged = int((check.table["verdict"] != "n/a").sum())
     lines += [
         "",
         "gap: records − simulated mean (for the distances: the distance itself); chance: the spread "
-        "between replications (SD, or the mean distance between replications).",
+        "between replications (SD, or the mean distance between replications); limit: a statistic "
+        "passes when |gap| is within its 95% prediction interval (t × chance × √(1 + 1/reps)), a "
+        "distance when it is at most 2 × chance.",
+        (
+            "verdict: n/a (one replication gives no chance level; use --reps 2 or more)"
+            if judged == 0
+            else f"verdict: {judged - len(failed)} of {judged} pass"
+            + (f"; fail: {', '.join(failed)}" if failed else "")
+        ),
     ]
     return "\n".join(lines)
 

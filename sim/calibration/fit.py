@@ -3,8 +3,11 @@
 What the records identify and what is written into the calibrated scenario:
 
 - ``arrivals.cases_per_year`` and ``monthly_multipliers``: Poisson rate per working
-  day by month (:mod:`sim.calibration.arrivals`);
-- ``arrivals.case_mix``: shares of 首执/执恢/执保 by case number, Wilson intervals;
+  day by month (:mod:`sim.calibration.arrivals`) of the outside filings;
+- ``arrivals.case_mix``: shares of 首执/执恢/执保 by case number, Wilson intervals, of
+  the outside filings. A 执恢 case whose 原案号 is a case of the same records resumes
+  the court's own 终本 case; the model makes those itself (``resume_within_5y_rate``),
+  so both fits leave them out (without a 原案号 column they cannot, and a caveat says so);
 - ``arrivals.behaviour_rate`` and four probabilities fixed by outcomes alone
   (:mod:`sim.calibration.outcomes`);
 - ``amounts.claim_cny``: lognormal, gamma, Weibull and exponential fitted to the
@@ -114,6 +117,38 @@ class Calibration:
         """The estimates that go into the scenario file."""
         return [e for e in self.estimates if e.written]
 
+    def estimates_table(self) -> pd.DataFrame:
+        """Every estimate with its 95% interval, one row per number: ``group, field, part,
+        value, low, high, n, written, note``.
+
+        The vector and distribution estimates are spelled out: the monthly multipliers by
+        month (± 1.96 SE), the case mix by case type (Wilson), the claim distribution by
+        parameter of the chosen family (± 1.96 SE). ``part`` is empty for a scalar.
+        """
+        z = 1.959964
+        rows = []
+        for e in self.estimates:
+            base = {"group": e.group, "field": e.field, "n": e.n, "written": e.written, "note": e.note}
+            if e.field == "monthly_multipliers":
+                monthly = self.arrivals.monthly
+                for month, m, se in zip(monthly.index, monthly["multiplier"], monthly["multiplier_se"], strict=True):
+                    rows.append({**base, "part": f"month {month}", "value": m, "low": m - z * se, "high": m + z * se})
+            elif e.field == "case_mix":
+                for r in self.mix.itertuples():
+                    rows.append({**base, "part": r.case_type, "value": r.share, "low": r.low, "high": r.high})
+            elif e.field == "claim_cny" and self.amounts is not None and self.amounts.chosen is not None:
+                chosen = self.amounts.chosen
+                names = {"lognormal": ("sigma", "median"), "exponential": ("mean",)}.get(
+                    chosen.family, ("shape", "scale")
+                )
+                for name, value, se in zip(names, chosen.natural, chosen.se, strict=True):
+                    part = f"{chosen.family} {name}"
+                    rows.append({**base, "part": part, "value": value, "low": value - z * se, "high": value + z * se})
+            else:
+                rows.append({**base, "part": "", "value": e.value, "low": e.low, "high": e.high})
+        columns = ["group", "field", "part", "value", "low", "high", "n", "written", "note"]
+        return pd.DataFrame(rows, columns=columns)
+
     def value_text(self, estimate: Estimate) -> str:
         """An estimate's value as short text (the vector and distribution ones spelled out)."""
         if estimate.field == "monthly_multipliers":
@@ -128,10 +163,13 @@ class Calibration:
 def calibrate(records: CaseRecords, base: Scenario) -> Calibration:
     """Fit every identifiable parameter of ``base`` from ``records`` (see the module docstring)."""
     cases = records.cases
-    arrivals = fit_arrivals(cases["filed"], records.start_date, records.extraction_date, base)
-    mix = case_mix(cases)
+    # The model resumes its own 终本 cases (resume_within_5y_rate): such 执恢 cases are no
+    # outside filing, and counting them would inflate the rate and the 执恢 share.
+    outside = cases.loc[~cases["resumes_own"]]
+    arrivals = fit_arrivals(outside["filed"], records.start_date, records.extraction_date, base)
+    mix = case_mix(outside)
     amounts = fit_amounts(cases)
-    estimates = [*_arrival_estimates(arrivals, mix, len(cases)), *identified_rates(cases, records.fields)]
+    estimates = [*_arrival_estimates(arrivals, mix, len(outside)), *identified_rates(cases, records.fields)]
     if amounts is not None and amounts.chosen is not None:
         estimates.append(
             Estimate(
@@ -433,10 +471,12 @@ def _caveats(records: CaseRecords, arrivals: ArrivalFit, base: Scenario) -> list
             f"{arrivals.rest_day_filings} filings dated on rest days were counted on the next working "
             "day (the model files on working days only)"
         )
-    resumed = float(base.probabilities.resume_within_5y_rate)
-    notes.append(
-        "the model also creates 执恢 cases from its own 终本 cases (resume_within_5y_rate = "
-        f"{resumed:g}); the fitted 执恢 share already contains such cases, so a long run may count "
-        "some of them twice"
-    )
+    cases = records.cases
+    if cases["case_type"].eq("resumed").any() and "origin" not in records.fields:
+        resumed = float(base.probabilities.resume_within_5y_rate)
+        notes.append(
+            "the model also creates 执恢 cases from its own 终本 cases (resume_within_5y_rate = "
+            f"{resumed:g}); without a 原案号 column the records cannot tell those from outside filings, "
+            "so the fitted rate and 执恢 share include them and a run counts them twice"
+        )
     return notes

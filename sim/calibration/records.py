@@ -6,7 +6,10 @@ problem is one line of the cleaning report: ``row`` (line or sheet row in the
 file), ``case_no``, ``field``, ``action`` and ``reason``. Actions:
 
 - ``dropped``: the row is used nowhere (no case number, not an implementation case,
-  duplicate, no readable filing date, filed after the extraction date);
+  duplicate, no readable filing date, filed after the extraction date). Of rows sharing
+  a case number one is kept by :data:`DUPLICATE_RULE` (closed beats open, then the later
+  row of the file wins); each other row is listed as identical or conflicting, and a
+  note counts the conflicts;
 - ``repaired``: a value was reinterpreted and the row is used (a closing date before
   the filing date is discarded, a closing after the extraction date counts as open,
   和解 is read as 执行完毕, the case type column disagrees with the case number);
@@ -51,7 +54,9 @@ class CaseRecords:
     closed (dates, NaT when open or undated), status (closed/open/closed_undated),
     outcome (an :class:`~sim.vocab.Outcome` value, or "" when open or unknown),
     claim_cny, recovered_cny (NaN when missing), behaviour (claim of 0: a 行为类 case),
-    follow_days and event (True when closed on a known date).
+    follow_days, event (True when closed on a known date), origin (the normalised case
+    number a 执恢 case resumes, "" if not given) and resumes_own (a 执恢 case resuming a
+    case of these records: made by the court's own 终本 cases, not an outside filing).
     """
 
     cases: pd.DataFrame
@@ -75,7 +80,7 @@ class CaseRecords:
         return self.n_rows - len(self.cases)
 
 
-def load_records(path: str | Path, extraction_date: date | None = None) -> CaseRecords:
+def load_records(path: str | Path, extraction_date: date | None = None, header_row: int | None = None) -> CaseRecords:
     """Read and clean a case export; see the module docstring for the rules.
 
     Parameters
@@ -85,13 +90,16 @@ def load_records(path: str | Path, extraction_date: date | None = None) -> CaseR
     extraction_date
         The day the export was made: open cases are right-censored at its end. Default:
         the ``extraction_date=`` of a comment line, else the latest date in the file.
+    header_row
+        The line (CSV) or sheet row (xlsx) of the header, 1-based. Default: the first of
+        the top rows that names 案号 and 立案日期, so title rows above it are skipped.
 
     Raises
     ------
     RecordsError
         If the file cannot be read, lacks a required column, or has no usable row.
     """
-    table = read_table(path)
+    table = read_table(path, header_row)
     if extraction_date is None and (given := table.comment_extraction_date()):
         extraction_date = date.fromisoformat(given)
     return clean(table, extraction_date)
@@ -107,6 +115,9 @@ def from_frame(frame: pd.DataFrame, source: str, extraction_date: date | None = 
 def clean(table: RawTable, extraction_date: date | None = None) -> CaseRecords:
     """Clean a raw table into :class:`CaseRecords` (see :func:`load_records`)."""
     columns, units, notes = map_columns(table)
+    if table.title_rows:
+        shown = "; ".join(repr(t[:60]) for t in table.title_rows[:3])
+        notes.insert(0, f"{len(table.title_rows)} row(s) above the header skipped as a title: {shown}")
     notes += _empty_column_notes(table, columns)
     log = _Log()
     rows = [r for r in (_parse_row(table, i, columns, units, log) for i in range(len(table.rows))) if r]
@@ -127,6 +138,10 @@ def clean(table: RawTable, extraction_date: date | None = None) -> CaseRecords:
     if extraction_date is None:
         notes.append(f"extraction date not given: the latest date in the file, {extraction}, is used")
     notes += _team_notes(cases)
+    notes += _resumption_notes(cases, "origin" in columns)
+    conflicts = sum("conflicts with row" in e[4] for e in log.entries)
+    if conflicts:
+        notes.append(f"{conflicts} row(s) repeat a case number with other contents: kept by the rule {DUPLICATE_RULE}")
     return CaseRecords(
         cases.drop(columns="synthetic"),
         log.frame(),
@@ -209,6 +224,8 @@ def _parse_row(
     handler = _cell(table, i, columns, "handler")
     record["handler"] = "" if p.is_blank(handler) else str(handler).strip()
     record["synthetic"] = not p.is_blank(_cell(table, i, columns, "synthetic"))
+    origin = _cell(table, i, columns, "origin")
+    record["origin"] = "" if p.is_blank(origin) else p.normalise(str(origin).strip())
     return record
 
 
@@ -314,26 +331,50 @@ def _amounts(
 # ---------------------------------------------------------------- across rows
 
 
+DUPLICATE_RULE = "closed beats open, then the later row of the file wins"
+"""Which row of a case number given more than once is kept (a re-export appends the newer state)."""
+
+
 def _drop_duplicates(rows: list[dict[str, Any]], log: _Log) -> list[dict[str, Any]]:
-    """Keep the first row of each case number; list the others with what differs."""
-    first: dict[str, dict[str, Any]] = {}
-    kept = []
+    """Keep one row per case number by :data:`DUPLICATE_RULE`; list the others with what differs.
+
+    A case closed in one row and open in another was closed (an export taken while it was
+    open, appended to a later one); among rows equally closed or open, the later row is the
+    later state. Identical repeats are reported as such.
+    """
+    groups: dict[str, list[dict[str, Any]]] = {}
     for record in rows:
-        seen = first.get(record["key"])
-        if seen is None:
-            first[record["key"]] = record
-            kept.append(record)
-            continue
-        same = [str(a).strip() for a in seen["raw"]] == [str(b).strip() for b in record["raw"]]
-        detail = "identical" if same else f"differs; row {seen['row']} is kept"
-        log.add(
-            record["row"],
-            record["case_no"],
-            "case_no",
-            "dropped",
-            f"duplicate case number of row {seen['row']} ({detail})",
-        )
-    return kept
+        groups.setdefault(record["key"], []).append(record)
+    keep: set[int] = set()
+    for group in groups.values():
+        distinct: list[tuple[list[str], dict[str, Any]]] = []
+        for record in group:
+            content = [str(c).strip() for c in record["raw"]]
+            repeated = next((r for c, r in distinct if c == content), None)
+            if repeated is None:
+                distinct.append((content, record))
+            else:
+                log.add(
+                    record["row"],
+                    record["case_no"],
+                    "case_no",
+                    "dropped",
+                    f"duplicate case number (identical to row {repeated['row']})",
+                )
+        winner = max((r for _, r in distinct), key=lambda r: (r["status"] != "open", r["row"]))
+        keep.add(id(winner))
+        for _, record in distinct:
+            if record is winner:
+                continue
+            rule = "closed beats open" if record["status"] == "open" else "the later row wins"
+            log.add(
+                record["row"],
+                record["case_no"],
+                "case_no",
+                "dropped",
+                f"duplicate case number (conflicts with row {winner['row']}, which is kept: {rule})",
+            )
+    return [r for r in rows if id(r) in keep]
 
 
 def _censor(record: dict[str, Any], extraction: date, log: _Log) -> dict[str, Any] | None:
@@ -360,7 +401,11 @@ def _censor(record: dict[str, Any], extraction: date, log: _Log) -> dict[str, An
 
 
 def _frame(rows: list[dict[str, Any]], extraction: date) -> pd.DataFrame:
-    cases = pd.DataFrame(rows).drop(columns=["raw", "key"])
+    cases = pd.DataFrame(rows)
+    own = set(cases["key"])
+    # A 执恢 case whose 原案号 is a case of these records resumes one of their 终本 cases.
+    cases["resumes_own"] = cases["case_type"].eq("resumed") & cases["origin"].isin(own) & cases["origin"].ne("")
+    cases = cases.drop(columns=["raw", "key"])
     cases["filed"] = pd.to_datetime(cases["filed"])
     cases["closed"] = pd.to_datetime(cases["closed"])
     end = pd.Timestamp(extraction)
@@ -386,9 +431,27 @@ def _frame(rows: list[dict[str, Any]], extraction: date) -> pd.DataFrame:
         "behaviour",
         "follow_days",
         "event",
+        "origin",
+        "resumes_own",
         "synthetic",
     ]
     return cases[order].reset_index(drop=True)
+
+
+def _resumption_notes(cases: pd.DataFrame, linked: bool) -> list[str]:
+    resumed = int(cases["case_type"].eq("resumed").sum())
+    if not resumed:
+        return []
+    if not linked:
+        return [
+            f"{resumed} 执恢 case(s) and no 原案号 column: those resuming a 终本 case of these records cannot "
+            "be told from outside filings, so the filing rate and the 执恢 share include them"
+        ]
+    own = int(cases["resumes_own"].sum())
+    return [
+        f"{own} of {resumed} 执恢 case(s) resume a 终本 case of these records (原案号): the model makes such "
+        "cases itself, so they are left out of the filing rate and the case mix"
+    ]
 
 
 def _empty_column_notes(table: RawTable, columns: dict[str, int]) -> list[str]:

@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 COLUMNS = [
     "案号",
+    "原案号",
     "案件类型",
     "立案日期",
     "结案日期",
@@ -40,7 +41,11 @@ COLUMNS = [
     "承办人",
     "synthetic",
 ]
-"""Headers of the synthetic export, in order (amounts in 元, dates as 2023-01-05)."""
+"""Headers of the synthetic export, in order (amounts in 元, dates as 2023-01-05).
+
+``原案号`` is given for every 执恢 case: the case number of the 终本 case it resumes. For a
+case the model resumed itself that is a case of the same records; for an outside 执恢
+filing it is a case of a year before the records (the model does not simulate it)."""
 
 SYNTHETIC_MARK = "合成数据 SYNTHETIC"
 _KIND = {CaseType.FIRST.value: "执", CaseType.RESUMED.value: "执恢", CaseType.PRESERVATION.value: "执保"}
@@ -67,9 +72,11 @@ def records_from_run(
     filed = cases[cases["arrived"] < end].sort_values(["arrived", "case_id"], kind="stable")
     closed = filed["closed"].notna() & (filed["closed"] < end) & (filed["outcome"] != "")
     filed_dates = [calendar.date_of(t) for t in filed["arrived"]]
+    numbers = _case_numbers(filed["case_type"].tolist(), filed_dates, court)
     rows = pd.DataFrame(
         {
-            "案号": _case_numbers(filed["case_type"].tolist(), filed_dates, court),
+            "案号": numbers,
+            "原案号": _origins(filed, numbers, filed_dates, court),
             "案件类型": filed["case_type"].map(_TYPE_ZH).to_numpy(),
             "立案日期": [d.isoformat() for d in filed_dates],
             "结案日期": [
@@ -95,6 +102,27 @@ def _case_numbers(types: list[str], dates: list[date], court: str) -> list[str]:
         counters[key] = counters.get(key, 0) + 1
         numbers.append(f"（{day.year}）{court}{key[1]}{counters[key]}号")
     return numbers
+
+
+def _origins(filed: pd.DataFrame, numbers: list[str], dates: list[date], court: str) -> list[str]:
+    """The 原案号 of each 执恢 case ("" for the others).
+
+    A case the model resumed names its parent's number; an outside 执恢 filing names a
+    首执 case of one of the five years before the records, numbered in filing order, so
+    it never coincides with a case of the records.
+    """
+    number_of = dict(zip(filed["case_id"].tolist(), numbers, strict=True))
+    first_year = min(d.year for d in dates) if dates else 0
+    origins, outside = [], 0
+    for case_type, parent in zip(filed["case_type"], filed["parent_id"], strict=True):
+        if case_type != CaseType.RESUMED.value:
+            origins.append("")
+        elif parent >= 0 and parent in number_of:
+            origins.append(number_of[parent])
+        else:
+            outside += 1
+            origins.append(f"（{first_year - 1 - outside % 5}）{court}执{outside}号")
+    return origins
 
 
 def _team_zh(team: str, unit: str) -> str:

@@ -20,12 +20,23 @@ recovered  实际到位金额, 到位金额, 执行到位金额, 实际执行到
 case_type  案件类型, 案件类别, 案件性质, case_type, type
 team       承办部门, 承办团队, 团队, 承办庭室, 部门, team, department
 handler    承办人, 承办法官, 承办执行员, handler, judge, officer
+origin     原案号, 原执行案号, 恢复执行原案号, 原审案号, origin, origin_case_no, original_case_no
 synthetic  synthetic, 合成数据
 ========== =====================================================================
+
+``origin`` is the case number a 执恢 case resumes (its 终本 case). A 执恢 case resuming a
+case of the same records is one the model makes itself, so it is kept out of the filing
+rate and the case mix (:mod:`sim.calibration.fit`).
 
 Lines at the top of a CSV file that start with ``#`` are comments (the synthetic
 example file says so there); ``extraction_date=YYYY-MM-DD`` in a comment gives
 the extraction date.
+
+Title rows above the header (``邓州市人民法院 2023年执行案件``, often a merged cell) are
+detected: the header is the first of the top :data:`HEADER_SEARCH` rows that names both
+required columns, and the rows above it are kept as ``title_rows`` (the cleaning report
+lists them). ``header_row`` (``--header-row N``, the line or sheet row number) says
+where the header is when detection cannot.
 """
 
 from __future__ import annotations
@@ -74,11 +85,14 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "case_type": ("案件类型", "案件类别", "案件性质", "case_type", "type"),
     "team": ("承办部门", "承办团队", "团队", "承办庭室", "部门", "team", "department"),
     "handler": ("承办人", "承办法官", "承办执行员", "handler", "judge", "officer"),
+    "origin": ("原案号", "原执行案号", "恢复执行原案号", "原审案号", "origin", "origin_case_no", "original_case_no"),
     "synthetic": ("synthetic", "合成数据"),
 }
 """Canonical field → accepted headers (see the module docstring)."""
 
 REQUIRED = ("case_no", "filed")
+HEADER_SEARCH = 10
+"""How many rows (after comments and blank lines) are searched for the header."""
 _ALIAS = {normalise(alias): name for name, aliases in FIELDS.items() for alias in aliases}
 _UNIT_RE = re.compile(r"^(.*?)[(\[](元|万元|亿元|千元|cny|yuan)[)\]]$")
 _UNIT_CNY = {"元": 1.0, "cny": 1.0, "yuan": 1.0, "千元": 1e3, "万元": 1e4, "亿元": 1e8}
@@ -98,6 +112,7 @@ class RawTable:
     rows: list[list[Any]]
     row_numbers: list[int]  # line (CSV) or sheet row (xlsx), 1-based, header included
     comments: list[str] = field(default_factory=list)
+    title_rows: list[str] = field(default_factory=list)  # rows above the header, as text
 
     def comment_extraction_date(self) -> str | None:
         """The ``extraction_date=`` given in a comment line, if any (ISO text)."""
@@ -107,8 +122,11 @@ class RawTable:
         return None
 
 
-def read_table(path: str | Path) -> RawTable:
+def read_table(path: str | Path, header_row: int | None = None) -> RawTable:
     """Read a CSV (UTF-8 or GB18030, comma, tab or semicolon) or an .xlsx file.
+
+    ``header_row``: the line (CSV) or sheet row (xlsx) of the header, 1-based; by default
+    the header is found below any title rows (see the module docstring).
 
     Raises
     ------
@@ -119,13 +137,43 @@ def read_table(path: str | Path) -> RawTable:
     if not path.is_file():
         raise RecordsError(f"{path}: no such file")
     suffix = path.suffix.lower()
+    if header_row is not None and header_row < 1:
+        raise RecordsError(f"{path}: the header row must be 1 or more (got {header_row})")
     if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
+        return _read_xlsx(path, header_row)
     if suffix == ".xls":
         raise RecordsError(f"{path}: the old .xls format is not supported; save the sheet as .xlsx or CSV")
     if suffix not in (".csv", ".tsv", ".txt", ""):
         raise RecordsError(f"{path}: unknown file type {suffix!r}; expected .csv, .tsv, .txt or .xlsx")
-    return _read_csv(path)
+    return _read_csv(path, header_row)
+
+
+def _names_required(cells: list[Any]) -> bool:
+    """Whether a row reads as a header: it names every required column."""
+    fields = {_ALIAS.get(_header_key(str(c))[0]) for c in cells if not is_blank(c)}
+    return all(f in fields for f in REQUIRED)
+
+
+def _find_header(rows: list[list[Any]], numbers: list[int], header_row: int | None, path: Path) -> int:
+    """The index in ``rows`` of the header: ``header_row`` if given, else the first that names the
+    required columns among the first :data:`HEADER_SEARCH` (else the first row: map_columns then
+    says what is missing)."""
+    if header_row is not None:
+        if header_row not in numbers:
+            last = numbers[-1] if numbers else 0
+            raise RecordsError(
+                f"{path}: --header-row {header_row} is not a row of the table (rows {numbers[0] if numbers else 0}"
+                f"–{last} after comments and blank lines)"
+            )
+        return numbers.index(header_row)
+    for i, cells in enumerate(rows[:HEADER_SEARCH]):
+        if _names_required(cells):
+            return i
+    return 0
+
+
+def _title_text(cells: list[Any]) -> str:
+    return " ".join(str(c).strip() for c in cells if not is_blank(c))
 
 
 def _decode(path: Path) -> str:
@@ -149,7 +197,7 @@ def _decode(path: Path) -> str:
     raise RecordsError(f"{path}: not text in UTF-8 or GB18030 (GBK); save it as UTF-8 CSV")
 
 
-def _read_csv(path: Path) -> RawTable:
+def _read_csv(path: Path, header_row: int | None = None) -> RawTable:
     text = _decode(path)
     lines = text.splitlines(keepends=True)
     comments: list[str] = []
@@ -160,8 +208,23 @@ def _read_csv(path: Path) -> RawTable:
         skipped += 1
     if skipped == len(lines):
         raise RecordsError(f"{path}: no header row (only comments or blank lines)")
-    delimiter = max((",", "\t", ";"), key=lines[skipped].count)
-    body = "".join(lines[skipped:])
+    # The header (not a title row above it) tells the delimiter: try each of the top rows.
+    top = [(i, line) for i, line in enumerate(lines[skipped:], skipped) if line.strip()][:HEADER_SEARCH]
+    if header_row is not None:
+        top = [(i, line) for i, line in enumerate(lines) if i + 1 == header_row]
+        if not top or header_row <= skipped:
+            raise RecordsError(
+                f"{path}: --header-row {header_row} is not a row of the table (a comment, blank or past the end)"
+            )
+    start = top[0][0]
+    for i, line in top:
+        delimiter = max((",", "\t", ";"), key=line.count)
+        if header_row is not None or _names_required(next(csv.reader([line], delimiter=delimiter), [])):
+            start = i
+            break
+    titles = [line.strip() for line in lines[skipped:start] if line.strip()]
+    delimiter = max((",", "\t", ";"), key=lines[start].count)
+    body = "".join(lines[start:])
     _check_quotes_closed(path, body, delimiter)
     reader = csv.reader(io.StringIO(body), delimiter=delimiter)
     try:
@@ -169,10 +232,10 @@ def _read_csv(path: Path) -> RawTable:
         rows, numbers = [], []
         for row in reader:
             rows.append(row)
-            numbers.append(skipped + reader.line_num)
+            numbers.append(start + reader.line_num)
     except csv.Error as exc:
-        raise RecordsError(f"{path}: not a readable CSV file near line {skipped + reader.line_num}: {exc}") from exc
-    return RawTable(path, header, rows, numbers, comments)
+        raise RecordsError(f"{path}: not a readable CSV file near line {start + reader.line_num}: {exc}") from exc
+    return RawTable(path, header, rows, numbers, comments, titles)
 
 
 def _check_quotes_closed(path: Path, body: str, delimiter: str) -> None:
@@ -193,7 +256,7 @@ def _check_quotes_closed(path: Path, body: str, delimiter: str) -> None:
             ) from None
 
 
-def _read_xlsx(path: Path) -> RawTable:
+def _read_xlsx(path: Path, header_row: int | None = None) -> RawTable:
     try:
         import openpyxl  # optional: only .xlsx needs it
     except ImportError:
@@ -219,9 +282,13 @@ def _read_xlsx(path: Path) -> RawTable:
         start += 1
     if start == len(values):
         raise RecordsError(f"{path}: the first sheet has no header row")
+    candidates = [i for i in range(start, len(values)) if not _blank_row(values[i])]
+    at = _find_header([values[i] for i in candidates], [i + 1 for i in candidates], header_row, path)
+    titles = [_title_text(values[i]) for i in candidates[:at]]
+    start = candidates[at]
     header = ["" if v is None else str(v).strip() for v in values[start]]
     rows = values[start + 1 :]
-    return RawTable(path, header, rows, list(range(start + 2, start + 2 + len(rows))), comments)
+    return RawTable(path, header, rows, list(range(start + 2, start + 2 + len(rows))), comments, titles)
 
 
 def _blank_row(row: list[Any]) -> bool:

@@ -51,6 +51,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="day the export was made (default: a comment's extraction_date=, else the latest date in the file)",
     )
     parser.add_argument(
+        "--header-row",
+        type=int,
+        metavar="N",
+        help="line (CSV) or sheet row (xlsx) of the header, 1-based (default: found below any title rows)",
+    )
+    parser.add_argument(
         "--report", metavar="FILE.html", help="calibration report (default: OUT with .calibration.html)"
     )
     parser.add_argument("--no-report", action="store_true", help="write no report")
@@ -81,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     except ScenarioError as exc:
         return common.print_scenario_error(exc)
     try:
-        records = load_records(args.records, args.extraction_date)
+        records = load_records(args.records, args.extraction_date, args.header_row)
     except RecordsError as exc:
         return _error(str(exc))
     try:

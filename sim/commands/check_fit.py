@@ -30,6 +30,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="YYYY-MM-DD",
         help="day the export was made (default as for calibrate)",
     )
+    parser.add_argument(
+        "--header-row",
+        type=int,
+        metavar="N",
+        help="line (CSV) or sheet row (xlsx) of the header, 1-based (default: found below any title rows)",
+    )
     parser.add_argument("--html", metavar="FILE.html", help="also write an HTML page with figures")
     parser.set_defaults(func=run)
 
@@ -44,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         raise common.CommandError(f"--reps must be at least 1 (got {args.reps})")
     scenario = load_scenario(args.scenario)
     try:
-        records = load_records(args.records, args.extraction_date)
+        records = load_records(args.records, args.extraction_date, args.header_row)
     except RecordsError as exc:
         raise common.CommandError(str(exc)) from None
     # A ScenarioError here: the records' period does not fit the scenario's run settings.

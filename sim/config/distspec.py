@@ -11,6 +11,11 @@ Every family is a frozen pydantic model that rejects unknown keys, NaN, infiniti
 parameters that could produce a negative value, so a duration can never be negative by
 construction. Units are those of the field that holds the spec (``_hours``, ``_days``, ...).
 
+Besides the built-in families, a family registered by name (:data:`DISTRIBUTIONS`, see
+docs/extending.md) may be written the same way, its parameters beside ``dist``::
+
+    service_days = { dist = "pert", low = 2, mode = 6, high = 10 }
+
 The optional ``cap`` on continuous families clips draws: a value above the cap becomes
 the cap (it is *not* redrawn), which matches rules such as "appraisal within 60 days".
 ``mean()`` is the mean of the values actually drawn, so it accounts for the cap.
@@ -21,14 +26,18 @@ This module only describes distributions; :mod:`sim.distributions` builds sample
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Protocol, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, model_validator
 from scipy import special
 
+from sim.rules.registry import Registry
+
 __all__ = [
+    "BUILT_IN",
+    "DISTRIBUTIONS",
     "DistSpec",
     "EmpiricalSpec",
     "ExponentialSpec",
@@ -36,9 +45,11 @@ __all__ = [
     "GammaSpec",
     "LognormalSpec",
     "Probability",
+    "RegisteredSpec",
     "Shares",
     "TriangularSpec",
     "UniformSpec",
+    "WeibullSpec",
     "check_shares",
     "parse_distspec",
 ]
@@ -309,19 +320,144 @@ class EmpiricalSpec(_Spec):
         return f"empirical({len(self.values)} values, {_g(lo)}-{_g(hi)})"
 
 
+class WeibullSpec(_Spec):
+    """Waits whose hazard rises (``shape`` > 1) or falls (< 1) with time: ``shape`` and ``scale``.
+
+    ``shape`` is unitless, ``scale`` in the field's unit (63% of the values lie below it).
+    The family the calibration's censored fits of outside delays often choose.
+    """
+
+    dist: Literal["weibull"] = "weibull"
+    shape: Positive
+    scale: Positive
+    cap: Positive | None = None
+
+    def mean(self) -> float:
+        k, lam, c = self.shape, self.scale, self.cap
+        full = lam * math.gamma(1 + 1 / k)
+        if c is None:
+            return full
+        x = (c / lam) ** k
+        # E[X; X < c] = λ Γ(1 + 1/k) P(1 + 1/k, (c/λ)^k); above the cap, c × P(X > c).
+        return full * float(special.gammainc(1 + 1 / k, x)) + c * math.exp(-x)
+
+    def describe(self) -> str:
+        return f"weibull(shape={_g(self.shape)}, scale={_g(self.scale)}{_cap_suffix(self.cap)})"
+
+
+class Quantiles(Protocol):
+    """What a registered family's factory returns: an inverse CDF and a mean.
+
+    A frozen ``scipy.stats`` distribution has both (``scipy.stats.weibull_min(1.5, scale=6)``).
+    """
+
+    def ppf(self, q: Any) -> Any: ...
+    def mean(self) -> Any: ...
+
+
+DISTRIBUTIONS: Registry[Callable[..., Quantiles]] = Registry("distribution")
+"""Families registered by name: ``@DISTRIBUTIONS.register("pert")`` on a module-level function
+of the family's parameters (numbers) that returns something with ``ppf`` and ``mean``; see
+:func:`sim.distributions.register_distribution` and docs/extending.md."""
+
+_PROBE = (0.0, 1e-6, 0.25, 0.5, 0.75, 1 - 1e-6)
+"""Uniforms at which a registered family is checked when a scenario names it."""
+
+
+class RegisteredSpec(_Spec):
+    """A family registered by name (:data:`DISTRIBUTIONS`); its parameters are the other keys.
+
+    Validation asks the family's factory for the distribution and checks, at a few
+    quantiles, that its values are finite, never negative and non-decreasing, so a
+    duration can never be negative here either.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="allow", serialize_by_alias=True)
+
+    dist: str
+
+    @model_validator(mode="after")
+    def _known(self) -> RegisteredSpec:
+        if self.dist not in DISTRIBUTIONS:
+            families = ", ".join((*BUILT_IN, *DISTRIBUTIONS.names()))
+            raise ValueError(f"unknown distribution {self.dist!r} (expected one of: {families})")
+        for key, value in self.params().items():
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                raise ValueError(f"{self.dist}: parameter {key!r} must be a finite number (got {value!r})")
+        try:
+            quantiles = self.quantiles()
+            values = [float(v) for v in quantiles.ppf(list(_PROBE))]
+            mean = float(quantiles.mean())
+        except (TypeError, ValueError, ArithmeticError) as exc:
+            raise ValueError(f"{self.dist}({self._args()}): {exc}") from None
+        if not all(math.isfinite(v) and v >= 0 for v in values) or values != sorted(values):
+            raise ValueError(
+                f"{self.dist}({self._args()}): its quantiles must be finite, non-negative and non-decreasing "
+                f"(got {', '.join(f'{v:g}' for v in values)} at u = {', '.join(f'{u:g}' for u in _PROBE)})"
+            )
+        if not (math.isfinite(mean) and mean >= 0):
+            raise ValueError(f"{self.dist}({self._args()}): its mean must be finite and non-negative (got {mean})")
+        return self
+
+    def params(self) -> dict[str, float]:
+        """The family's parameters as the file gives them."""
+        return dict(self.model_extra or {})
+
+    def quantiles(self) -> Quantiles:
+        """The family's distribution for these parameters (from its registered factory)."""
+        return DISTRIBUTIONS[self.dist](**self.params())
+
+    def mean(self) -> float:
+        return float(self.quantiles().mean())
+
+    def describe(self) -> str:
+        return f"{self.dist}({self._args()})"
+
+    def _args(self) -> str:
+        def show(v: object) -> str:
+            return _g(v) if isinstance(v, int | float) and not isinstance(v, bool) else repr(v)
+
+        return ", ".join(f"{k}={show(v)}" for k, v in self.params().items())
+
+
+BUILT_IN = ("fixed", "exponential", "uniform", "triangular", "lognormal", "gamma", "weibull", "empirical")
+"""The families every scenario may write without registering anything."""
+
+
+_NO_FAMILY = f"a distribution needs its family: dist = one of {', '.join(BUILT_IN)} or a registered one"
+
+
+def _family(data: Any) -> str | None:
+    """Which member of :data:`DistSpec` reads ``data``: a built-in family by its ``dist``, else registered.
+
+    ``None`` (no ``dist`` at all) makes pydantic report the missing family.
+    """
+    dist = data.get("dist") if isinstance(data, dict) else getattr(data, "dist", None)
+    if dist is None:
+        return None
+    return dist if dist in BUILT_IN else "registered"
+
+
 DistSpec = Annotated[
     Union[  # noqa: UP007 -- the discriminated union reads better spelled out
-        FixedSpec,
-        ExponentialSpec,
-        UniformSpec,
-        TriangularSpec,
-        LognormalSpec,
-        GammaSpec,
-        EmpiricalSpec,
+        Annotated[FixedSpec, Tag("fixed")],
+        Annotated[ExponentialSpec, Tag("exponential")],
+        Annotated[UniformSpec, Tag("uniform")],
+        Annotated[TriangularSpec, Tag("triangular")],
+        Annotated[LognormalSpec, Tag("lognormal")],
+        Annotated[GammaSpec, Tag("gamma")],
+        Annotated[WeibullSpec, Tag("weibull")],
+        Annotated[EmpiricalSpec, Tag("empirical")],
+        Annotated[RegisteredSpec, Tag("registered")],
     ],
-    Field(discriminator="dist"),
+    Discriminator(
+        _family,
+        custom_error_type="missing_dist",
+        custom_error_message=_NO_FAMILY,
+    ),
 ]
-"""Any distribution a scenario may write; the ``dist`` key picks the family."""
+"""Any distribution a scenario may write; the ``dist`` key picks the family (a name that is not
+built in is looked up among the registered families)."""
 
 
 @cache

@@ -140,7 +140,17 @@ def _unknown_path(dotted: str, walked: list[str], node: Any) -> Problem:
     return Problem(dotted, f"unknown field {'.'.join(walked)!r}", None, expected)
 
 
-_DIST_TAGS = {"fixed", "exponential", "uniform", "triangular", "lognormal", "gamma", "empirical"}
+_DIST_TAGS = {
+    "fixed",
+    "exponential",
+    "uniform",
+    "triangular",
+    "lognormal",
+    "gamma",
+    "weibull",
+    "empirical",
+    "registered",
+}
 
 
 def _problem(error: Mapping[str, Any], document: Mapping[str, Any]) -> Problem:

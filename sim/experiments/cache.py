@@ -26,6 +26,7 @@ from pathlib import Path
 
 from sim.config.load import scenario_hash
 from sim.config.schema import Scenario
+from sim.experiments.extensions import fingerprint as extensions_fingerprint
 from sim.experiments.types import Output
 from sim.io import read_json, write_text
 
@@ -66,6 +67,16 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+def _digest(scenario: Scenario) -> str:
+    """The key of a scenario's entries: its content, and the KPIs and extensions registered now.
+
+    A KPI added (or removed) with ``register``, or a rule or distribution family of your own
+    edited, changes :func:`sim.experiments.extensions.fingerprint`, so an entry computed
+    without it is never served as if complete.
+    """
+    return f"{scenario_hash(scenario)}-{extensions_fingerprint()}"
+
+
 class ReplicationCache:
     """KPI values of finished replications, on disk (``folder``) or in memory only (``None``).
 
@@ -89,7 +100,7 @@ class ReplicationCache:
 
     def get(self, scenario: Scenario, seed: int, replication: int) -> dict[str, float] | None:
         """The stored KPIs of this replication, or ``None``."""
-        key = (scenario_hash(scenario), seed, replication)
+        key = (_digest(scenario), seed, replication)
         values = self._memory.get(key)
         if values is None and self.folder is not None:
             values = self._read(self._path(key))
@@ -114,7 +125,7 @@ class ReplicationCache:
 
     def put(self, scenario: Scenario, seed: int, replication: int, values: dict[str, float]) -> None:
         """Store one replication's KPIs (atomically, on disk)."""
-        key = (scenario_hash(scenario), seed, replication)
+        key = (_digest(scenario), seed, replication)
         self._memory[key] = dict(values)
         self.stores += 1
         if self.folder is not None:

@@ -22,6 +22,7 @@ import pandas as pd
 from sim.config.schema import Scenario
 from sim.experiments.backends import Backend, make_backend, worker_count
 from sim.experiments.cache import ReplicationCache
+from sim.experiments.extensions import shipped
 from sim.experiments.statistics import replications_needed
 from sim.experiments.types import ExperimentResult, Output, Progress, ReplicationStore
 from sim.metrics import kpi_values
@@ -103,7 +104,8 @@ def run_experiment(
         progress(done, len(tasks))
     args = [(tasks[i][1], tasks[i][2], seed, keep_runs) for i in todo]
     with _opened(backend, jobs, len(args)) as runner:
-        for k, output in runner.imap(_replicate_task, args):
+        # Extensions (your KPIs, rules, families) travel with each task; see extensions.py.
+        for k, output in runner.imap(shipped(_replicate_task, local=runner.name == "serial"), args):
             i = todo[k]
             outputs[i] = output
             if cache is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,10 +18,11 @@ import pandas as pd
 from sim.config.schema import DeadlineSpec
 from sim.metrics._common import bin_starts, explode_roles, overlap_integral, safe_ratio
 from sim.metrics.sla import due_times
+from sim.metrics.utilisation import utilisation_series
 from sim.vocab import OUTCOME_ZH, CaseType, Milestone, Outcome, Track
 from sim.workcalendar import WorkCalendar
 
-__all__ = ["MONTHLY_ZH", "backlog_series", "monthly_table", "queue_series", "stage_series"]
+__all__ = ["MONTHLY_ZH", "SERIES", "backlog_series", "monthly_table", "queue_series", "stage_series", "tidy_series"]
 
 
 def _points(end: float, freq_days: float) -> np.ndarray:
@@ -197,3 +199,57 @@ def _money_monthly(cases: pd.DataFrame, closed_m: np.ndarray) -> pd.DataFrame:
     grouped = own.groupby("month").agg(claim_closed_cny=("claim_cny", "sum"), recovered_cny=("recovered_cny", "sum"))
     grouped["recovery_rate"] = grouped["recovered_cny"] / grouped["claim_closed_cny"]
     return grouped
+
+
+SERIES = ("backlog", "stage", "queue", "utilisation")
+"""The series :func:`tidy_series` can give, in its order."""
+
+
+def tidy_series(
+    result: Any,
+    calendar: WorkCalendar,
+    freq_days: float = 7.0,
+    series: tuple[str, ...] = SERIES,
+) -> pd.DataFrame:
+    """One run's time series as one long table: ``time, date, series, item, value``.
+
+    - ``backlog``: open cases at each time (``item`` empty);
+    - ``stage``: open cases held by each team (``item`` the team), :func:`stage_series`;
+    - ``queue``: tasks waiting for staff, mean over ``[time, time + freq_days)``
+      (``item`` ``team/role``), :func:`queue_series`;
+    - ``utilisation``: busy share of working time over the same bins (``item``
+      ``team/role``; NaN in bins without working hours), :func:`utilisation_series`.
+
+    ``time`` is in sim days (a snapshot's time, or a bin's start), ``date`` the calendar
+    date of that day. The run's whole log is covered, warm-up and cool-down included.
+    """
+    unknown = [s for s in series if s not in SERIES]
+    if unknown:
+        raise ValueError(f"unknown series {unknown} (expected some of: {', '.join(SERIES)})")
+    end = float(result.meta.get("end_days", float(result.cases["closed"].max() if len(result.cases) else 0.0)))
+    parts = []
+
+    def wide(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+        if frame.empty:
+            return pd.DataFrame(columns=["time", "series", "item", "value"])
+        if isinstance(frame.columns, pd.MultiIndex):
+            frame = frame.set_axis(["/".join(map(str, c)) for c in frame.columns], axis=1)
+        long = frame.rename_axis("time").reset_index().melt(id_vars="time", var_name="item", value_name="value")
+        return long.assign(series=name)
+
+    for name in series:
+        if name == "backlog":
+            counts = backlog_series(result.cases, end, freq_days)
+            parts.append(pd.DataFrame({"time": counts.index, "series": name, "item": "", "value": counts.to_numpy()}))
+        elif name == "stage":
+            parts.append(wide(stage_series(result.steps, result.cases, end, freq_days), name))
+        elif name == "queue":
+            parts.append(wide(queue_series(result.steps, freq_days, end), name))
+        else:
+            parts.append(wide(utilisation_series(result.steps, result.staff, calendar, end, freq_days), name))
+    table = pd.concat(parts, ignore_index=True)
+    table["time"] = table["time"].astype(float)
+    table["value"] = table["value"].astype(float)
+    dates = {t: calendar.date_of(t) for t in table["time"].unique()}
+    table["date"] = pd.to_datetime(table["time"].map(dates))
+    return table[["time", "date", "series", "item", "value"]]

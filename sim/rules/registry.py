@@ -19,7 +19,7 @@ reference and a worker process finds them by :meth:`Registry.path`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
 __all__ = ["Registry"]
@@ -76,6 +76,19 @@ class Registry(Generic[R]):
     def path(self, name: str) -> str:
         """Where rule ``name`` lives, as ``module:function`` (importable in another process)."""
         return _path(self[name])
+
+    def items(self) -> tuple[tuple[str, R], ...]:
+        """Every ``(name, rule)`` in registration order (what a worker process is sent)."""
+        return tuple(self._rules.items())
+
+    def mirror(self, rules: Iterable[tuple[str, R]]) -> None:
+        """Make this registry hold exactly ``rules``, in their order.
+
+        For worker processes only (:mod:`sim.experiments.extensions`): they take the
+        registry of the process that sent the work, whatever they imported themselves,
+        so a rule registered or replaced there after the workers started is the one used.
+        """
+        self._rules = dict(rules)
 
     def unknown(self, name: str) -> str:
         """The message for an unregistered ``name``, listing the registered ones."""

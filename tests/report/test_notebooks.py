@@ -7,6 +7,7 @@ The notebooks read ``COURTSIM_NOTEBOOK_SMOKE=1`` and then use 2 replications and
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import nbformat
@@ -44,3 +45,90 @@ def test_notebook_runs(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     errors = [o for c in book.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
     assert os.environ["COURTSIM_NOTEBOOK_SMOKE"] == "1"
+    CONCLUSIONS.get(path.stem, lambda outputs: None)(_outputs(book))
+
+
+# --- the printed conclusions agree with the numbers printed beside them ----------------------
+
+
+def _outputs(book: nbformat.NotebookNode) -> list[str]:
+    """Each code cell's printed text and displayed tables (text form), in order."""
+    texts = []
+    for cell in book.cells:
+        if cell.cell_type != "code":
+            continue
+        parts = []
+        for output in cell.outputs:
+            if output.output_type == "stream":
+                parts.append(output.text)
+            elif output.output_type in ("execute_result", "display_data"):
+                parts.append(output.get("data", {}).get("text/plain", ""))
+        texts.append("".join(parts))
+    return texts
+
+
+NUMBER = r"[-+]?\d[\d,]*(?:\.\d+)?"
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def check_staffing(outputs: list[str]) -> None:
+    """02: a search that meets no target shows the best staffing tried, never a 'proposed' one."""
+    cell = next(o for o in outputs if "best_tried" in o or "proposed" in o)
+    if "no staffing" in cell.lower() or "not met" in cell.lower():
+        assert "proposed" not in cell.split("\n", 1)[1], cell
+    else:
+        assert "best_tried" not in cell, cell
+
+
+def check_calibration(outputs: list[str]) -> None:
+    """03: 'covers' is said exactly when the printed interval holds the printed truth; check-fit counts."""
+    text = "\n".join(outputs)
+    found = re.search(
+        rf"fitted ({NUMBER}) a year \[({NUMBER}), ({NUMBER})\]; true ({NUMBER}): the interval (covers|does not cover)",
+        text,
+    )
+    assert found, text
+    low, high, true = (_number(found.group(i)) for i in (2, 3, 4))
+    assert (found.group(5) == "covers") == (low <= true <= high)
+    counted = re.search(r"(\d+) of (\d+) statistics within their chance level(?:; outside: (.*))?", text)
+    assert counted, text
+    passed, judged = int(counted.group(1)), int(counted.group(2))
+    outside = [] if counted.group(3) is None else counted.group(3).split(", ")
+    assert judged - passed == len(outside)
+
+
+def check_reform(outputs: list[str]) -> None:
+    """04: each sentence's difference is the difference of its two means, and never prints as 0 when significant."""
+    lines = [line for o in outputs for line in o.splitlines() if line.startswith("- ") and " → " in line]
+    assert len(lines) == 4, lines
+    for line in lines:
+        found = re.search(rf": ({NUMBER}) → ({NUMBER}) \(({NUMBER})", line)
+        assert found, line
+        before, after, diff = (_number(found.group(i)) for i in (1, 2, 3))
+        decimals = len(found.group(3).split(".")[1]) if "." in found.group(3) else 0
+        assert abs((after - before) - diff) <= 1.5 * 10**-decimals, line
+        if ", significant;" in line:
+            assert diff != 0, line
+            assert "no significant difference" not in line
+
+
+CONCLUSIONS = {
+    "02_staffing_comparison": check_staffing,
+    "03_calibration": check_calibration,
+    "04_reform_evaluation": check_reform,
+}
+
+
+def test_the_conclusion_checks_catch_a_false_sentence() -> None:
+    with pytest.raises(AssertionError):
+        check_reform(["- rate: 100.0 → 100.0 (-0.0 points, 95% CI -0.0 to -0.0, significant; worse)\n" * 4])
+    with pytest.raises(AssertionError):
+        check_calibration(["fitted 6,635 a year [6,539, 6,732]; true 6,500: the interval covers\n"])
+    with pytest.raises(AssertionError):
+        check_staffing(["no staffing meets every target\n   team role base proposed change\n"])
+    check_reform(
+        ["- rate: 99.99960 → 100.00000 (+0.00040 points, 95% CI +0.0001 to +0.0007, significant; better)\n" * 4]
+    )

@@ -85,6 +85,11 @@ def test_calibrate_then_check_fit(small: Path, tmp_path: Path, capsys: pytest.Ca
     assert (code, stderr) == (0, "")
     for name in ("执行到位率", "终本率", "结案用时KM曲线最大差距", "月收案相对误差"):
         assert name in stdout
+    # The columns are named as in Python's FitCheck.table, and every statistic has a verdict.
+    header = next(line for line in stdout.splitlines() if line.strip().startswith("metric"))
+    for column in ("records", "sim_mean", "sim_min", "sim_max", "gap", "chance", "limit", "verdict"):
+        assert column in header
+    assert re.search(r"verdict: \d+ of 10 pass", stdout)
     page = html.read_text(encoding="utf-8")
     assert page.count("data:image/png") == 3
     assert not re.search(r'(src|href)="https?:', page)  # self-contained: nothing loaded from the network

@@ -21,7 +21,7 @@ EXTRACTION = "2023-04-30"
 # (line in the file, case number, field, action): every problem planted in tests/data/dirty_records.csv.
 EXPECTED = {
     (24, "（2023）豫1381执6号", "case_no", "dropped"),  # exact duplicate
-    (25, "（2023）豫1381执7号", "case_no", "dropped"),  # duplicate with a different closing
+    (10, "（2023）豫1381执7号", "case_no", "dropped"),  # conflicting duplicate: the later row 25 wins
     (26, "（2023）豫1381执901号", "closed", "repaired"),  # closing before filing
     (27, "（2023）豫1381执902号", "filed", "dropped"),  # no filing date
     (28, "（2023）豫1381执903号", "filed", "dropped"),  # 2023-02-30
@@ -69,7 +69,7 @@ def test_values_are_repaired_as_documented() -> None:
     assert cases.loc["（2023）豫1381执901号", "status"] == "closed_undated"  # closing before filing
     assert cases.loc["（2023）豫1381执911号", "status"] == "open"  # closed after the extraction date
     assert cases.loc["（2023）豫1381执保90号", "case_type"] == "preservation"
-    assert cases.loc["（2023）豫1381执7号", "outcome"] == "zhongben"  # the first of the two rows is kept
+    assert cases.loc["（2023）豫1381执7号", "closed"] == pd.Timestamp("2023-03-30")  # the later of two closed rows
 
 
 def test_dirty_file_gives_a_scenario_and_a_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
