@@ -27,6 +27,7 @@ _API = (
     "sweep",
     "capacity",
     "staff",
+    "sensitivity",
     "kpi_catalogue",
 )
 

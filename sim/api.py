@@ -34,6 +34,7 @@ from sim.experiments.backends import Backend, make_backend
 from sim.experiments.cache import ReplicationCache
 from sim.experiments.load_search import CapacityResult, find_capacity
 from sim.experiments.running import Evaluator, run_experiment
+from sim.experiments.sensitivity import Analysis, CourtModel, analyse
 from sim.experiments.staffing_search import StaffResult, search_staffing
 from sim.experiments.statistics import paired_differences, replications_needed, welch_differences
 from sim.experiments.sweep import sweep as _sweep
@@ -53,8 +54,10 @@ __all__ = [
     "load",
     "precision",
     "run",
+    "sensitivity",
     "staff",
     "sweep",
+    "uncertain_parameters",
     "with_names",
 ]
 
@@ -208,6 +211,44 @@ def sweep(
     with _session(seed, jobs, scheduler, cache, progress) as evaluate:
         summary, _ = _sweep(base, parameters, evaluate, reps or base.run.replications, level)
     return with_names(summary)
+
+
+def uncertain_parameters(scenario: ScenarioLike) -> pd.DataFrame:
+    """The scenario's uncertain parameters: its ``[uncertainty]`` entries and the default ranges
+    (``path, kind, low, likely, high, source, rule, integer, group``; sim/config/uncertainty.py)."""
+    parameters = CourtModel(_scenario(scenario)).parameters
+    return pd.DataFrame([vars(p) | {"group": p.group} for p in parameters])
+
+
+def sensitivity(
+    scenario: ScenarioLike,
+    method: str = "morris",
+    budget: int = 300,
+    reps: int = 1,
+    *,
+    focus: Sequence[str] = ("fast45_rate",),
+    groups: str = "auto",
+    top: int = 4,
+    seed: int | None = None,
+    jobs: int = 0,
+    scheduler: str | None = None,
+    cache: str | Path | None = None,
+    progress: Progress | None = None,
+) -> Analysis:
+    """Which assumptions drive the KPIs (``courtsim sensitivity``): Morris screening, then Sobol.
+
+    The result's stages (``groups``, ``screening``, ``sobol``) each carry a tidy ``indices``
+    table (``parameter, group, kpi`` then ``mu_star, mu_star_conf, sigma, mu`` or ``S1, S1_conf,
+    ST, ST_conf``); :func:`sim.experiments.sensitivity.robustness` of a stage gives how often
+    each target is met over the ranges.
+    """
+    if method not in ("morris", "sobol"):
+        raise ValueError(f"method must be 'morris' or 'sobol' (got {method!r})")
+    with make_backend(jobs, scheduler) as backend:
+        model = CourtModel(
+            _scenario(scenario), reps=reps, seed=seed, backend=backend, cache=ReplicationCache(cache), progress=progress
+        )
+        return analyse(model, method=method, budget=budget, focus=focus, groups=groups, top=top)  # type: ignore[arg-type]
 
 
 def capacity(

@@ -92,8 +92,14 @@ class PointModel(Protocol):
     """
 
     factors: list[Factor]
+    reps: int
+    seed: int
 
     def evaluate(self, points: np.ndarray) -> pd.DataFrame: ...
+
+    def subset(self, names: Sequence[str]) -> PointModel:
+        """The same model moving only the factors named; the others keep their nominal values."""
+        ...
 
 
 # ---------------------------------------------------------------- models
@@ -201,11 +207,19 @@ class FunctionModel:
     reps: int = 1
     seed: int = 0
     backend: Backend = field(default_factory=SerialBackend)
+    fixed: dict[str, float] = field(default_factory=dict)  # factors left out, at their likely values
+
+    def subset(self, names: Sequence[str]) -> FunctionModel:
+        """The same function moving only the factors named; the others stay at their likely values."""
+        wanted = set(names)
+        fixed = self.fixed | {f.name: f.likely for f in self.factors if f.name not in wanted}
+        chosen = [f for f in self.factors if f.name in wanted]
+        return FunctionModel(self.func, chosen, self.reps, self.seed, self.backend, fixed)
 
     def evaluate(self, points: np.ndarray) -> pd.DataFrame:
         names = [f.name for f in self.factors]
         tasks = [
-            (self.func, dict(zip(names, map(float, row), strict=True)), self.seed, rep)
+            (self.func, self.fixed | dict(zip(names, map(float, row), strict=True)), self.seed, rep)
             for row in points
             for rep in range(self.reps)
         ]
@@ -557,7 +571,7 @@ def _refine(
 
 
 def analyse(
-    model: CourtModel,
+    model: PointModel,
     *,
     method: Method = "morris",
     budget: int = 300,

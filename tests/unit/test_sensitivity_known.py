@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from sim.experiments.backends import ProcessBackend
-from sim.experiments.sensitivity import Factor, FunctionModel, morris, select, sobol
+from sim.experiments.sensitivity import Factor, FunctionModel, analyse, morris, select, sobol
 from sim.queueing import mmc_mean_wait
 
 COEFFICIENTS = {"a": 4.0, "b": -2.0, "c": 1.0, "ignored": 0.0}
@@ -135,3 +135,39 @@ def test_a_process_pool_gives_the_same_indices_bit_for_bit() -> None:
         parallel = morris(FunctionModel(linear, LINEAR, reps=2, seed=11, backend=pool), trajectories=6, seed=3)
     assert serial.outputs.equals(parallel.outputs)
     assert serial.indices.equals(parallel.indices)
+
+
+WEIGHTS = {f"a{i}": 3.0 - i for i in range(4)} | {f"b{i}": 0.1 for i in range(4)} | {f"c{i}": 0.0 for i in range(4)}
+TABLES = [Factor(name, 0.0, 1.0, 0.5, name[0]) for name in WEIGHTS]
+
+
+def weighted(values: Mapping[str, float], rng: np.random.Generator) -> dict[str, float]:
+    return {"y": sum(WEIGHTS[name] * value for name, value in values.items())}
+
+
+def test_a_small_budget_screens_the_tables_then_the_parameters_of_the_one_that_matters() -> None:
+    model = FunctionModel(weighted, TABLES)
+    analysis = analyse(model, budget=30, focus=["y"], seed=4)
+    assert analysis.groups is not None and analysis.screening is not None and analysis.sobol is None
+    assert _rows(analysis.groups)["a"]["mu_star"] > _rows(analysis.groups)["b"]["mu_star"] > 0
+    assert [f.name for f in analysis.screening.factors] == ["a0", "a1", "a2", "a3"]  # only table a is refined
+    assert analysis.runs <= 30
+    assert analysis.selected[:3] == ["a0", "a1", "a2"]
+
+
+def test_sobol_follows_the_screening_on_the_few_that_matter() -> None:
+    model = FunctionModel(weighted, TABLES)
+    analysis = analyse(model, method="sobol", budget=400, focus=["y"], top=3, seed=4)
+    assert analysis.groups is None  # the budget screens every parameter at once
+    assert analysis.selected == ["a0", "a1", "a2"]
+    rows = _rows(analysis.sobol)
+    assert list(rows) == ["a0", "a1", "a2"]
+    total = sum(w * w for w in (3.0, 2.0, 1.0))  # uniform inputs, same variance: shares of w²
+    for name, w in (("a0", 3.0), ("a1", 2.0), ("a2", 1.0)):
+        assert abs(rows[name]["S1"] - w * w / total) <= max(rows[name]["S1_conf"], 0.05)
+    assert analysis.runs <= 400
+
+
+def test_a_budget_too_small_says_what_it_needs() -> None:
+    with pytest.raises(ValueError, match="too small"):
+        analyse(FunctionModel(weighted, TABLES), budget=10, focus=["y"])
