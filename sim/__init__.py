@@ -28,6 +28,7 @@ _API = (
     "sweep",
     "capacity",
     "staff",
+    "sensitivity",
     "kpi_catalogue",
 )
 

@@ -36,6 +36,7 @@ from sim.experiments.backends import Backend, make_backend
 from sim.experiments.cache import ReplicationCache
 from sim.experiments.load_search import CapacityResult, find_capacity
 from sim.experiments.running import Evaluator, run_experiment
+from sim.experiments.sensitivity import Analysis, CourtModel, analyse
 from sim.experiments.staffing_search import StaffResult, search_staffing
 from sim.experiments.statistics import paired_differences, replications_needed, welch_differences
 from sim.experiments.sweep import sweep as _sweep
@@ -58,9 +59,11 @@ __all__ = [
     "load",
     "precision",
     "run",
+    "sensitivity",
     "series",
     "staff",
     "sweep",
+    "uncertain_parameters",
     "with_names",
 ]
 
@@ -224,7 +227,7 @@ def _to_precision(
     store = ReplicationCache(options.pop("cache", None))
     if options:
         raise TypeError(f"run() got unexpected options: {', '.join(options)}")
-    reps, rounds = min(max(start, 2), max_reps), []
+    reps, rounds = min(max(start, 2), max_reps), list[dict[str, Any]]()
     label = scenario.name
     with make_backend(jobs, scheduler) as backend:
         while True:
@@ -233,7 +236,7 @@ def _to_precision(
                 replications_needed(result.kpis, kpi, half, level, max_reps=max_reps).iloc[0]
                 for kpi, half in targets.items()
             ]
-            rounds += [{"round": len(rounds) // len(targets) + 1, **a.to_dict()} for a in advice]
+            rounds += [{"round": len(rounds) // len(targets) + 1, **{str(k): v for k, v in a.items()}} for a in advice]
             if all(bool(a["enough"]) for a in advice) or reps >= max_reps:
                 break
             needed = [a["needed"] for a in advice if not bool(a["enough"])]
@@ -416,6 +419,44 @@ def sweep(
     with _session(seed, jobs, scheduler, cache, progress) as evaluate:
         summary, _ = _sweep(base, parameters, evaluate, reps or base.run.replications, level)
     return with_names(summary)
+
+
+def uncertain_parameters(scenario: ScenarioLike) -> pd.DataFrame:
+    """The scenario's uncertain parameters: its ``[uncertainty]`` entries and the default ranges
+    (``path, kind, low, likely, high, source, rule, integer, group``; sim/config/uncertainty.py)."""
+    parameters = CourtModel(_scenario(scenario)).parameters
+    return pd.DataFrame([vars(p) | {"group": p.group} for p in parameters])
+
+
+def sensitivity(
+    scenario: ScenarioLike,
+    method: str = "morris",
+    budget: int = 300,
+    reps: int = 1,
+    *,
+    focus: Sequence[str] = ("fast45_rate",),
+    groups: str = "auto",
+    top: int = 4,
+    seed: int | None = None,
+    jobs: int = 0,
+    scheduler: str | None = None,
+    cache: str | Path | None = None,
+    progress: Progress | None = None,
+) -> Analysis:
+    """Which assumptions drive the KPIs (``courtsim sensitivity``): Morris screening, then Sobol.
+
+    The result's stages (``groups``, ``screening``, ``sobol``) each carry a tidy ``indices``
+    table (``parameter, group, kpi`` then ``mu_star, mu_star_conf, sigma, mu`` or ``S1, S1_conf,
+    ST, ST_conf``); :func:`sim.experiments.sensitivity.robustness` of a stage gives how often
+    each target is met over the ranges.
+    """
+    if method not in ("morris", "sobol"):
+        raise ValueError(f"method must be 'morris' or 'sobol' (got {method!r})")
+    with make_backend(jobs, scheduler) as backend:
+        model = CourtModel(
+            _scenario(scenario), reps=reps, seed=seed, backend=backend, cache=ReplicationCache(cache), progress=progress
+        )
+        return analyse(model, method=method, budget=budget, focus=focus, groups=groups, top=top)  # type: ignore[arg-type]
 
 
 def capacity(

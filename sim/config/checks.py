@@ -15,6 +15,7 @@ from datetime import timedelta
 from sim.config.distspec import FixedSpec
 from sim.config.errors import Problem
 from sim.config.schema import UNIT_ROLES, Scenario
+from sim.config.uncertainty import uncertainty_problems
 from sim.vocab import HANDLING, TASK_FUNCTION, Handling, Role, Task, Team
 
 __all__ = ["cross_checks", "handling_teams", "receiving_teams", "task_function", "task_team"]
@@ -59,7 +60,10 @@ def task_team(scenario: Scenario, task: Task, handling_team: Team | None = None)
 
 def cross_checks(scenario: Scenario) -> list[Problem]:
     """Every cross-field problem of a schema-valid scenario."""
-    return [*_roles_present(scenario), *_staffing_changes(scenario), *_mix_needs(scenario)]
+    problems = [*_roles_present(scenario), *_staffing_changes(scenario), *_mix_needs(scenario)]
+    if scenario.uncertainty:
+        problems += uncertainty_problems(scenario.model_dump(mode="json"), scenario.uncertainty)
+    return problems
 
 
 def _roles_present(scenario: Scenario) -> list[Problem]:

@@ -122,7 +122,9 @@ def with_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario
 
 def scenario_hash(scenario: Scenario) -> str:
     """A stable 16-hex-digit fingerprint of the resolved scenario (for caches and manifests)."""
-    text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    # The ranges of [uncertainty] do not change what a replication computes.
+    dumped = scenario.model_dump(mode="json", exclude={"uncertainty"})
+    text = json.dumps(dumped, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 

@@ -31,6 +31,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from sim.config.distspec import DistSpec, Probability
+from sim.config.uncertainty import UncertainRange
 from sim.rules import (
     DEFAULT_DISPATCH,
     DEFAULT_HANDLER_ASSIGNMENT,
@@ -647,6 +648,9 @@ class Scenario(Frozen):
     side_streams: SideStreams
     staffing: Staffing
     staffing_changes: tuple[StaffingChange, ...] = ()
+    # Ranges of the assumptions for `courtsim sensitivity` (sim/config/uncertainty.py); they do
+    # not change what a replication computes, so the scenario's hash leaves them out.
+    uncertainty: dict[str, UncertainRange] = Field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- one vocabulary

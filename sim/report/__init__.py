@@ -73,9 +73,13 @@ def _command(folder: Path) -> str | None:
 
 
 def write_report(folder: Path, out: Path | None = None) -> Path:
-    """The report that fits the folder: sweep, comparison (several scenarios) or run."""
+    """The report that fits the folder: sweep, sensitivity, comparison (several scenarios) or run."""
     if _command(folder) == "sweep":
         return write_sweep_report(folder, out)
+    if _command(folder) == "sensitivity":
+        from sim.report.sensitivity_report import write_sensitivity_report  # builders (matplotlib) load when used
+
+        return write_sensitivity_report(folder, out)
     from sim.report.compare_report import build_comparison_report  # builders (matplotlib) load when used
     from sim.report.run_report import build_run_report, write_html
 

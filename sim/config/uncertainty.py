@@ -1,0 +1,280 @@
+"""What we do not know: the plausible range of each assumption, and how a value is set in a scenario.
+
+Like the margin notes of an estimate ("somewhere between two and five days, most likely
+three"), the scenario's ``[uncertainty]`` table gives a range to the parameters that are
+assumptions. Its keys are dotted scenario paths::
+
+    [uncertainty]
+    "tasks.first_contact.hours" = { low = 0.7, likely = 1.0, high = 1.5, source = "EST: …" }
+    "probabilities.voluntary_payment_rate" = { low = 0.05, high = 0.30, source = "EST" }
+
+For a distribution (``tasks.<task>.hours``, ``delays.<delay>``, ``amounts.<amount>``) the
+numbers multiply the distribution's scale: every location and scale parameter (``value``,
+``low``, ``mode``, ``high``, ``median``, ``mean``, ``sd``, ``scale``, ``values``) is
+multiplied, a ``cap`` is kept (it is a rule, e.g. appraisal within 60 days). For a number
+they are plain values in the field's unit; a whole-number field (a head-count) is rounded.
+``likely`` defaults to the scenario's own value (1 for a multiplier).
+
+Assumptions without an entry get a range by a stated rule (:data:`DEFAULT_RULES`), so that
+every parameter whose source mentions ``EST`` is uncertain unless the file says otherwise.
+Parameters sourced to the plan or a statute (staffing, deadlines, fixed statutory delays,
+policies) are never varied by default.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sim.config.errors import Problem
+
+__all__ = [
+    "DEFAULT_RULES",
+    "Uncertain",
+    "UncertainRange",
+    "apply_values",
+    "uncertain_parameters",
+    "uncertainty_problems",
+]
+
+Finite = Annotated[float, Field(allow_inf_nan=False, strict=True)]
+_SCALED = ("value", "low", "mode", "high", "median", "mean", "sd", "scale", "values")
+"""Keys of a distribution table that move with its scale (``sigma``, ``shape`` and ``cap`` do not)."""
+_SHARES = ("arrivals.case_mix", "probabilities.price_method")
+"""Shares that must sum to 1: one of them cannot vary alone."""
+
+
+class UncertainRange(BaseModel):
+    """One entry of ``[uncertainty]``: the range of an assumption and where it comes from."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    low: Finite
+    likely: Finite | None = None
+    high: Finite
+    source: str = "EST"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> UncertainRange:
+        likely = "" if self.likely is None else f", likely={self.likely:g}"
+        got = f"(got low={self.low:g}{likely}, high={self.high:g})"
+        if not self.low < self.high:
+            raise ValueError(f"low must be below high {got}")
+        if self.likely is not None and not self.low <= self.likely <= self.high:
+            raise ValueError(f"likely must lie between low and high {got}")
+        return self
+
+
+@dataclass(frozen=True)
+class Uncertain:
+    """An uncertain parameter as the analysis sees it.
+
+    ``kind`` is ``"scale"`` (the numbers multiply a distribution's scale) or ``"value"``
+    (plain values); ``rule`` says where the range comes from: ``"scenario"`` for an entry of
+    ``[uncertainty]``, else the name of the default rule (:data:`DEFAULT_RULES`).
+    """
+
+    path: str
+    kind: Literal["scale", "value"]
+    low: float
+    likely: float
+    high: float
+    source: str
+    rule: str
+    integer: bool = False
+
+    @property
+    def group(self) -> str:
+        """The scenario table it belongs to (``tasks``, ``probabilities``, …): Morris groups by it."""
+        return self.path.split(".", 1)[0]
+
+
+DEFAULT_RULES: dict[str, str] = {
+    "effort": "EST effort hours (tasks.<task>.hours): ×0.75 to ×1.33 of the distribution's scale",
+    "delay": "EST outside delays (delays.<delay>, not fixed): ×0.5 to ×1.5 of the distribution's scale",
+    "amount": "EST money distributions (amounts.<amount>): ×0.75 to ×1.33 of the distribution's scale",
+    "probability": "EST probabilities (*_rate): ± min(0.1, p/2, (1−p)/2), so a small or large "
+    "probability keeps its order of magnitude and stays inside [0, 1]",
+    "load": "EST filings (arrivals.cases_per_year): ±15%",
+    "side_stream": "EST side streams (side_streams.*_per_year): ±50%",
+}
+"""The rules that give a range to an assumption (a source mentioning ``EST``) without an entry."""
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _resolve(document: Mapping[str, Any], path: str) -> tuple[Any, str | None]:
+    """The value at ``path`` in a dumped scenario, or (None, the first missing part)."""
+    node: Any = document
+    walked: list[str] = []
+    for part in path.split("."):
+        walked.append(part)
+        if not isinstance(node, Mapping) or part not in node:
+            return None, ".".join(walked)
+        node = node[part]
+    return node, None
+
+
+def _kind(value: Any) -> Literal["scale", "value"] | None:
+    if isinstance(value, Mapping) and "dist" in value:
+        return "scale"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return "value"
+    return None
+
+
+def uncertainty_problems(document: Mapping[str, Any], ranges: Mapping[str, UncertainRange]) -> list[Problem]:
+    """Every problem of ``[uncertainty]`` against the scenario ``document`` (its JSON dump).
+
+    An unknown path, a path that is neither a number nor a distribution, shares that must
+    sum to 1, a probability outside [0, 1], a negative value or a multiplier that is not
+    positive: each is one :class:`Problem` naming the key.
+    """
+    problems: list[Problem] = []
+    for path, entry in ranges.items():
+        where = f"uncertainty.{path}"
+        value, missing = _resolve(document, path)
+        if missing is not None:
+            problems.append(Problem(where, f"no scenario field {missing!r}", None, "a dotted scenario path"))
+            continue
+        if any(path.startswith(shares + ".") for shares in _SHARES):
+            msg = "shares that sum to 1 cannot vary one at a time"
+            problems.append(Problem(where, msg, None, "a number or a distribution of the scenario"))
+            continue
+        kind = _kind(value)
+        if kind is None:
+            got = type(value).__name__
+            problems.append(Problem(where, "not a number or a distribution", got, "a number or a distribution"))
+            continue
+        numbers = [v for v in (entry.low, entry.likely, entry.high) if v is not None]
+        if kind == "scale" and min(numbers) <= 0:
+            msg = "multipliers of a distribution must be positive"
+            problems.append(Problem(where, msg, f"{min(numbers):g}", "> 0"))
+        elif kind == "value" and path.endswith("_rate") and not (min(numbers) >= 0 and max(numbers) <= 1):
+            got = f"low={entry.low:g}, high={entry.high:g}"
+            problems.append(Problem(where, "a probability's range must lie in [0, 1]", got, "0 <= low < high <= 1"))
+        elif kind == "value" and min(numbers) < 0:
+            problems.append(Problem(where, "a value of the scenario cannot be negative", f"{min(numbers):g}", ">= 0"))
+    return problems
+
+
+# ---------------------------------------------------------------- the parameters
+
+
+def _source(group: Mapping[str, Any], field: str) -> str:
+    return str((group.get("sources") or {}).get(field) or group.get("source") or "")
+
+
+def _is_est(group: Mapping[str, Any], field: str) -> bool:
+    return "EST" in _source(group, field)
+
+
+def _probability_range(p: float) -> tuple[float, float] | None:
+    half = min(0.1, p / 2, (1 - p) / 2)
+    return None if half <= 0 else (p - half, p + half)
+
+
+def _defaults(document: Mapping[str, Any]) -> list[Uncertain]:
+    found: list[Uncertain] = []
+
+    def add(path: str, kind: Literal["scale", "value"], low: float, likely: float, high: float, rule: str) -> None:
+        table, field = path.split(".")[:2]
+        source = f"{_source(document[table], field)}; range by rule {rule!r}: {DEFAULT_RULES[rule]}"
+        found.append(Uncertain(path, kind, low, likely, high, source, rule))
+
+    tasks = document["tasks"]
+    for task, spec in tasks.items():
+        if isinstance(spec, Mapping) and "hours" in spec and _is_est(tasks, task):
+            add(f"tasks.{task}.hours", "scale", 0.75, 1.0, 4 / 3, "effort")
+    delays = document["delays"]
+    for delay, spec in delays.items():
+        if isinstance(spec, Mapping) and spec.get("dist") not in (None, "fixed") and _is_est(delays, delay):
+            add(f"delays.{delay}", "scale", 0.5, 1.0, 1.5, "delay")
+    amounts = document["amounts"]
+    for amount, spec in amounts.items():
+        if isinstance(spec, Mapping) and "dist" in spec and _is_est(amounts, amount):
+            add(f"amounts.{amount}", "scale", 0.75, 1.0, 4 / 3, "amount")
+    for table in ("arrivals", "probabilities"):
+        group = document[table]
+        for field, value in group.items():
+            if field.endswith("_rate") and _kind(value) == "value" and _is_est(group, field):
+                bounds = _probability_range(float(value))
+                if bounds is not None:
+                    add(f"{table}.{field}", "value", bounds[0], float(value), bounds[1], "probability")
+    arrivals = document["arrivals"]
+    if _is_est(arrivals, "cases_per_year") and arrivals["cases_per_year"] > 0:
+        load = float(arrivals["cases_per_year"])
+        add("arrivals.cases_per_year", "value", 0.85 * load, load, 1.15 * load, "load")
+    side = document["side_streams"]
+    for field, value in side.items():
+        if field.endswith("_per_year") and _kind(value) == "value" and value > 0 and _is_est(side, field):
+            add(f"side_streams.{field}", "value", 0.5 * value, float(value), 1.5 * value, "side_stream")
+    return found
+
+
+def uncertain_parameters(
+    document: Mapping[str, Any], ranges: Mapping[str, UncertainRange], *, defaults: bool = True
+) -> list[Uncertain]:
+    """The uncertain parameters of a scenario: its ``[uncertainty]`` entries, then the defaults.
+
+    Parameters
+    ----------
+    document
+        The scenario's JSON dump (``scenario.model_dump(mode="json")``).
+    ranges
+        Its ``[uncertainty]`` table (validated with :func:`uncertainty_problems`).
+    defaults
+        Add a range by :data:`DEFAULT_RULES` to every ``EST`` parameter without an entry.
+    """
+    found: list[Uncertain] = []
+    for path, entry in ranges.items():
+        value, _ = _resolve(document, path)
+        kind = _kind(value)
+        assert kind is not None, f"uncertainty.{path} was not validated"
+        likely = entry.likely if entry.likely is not None else (1.0 if kind == "scale" else float(value))
+        likely = min(max(likely, entry.low), entry.high)
+        integer = kind == "value" and isinstance(value, int)
+        found.append(Uncertain(path, kind, entry.low, likely, entry.high, entry.source, "scenario", integer))
+    if defaults:
+        given = set(ranges)
+        found += [p for p in _defaults(document) if p.path not in given]
+    return found
+
+
+# ---------------------------------------------------------------- setting values
+
+
+def _scaled(spec: Mapping[str, Any], factor: float) -> dict[str, Any]:
+    out = dict(spec)
+    for key in _SCALED:
+        if key not in out or out[key] is None:
+            continue
+        if key == "values":
+            out[key] = [v * factor for v in out[key]]
+        else:
+            out[key] = out[key] * factor
+    return out
+
+
+def apply_values(document: Mapping[str, Any], parameters: list[Uncertain], values: list[float]) -> dict[str, Any]:
+    """The overrides (dotted path → new value) that set each parameter to its value.
+
+    A ``"scale"`` parameter's value multiplies its distribution's scale; a ``"value"``
+    parameter is set (rounded for whole-number fields). Feed the result to
+    :func:`sim.config.load.with_overrides`.
+    """
+    overrides: dict[str, Any] = {}
+    for parameter, value in zip(parameters, values, strict=True):
+        current, _ = _resolve(document, parameter.path)
+        if parameter.kind == "scale":
+            overrides[parameter.path] = _scaled(current, float(value))
+        elif parameter.integer:
+            overrides[parameter.path] = math.floor(float(value) + 0.5)
+        else:
+            overrides[parameter.path] = float(value)
+    return overrides

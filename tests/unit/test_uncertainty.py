@@ -1,0 +1,125 @@
+"""The [uncertainty] table: ranges of the assumptions, validated like the rest, and the default rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim.config.errors import ScenarioError
+from sim.config.load import load_scenario, scenario_hash, with_overrides
+from sim.config.uncertainty import UncertainRange, apply_values, uncertain_parameters
+from sim.experiments.sensitivity import CourtModel
+from tests.conftest import SCENARIOS
+
+BASELINE = SCENARIOS / "dengzhou_2022.toml"
+
+
+def _variant(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "variant.toml"
+    path.write_text(f'base = "{BASELINE.resolve()}"\n[uncertainty]\n{body}\n', encoding="utf-8")
+    return path
+
+
+def _problems(tmp_path: Path, body: str) -> list[str]:
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(_variant(tmp_path, body))
+    return [str(p) for p in exc.value.problems]
+
+
+@pytest.fixture(scope="module")
+def baseline_parameters() -> dict[str, object]:
+    scenario = load_scenario(BASELINE)
+    return {p.path: p for p in uncertain_parameters(scenario.model_dump(mode="json"), scenario.uncertainty)}
+
+
+def test_every_assumption_gets_a_range_and_rules_stay_fixed(baseline_parameters: dict[str, object]) -> None:
+    paths = set(baseline_parameters)
+    assert "tasks.first_contact.hours" in paths  # EST effort
+    assert "delays.service_days" in paths  # EST shape of an outside delay
+    assert "probabilities.voluntary_payment_rate" in paths
+    assert "arrivals.cases_per_year" in paths
+    # statutory periods, the plan's staffing and deadlines, and policies are not assumptions
+    assert "delays.public_notice_days" not in paths  # CPL art. 95, fixed 30 days
+    assert not any(p.startswith(("staffing.", "deadlines.", "policy.", "run.", "calendar.")) for p in paths)
+
+
+def test_default_rules(baseline_parameters: dict[str, object]) -> None:
+    effort = baseline_parameters["tasks.scan.hours"]
+    assert (effort.kind, effort.low, effort.likely, effort.high) == ("scale", 0.75, 1.0, pytest.approx(4 / 3))
+    delay = baseline_parameters["delays.service_days"]
+    assert (delay.low, delay.high, delay.rule) == (0.5, 1.5, "delay")
+    small = baseline_parameters["probabilities.criminal_referral_rate"]  # 0.005: half of it either way
+    assert (small.low, small.high) == (pytest.approx(0.0025), pytest.approx(0.0075))
+    large = baseline_parameters["probabilities.dishonest_rate"]  # 0.60: ±0.1
+    assert (large.low, large.high) == (pytest.approx(0.5), pytest.approx(0.7))
+    assert "EST" in effort.source and "rule 'effort'" in effort.source
+
+
+def test_an_entry_replaces_the_default(baseline_parameters: dict[str, object]) -> None:
+    found = baseline_parameters["probabilities.property_found_rate"]
+    assert (found.low, found.likely, found.high, found.rule) == (0.05, 0.08, 0.20, "scenario")
+    assert found.source.startswith("EST: facts §4.3")
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ('"tasks.frist_contact.hours" = { low = 0.5, high = 2 }', "uncertainty.tasks.frist_contact.hours: no scenario"),
+        ('"tasks.scan.hours" = { low = 2, high = 0.5 }', "uncertainty.tasks.scan.hours: low must be below high"),
+        ('"tasks.scan.hours" = { low = 0, high = 2 }', "uncertainty.tasks.scan.hours: multipliers"),
+        ('"probabilities.settlement_rate" = { low = 0.1, high = 1.2 }', "a probability's range must lie in [0, 1]"),
+        ('"policy.zhongben_floor" = { low = 0, high = 1 }', "uncertainty.policy.zhongben_floor: not a number"),
+        ('"arrivals.case_mix.first" = { low = 0.7, high = 0.9 }', "shares that sum to 1"),
+        ('"tasks.scan.hours" = { low = 0.5, high = 2, lowest = 0.1 }', "uncertainty.tasks.scan.hours.lowest"),
+        ('"tasks.scan.hours" = { low = 0.5, likely = 3, high = 2 }', "likely must lie between low and high"),
+    ],
+)
+def test_bad_entries_are_plain_errors_naming_the_key(tmp_path: Path, body: str, expected: str) -> None:
+    problems = _problems(tmp_path, body)
+    assert any(expected in p for p in problems), problems
+
+
+def test_ranges_do_not_change_the_hash_of_what_a_replication_computes() -> None:
+    scenario = load_scenario(BASELINE)
+    wider = scenario.model_copy(update={"uncertainty": {"tasks.scan.hours": UncertainRange(low=0.1, high=9)}})
+    assert scenario_hash(wider) == scenario_hash(scenario)
+    assert scenario_hash(with_overrides(scenario, {"probabilities.settlement_rate": 0.2})) != scenario_hash(scenario)
+
+
+def test_a_multiplier_scales_the_distribution_and_keeps_its_cap() -> None:
+    scenario = load_scenario(BASELINE)
+    document = scenario.model_dump(mode="json")
+    parameters = [
+        p
+        for p in uncertain_parameters(document, scenario.uncertainty)
+        if p.path in ("delays.appraisal_days", "probabilities.settlement_rate")
+    ]
+    overrides = apply_values(document, parameters, [1.5, 0.2])
+    scaled = {"dist": "triangular", "low": 22.5, "mode": 45.0, "high": 90.0, "cap": 60}
+    assert overrides["delays.appraisal_days"] == scaled
+    assert overrides["probabilities.settlement_rate"] == 0.2
+    changed = with_overrides(scenario, overrides)
+    assert changed.delays.appraisal_days.mean() < 60  # the statutory cap still holds
+
+
+def test_a_head_count_range_is_rounded_and_units_follow(tmp_path: Path) -> None:
+    scenario = load_scenario(_variant(tmp_path, '"staffing.complex_track.officers" = { low = 9, high = 14 }'))
+    model = CourtModel(scenario)
+    paths = [p.path for p in model.parameters]
+    officers = model.parameters[paths.index("staffing.complex_track.officers")]
+    assert (officers.integer, officers.likely, officers.rule) == (True, 11, "scenario")
+    values = [p.likely for p in model.parameters]
+    values[paths.index("staffing.complex_track.officers")] = 12.6
+    changed = model.scenario_at(values)
+    assert changed.staffing.complex_track.officers == 13
+    assert sum(u.officers for u in changed.staffing.complex_track.units) == 13
+
+
+def test_a_range_that_breaks_the_scenario_fails_before_any_run(tmp_path: Path) -> None:
+    # ×10 puts the appraisal's low (150 days) above its 60-day cap: the variant is invalid.
+    scenario = load_scenario(_variant(tmp_path, '"delays.appraisal_days" = { low = 0.5, high = 10 }'))
+    model = CourtModel(scenario)
+    values = [p.high if p.path == "delays.appraisal_days" else p.likely for p in model.parameters]
+    with pytest.raises(ScenarioError, match=r"delays\.appraisal_days"):
+        model.scenario_at(values)
