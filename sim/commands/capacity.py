@@ -31,8 +31,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=SUMMARIES["capacity"],
         description="Scale arrivals.cases_per_year by a multiplier and find the highest multiplier at which "
         "the target holds with the given one-sided confidence (bracketing, then bisection; the same "
-        "replications at every load). Default: fast45_rate>=0.9, 95%, 5 replications per load, to 0.1×. "
-        "Method and limits: docs/experiments.md.",
+        "replications at every load). A load whose target fails with confidence after 2 replications is "
+        "not run further, and loads beyond the saturation of the busiest team (utilisation 1 at the "
+        "scenario's load, extrapolated) are not simulated. Default: fast45_rate>=0.9, 95%, 5 replications "
+        "per load, to 0.1×. Method and limits: docs/experiments.md.",
     )
     parser.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file")
     parser.add_argument(
@@ -90,7 +92,7 @@ def format_capacity(result: CapacityResult, name: str) -> str:
     t, kpi = result.target, result.target.kpi
     side = "lower" if t.side == "lower" else "upper"
     conf = f"{result.confidence:.0%}"
-    lines = [f"capacity of {name} for {t} ({conf} one-sided confidence, {result.reps} replications per load)", ""]
+    lines = [f"capacity of {name} for {t} ({conf} one-sided confidence, up to {result.reps} replications per load)", ""]
     if result.multiplier is None:
         lines.append(f"no answer: {result.conclusion}")
     else:
@@ -106,11 +108,15 @@ def format_capacity(result: CapacityResult, name: str) -> str:
         bound = f"{fmt_value(kpi, row['bound'])} (n={int(row['n'])}) {t.op} {fmt_value(kpi, t.threshold)}"
         lines.append(f"  at the answer: {kpi} mean {fmt_value(kpi, row['mean'])}, {conf} {side} bound {bound}")
         lines.append(f"  {result.conclusion}")
-    lines += ["", f"  {'load':>6} {'cases/year':>11} {'mean':>9} {side + ' bound':>12}  holds"]
+    if result.saturation is not None:
+        lines.append(f"  analytic bound: {result.saturation}")
+    if result.usage:
+        lines.append(f"  replications: {result.usage}; stopped: {result.stopped}")
+    lines += ["", f"  {'load':>6} {'cases/year':>11} {'mean':>9} {side + ' bound':>12} {'n':>3}  verdict"]
     for row in frames.rows(result.evaluations.sort_values("multiplier"), index=False):
         lines.append(
             f"  {row.multiplier:>6.3f} {row.cases_per_year:>11,.0f} {fmt_value(kpi, row.mean):>9} "
-            f"{fmt_value(kpi, row.bound):>12}  {'yes' if row.holds else 'no'}"
+            f"{fmt_value(kpi, row.bound):>12} {int(row.n):>3}  {row.basis}"
         )
     return "\n".join(lines)
 
@@ -130,8 +136,14 @@ def payload(result: CapacityResult) -> dict[str, Any]:
         "base_cases_per_year": result.base_cases_per_year,
         "bracket": list(result.bracket),
         "conclusion": result.conclusion,
+        "stopped": result.stopped,
+        "replications": result.usage,
+        "simulated": result.simulated,
+        "saturation": None
+        if result.saturation is None
+        else {**vars(result.saturation), "text": str(result.saturation)},
         "evaluations": [
-            {k: (bool(v) if k == "holds" else num(v)) for k, v in row.items()}
+            {k: (bool(v) if k == "holds" else v if k == "basis" else num(v)) for k, v in row.items()}
             for row in result.evaluations.to_dict(orient="records")
         ],
     }

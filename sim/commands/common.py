@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sim.api import kpi_info
 from sim.config.errors import ScenarioError
 from sim.experiments.backends import Backend, make_backend
 from sim.experiments.cache import DEFAULT_CACHE, ReplicationCache
@@ -206,6 +205,8 @@ def progress_printer(quiet: bool) -> Callable[[int, int], None] | None:
 
 
 def _percent(kpi: str) -> bool:
+    from sim.api import kpi_info  # not at import: the API loads every experiment module
+
     info = kpi_info(kpi)
     return info is not None and info.unit in ("share", "rate", "%")
 

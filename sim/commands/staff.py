@@ -31,9 +31,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "staff",
         help=SUMMARIES["staff"],
         description="Greedy marginal allocation guided by utilisation: at each step try one more person "
-        "(--add) or one person moved (--redistribute ROLE) for the busiest team × role pairs, keep the best, "
-        "stop when every target holds with confidence; then re-check the finalists with more replications. "
-        "Defaults: 3 replications per candidate, top 3 candidates, 6 for the check. docs/experiments.md.",
+        "(--add) or one person moved (--redistribute ROLE) for the busiest team × role pairs, screen them on "
+        "common replications (those clearly worse than another stop after --screen-reps), keep the best, "
+        "stop when every target holds with confidence; then confirm the finalists whose means meet the "
+        "targets, smallest first, with more replications. Defaults: screen after 2 replications, 3 for the "
+        "staffing kept, top 3 candidates, 6 for the check. docs/experiments.md.",
     )
     parser.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file")
     parser.add_argument(
@@ -70,6 +72,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--check-reps", type=common._positive, metavar="N", help="replications for the final check (default 2 × --reps)"
     )
     parser.add_argument(
+        "--screen-reps",
+        type=common._positive,
+        default=2,
+        metavar="N",
+        help="replications after which candidates clearly worse than another are dropped (default 2, >= 2)",
+    )
+    parser.add_argument(
         "--confidence",
         type=float,
         default=0.95,
@@ -91,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--confidence must be in [0.5, 1) (got {args.confidence})")
     reps = args.reps or 3
     check_reps = args.check_reps or 2 * reps
+    if not 2 <= args.screen_reps <= reps:
+        raise ValueError(f"--screen-reps must be between 2 and --reps ({reps}) (got {args.screen_reps})")
     with session(args) as (backend, evaluator):
         result = search_staffing(
             scenario,
@@ -103,11 +114,12 @@ def run(args: argparse.Namespace) -> int:
             check_reps=check_reps,
             confidence=args.confidence,
             max_moves=args.max_moves,
+            screen_reps=args.screen_reps,
         )
     print(
         json.dumps(payload(result), ensure_ascii=False, indent=2)
         if args.json
-        else format_staff(result, scenario.name, reps, check_reps)
+        else format_staff(result, scenario.name, reps, check_reps, args.screen_reps)
     )
     report_usage(args, backend, evaluator)
     return 0
@@ -124,14 +136,16 @@ def _targets_cells(result: StaffResult, row: Any) -> str:
     return "; ".join(cells)
 
 
-def format_staff(result: StaffResult, name: str, reps: int, check_reps: int) -> str:
-    """Conclusion, staffing table, the trade-off path, candidates explored, the final check."""
+def format_staff(result: StaffResult, name: str, reps: int, check_reps: int, screen_reps: int = 2) -> str:
+    """Conclusion, replications used, staffing table, the trade-off path, candidates explored, the final check."""
     targets = ", ".join(str(t) for t in result.targets)
     lines = [
         f"staffing search on {name}: {result.mode}; targets {targets} "
-        f"({result.confidence:.0%} one-sided; {reps} replications per candidate, {check_reps} to check)",
+        f"({result.confidence:.0%} one-sided; candidates screened after {screen_reps} replications, "
+        f"{reps} for the staffing kept at each step, {check_reps} to check)",
         "",
         ("answer: " if result.met else "not met: ") + result.conclusion,
+        f"replications: {result.usage}" if result.usage else "",
         "",
         "staffing (proposed = the answer, or the last step if none met the targets):",
         f"  {'team':<16} {'role':<8} {'base':>5} {'proposed':>9} {'change':>7}",
@@ -143,10 +157,14 @@ def format_staff(result: StaffResult, name: str, reps: int, check_reps: int) -> 
     lines += ["", "trade-off explored (staff against the targets; mean, one-sided bound):"]
     lines += _rows(result, result.path, "step")
     if len(result.explored):
-        lines += ["", "candidates tried (gain = drop of the summed relative shortfall of the bounds):"]
+        lines += [
+            "",
+            "candidates tried (gain = drop of the summed relative shortfall of the KPI values from the "
+            "staffing before, paired replication by replication; n = replications run):",
+        ]
         lines += _rows(result, result.explored, "try")
-    lines += ["", f"final check with {check_reps} replications:"]
-    lines += _rows(result, result.checks, "check")
+    lines += ["", f"final check with {check_reps} replications (finalists whose means meet, smallest first):"]
+    lines += _rows(result, result.checks, "check") if len(result.checks) else ["  none: no staffing's means meet"]
     return "\n".join(lines)
 
 
@@ -154,10 +172,11 @@ def _rows(result: StaffResult, table: pd.DataFrame, kind: str) -> list[str]:
     lines = []
     for _, row in table.iterrows():
         status = "holds" if row["all_hold"] else ("means meet" if row["means_meet"] else "short")
-        gain = f" gain {row['gain']:+.4f}" if kind == "try" else ""
+        gain = f" gain {row['gain']:+.4f}; {row['screen']}" if kind == "try" and "screen" in row else ""
+        n = f" n={int(row['n'])}" if "n" in row and not pd.isna(row["n"]) else ""
         lines.append(
             f"  {kind} {int(row['step'])}: {row['change']:<34} staff {int(row['staff']):>3}  "
-            f"{_targets_cells(result, row)}  [{status}]{gain}"
+            f"{_targets_cells(result, row)}  [{status}]{n}{gain}"
         )
     return lines
 
@@ -181,6 +200,9 @@ def payload(result: StaffResult) -> dict[str, Any]:
         "confidence": result.confidence,
         "met": result.met,
         "conclusion": result.conclusion,
+        "stopped": result.stopped,
+        "replications": result.usage,
+        "simulated": result.simulated,
         "staffing": result.staffing_table().to_dict(orient="records"),
         "path": clean(result.path),
         "explored": clean(result.explored),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Protocol, TypeVar
 
@@ -33,7 +33,7 @@ class Backend(Protocol):
     name: str
     workers: int
 
-    def imap(self, func: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[int, R]]: ...
+    def imap(self, func: Callable[[T], R], items: Sequence[T]) -> Generator[tuple[int, R], None, None]: ...
 
     def close(self) -> None: ...
 
@@ -68,7 +68,7 @@ class SerialBackend(_Closing):
     name = "serial"
     workers = 1
 
-    def imap(self, func: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[int, R]]:
+    def imap(self, func: Callable[[T], R], items: Sequence[T]) -> Generator[tuple[int, R], None, None]:
         """Yield ``(i, func(items[i]))`` for each item in turn."""
         for index, item in enumerate(items):
             yield index, func(item)
@@ -88,7 +88,7 @@ class ProcessBackend(_Closing):
         self.workers = worker_count(jobs)
         self._pool: ProcessPoolExecutor | None = None
 
-    def imap(self, func: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[int, R]]:
+    def imap(self, func: Callable[[T], R], items: Sequence[T]) -> Generator[tuple[int, R], None, None]:
         """Submit every item, then yield results as they complete."""
         if self.workers == 1 or len(items) <= 1:
             yield from SerialBackend().imap(func, items)
@@ -155,7 +155,7 @@ class DaskBackend(_Closing):
             self._client = Client(address, timeout="30s")  # type: ignore[no-untyped-call]
         self.workers = max(1, sum(w["nthreads"] for w in self._client.scheduler_info()["workers"].values()))
 
-    def imap(self, func: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[int, R]]:
+    def imap(self, func: Callable[[T], R], items: Sequence[T]) -> Generator[tuple[int, R], None, None]:
         """Scatter the items as tasks (``pure=False``: never deduplicated) and yield as they finish."""
         from distributed import as_completed
 

@@ -16,11 +16,20 @@ than ``tol``. Every load uses the same
 replications ``0..reps-1`` of the same seed (common random numbers), so the
 comparison between loads is as steady as the model allows. The search assumes
 the KPI worsens with load; the table of every load tried shows where it does not.
+
+It thinks before it simulates. Each load first runs ``first_look`` replications;
+if the bound on the *other* side already shows the target failing (for ``>=``,
+the upper bound below the threshold), the load is not run further — stopping
+early can only turn "holds" into "not shown", so the answer stays a load at which
+the target holds with confidence. And the scenario's own load gives each team's
+utilisation, hence the load at which the busiest case-driven team saturates
+(:func:`analytic_capacity`, utilisation 1): loads beyond it are not simulated.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -28,9 +37,11 @@ import pandas as pd
 
 from sim.config.load import with_overrides
 from sim.config.schema import Scenario
+from sim.experiments.statistics import one_sided_bound
 from sim.experiments.types import Evaluate, Target
+from sim.vocab import Team
 
-__all__ = ["CapacityResult", "find_capacity"]
+__all__ = ["CapacityResult", "Saturation", "analytic_capacity", "find_capacity"]
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +61,12 @@ class CapacityResult:
     base_cases_per_year: float
     multiplier: float | None
     bracket: tuple[float | None, float | None]
-    evaluations: pd.DataFrame  # multiplier, cases_per_year, n, mean, bound, holds (in the order tried)
+    evaluations: pd.DataFrame  # multiplier, cases_per_year, n, mean, bound, holds, basis (in the order tried)
     conclusion: str
+    saturation: Saturation | None = None  # the analytic bound found at the scenario's load
+    stopped: str = ""  # why the search stopped
+    usage: str = ""  # replications used, in words
+    simulated: int = 0  # replications the search asked for
 
     @property
     def cases_per_year(self) -> float | None:
@@ -77,6 +92,7 @@ def find_capacity(
     high: float = 3.0,
     step: float = 1.5,
     tol: float = 0.1,
+    first_look: int = 2,
 ) -> CapacityResult:
     """The highest arrival multiplier at which ``target`` holds with ``confidence``.
 
@@ -91,25 +107,38 @@ def find_capacity(
     confidence : float
         One-sided confidence of "the target holds" (0.95: the 95% lower bound for ``>=``).
     reps : int
-        Replications per load (>= 2).
+        Replications per load (>= 2) for the verdict "holds".
     low, high : float
         The multipliers the search will not go beyond.
     step : float
         Factor between loads while bracketing (> 1).
     tol : float
         Stop bisecting when the bracket is this narrow (in multiplier units).
+    first_look : int
+        Replications after which a load whose target fails with confidence is not run
+        further (2 <= first_look <= reps).
     """
     if reps < 2:
         raise ValueError("a confidence bound needs at least 2 replications per load")
+    if not 2 <= first_look <= reps:
+        raise ValueError(f"need 2 <= first_look <= reps (got {first_look=}, {reps=})")
     if not 0 < low <= 1 <= high or step <= 1 or tol <= 0:
         raise ValueError(f"need 0 < low <= 1 <= high, step > 1 and tol > 0 (got {low=}, {high=}, {step=}, {tol=})")
     base = scenario.arrivals.cases_per_year
-    rows: list[dict[str, float | bool | int]] = []
+    rows: list[dict[str, float | bool | int | str]] = []
+    used = {"simulated": 0}
 
     def holds(m: float) -> bool:
         label = f"x{m:.3f}"
         loaded = with_overrides(scenario, {"arrivals.cases_per_year": base * m})
-        check = target.on(evaluate({label: loaded}, reps), label, confidence)
+        kpis = evaluate({label: loaded}, first_look)
+        check, n, verdict = target.on(kpis, label, confidence), first_look, ""
+        if not check.holds and _fails(target, kpis, label, confidence):
+            verdict = f"fails with confidence after {n}"
+        elif n < reps:
+            kpis = evaluate({label: loaded}, reps)
+            check, n = target.on(kpis, label, confidence), reps
+        used["simulated"] += n
         rows.append(
             {
                 "multiplier": m,
@@ -118,41 +147,105 @@ def find_capacity(
                 "mean": check.mean,
                 "bound": check.bound,
                 "holds": check.holds,
+                "basis": verdict or ("holds" if check.holds else "not shown to hold"),
             }
         )
+        if m == 1.0:
+            saturation.append(analytic_capacity(scenario, kpis, label))
         logger.info(
-            "load x%.3f: %s mean %.4g, bound %.4g → %s",
-            m,
-            target.kpi,
-            check.mean,
-            check.bound,
-            "holds" if check.holds else "not shown",
+            "load x%.3f: %s mean %.4g, bound %.4g → %s", m, target.kpi, check.mean, check.bound, rows[-1]["basis"]
         )
         return check.holds
 
-    lo, hi = _bracket(holds, low, high, step)
+    saturation: list[Saturation | None] = []
+    lo, hi = _bracket(holds, low, high, step, saturation)
     while lo is not None and hi is not None and hi - lo > tol:
         mid = round((lo + hi) / 2, 3)
         if mid in (lo, hi):
             break
         lo, hi = (mid, hi) if holds(mid) else (lo, mid)
-    conclusion = _conclusion(lo, hi, low, high)
-    table = pd.DataFrame(rows, columns=["multiplier", "cases_per_year", "n", "mean", "bound", "holds"])
-    return CapacityResult(target, confidence, reps, base, lo, (lo, hi), table, conclusion)
+    limit = saturation[0] if saturation else None
+    conclusion = _conclusion(lo, hi, low, high, limit)
+    if lo is None:
+        stopped = f"the target is not shown to hold at the lowest load ({low:g}×)"
+    elif hi is None:
+        stopped = f"the target holds at the highest load ({high:g}×)"
+    else:
+        stopped = f"the bracket is {hi - lo:.3g} wide (tolerance {tol:g})"
+    usage = (
+        f"{used['simulated']} replications over {len(rows)} loads (a load failing with confidence after "
+        f"{first_look} is not run to {reps})"
+    )
+    table = pd.DataFrame(rows, columns=["multiplier", "cases_per_year", "n", "mean", "bound", "holds", "basis"])
+    return CapacityResult(
+        target, confidence, reps, base, lo, (lo, hi), table, conclusion, limit, stopped, usage, used["simulated"]
+    )
 
 
-def _bracket(holds: Callable[[float], bool], low: float, high: float, step: float) -> tuple[float | None, float | None]:
+def _fails(target: Target, kpis: pd.DataFrame, label: str, confidence: float) -> bool:
+    """Whether the bound on the other side shows the target fails (the mean is on the wrong side with confidence)."""
+    rows = kpis[(kpis["scenario"] == label) & (kpis["kpi"] == target.kpi)]
+    other = "upper" if target.side == "lower" else "lower"
+    bound = one_sided_bound(rows["value"].to_numpy(dtype=float), other, confidence)
+    return not math.isnan(bound) and not target.met_by(bound)
+
+
+@dataclass(frozen=True)
+class Saturation:
+    """Where the court stops keeping up: the busiest case-driven team × role reaches utilisation 1."""
+
+    team: str
+    role: str
+    utilisation: float  # at the scenario's own load (multiplier 1), mean over the replications
+    multiplier: float  # 1 / utilisation
+
+    def __str__(self) -> str:
+        return f"{self.team} {self.role}s are busy {self.utilisation:.0%} at 1×, so saturate at {self.multiplier:.3g}×"
+
+
+def analytic_capacity(scenario: Scenario, kpis: pd.DataFrame, label: str) -> Saturation | None:
+    """The load multiplier at which the busiest case-driven team × role reaches utilisation 1.
+
+    While the court keeps up, each team's case work grows in proportion to the filings, so
+    a team × role busy ``ρ`` of its working time at the scenario's load saturates at
+    ``1 / ρ`` times the load; beyond the smallest such multiplier its queue grows without
+    bound, and no target holds for long. Teams carrying the side streams (petitions,
+    commissioned matters, supervision, reports: their work is not scaled) are left out.
+    ``None`` without utilisation KPIs.
+    """
+    org = scenario.organisation
+    side = {org.team_for(Team.OVERSIGHT).value, org.team_for(Team.REVIEW).value}
+    rows = kpis[(kpis["scenario"] == label) & kpis["kpi"].str.startswith("util_")]
+    found: Saturation | None = None
+    for kpi, value in rows.groupby("kpi")["value"].mean().items():
+        for team in Team:
+            prefix = f"util_{team.value}_"
+            if not str(kpi).startswith(prefix) or team.value in side or not value > 0:
+                continue
+            if found is None or value > found.utilisation:
+                found = Saturation(team.value, str(kpi)[len(prefix) :], float(value), 1.0 / float(value))
+    return found
+
+
+def _bracket(
+    holds: Callable[[float], bool], low: float, high: float, step: float, saturation: list[Saturation | None]
+) -> tuple[float | None, float | None]:
     """``(lo, hi)``: the target holds at ``lo`` and is not shown at ``hi`` (None past a limit).
 
-    Upwards the load grows by ``step`` until the target fails. Downwards the lowest
-    load is tried at once: a target that fails even there is not load-bound (in
-    the baseline, ``fast45_rate>=0.9`` under the 3-month 终本 floor), and saying so
-    after two evaluations beats stepping down through four.
+    Upwards the load grows by ``step`` until the target fails, but never to the analytic
+    saturation (found by the first evaluation, at the scenario's own load) or beyond: a
+    load the staff cannot keep up with is not a capacity and is not simulated; it closes
+    the bracket instead. Downwards the lowest load is tried at once: a target that fails
+    even there is not load-bound (in the baseline, ``fast45_rate>=0.9`` under the 3-month
+    终本 floor), and saying so after two evaluations beats stepping down through four.
     """
     m = 1.0
     if holds(m):
+        limit = saturation[0].multiplier if saturation and saturation[0] is not None else math.inf
         while m < high:
             nxt = round(min(m * step, high), 3)
+            if nxt >= limit:
+                return m, max(m, round(limit, 3))  # bisect between m and the saturation
             if not holds(nxt):
                 return m, nxt
             m = nxt
@@ -160,7 +253,7 @@ def _bracket(holds: Callable[[float], bool], low: float, high: float, step: floa
     return (low, m) if holds(low) else (None, low)
 
 
-def _conclusion(lo: float | None, hi: float | None, low: float, high: float) -> str:
+def _conclusion(lo: float | None, hi: float | None, low: float, high: float, saturation: Saturation | None) -> str:
     if lo is None:
         return (
             f"the target is not shown to hold even at {low:g}× the load: the load is not what "
@@ -168,4 +261,9 @@ def _conclusion(lo: float | None, hi: float | None, low: float, high: float) -> 
         )
     if hi is None:
         return f"the target holds up to the highest load tried ({high:g}×); the capacity is at least that"
+    if saturation is not None and hi == round(saturation.multiplier, 3):
+        return (
+            f"the target holds at {lo:g}×; at {hi:g}× the court no longer keeps up ({saturation}; "
+            "loads beyond are not simulated)"
+        )
     return f"the target holds at {lo:g}× and is not shown to hold at {hi:g}×"

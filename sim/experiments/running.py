@@ -7,6 +7,14 @@ are put back in (scenario, replication) order, so one worker or many give identi
 tables. Finished replications go to a store as they arrive (:mod:`sim.experiments.cache`,
 :mod:`sim.experiments.resume`), so an interrupted experiment resumes. The statistics
 of the table are :mod:`sim.experiments.statistics`.
+
+Answers stream. :func:`stream_experiment` yields each replication as it finishes
+(:class:`Finished`), for a progress bar or a page that shows the first estimate
+after the first replications; :class:`Estimates` turns the stream into running
+means and intervals, always over the replications ``0 .. n-1`` received in order,
+so that what it shows does not depend on which worker finished first; and
+:func:`run_to_precision` stops once an interval is as narrow as asked
+(:class:`Precision`). :func:`run_experiment` is the stream collected into a table.
 """
 
 from __future__ import annotations
@@ -14,25 +22,33 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from sim.config.schema import Scenario
 from sim.experiments.backends import Backend, make_backend, worker_count
 from sim.experiments.cache import ReplicationCache
 from sim.experiments.extensions import shipped
-from sim.experiments.statistics import replications_needed
+from sim.experiments.statistics import replications_needed, summarise
 from sim.experiments.types import ExperimentResult, Output, Progress, ReplicationStore
 from sim.metrics import kpi_values
-from sim.model import build_calendar, run_replication
+from sim.model import RunResult, build_calendar, run_replication
 
 __all__ = [
+    "Estimate",
+    "Estimates",
     "Evaluator",
+    "Finished",
+    "Precision",
     "replicate",
     "run_experiment",
+    "run_to_precision",
     "sequential_replications",
+    "stream_experiment",
 ]
 
 logger = logging.getLogger(__name__)
@@ -47,6 +63,76 @@ def replicate(scenario: Scenario, replication: int, seed: int, keep_run: bool = 
 
 def _replicate_task(args: tuple[Scenario, int, int, bool]) -> Output:
     return replicate(*args)
+
+
+@dataclass(frozen=True)
+class Finished:
+    """One finished replication, as :func:`stream_experiment` hands it over.
+
+    ``done`` of ``total`` replications of the experiment are finished with this one
+    (those found in the store count as done); ``cached`` says it came from the store.
+    ``run`` holds its tables when they were asked for (``keep_runs``), else ``None``.
+    """
+
+    label: str
+    replication: int
+    kpis: Mapping[str, float]
+    run: RunResult | None = None
+    cached: bool = False
+    done: int = 0
+    total: int = 0
+
+
+def stream_experiment(
+    scenarios: Mapping[str, Scenario],
+    reps: int,
+    seed: int | None = None,
+    *,
+    jobs: int = 1,
+    keep_runs: bool = False,
+    backend: Backend | None = None,
+    cache: ReplicationStore | None = None,
+) -> Generator[Finished, None, None]:
+    """Yield each replication of every scenario as it finishes (see :func:`run_experiment`).
+
+    Replications found in ``cache`` come first, in order; the others as the backend
+    finishes them, in any order (each carries its label and replication number).
+    Work is handed out replication by replication (replication 0 of every scenario,
+    then replication 1, ...), so the first estimates of all scenarios come early.
+    Each new replication is stored in ``cache`` before it is yielded. Closing the
+    iterator early (``break``, or :func:`run_to_precision` stopping) cancels the
+    work not yet started; replications already finished stay in the cache.
+    """
+    if reps < 1:
+        raise ValueError(f"reps must be at least 1 (got {reps})")
+    if not scenarios:
+        raise ValueError("no scenarios to run")
+    seed = next(iter(scenarios.values())).run.seed if seed is None else seed
+    tasks = [(label, scenario, rep) for rep in range(reps) for label, scenario in scenarios.items()]
+    total, done, todo = len(tasks), 0, []
+    for label, scenario, rep in tasks:
+        output = cache.load(scenario, seed, rep, keep_runs) if cache is not None else None
+        if output is None:
+            todo.append((label, scenario, rep))
+            continue
+        done += 1
+        yield Finished(label, rep, output[0], output[1], True, done, total)
+    if not todo:
+        return
+    args = [(scenario, rep, seed, keep_runs) for _, scenario, rep in todo]
+    with (
+        _opened(backend, jobs, len(args)) as runner,
+        closing(
+            # Extensions (your KPIs, rules, families) travel with each task; see extensions.py.
+            runner.imap(shipped(_replicate_task, local=runner.name == "serial"), args)
+        ) as results,
+    ):
+        for k, output in results:
+            label, scenario, rep = todo[k]
+            if cache is not None:
+                cache.save(scenario, seed, rep, output)
+            done += 1
+            yield Finished(label, rep, output[0], output[1], False, done, total)
 
 
 def run_experiment(
@@ -87,51 +173,217 @@ def run_experiment(
         as soon as it arrives (in this process, whichever backend computed it), so
         an interrupted experiment resumes.
     """
-    if reps < 1:
-        raise ValueError(f"reps must be at least 1 (got {reps})")
+    wall = time.perf_counter()
+    finished: dict[tuple[str, int], Finished] = {}
+    for item in stream_experiment(scenarios, reps, seed, jobs=jobs, keep_runs=keep_runs, backend=backend, cache=cache):
+        finished[(item.label, item.replication)] = item
+        if progress:
+            progress(item.done, item.total)
+    seed = next(iter(scenarios.values())).run.seed if seed is None else seed
+    return _collect(scenarios, reps, seed, finished, time.perf_counter() - wall)
+
+
+def _collect(
+    scenarios: Mapping[str, Scenario], reps: int, seed: int, finished: Mapping[tuple[str, int], Finished], wall: float
+) -> ExperimentResult:
+    """The replications ``0 .. reps-1`` of every scenario, in (scenario, replication) order."""
+    ordered = [finished[(label, rep)] for label in scenarios for rep in range(reps)]
+    rows = [(f.label, f.replication, kpi, value) for f in ordered for kpi, value in f.kpis.items()]
+    kpis = pd.DataFrame(rows, columns=["scenario", "replication", "kpi", "value"])
+    runs = {(f.label, f.replication): f.run for f in ordered if f.run}
+    computed = sum(not f.cached for f in ordered)
+    logger.debug("experiment: %d replications computed, %d from the cache", computed, len(ordered) - computed)
+    return ExperimentResult(
+        kpis, dict(scenarios), seed, reps, runs, wall, computed=computed, cached=len(ordered) - computed
+    )
+
+
+# ---------------------------------------------------------------- streaming estimates
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """The running estimate of one KPI of one scenario: mean and Student-t interval over ``n``."""
+
+    label: str
+    kpi: str
+    n: int
+    mean: float
+    sd: float
+    ci_low: float
+    ci_high: float
+    level: float
+
+    @property
+    def half_width(self) -> float:
+        """Half the interval's width (NaN below two replications)."""
+        return (self.ci_high - self.ci_low) / 2
+
+
+class Estimates:
+    """Running means and intervals of a stream of replications, for a page or a stopping rule.
+
+    Like the tally a registrar keeps while results come in: each :class:`Finished`
+    is added as it arrives, and every estimate is taken over the replications
+    ``0 .. n-1`` of a scenario once all of them are in (a replication that finished
+    ahead of an earlier one waits for it). What the estimates say after ``n``
+    replications is therefore the same on one worker or many, and a stopping rule
+    on them stops at the same ``n``.
+    """
+
+    def __init__(self, level: float = 0.95) -> None:
+        if not 0 < level < 1:
+            raise ValueError(f"level must be in (0, 1) (got {level})")
+        self.level = level
+        self._values: dict[str, dict[int, Mapping[str, float]]] = {}
+        self._n: dict[str, int] = {}
+
+    def add(self, finished: Finished) -> bool:
+        """Take one replication; ``True`` if it lengthened its scenario's run of replications in order."""
+        received = self._values.setdefault(finished.label, {})
+        received[finished.replication] = finished.kpis
+        before = n = self._n.get(finished.label, 0)
+        while n in received:
+            n += 1
+        self._n[finished.label] = n
+        return n > before
+
+    @property
+    def labels(self) -> list[str]:
+        """The scenarios seen so far, in the order they first arrived."""
+        return list(self._values)
+
+    def n(self, label: str) -> int:
+        """How many replications ``0 .. n-1`` of ``label`` are in (the estimates' sample size)."""
+        return self._n.get(label, 0)
+
+    def kpis(self) -> pd.DataFrame:
+        """The long KPI table (scenario, replication, kpi, value) of the replications counted."""
+        rows = [
+            (label, rep, kpi, value)
+            for label, received in self._values.items()
+            for rep in range(self.n(label))
+            for kpi, value in received[rep].items()
+        ]
+        return pd.DataFrame(rows, columns=["scenario", "replication", "kpi", "value"])
+
+    def estimate(self, label: str, kpi: str, n: int | None = None) -> Estimate:
+        """Mean and t-interval of ``kpi`` over the replications ``0 .. n-1`` of ``label``.
+
+        ``n`` defaults to all counted so far (:meth:`n`), and cannot exceed it. NaN
+        replications (a KPI undefined in that run) are left out of the estimate's ``n``,
+        as in :func:`~sim.experiments.statistics.summarise`; the interval is NaN below two values.
+        """
+        counted = self.n(label)
+        if n is None:
+            n = counted
+        elif not 0 <= n <= counted:
+            raise ValueError(f"only {counted} replications of {label!r} are in (asked for {n})")
+        received = self._values.get(label, {})
+        values = np.array([received[rep].get(kpi, math.nan) for rep in range(n)], dtype=float)
+        values = values[~np.isnan(values)]
+        table = summarise(
+            pd.DataFrame({"scenario": label, "replication": range(values.size), "kpi": kpi, "value": values}),
+            self.level,
+        )
+        if table.empty:
+            return Estimate(label, kpi, 0, math.nan, math.nan, math.nan, math.nan, self.level)
+        row = table.iloc[0]
+        return Estimate(
+            label, kpi, int(row["n"]), float(row["mean"]), float(row["sd"]), row["ci_low"], row["ci_high"], self.level
+        )
+
+    def summary(self) -> pd.DataFrame:
+        """Every KPI of every scenario so far, as :func:`~sim.experiments.statistics.summarise` gives it."""
+        return summarise(self.kpis(), self.level)
+
+
+@dataclass(frozen=True)
+class Precision:
+    """How narrow an interval must be: ``kpi`` within ``± half_width`` (a share of the mean if ``relative``)."""
+
+    kpi: str
+    half_width: float
+    relative: bool = False
+    level: float = 0.95
+
+    def __post_init__(self) -> None:
+        if not self.half_width > 0:
+            raise ValueError(f"half_width must be positive (got {self.half_width})")
+        if not 0 < self.level < 1:
+            raise ValueError(f"level must be in (0, 1) (got {self.level})")
+
+    def target(self, estimate: Estimate) -> float:
+        """The half-width asked for, in the KPI's units."""
+        return self.half_width * abs(estimate.mean) if self.relative else self.half_width
+
+    def met(self, estimate: Estimate) -> bool:
+        """Whether the estimate's interval is as narrow as asked (never below two values)."""
+        return estimate.n >= 2 and bool(estimate.half_width <= self.target(estimate))
+
+    def __str__(self) -> str:
+        width = f"{100 * self.half_width:g}% of the mean" if self.relative else f"{self.half_width:g}"
+        return f"{self.kpi} within ±{width} ({self.level:.0%} interval)"
+
+
+def run_to_precision(
+    scenarios: Mapping[str, Scenario],
+    precision: Precision | Sequence[Precision],
+    seed: int | None = None,
+    *,
+    min_reps: int = 3,
+    max_reps: int = 100,
+    jobs: int = 1,
+    keep_runs: bool = False,
+    backend: Backend | None = None,
+    cache: ReplicationStore | None = None,
+    on_update: Callable[[Estimates], None] | None = None,
+) -> tuple[ExperimentResult, str]:
+    """Replications until every interval asked for is narrow enough in every scenario, or ``max_reps``.
+
+    The fully sequential form of Law & Kelton's procedure (§9.4.1): after each
+    replication the intervals over replications ``0 .. n-1`` are checked, from
+    ``min_reps`` on, and the run stops at the first ``n`` where every
+    :class:`Precision` holds in every scenario (the same ``n`` for all, so they stay
+    paired). Work beyond ``n`` that was already under way on other workers is
+    kept in the cache but not counted, so the answer does not depend on the
+    workers. Hoad, Robinson & Davies (2010) advise not stopping at the very first
+    lucky narrow interval: keep ``min_reps`` at 5 or more for a KPI whose spread is
+    not known.
+
+    ``on_update(estimates)`` is called whenever the estimates change (the first
+    estimate after the first replications, then an interval that narrows).
+    Returns the experiment over replications ``0 .. n-1`` and why it stopped.
+    """
+    wanted = [precision] if isinstance(precision, Precision) else list(precision)
+    if not wanted:
+        raise ValueError("no precision asked for")
+    if not 2 <= min_reps <= max_reps:
+        raise ValueError(f"need 2 <= min_reps <= max_reps (got {min_reps=}, {max_reps=})")
     if not scenarios:
         raise ValueError("no scenarios to run")
     seed = next(iter(scenarios.values())).run.seed if seed is None else seed
-    tasks = [(label, scenario, rep) for label, scenario in scenarios.items() for rep in range(reps)]
     wall = time.perf_counter()
-    outputs: list[Output | None] = [None] * len(tasks)
-    if cache is not None:
-        for i, (_, scenario, rep) in enumerate(tasks):
-            outputs[i] = cache.load(scenario, seed, rep, keep_runs)
-    todo = [i for i, output in enumerate(outputs) if output is None]
-    done = len(tasks) - len(todo)
-    if progress and done:
-        progress(done, len(tasks))
-    args = [(tasks[i][1], tasks[i][2], seed, keep_runs) for i in todo]
-    with _opened(backend, jobs, len(args)) as runner:
-        # Extensions (your KPIs, rules, families) travel with each task; see extensions.py.
-        for k, output in runner.imap(shipped(_replicate_task, local=runner.name == "serial"), args):
-            i = todo[k]
-            outputs[i] = output
-            if cache is not None:
-                cache.save(tasks[i][1], seed, tasks[i][2], output)
-            done += 1
-            if progress:
-                progress(done, len(tasks))
-    logger.debug("experiment: %d replications computed, %d from the cache", len(todo), len(tasks) - len(todo))
-    finished = [output for output in outputs if output is not None]
-    rows = [
-        (label, rep, kpi, value)
-        for (label, _, rep), (values, _) in zip(tasks, finished, strict=True)
-        for kpi, value in values.items()
-    ]
-    kpis = pd.DataFrame(rows, columns=["scenario", "replication", "kpi", "value"])
-    runs = {(label, rep): run for (label, _, rep), (_, run) in zip(tasks, finished, strict=True) if run}
-    return ExperimentResult(
-        kpis,
-        dict(scenarios),
-        seed,
-        reps,
-        runs,
-        time.perf_counter() - wall,
-        computed=len(todo),
-        cached=len(tasks) - len(todo),
-    )
+    estimates = Estimates(wanted[0].level)
+    finished: dict[tuple[str, int], Finished] = {}
+    n, reason = max_reps, f"the limit of {max_reps} replications was reached"
+    stream = stream_experiment(scenarios, max_reps, seed, jobs=jobs, keep_runs=keep_runs, backend=backend, cache=cache)
+    with closing(stream):
+        for item in stream:
+            finished[(item.label, item.replication)] = item
+            if not estimates.add(item):
+                continue
+            if on_update:
+                on_update(estimates)
+            common = min(estimates.n(label) for label in scenarios)
+            if common >= min_reps and all(
+                p.met(estimates.estimate(label, p.kpi, common)) for p in wanted for label in scenarios
+            ):
+                n = common
+                reason = f"{'; '.join(str(p) for p in wanted)} after {n} replications"
+                break
+    result = _collect(scenarios, n, seed, finished, time.perf_counter() - wall)
+    return result, reason
 
 
 @contextmanager

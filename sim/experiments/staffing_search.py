@@ -33,14 +33,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sim import frames
 from sim.config.checks import receiving_teams
 from sim.config.distspec import FixedSpec
 from sim.config.errors import ScenarioError
-from sim.config.load import with_overrides
+from sim.config.load import scenario_hash, with_overrides
 from sim.config.schema import UNIT_ROLES, Scenario
+from sim.experiments.statistics import screen
 from sim.experiments.types import Evaluate, Target
 from sim.vocab import Role, Team
 
@@ -139,6 +141,9 @@ class StaffResult:
     explored: pd.DataFrame
     checks: pd.DataFrame
     conclusion: str
+    stopped: str = ""  # why the path stopped
+    usage: str = ""  # replications simulated and reused, in words
+    simulated: int = 0  # replications this search asked for that it had not asked for before
 
     @property
     def met(self) -> bool:
@@ -175,6 +180,8 @@ def search_staffing(
     check_reps: int = 6,
     confidence: float = 0.95,
     max_moves: int = 4,
+    screen_reps: int = 2,
+    screen_alpha: float = 0.05,
 ) -> StaffResult:
     """The smallest staffing meeting all ``targets`` (see the module docstring for the method).
 
@@ -185,9 +192,13 @@ def search_staffing(
     redistribute : str, optional
         Keep the total of this role (``"officer"``) and move up to ``max_moves`` of them.
     reps, check_reps : int
-        Replications per candidate during the search, and for the final check.
+        Replications of the staffing kept at each step, and for the final check.
     top_k : int
         Candidates tried per step (the busiest team × role pairs).
+    screen_reps, screen_alpha : int, float
+        Candidates are screened after ``screen_reps`` common replications, again at
+        ``reps`` if several survive; the best is dropped with probability at most
+        ``screen_alpha`` (split over the two looks).
     """
     if (add is None) == (redistribute is None):
         raise ValueError("give exactly one of add (a number of people) or redistribute (a role)")
@@ -195,52 +206,141 @@ def search_staffing(
         raise ValueError(f"add must be at least 1 (got {add})")
     if redistribute is not None and redistribute not in {r.value for r in Role}:
         raise ValueError(f"redistribute must be a role: {', '.join(r.value for r in Role)} (got {redistribute!r})")
-    if reps < 2 or check_reps < reps or top_k < 1:
-        raise ValueError("need reps >= 2, check_reps >= reps and top_k >= 1")
+    if reps < 2 or check_reps < reps or top_k < 1 or not 2 <= screen_reps <= reps:
+        raise ValueError("need reps >= 2, check_reps >= reps, 2 <= screen_reps <= reps and top_k >= 1")
+    if not 0 < screen_alpha < 1:
+        raise ValueError(f"screen_alpha must be in (0, 1) (got {screen_alpha})")
     targets = tuple(targets)
     scorer = _Scorer(targets, confidence)
+    counter = _Counter(evaluate)
     state = _Option("(as given)", headcounts(scenario), scenario)
-    kpis = evaluate({"step0": scenario}, reps)
+    kpis = counter({"step0": scenario}, reps)
     path, explored = [scorer.row(kpis, "step0", 0, state)], []
     limit = add if add is not None else max_moves
     reason = f"the budget of {limit} {'people' if add is not None else 'moves'} is spent"
     for step in range(1, limit + 2):
-        if scorer.all_hold(kpis, f"step{step - 1}"):
+        label = f"step{step - 1}"
+        if scorer.all_hold(kpis, label):
             reason = "every target holds with confidence"
+            break
+        if scorer.scores(kpis, label).max() == 0:
+            reason = f"the means of every replication of step {step - 1} meet the targets: the final check decides"
             break
         if step > limit:
             break
-        options = _proposals(scenario, state.counts, _utilisation(kpis, f"step{step - 1}"), top_k, redistribute)
+        options = _proposals(scenario, state.counts, _utilisation(kpis, label), top_k, redistribute)
         if not options:
             reason = "no valid candidate is left"
             break
-        before = scorer.objective(kpis, f"step{step - 1}")
-        rows, best = _try_step(options, step, before, scorer, evaluate, reps)
+        rows, best, best_kpis = _try_step(
+            options, step, scorer.scores(kpis, label), scorer, counter, reps, screen_reps, screen_alpha
+        )
         explored += rows
         if not rows[best]["gain"] > 0:
             reason = "no candidate brings the targets closer: these teams' staff are not what limits them"
             break
-        state = options[best]
-        kpis = evaluate({f"step{step}": state.scenario}, reps)  # from the cache: just run as a candidate
-        path.append(scorer.row(kpis, f"step{step}", step, state, before))
+        state, kpis = options[best], best_kpis
+        path.append({**scorer.row(kpis, f"step{step}", step, state), "gain": rows[best]["gain"]})
     path_table = pd.DataFrame(path)
-    checks, answer = _final_check(scenario, path_table, scorer, evaluate, check_reps)
-    conclusion = _conclusion(answer, checks, reason, check_reps, confidence)
+    search_reps = counter.simulated
+    checks, answer, check_note = _final_check(scenario, path_table, scorer, counter, check_reps)
+    usage = (
+        f"{counter.simulated} replications simulated ({search_reps} in the search, "
+        f"{counter.simulated - search_reps} in the final check), {counter.reused} reused"
+    )
+    conclusion = _conclusion(answer, checks, reason, check_reps, confidence, check_note)
     mode = "add" if add is not None else f"redistribute {redistribute}"
     return StaffResult(
-        targets, mode, confidence, headcounts(scenario), answer, path_table, pd.DataFrame(explored), checks, conclusion
+        targets,
+        mode,
+        confidence,
+        headcounts(scenario),
+        answer,
+        path_table,
+        pd.DataFrame(explored),
+        checks,
+        conclusion,
+        reason,
+        usage,
+        counter.simulated,
     )
 
 
+class _Counter:
+    """The search's evaluate, counting the replications it asks for anew and again (by scenario content).
+
+    With the evaluator's cache, a replication asked for again is not simulated again;
+    the counts are the search's own (a cache filled by an earlier command serves more).
+    """
+
+    def __init__(self, evaluate: Evaluate) -> None:
+        self.evaluate = evaluate
+        self.seen: dict[str, int] = {}  # the scenario's content hash → replications asked so far
+        self.simulated = 0
+        self.reused = 0
+
+    def __call__(self, scenarios: Mapping[str, Scenario], reps: int) -> pd.DataFrame:
+        for scenario in scenarios.values():
+            key = scenario_hash(scenario)
+            have = self.seen.get(key, 0)
+            self.simulated += max(0, reps - have)
+            self.reused += min(have, reps)
+            self.seen[key] = max(have, reps)
+        return self.evaluate(scenarios, reps)
+
+
 def _try_step(
-    options: list[_Option], step: int, before: float, scorer: _Scorer, evaluate: Evaluate, reps: int
-) -> tuple[list[dict[str, Any]], int]:
-    """Run every candidate on the same replications; their rows, and the index of the best gain."""
+    options: list[_Option],
+    step: int,
+    state_scores: np.ndarray,
+    scorer: _Scorer,
+    evaluate: _Counter,
+    reps: int,
+    screen_reps: int,
+    alpha: float,
+) -> tuple[list[dict[str, Any]], int, pd.DataFrame]:
+    """Screen the candidates on common replications, keep the best; rows, its index, its KPI table.
+
+    All candidates run ``screen_reps`` replications; those clearly worse than another
+    (:func:`~sim.experiments.statistics.screen` at level ``alpha / 2``) stop there. If
+    several survive, they run to ``reps`` and are screened again (the other ``alpha / 2``).
+    The best mean shortfall among the survivors is kept, and run to ``reps``. Its gain
+    is the drop of the shortfall from the current staffing, replication by replication.
+    """
     labels = [f"s{step}c{i}" for i in range(len(options))]
-    tried = evaluate({label: o.scenario for label, o in zip(labels, options, strict=True)}, reps)
-    rows = [scorer.row(tried, label, step, o, before) for label, o in zip(labels, options, strict=True)]
-    best = min(range(len(rows)), key=lambda i: (-rows[i]["gain"], rows[i]["mean_shortfall"]))
-    return rows, best
+    scenarios = {label: o.scenario for label, o in zip(labels, options, strict=True)}
+    kpis = evaluate(scenarios, screen_reps)
+    n = dict.fromkeys(labels, screen_reps)
+    survivors = screen({label: scorer.scores(kpis, label) for label in labels}, alpha / 2)
+    dropped = {label: screen_reps for label in labels if label not in survivors}
+    if len(survivors) > 1 and reps > screen_reps:
+        kpis = pd.concat(
+            [kpis[~kpis["scenario"].isin(survivors)], evaluate({s: scenarios[s] for s in survivors}, reps)]
+        )
+        n.update(dict.fromkeys(survivors, reps))
+        kept = screen({label: scorer.scores(kpis, label) for label in survivors}, alpha / 2)
+        dropped.update({label: reps for label in survivors if label not in kept})
+        survivors = kept
+    best_label = min(survivors, key=lambda label: (scorer.scores(kpis, label).mean(), labels.index(label)))
+    best = labels.index(best_label)
+    if n[best_label] < reps:
+        kpis = pd.concat([kpis[kpis["scenario"] != best_label], evaluate({best_label: scenarios[best_label]}, reps)])
+        n[best_label] = reps
+    rows = []
+    for i, (label, option) in enumerate(zip(labels, options, strict=True)):
+        mine = scorer.scores(kpis, label)
+        common = min(mine.size, state_scores.size)
+        row = scorer.row(kpis, label, step, option)
+        row["gain"] = float((state_scores[:common] - mine[:common]).mean())
+        row["n"] = n[label]
+        row["screen"] = (
+            f"dropped after {dropped[label]}: clearly worse than another"
+            if label in dropped
+            else ("kept: the best mean" if i == best else "survived the screen; not the best mean")
+        )
+        rows.append(row)
+    best_kpis = kpis[kpis["scenario"] == best_label].assign(scenario=f"step{step}")
+    return rows, best, best_kpis
 
 
 class _Scorer:
@@ -252,6 +352,16 @@ class _Scorer:
     def all_hold(self, kpis: pd.DataFrame, label: str) -> bool:
         return all(t.on(kpis, label, self.confidence).holds for t in self.targets)
 
+    def scores(self, kpis: pd.DataFrame, label: str) -> np.ndarray:
+        """Per replication (in order), the summed relative shortfall of its KPI values (0 = all met)."""
+        rows = kpis[kpis["scenario"] == label]
+        total: np.ndarray | None = None
+        for target in self.targets:
+            values = rows[rows["kpi"] == target.kpi].sort_values("replication")["value"].to_numpy(dtype=float)
+            short = np.array([target.shortfall(v) for v in values], dtype=float)
+            total = short if total is None else total + short
+        return total if total is not None else np.zeros(0)
+
     def objective(self, kpis: pd.DataFrame, label: str, use_mean: bool = False) -> float:
         total = 0.0
         for target in self.targets:
@@ -260,10 +370,7 @@ class _Scorer:
             total += target.shortfall(value)
         return total
 
-    def row(
-        self, kpis: pd.DataFrame, label: str, step: int, option: _Option, before: float | None = None
-    ) -> dict[str, Any]:
-        after = self.objective(kpis, label)
+    def row(self, kpis: pd.DataFrame, label: str, step: int, option: _Option) -> dict[str, Any]:
         row: dict[str, Any] = {
             "step": step,
             "label": label,
@@ -271,13 +378,19 @@ class _Scorer:
             "staff": sum(option.counts.values()),
             "counts": option.counts,
         }
+        n = 0
         for target in self.targets:
             check = target.on(kpis, label, self.confidence)
             row[f"{target.kpi}_mean"], row[f"{target.kpi}_bound"] = check.mean, check.bound
+            n = max(n, check.n)
+        row["n"] = n
         row["means_meet"] = self.objective(kpis, label, use_mean=True) == 0
         row["all_hold"] = self.all_hold(kpis, label)
-        row["shortfall"], row["mean_shortfall"] = after, self.objective(kpis, label, use_mean=True)
-        row["gain"] = (before - after) if before is not None else 0.0
+        row["shortfall"], row["mean_shortfall"] = (
+            self.objective(kpis, label),
+            self.objective(kpis, label, use_mean=True),
+        )
+        row["gain"] = 0.0
         return row
 
 
@@ -329,30 +442,45 @@ def _try(scenario: Scenario, counts: dict[Key, int], delta: dict[Key, int], chan
 
 
 def _final_check(
-    scenario: Scenario, path: pd.DataFrame, scorer: _Scorer, evaluate: Evaluate, check_reps: int
-) -> tuple[pd.DataFrame, dict[Key, int] | None]:
-    """Re-run the finalists with ``check_reps``; the answer is the first whose targets all hold."""
-    meeting = path.index[path["means_meet"]]
-    first = int(meeting[0]) if len(meeting) else len(path) - 1
-    finalists = path.iloc[first : first + 3]
-    scenarios = {f"check{int(r.step)}": staffed(scenario, r.counts) for r in frames.rows(finalists)}
-    kpis = evaluate(scenarios, check_reps)
+    scenario: Scenario, path: pd.DataFrame, scorer: _Scorer, evaluate: _Counter, check_reps: int
+) -> tuple[pd.DataFrame, dict[Key, int] | None, str]:
+    """Confirm the finalists one at a time, smallest first; the answer is the first whose targets all hold.
+
+    Finalists are the path's staffings whose means meet every target; one whose mean
+    already misses is never checked (more replications would not make its bound meet
+    the target but by chance). Each is run to ``check_reps`` (the first replications
+    come from the cache); the first that holds with confidence is the answer and the
+    larger ones are not run. Returns the checks, the answer and what was skipped.
+    """
+    finalists = path[path["means_meet"]]
+    skipped = len(path) - len(finalists)
+    note = f"{skipped} staffing(s) of the path not checked: their means miss a target" if skipped else ""
     rows = []
+    answer = None
     for r in frames.rows(finalists):
-        option = _Option(str(r.change), dict(r.counts), scenarios[f"check{int(r.step)}"])
-        rows.append(scorer.row(kpis, f"check{int(r.step)}", int(r.step), option))
-    checks = pd.DataFrame(rows)
-    passed = checks[checks["all_hold"]]
-    return checks, (dict(passed.iloc[0]["counts"]) if len(passed) else None)
+        label = f"check{int(r.step)}"
+        checked = staffed(scenario, r.counts)
+        kpis = evaluate({label: checked}, check_reps)
+        rows.append(scorer.row(kpis, label, int(r.step), _Option(str(r.change), dict(r.counts), checked)))
+        if rows[-1]["all_hold"]:
+            answer = dict(r.counts)
+            break
+    columns = list(path.columns)
+    return pd.DataFrame(rows, columns=columns if not rows else None), answer, note
 
 
 def _conclusion(
-    answer: dict[Key, int] | None, checks: pd.DataFrame, reason: str, check_reps: int, confidence: float
+    answer: dict[Key, int] | None, checks: pd.DataFrame, reason: str, check_reps: int, confidence: float, note: str
 ) -> str:
+    extra = f"; {note}" if note else ""
     if answer is not None:
         step = int(checks[checks["all_hold"]].iloc[0]["step"])
         return (
             f"step {step} meets every target with {confidence:.0%} confidence "
-            f"(checked with {check_reps} replications); search stopped: {reason}"
+            f"(checked with {check_reps} replications); search stopped: {reason}{extra}"
         )
-    return f"no staffing explored meets every target with {confidence:.0%} confidence; search stopped: {reason}"
+    if checks.empty:
+        return (
+            f"no staffing explored has means meeting every target, so none was checked; search stopped: {reason}{extra}"
+        )
+    return f"no staffing explored meets every target with {confidence:.0%} confidence; search stopped: {reason}{extra}"

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from sim.metrics.registry import Group, RunView, register
 from sim.metrics.series import backlog_series
@@ -119,7 +119,7 @@ def _judge(
         slope = 0.0 if x.size >= 2 else math.nan
         return BacklogTrend(lo, end, slope, 0.0, 1.0, rate, _share(slope, rate), False)
     slope, stderr = _ols_hac(x, y)
-    p_value = float(stats.norm.sf(slope / stderr)) if stderr > 0 else float(slope <= 0)
+    p_value = float(special.ndtr(-slope / stderr)) if stderr > 0 else float(slope <= 0)  # = stats.norm.sf
     share = _share(slope, rate)
     unstable = bool(p_value < alpha and share > min_growth_share)
     return BacklogTrend(lo, end, slope, stderr, p_value, rate, share, unstable)

@@ -15,6 +15,7 @@ import pytest
 from scipy import stats
 
 from sim.config.errors import ScenarioError
+from sim.config.load import scenario_hash
 from sim.config.schema import Scenario
 from sim.experiments.load_search import find_capacity
 from sim.experiments.staffing_search import headcounts, search_staffing, staffed, unit_overrides
@@ -36,6 +37,17 @@ def stand_in(kpis: Callable[[Scenario], dict[str, float]]) -> Callable[[Mapping[
         return pd.DataFrame(rows, columns=["scenario", "replication", "kpi", "value"])
 
     return evaluate
+
+
+class Counting:
+    """A stand-in evaluate that counts the distinct replications it was asked for, as the cache would simulate them."""
+
+    def __init__(self, kpis: Callable[[Scenario], dict[str, float]]) -> None:
+        self.evaluate, self.simulated = stand_in(kpis), set()
+
+    def __call__(self, scenarios: Mapping[str, Scenario], reps: int) -> pd.DataFrame:
+        self.simulated |= {(scenario_hash(s), r) for s in scenarios.values() for r in range(reps)}
+        return self.evaluate(scenarios, reps)
 
 
 # ---------------------------------------------------------------- targets
@@ -97,6 +109,46 @@ def test_capacity_holding_everywhere_reports_a_lower_bound(baseline: Scenario) -
     assert result.multiplier == 2.0
     assert result.bracket == (2.0, None)
     assert "at least" in result.conclusion
+
+
+def test_capacity_stops_a_load_that_fails_with_confidence_after_the_first_look(baseline: Scenario) -> None:
+    """fast45_rate 0.55 against 0.9: two replications show it failing, at each of the two loads tried."""
+    counting = Counting(lambda s: {"fast45_rate": 0.55})
+    result = find_capacity(baseline, parse_target("fast45_rate>=0.9"), counting, reps=5)
+    assert result.multiplier is None
+    assert list(result.evaluations["n"]) == [2, 2]
+    assert result.simulated == len(counting.simulated) == 4  # before: 2 loads × 5
+    assert set(result.evaluations["basis"]) == {"fails with confidence after 2"}
+    assert "4 replications over 2 loads" in result.usage
+
+
+def test_capacity_near_the_threshold_runs_every_replication(baseline: Scenario) -> None:
+    """A load whose first look is not conclusive is run to --reps before it is called either way."""
+    result = find_capacity(baseline, parse_target("fast45_rate>=0.95"), stand_in(_load_curve), reps=5, tol=0.02)
+    at_one = result.evaluations[result.evaluations["multiplier"] == 1.0].iloc[0]
+    assert at_one["n"] == 5  # mean 0.95 ± noise: neither holding nor failing with confidence after 2
+
+
+def _saturating(scenario: Scenario) -> dict[str, float]:
+    m = scenario.arrivals.cases_per_year / 6500
+    return {
+        "mean_days_to_close": 60.0,  # holds at every load: only the saturation stops the search
+        "util_fast_track_officer": 0.8 * m,
+        "util_intake_officer": 0.5 * m,
+        "util_oversight_officer": 0.99,  # side work: not scaled, not a bound
+    }
+
+
+def test_capacity_never_simulates_beyond_the_analytic_saturation(baseline: Scenario) -> None:
+    counting = Counting(_saturating)
+    result = find_capacity(baseline, parse_target("mean_days_to_close<=70"), counting, reps=3, tol=0.02)
+    assert result.saturation is not None
+    assert (result.saturation.team, result.saturation.role) == ("fast_track", "officer")
+    assert result.saturation.multiplier == pytest.approx(1.25)
+    assert result.evaluations["multiplier"].max() < 1.25  # 1.5 (the next step up) was never run
+    lo, hi = result.bracket
+    assert hi == 1.25 and lo is not None and 1.25 - 0.02 <= lo < 1.25
+    assert "no longer keeps up" in result.conclusion
 
 
 # ---------------------------------------------------------------- staffing
@@ -161,6 +213,53 @@ def test_staff_stops_when_staff_do_not_move_the_target(baseline: Scenario) -> No
     assert len(result.path) == 1
     assert len(result.explored) == 3
     assert headcounts(baseline) == result.base
+
+
+def test_staff_screens_out_the_dominated_and_says_what_it_used(baseline: Scenario) -> None:
+    """Only fast-track officers move fast45_rate: the other candidates stop after the 2 screening replications."""
+    counting = Counting(_staff_model)
+    result = search_staffing(
+        baseline, [parse_target("fast45_rate>=0.69")], counting, add=4, reps=3, check_reps=6, screen_reps=2
+    )
+    assert result.met and result.staffing_table()["change"].sum() == 2
+    tried = result.explored
+    assert set(tried.loc[tried["change"] != "+1 officer fast_track", "n"]) == {2}
+    assert set(tried.loc[tried["change"] == "+1 officer fast_track", "n"]) == {3}
+    assert tried["screen"].str.startswith("dropped after 2").sum() == len(tried) - 2
+    # step 0: 3; each of two steps: 3 candidates × 2 + 1 more for the one kept; the check: 3 more of step 2.
+    assert result.simulated == len(counting.simulated) == 3 + 2 * 7 + 3
+    assert f"{result.simulated} replications simulated" in result.usage
+    # Without screening (every candidate to 3, as before) the same answer costs more.
+    full = Counting(_staff_model)
+    same = search_staffing(
+        baseline, [parse_target("fast45_rate>=0.69")], full, add=4, reps=3, check_reps=6, screen_reps=3
+    )
+    assert same.answer == result.answer and len(full.simulated) > len(counting.simulated)
+
+
+def test_staff_keeps_the_true_best_when_it_is_not_the_busiest(baseline: Scenario) -> None:
+    """Intake officers are what limits the target, though fast-track officers look busiest."""
+
+    def model(scenario: Scenario) -> dict[str, float]:
+        return {**_staff_model(scenario), "fast45_rate": 0.5 + 0.1 * (scenario.staffing.intake.officers - 2)}
+
+    result = search_staffing(baseline, [parse_target("fast45_rate>=0.59")], stand_in(model), add=2, reps=3)
+    assert result.met
+    table = result.staffing_table().set_index(["team", "role"])
+    assert table.loc[("intake", "officer"), "change"] == 1 and table["change"].sum() == 1
+    first = result.explored[result.explored["step"] == 1]
+    assert first.iloc[0]["change"] == "+1 officer fast_track"  # tried first, the busiest
+    assert "kept" in first.set_index("change").loc["+1 officer intake", "screen"]
+
+
+def test_staff_never_checks_a_staffing_whose_mean_misses(baseline: Scenario) -> None:
+    """Two officers bring fast45_rate to 0.7 at most: a 0.9 target is out of reach, and nothing is re-run to say so."""
+    counting = Counting(_staff_model)
+    result = search_staffing(baseline, [parse_target("fast45_rate>=0.9")], counting, add=2, reps=3, check_reps=6)
+    assert not result.met
+    assert result.checks.empty
+    assert "none was checked" in result.conclusion
+    assert len(counting.simulated) == result.simulated == 3 + 2 * 7  # no final check
 
 
 def test_staff_needs_exactly_one_mode(baseline: Scenario) -> None:

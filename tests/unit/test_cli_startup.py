@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import pkgutil
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import sim.commands
 from sim.cli import build_parser
 from sim.commands import COMMANDS, SUMMARIES
+from tests.conftest import SCENARIOS
 
 
 def _imported_after(argv: list[str]) -> set[str]:
@@ -36,3 +39,17 @@ def test_every_command_module_is_listed_with_its_help() -> None:
     assert list(full.choices) == list(light.choices) == sorted(COMMANDS)
     helps = {a.dest: a.help for a in full._choices_actions}
     assert helps == {a.dest: a.help for a in light._choices_actions} == SUMMARIES
+
+
+def test_a_run_loads_neither_scipy_stats_nor_the_api(tmp_path: Path) -> None:
+    """``scipy.stats`` (most of a second) was loaded only for t-quantiles, ``sim.api`` only for a KPI's unit."""
+    text = (SCENARIOS / "dengzhou_2022.toml").read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^warmup_days = .*$", "warmup_days = 5", text)
+    text = re.sub(r"(?m)^horizon_days = .*$", "horizon_days = 20", text)
+    text = re.sub(r"(?m)^cooldown_days = .*$", "cooldown_days = 0", text)
+    scenario = tmp_path / "tiny.toml"
+    scenario.write_text(text, encoding="utf-8")
+    argv = ["run", str(scenario), "--reps", "2", "--jobs", "1", "--out", str(tmp_path / "out"), "-q"]
+    modules = _imported_after(argv)
+    assert "sim.model" in modules and (tmp_path / "out" / "manifest.json").exists()  # it did run
+    assert not {"scipy.stats", "sim.api"} & modules
