@@ -1,5 +1,9 @@
 """The scenario: one frozen, validated description of a court, its load and its rules.
 
+Frozen through and through: the models refuse assignment, their tables (case mix,
+roles, sources …) are :class:`~sim.config.frozen.FrozenDict`, and lists are tuples, so
+nothing can change a scenario after validation; a variant is a new, validated one.
+
 A scenario is to the simulation what the reform plan is to the court: it says
 who works where, how much work arrives, how long outside parties take, and which
 rules apply. Every field is explicit (no defaults hidden in model code), units
@@ -31,6 +35,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from sim.config.distspec import DistSpec, Probability
+from sim.config.frozen import FrozenDict, ReadOnly
 from sim.rules import (
     DEFAULT_DISPATCH,
     DEFAULT_HANDLER_ASSIGNMENT,
@@ -98,7 +103,7 @@ class Sourced(Frozen):
     """
 
     source: str | None = None
-    sources: dict[str, str] = Field(default_factory=dict)
+    sources: Annotated[dict[str, str], ReadOnly] = Field(default_factory=FrozenDict)
 
     @model_validator(mode="after")
     def _sources_name_fields(self) -> Sourced:
@@ -179,7 +184,7 @@ class Arrivals(Sourced):
         tuple[Annotated[float, Field(ge=0, le=100, allow_inf_nan=False, strict=True)], ...],
         Field(min_length=12, max_length=12),
     ]
-    case_mix: dict[CaseType, Probability]
+    case_mix: Annotated[dict[CaseType, Probability], ReadOnly]
     behaviour_rate: Probability  # share of 首执 that are behaviour cases (腾退、交付)
     related_rate: Probability  # share of cases related to an earlier one (same debtor)
     labelled_rate: Probability  # 涉营商环境、涉党政机关、涉黑恶 labels
@@ -252,7 +257,7 @@ class Probabilities(Sourced):
     selloff_rate: Probability  # 变卖 sells within the sell-off period
     buyer_default_rate: Probability  # 悔拍
     resume_within_5y_rate: Probability  # 终本 case resumed over the 5 years of re-queries
-    price_method: dict[PriceMethod, Probability]
+    price_method: Annotated[dict[PriceMethod, Probability], ReadOnly]
 
     @field_validator("price_method")
     @classmethod
@@ -326,7 +331,7 @@ class TaskSpec(Frozen):
     hours needs nobody and never queues.
     """
 
-    roles: dict[Role, Annotated[StrictInt, Field(ge=1, le=100)]]
+    roles: Annotated[dict[Role, Annotated[StrictInt, Field(ge=1, le=100)]], ReadOnly]
     hours: DistSpec
 
     @model_validator(mode="after")
@@ -530,7 +535,7 @@ class Organisation(Sourced):
     handling team, so one officer takes a case from filing to closure.
     """
 
-    performed_by: dict[Team, Team] = Field(default_factory=dict)
+    performed_by: Annotated[dict[Team, Team], ReadOnly] = Field(default_factory=FrozenDict)
 
     def team_for(self, function: Team) -> Team:
         """The staffed team doing ``function``'s work."""
