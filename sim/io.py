@@ -40,6 +40,7 @@ __all__ = [
     "safe_table",
     "sha256_file",
     "write_atomic",
+    "write_csv",
     "write_text",
 ]
 
@@ -201,12 +202,42 @@ def _is_number(text: str) -> bool:
 
 
 def safe_table(frame: Any) -> Any:
-    """A copy of a pandas DataFrame whose text cells and column names are :func:`safe_cell`."""
-    text_columns = [c for c in frame.columns if frame[c].dtype == object or str(frame[c].dtype) in ("string", "str")]
-    if not text_columns and not any(isinstance(c, str) for c in frame.columns):
-        return frame
-    out = frame.copy()
-    for column in text_columns:
-        out[column] = out[column].map(safe_cell)
-    out.columns = [safe_cell(c) for c in out.columns]
-    return out
+    """A copy of a pandas DataFrame whose text cells and column names are :func:`safe_cell`
+    (the frame itself when nothing needs escaping; numbers are never touched)."""
+    out = None
+    for column in frame.columns:
+        dtype = str(frame[column].dtype)
+        if dtype not in ("object", "string", "str", "category"):
+            continue
+        series = frame[column]
+        values = series.cat.categories if dtype == "category" else series
+        if not any(isinstance(v, str) and v.startswith(_FORMULA_STARTS) and not _is_number(v) for v in values):
+            continue
+        out = frame.copy() if out is None else out
+        if dtype == "category":
+            out[column] = series.cat.rename_categories(safe_cell)
+        else:
+            out[column] = series.map(safe_cell)
+    names = [safe_cell(c) for c in frame.columns]
+    if names != list(frame.columns):
+        out = frame.copy() if out is None else out
+        out.columns = names
+    return frame if out is None else out
+
+
+def write_csv(path: Path, frame: Any, *, header: str = "", encoding: str = "utf-8", **options: Any) -> None:
+    """Write a pandas table as CSV, atomically, every cell safe to open in a spreadsheet.
+
+    The one CSV writer of the tool: results folders, sweeps, comparisons, synthetic
+    records, the calibration cleaning report. Text cells a spreadsheet would run as a
+    formula get a leading apostrophe (:func:`safe_table`); ``header`` is written first
+    (a comment line); ``options`` go to :meth:`pandas.DataFrame.to_csv`.
+    """
+    safe = safe_table(frame)
+
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding=encoding, newline="") as handle:
+            handle.write(header)
+            safe.to_csv(handle, lineterminator="\n", **{"index": False, **options})
+
+    write_atomic(path, write)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sim.api import kpi_info
 from sim.config.errors import ScenarioError
+from sim.config.schema import MAX_REPLICATIONS
 from sim.experiments.backends import Backend, make_backend
 from sim.experiments.cache import DEFAULT_CACHE, ReplicationCache
 from sim.experiments.results import ResultsExistError, is_empty
@@ -33,6 +34,7 @@ __all__ = [
     "add_experiment_options",
     "add_run_options",
     "add_scheduler_option",
+    "finite_number",
     "fmt_diff",
     "fmt_value",
     "guarded",
@@ -56,7 +58,7 @@ class CommandError(Exception):
 # ---------------------------------------------------------------- options
 
 
-def _whole_number(minimum: int) -> Callable[[str], int]:
+def _whole_number(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -64,6 +66,8 @@ def _whole_number(minimum: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"expected a number >= {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"expected a number <= {maximum:,}, got {value:,}")
         return value
 
     return parse
@@ -71,14 +75,27 @@ def _whole_number(minimum: int) -> Callable[[str], int]:
 
 _positive = _whole_number(1)
 _non_negative = _whole_number(0)
+_replications = _whole_number(1, MAX_REPLICATIONS)
+_seed = _whole_number(0, 2**63 - 1)
+
+
+def finite_number(text: str) -> float:
+    """An argparse type: a finite number (``inf`` and ``nan`` are refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     """--reps, --seed, --jobs, --quiet."""
     parser.add_argument(
-        "--reps", type=_positive, metavar="N", help="replications (default: the scenario's run.replications)"
+        "--reps", type=_replications, metavar="N", help="replications (default: the scenario's run.replications)"
     )
-    parser.add_argument("--seed", type=_non_negative, metavar="S", help="base seed (default: the scenario's run.seed)")
+    parser.add_argument("--seed", type=_seed, metavar="S", help="base seed (default: the scenario's run.seed)")
     parser.add_argument(
         "--jobs",
         type=_non_negative,

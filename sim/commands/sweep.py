@@ -23,7 +23,7 @@ from sim.commands.common import (
 from sim.config.load import load_scenario, scenario_hash
 from sim.experiments.results import write_manifest
 from sim.experiments.sweep import grid, parse_set, sweep
-from sim.io import write_atomic
+from sim.io import write_csv
 from sim.metrics import View, headline
 from sim.provenance import environment
 
@@ -122,8 +122,8 @@ def _write(
     parameters: dict[str, list[Any]],
     reps: int,
 ) -> None:
-    write_atomic(out / "sweep_summary.csv", lambda p: summary.to_csv(p, index=False))
-    write_atomic(out / "sweep_by_rep.csv", lambda p: by_rep.to_csv(p, index=False))
+    write_csv(out / "sweep_summary.csv", summary)
+    write_csv(out / "sweep_by_rep.csv", by_rep)
     meta = {
         "command": "sweep",
         "scenario": str(args.scenario),

@@ -48,6 +48,8 @@ from sim.rules import (
 from sim.vocab import CaseType, Deadline, Delay, PriceMethod, Role, Task, Team, require_complete
 
 __all__ = [
+    "MAX_PER_YEAR",
+    "MAX_REPLICATIONS",
     "UNIT_ROLES",
     "Amounts",
     "Arrivals",
@@ -74,11 +76,13 @@ __all__ = [
 MAX_COUNT = 100_000  # people, items per year
 MAX_DAYS = 36_500  # a century of simulated time
 MAX_HOURS = 2_000  # a person-year of effort for one task
+MAX_REPLICATIONS = 10_000  # far above any precision a court needs; 1e9 used to exhaust memory first
 Count = Annotated[StrictInt, Field(ge=0, le=MAX_COUNT)]
 PositiveFloat = Annotated[float, Field(gt=0, le=MAX_DAYS, allow_inf_nan=False, strict=True)]
 NonNegFloat = Annotated[float, Field(ge=0, le=MAX_DAYS, allow_inf_nan=False, strict=True)]
 Amount = Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False, strict=True)]
-PerYear = Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False, strict=True)]
+MAX_PER_YEAR = 1_000_000  # cases (or side-stream items) a year
+PerYear = Annotated[float, Field(ge=0, le=MAX_PER_YEAR, allow_inf_nan=False, strict=True)]
 _Shares = TypeVar("_Shares", bound=dict)  # type: ignore[type-arg]
 
 
@@ -134,7 +138,7 @@ class RunSpec(Sourced):
     warmup_days: NonNegFloat
     cooldown_days: NonNegFloat = 0.0
     seed: Annotated[StrictInt, Field(ge=0, le=2**63 - 1)] = 20220525
-    replications: Annotated[StrictInt, Field(ge=1)] = 5
+    replications: Annotated[StrictInt, Field(ge=1, le=MAX_REPLICATIONS)] = 5
 
     @model_validator(mode="after")
     def _horizon_after_warmup(self) -> RunSpec:
@@ -636,7 +640,8 @@ class StaffingChange(Frozen):
 class Scenario(Frozen):
     """A whole scenario file after ``base`` inheritance, validated."""
 
-    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    # No leading "-": a name is neither an option on the command line nor a formula in a spreadsheet.
+    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")]
     title: str = ""
     description: str = ""
     run: RunSpec

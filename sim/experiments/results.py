@@ -41,7 +41,7 @@ import pandas as pd
 
 from sim.config.load import scenario_hash
 from sim.experiments.types import ExperimentResult
-from sim.io import LOCK_NAME, checksum, sha256_file, write_atomic
+from sim.io import LOCK_NAME, checksum, sha256_file, write_atomic, write_csv
 from sim.provenance import environment
 
 __all__ = [
@@ -117,8 +117,8 @@ def write_results(
         else:
             stale.unlink(missing_ok=True)
     summary = result.summary()
-    write_atomic(folder / "kpis_by_rep.csv", lambda p: result.kpis.to_csv(p, index=False))
-    write_atomic(folder / "kpis_summary.csv", lambda p: summary.to_csv(p, index=False))
+    write_csv(folder / "kpis_by_rep.csv", result.kpis)
+    write_csv(folder / "kpis_summary.csv", summary)
     for label in result.scenarios:
         for table in TABLES:
             frame = _stack(result, label, table)

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 
 import pandas as pd
 
-from sim.config.schema import Scenario
+from sim.config.schema import MAX_REPLICATIONS, Scenario
 from sim.experiments.backends import Backend, make_backend, worker_count
 from sim.experiments.cache import ReplicationCache
 from sim.experiments.statistics import replications_needed
@@ -86,8 +86,7 @@ def run_experiment(
         as soon as it arrives (in this process, whichever backend computed it), so
         an interrupted experiment resumes.
     """
-    if reps < 1:
-        raise ValueError(f"reps must be at least 1 (got {reps})")
+    _check_reps(reps)
     if not scenarios:
         raise ValueError("no scenarios to run")
     seed = next(iter(scenarios.values())).run.seed if seed is None else seed
@@ -130,6 +129,14 @@ def run_experiment(
         computed=len(todo),
         cached=len(tasks) - len(todo),
     )
+
+
+def _check_reps(reps: object) -> None:
+    """``reps`` is a whole number in ``1 .. MAX_REPLICATIONS`` (not ``True``, not ``1e9``)."""
+    if isinstance(reps, bool) or not isinstance(reps, int):
+        raise TypeError(f"reps must be a whole number of replications (got {reps!r})")
+    if not 1 <= reps <= MAX_REPLICATIONS:
+        raise ValueError(f"reps must be between 1 and {MAX_REPLICATIONS:,} (got {reps:,})")
 
 
 @contextmanager
