@@ -19,7 +19,7 @@ import pandas as pd
 
 from sim.config.load import with_overrides
 from sim.config.schema import Scenario
-from sim.io import write_atomic
+from sim.io import write_csv
 from sim.model import RunResult, build_calendar, run_replication
 from sim.vocab import OUTCOME_ZH, ROLE_ZH, TEAM_ZH, CaseType, Outcome, Role, Team
 from sim.workcalendar import WorkCalendar
@@ -167,10 +167,5 @@ def write_records(records: pd.DataFrame, path: str | Path, *, scenario: str, see
         f"(seed {seed}); not real cases. extraction_date={extraction.isoformat()}\n"
     )
 
-    def write(temp: Path) -> None:
-        with temp.open("w", encoding="utf-8-sig", newline="") as handle:
-            handle.write(comment)
-            records.to_csv(handle, index=False, lineterminator="\n")
-
-    write_atomic(path, write)
+    write_csv(path, records, header=comment, encoding="utf-8-sig")  # cells from --court made safe too
     logger.info("wrote %d synthetic records to %s", len(records), path)

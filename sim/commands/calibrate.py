@@ -15,7 +15,7 @@ from sim.calibration.records import CaseRecords, RecordsError, load_records
 from sim.commands import SUMMARIES, common
 from sim.config.errors import ScenarioError
 from sim.config.load import load_scenario
-from sim.io import write_atomic
+from sim.io import write_csv
 
 if TYPE_CHECKING:
     from sim.calibration.fit import Calibration
@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _write_extras(args: argparse.Namespace, cal: Calibration, out: Path) -> int:
     if args.cleaning:
-        write_atomic(Path(args.cleaning), lambda p: cal.records.cleaning.to_csv(p, index=False, encoding="utf-8-sig"))
+        write_csv(Path(args.cleaning), cal.records.cleaning, encoding="utf-8-sig")
         print(f"cleaning report: {args.cleaning}")
     if not args.no_report:
         from sim.calibration.report import write_calibration_report  # matplotlib: only for a report

@@ -9,19 +9,25 @@ from typing import Any
 
 from sim import frames
 from sim.commands import SUMMARIES
-from sim.commands.common import add_experiment_options, fmt_value, guarded, report_usage, session, set_reps_help
+from sim.commands.common import (
+    CommandError,
+    add_experiment_options,
+    finite_number,
+    fmt_value,
+    guarded,
+    report_usage,
+    session,
+    set_reps_help,
+)
 from sim.config.load import load_scenario
+from sim.config.schema import MAX_PER_YEAR
 from sim.experiments.load_search import CapacityResult, find_capacity
 from sim.experiments.types import parse_target
 
 DEFAULT_TARGET = "fast45_rate>=0.9"
 
 
-def _float(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+_float = finite_number  # inf and nan are refused by name, before any simulation
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -66,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
     target = parse_target(args.target)
     if not 0.5 <= args.confidence < 1:
         raise ValueError(f"--confidence must be in [0.5, 1) (got {args.confidence})")
+    _check_bracket(args, scenario.arrivals.cases_per_year)
     reps = args.reps or 5
     with session(args) as (backend, evaluator):
         result = find_capacity(
@@ -85,6 +92,22 @@ def run(args: argparse.Namespace) -> int:
     )
     report_usage(args, backend, evaluator)
     return 0
+
+
+def _check_bracket(args: argparse.Namespace, cases_per_year: float) -> None:
+    """--low, --high and --tol make a search the scenario can run, named when they do not."""
+    if not 0 < args.low <= 1:
+        raise CommandError(f"--low must be in (0, 1] (got {args.low:g})")
+    if args.high < 1:
+        raise CommandError(f"--high must be at least 1 (got {args.high:g})")
+    if cases_per_year * args.high > MAX_PER_YEAR:
+        most = MAX_PER_YEAR / cases_per_year if cases_per_year else math.inf
+        raise CommandError(
+            f"--high {args.high:g} would simulate {cases_per_year * args.high:,.0f} cases a year; "
+            f"arrivals.cases_per_year allows at most {MAX_PER_YEAR:,}, so --high must be <= {most:g}"
+        )
+    if not args.tol > 0:
+        raise CommandError(f"--tol must be a positive width (got {args.tol:g})")
 
 
 def format_capacity(result: CapacityResult, name: str) -> str:

@@ -6,6 +6,8 @@ commands (compare, sweep, capacity, staff) also keep finished replications in th
 replication cache (``--cache --no-cache``, :func:`add_experiment_options`) and get
 their backend and cache from :func:`session`. User errors raise
 :class:`CommandError`; :func:`guarded` turns them into a message and exit code 2.
+A command that writes a results folder holds its lock until it ends (:func:`hold_folder`),
+so two commands aimed at one ``--out`` never mix their files: the second is refused.
 """
 
 from __future__ import annotations
@@ -14,14 +16,16 @@ import argparse
 import math
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from sim.config.errors import ScenarioError
+from sim.config.schema import MAX_REPLICATIONS
 from sim.experiments.backends import Backend, make_backend
 from sim.experiments.cache import DEFAULT_CACHE, ReplicationCache
-from sim.experiments.results import ResultsExistError
+from sim.experiments.results import ResultsExistError, is_empty
 from sim.experiments.running import Evaluator
+from sim.io import FolderInUseError, folder_lock
 
 __all__ = [
     "EXIT_USAGE",
@@ -29,9 +33,11 @@ __all__ = [
     "add_experiment_options",
     "add_run_options",
     "add_scheduler_option",
+    "finite_number",
     "fmt_diff",
     "fmt_value",
     "guarded",
+    "hold_folder",
     "open_backend",
     "out_folder",
     "print_scenario_error",
@@ -51,7 +57,7 @@ class CommandError(Exception):
 # ---------------------------------------------------------------- options
 
 
-def _whole_number(minimum: int) -> Callable[[str], int]:
+def _whole_number(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -59,6 +65,8 @@ def _whole_number(minimum: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"expected a number >= {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"expected a number <= {maximum:,}, got {value:,}")
         return value
 
     return parse
@@ -66,14 +74,27 @@ def _whole_number(minimum: int) -> Callable[[str], int]:
 
 _positive = _whole_number(1)
 _non_negative = _whole_number(0)
+_replications = _whole_number(1, MAX_REPLICATIONS)
+_seed = _whole_number(0, 2**63 - 1)
+
+
+def finite_number(text: str) -> float:
+    """An argparse type: a finite number (``inf`` and ``nan`` are refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     """--reps, --seed, --jobs, --quiet."""
     parser.add_argument(
-        "--reps", type=_positive, metavar="N", help="replications (default: the scenario's run.replications)"
+        "--reps", type=_replications, metavar="N", help="replications (default: the scenario's run.replications)"
     )
-    parser.add_argument("--seed", type=_non_negative, metavar="S", help="base seed (default: the scenario's run.seed)")
+    parser.add_argument("--seed", type=_seed, metavar="S", help="base seed (default: the scenario's run.seed)")
     parser.add_argument(
         "--jobs",
         type=_non_negative,
@@ -152,23 +173,45 @@ def guarded(body: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
     """Turn user errors (bad scenario, target, path, backend) into a message and exit code 2."""
 
     def wrapper(args: argparse.Namespace) -> int:
-        try:
-            return body(args)
-        except ScenarioError as exc:
-            return print_scenario_error(exc)
-        except (CommandError, ResultsExistError, ValueError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+        with ExitStack() as held:  # the folder locks the command takes, released when it ends
+            vars(args)["_held"] = held
+            try:
+                return body(args)
+            except ScenarioError as exc:
+                return print_scenario_error(exc)
+            except (CommandError, ResultsExistError, ValueError) as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return EXIT_USAGE
 
     return wrapper
 
 
+def hold_folder(args: argparse.Namespace, out: Path) -> None:
+    """Lock the results folder ``out`` until the command ends (:func:`sim.io.folder_lock`).
+
+    Another command holding it, or a folder that cannot be made or locked (a file in the
+    way, no permission), is a :class:`CommandError` saying so, before any work.
+    """
+    held = vars(args).get("_held")
+    if not isinstance(held, ExitStack):
+        raise RuntimeError("hold_folder needs a command run through guarded()")
+    try:
+        held.enter_context(folder_lock(out))
+    except FolderInUseError as exc:
+        raise CommandError(str(exc)) from None
+    except OSError as exc:
+        raise CommandError(f"cannot use {out} as a results folder: {exc.strerror or exc}") from None
+
+
 def out_folder(args: argparse.Namespace) -> Path | None:
-    """``--out`` checked before any work: an existing non-empty folder needs ``--overwrite``."""
+    """``--out`` locked and checked before any work: an existing non-empty folder needs ``--overwrite``."""
     if not getattr(args, "out", None):
         return None
     out = Path(args.out)
-    if out.exists() and any(out.iterdir()) and not args.overwrite:
+    if out.exists() and not out.is_dir():
+        raise CommandError(f"{out} is a file, not a folder; choose another --out")
+    hold_folder(args, out)
+    if not is_empty(out) and not args.overwrite:
         raise CommandError(f"{out} exists and is not empty; choose another --out or pass --overwrite")
     return out
 

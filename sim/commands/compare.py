@@ -28,7 +28,7 @@ from sim.config.schema import Scenario
 from sim.experiments.results import write_results
 from sim.experiments.running import run_experiment
 from sim.experiments.statistics import differences, replications_needed
-from sim.io import write_atomic
+from sim.io import write_csv
 from sim.metrics import View, headline, in_order
 
 __all__ = ["format_comparison", "format_precision", "kpi_order", "payload", "precision_advice", "register", "run"]
@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     report_usage(args, backend, evaluator)
     if out is not None:
         sources = dict(zip(scenarios, [args.base, *args.others], strict=True))
-        write_atomic(out / "paired_differences.csv", lambda p: table.to_csv(p, index=False))
+        write_csv(out / "paired_differences.csv", table)
         write_results(out, result, sources=sources, overwrite=True, extra={"command": "compare", "base": base})
         print(f"results: {out}", file=sys.stderr)
     return 0
@@ -117,7 +117,7 @@ def _precision_option(text: str) -> tuple[str, float]:
         value = float(half)
     except ValueError:
         value = -1.0
-    if not sep or value <= 0 or kpi_info(kpi.strip()) is None:
+    if not sep or not (math.isfinite(value) and value > 0) or kpi_info(kpi.strip()) is None:
         raise CommandError(f"--precision {text!r}: expected KPI=HALF_WIDTH with a known KPI, e.g. fast45_rate=0.01")
     return kpi.strip(), value
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -31,6 +32,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run)
 
 
+@common.guarded
 def run(args: argparse.Namespace) -> int:
     """Write the report (and the screenshot); print where."""
     # pandas and matplotlib load when the command runs, not for `courtsim report --help`
@@ -40,13 +42,14 @@ def run(args: argparse.Namespace) -> int:
     folder = Path(args.folder)
     out = Path(args.out) if args.out else None
     try:
+        _hold(args, folder)
         if args.scenario:
             path = write_run_report(folder, out, label=args.scenario)
         elif args.base:
             path = write_comparison_report(folder, out, base=args.base)
         else:
             path = write_report(folder, out)
-    except (ReportDataError, KeyError, ValueError) as exc:
+    except (ReportDataError, KeyError, ValueError, common.CommandError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return common.EXIT_USAGE
     print(f"report: {path}", file=sys.stderr)
@@ -58,3 +61,17 @@ def run(args: argparse.Namespace) -> int:
             return 1
         print(f"screenshot: {shot}", file=sys.stderr)
     return 0
+
+
+def _hold(args: argparse.Namespace, folder: Path) -> None:
+    """Lock the folder while reading it: a folder another command is still writing is refused, not read.
+
+    A folder we may not write (an archive on a read-only disk) is read without the lock.
+    """
+    if not folder.is_dir():
+        return
+    try:
+        common.hold_folder(args, folder)
+    except common.CommandError:
+        if os.access(folder, os.W_OK):
+            raise

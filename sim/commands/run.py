@@ -120,6 +120,7 @@ def _folder(args: argparse.Namespace, scenario: Scenario, seed: int, reps: int) 
     out = Path(args.out) if args.out else default_folder(scenario.name)
     if out.exists() and not out.is_dir():
         raise common.CommandError(f"{out} is a file, not a folder; choose another --out")
+    common.hold_folder(args, out)  # until the command ends: a second command into it is refused
     found = folder_state(out, [scenario], seed, reps)
     if args.overwrite and found.state != "new":
         (out / MANIFEST).unlink(missing_ok=True)  # from here on the folder does not look complete

@@ -69,7 +69,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="candidates tried per step, the busiest first (default 3)",
     )
     parser.add_argument(
-        "--check-reps", type=common._positive, metavar="N", help="replications for the final check (default 2 × --reps)"
+        "--check-reps",
+        type=common._replications,
+        metavar="N",
+        help="replications for the final check (default 2 × --reps)",
     )
     parser.add_argument(
         "--screen-reps",

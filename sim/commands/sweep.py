@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,8 +21,9 @@ from sim.commands.common import (
     session,
 )
 from sim.config.load import load_scenario, scenario_hash
+from sim.experiments.results import write_manifest
 from sim.experiments.sweep import grid, parse_set, sweep
-from sim.io import write_atomic, write_text
+from sim.io import write_csv
 from sim.metrics import View, headline
 from sim.provenance import environment
 
@@ -122,8 +122,8 @@ def _write(
     parameters: dict[str, list[Any]],
     reps: int,
 ) -> None:
-    write_atomic(out / "sweep_summary.csv", lambda p: summary.to_csv(p, index=False))
-    write_atomic(out / "sweep_by_rep.csv", lambda p: by_rep.to_csv(p, index=False))
+    write_csv(out / "sweep_summary.csv", summary)
+    write_csv(out / "sweep_by_rep.csv", by_rep)
     meta = {
         "command": "sweep",
         "scenario": str(args.scenario),
@@ -133,6 +133,5 @@ def _write(
         "parameters": parameters,
         **environment(),
     }
-    text = json.dumps(meta, ensure_ascii=False, indent=2, default=str)
-    write_text(out / "manifest.json", text)  # last: a folder with a manifest is complete
+    write_manifest(out, meta)  # last, with each file's checksum: a folder with a manifest is complete
     print(f"results: {out}", file=sys.stderr)

@@ -5,6 +5,11 @@ The main one: a team that receives work must have the roles its steps need
 :data:`sim.vocab.TASK_FUNCTION` says which function of the plan does each kind of
 work (:func:`task_function` applies the scenario's routing of preservation cases);
 ``organisation.performed_by`` says which staffed team performs that function.
+
+The other: probabilities that share one draw. Where one uniform decides between
+several outcomes (rejected, returned for correction or in order; frozen in full, in
+part or not at all), the flows stack their probabilities on it, so they must sum to at
+most 1: otherwise the last ones are silently cut short (:data:`EXCLUSIVE_GROUPS`).
 """
 
 from __future__ import annotations
@@ -16,9 +21,31 @@ from sim.config.distspec import FixedSpec
 from sim.config.errors import Problem
 from sim.config.schema import UNIT_ROLES, Scenario
 from sim.config.uncertainty import uncertainty_problems
-from sim.vocab import HANDLING, TASK_FUNCTION, Handling, Role, Task, Team
+from sim.vocab import HANDLING, TASK_FUNCTION, Decision, Handling, Role, Task, Team
 
-__all__ = ["cross_checks", "handling_teams", "receiving_teams", "task_function", "task_team"]
+__all__ = [
+    "EXCLUSIVE_GROUPS",
+    "cross_checks",
+    "handling_teams",
+    "receiving_teams",
+    "task_function",
+    "task_team",
+]
+
+EXCLUSIVE_GROUPS: dict[Decision, tuple[tuple[str, ...], ...]] = {
+    # intake: 驳回申请, else 退回纠正, else in order (sim.flow.intake)
+    Decision.FILING: (("filing_reject_rate", "filing_error_rate"),),
+    # the online freeze: in full, else in part, else nothing; "in full" depends on the claim's size
+    Decision.FREEZE: (
+        ("freeze_full_small_rate", "freeze_partial_rate"),
+        ("freeze_full_large_rate", "freeze_partial_rate"),
+    ),
+    # 终结执行, else 不予执行, else 销案, else none (sim.flow.handling.ending)
+    Decision.ENDING: (("termination_rate", "not_enforced_rate", "withdrawal_rate"),),
+}
+"""Per decision whose one uniform picks among several outcomes, the ``[probabilities]`` fields
+stacked on it: each tuple must sum to at most 1. A flow that stacks a new outcome on a draw adds
+its field here (``tests/unit/test_exclusive_probabilities.py`` finds every stacked draw)."""
 
 
 def task_function(scenario: Scenario, task: Task) -> Team | Handling:
@@ -60,9 +87,36 @@ def task_team(scenario: Scenario, task: Task, handling_team: Team | None = None)
 
 def cross_checks(scenario: Scenario) -> list[Problem]:
     """Every cross-field problem of a schema-valid scenario."""
-    problems = [*_roles_present(scenario), *_staffing_changes(scenario), *_mix_needs(scenario)]
+    problems = [
+        *_roles_present(scenario),
+        *_staffing_changes(scenario),
+        *_mix_needs(scenario),
+        *_exclusive_probabilities(scenario),
+    ]
     if scenario.uncertainty:
         problems += uncertainty_problems(scenario.model_dump(mode="json"), scenario.uncertainty)
+    return problems
+
+
+def _exclusive_probabilities(scenario: Scenario) -> list[Problem]:
+    """Each group of :data:`EXCLUSIVE_GROUPS` sums to at most 1, naming its fields."""
+    problems = []
+    probabilities = scenario.probabilities
+    for decision, groups in EXCLUSIVE_GROUPS.items():
+        for fields in groups:
+            values = [getattr(probabilities, name) for name in fields]
+            total = sum(values)
+            if total > 1 + 1e-9:
+                terms = " + ".join(f"{name} = {value:g}" for name, value in zip(fields, values, strict=True))
+                problems.append(
+                    Problem(
+                        "probabilities." + " + ".join(fields),
+                        f"these outcomes exclude each other (one draw, {decision.value!r}), so their "
+                        f"probabilities must sum to at most 1: {terms}",
+                        f"{total:g}",
+                        "a sum <= 1",
+                    )
+                )
     return problems
 
 

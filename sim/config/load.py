@@ -4,7 +4,13 @@ This is the only module on the input side that reads files. A scenario may say
 ``base = "other.toml"`` (relative to itself) and give only what differs; the
 merged document is then validated as a whole, so a variant can never be less
 checked than its base. Every problem is collected and reported at once as
-``dotted.path: message (got X; expected Y)``.
+``dotted.path: message (got X; expected Y)``; many unknown keys in one table are
+summarised in one problem, and a list longer than :data:`MAX_PROBLEMS` is cut with a
+count of the rest, so a hostile file gets a short answer, fast.
+
+Only regular files up to :data:`MAX_SCENARIO_BYTES` are read (not ``/dev/zero``, a pipe
+or a folder); a name too long, a symlink loop or tables nested too deeply are
+problems named in plain words, never a traceback.
 """
 
 from __future__ import annotations
@@ -12,8 +18,10 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import stat
 import tomllib
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +42,23 @@ __all__ = [
 
 _MAX_BASE_DEPTH = 16
 
+MAX_SCENARIO_BYTES = 4 * 1024 * 1024
+"""The largest scenario (or base) file read: the shipped ones are ~30 kB; a calibrated one
+with long empirical tables stays far below."""
+
+MAX_PROBLEMS = 50
+"""Problems listed at most; the rest are counted."""
+
+_SUMMARISE_UNKNOWN = 5
+"""More unknown keys than this in one table are reported as one problem."""
+
 
 def read_document(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Read a scenario file and the ``base`` files it names into one merged dict."""
-    path = path.resolve()
+    try:
+        path = path.resolve()
+    except (OSError, RuntimeError) as exc:  # a symlink loop: RuntimeError up to Python 3.12
+        raise ScenarioError(str(path), [Problem("", f"cannot open the file: {_reason(exc)}")]) from None
     if path in _chain:
         cycle = " → ".join(p.name for p in (*_chain, path))
         raise ScenarioError(str(path), [Problem("base", f"inheritance loops: {cycle}")])
@@ -49,26 +70,58 @@ def read_document(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
         return document
     if not isinstance(base, str) or not base:
         raise ScenarioError(str(path), [Problem("base", "must name a scenario file", repr(base), "a path string")])
+    shown = _show(base)
     base_path = path.parent / base
-    if not base_path.is_file():
-        raise ScenarioError(str(path), [Problem("base", "file not found", base, "a path relative to this file")])
+    try:
+        found, exists = base_path.is_file(), base_path.exists()
+    except (OSError, ValueError) as exc:  # a name too long for the file system, a NUL byte
+        raise ScenarioError(str(path), [Problem("base", f"not a usable file name: {_reason(exc)}", shown)]) from None
+    if exists and not found:
+        msg = "not a regular file (a folder, device or pipe)"
+        raise ScenarioError(str(path), [Problem("base", msg, shown, "a scenario file")])
+    if not found:
+        raise ScenarioError(str(path), [Problem("base", "file not found", shown, "a path relative to this file")])
     return deep_merge(read_document(base_path, (*_chain, path)), document)
 
 
+def _reason(exc: BaseException) -> str:
+    return (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ScenarioError(str(path), [Problem("", f"cannot read the file: {exc.strerror or exc}")]) from exc
+    raw = _read_bounded(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         msg = f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"
         raise ScenarioError(str(path), [Problem("", msg)]) from exc
+    if "\r" in text and "\n" not in text:
+        msg = "its lines end in CR alone (old Mac style), which TOML does not allow; save it with LF or CRLF endings"
+        raise ScenarioError(str(path), [Problem("", msg)])
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(str(path), [Problem("", f"not valid TOML: {exc}")]) from exc
+    except RecursionError:
+        msg = "tables or lists are nested too deeply to read; a scenario needs a few levels only"
+        raise ScenarioError(str(path), [Problem("", msg)]) from None
+
+
+def _read_bounded(path: Path) -> bytes:
+    """The bytes of ``path``: a regular file of at most :data:`MAX_SCENARIO_BYTES`."""
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            what = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file (a device, pipe or socket)"
+            raise ScenarioError(str(path), [Problem("", f"cannot read it as a scenario: it is {what}")])
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_SCENARIO_BYTES + 1)
+    except OSError as exc:
+        raise ScenarioError(str(path), [Problem("", f"cannot read the file: {_reason(exc)}")]) from None
+    if len(raw) > MAX_SCENARIO_BYTES:
+        msg = f"the file is larger than {MAX_SCENARIO_BYTES // (1024 * 1024)} MiB, far beyond any scenario"
+        raise ScenarioError(str(path), [Problem("", msg, f"{info.st_size:,} bytes")])
+    return raw
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -87,11 +140,42 @@ def parse_scenario(document: Mapping[str, Any], source: str = "<scenario>") -> S
     try:
         scenario = Scenario.model_validate(document)
     except ValidationError as exc:
-        raise ScenarioError(source, [_problem(e, document) for e in exc.errors()]) from None
+        raise ScenarioError(source, _capped(_summarised([_problem(e, document) for e in exc.errors()]))) from None
+    except RecursionError:
+        raise ScenarioError(source, [Problem("", "tables are nested too deeply to validate")]) from None
     problems = cross_checks(scenario)
     if problems:
-        raise ScenarioError(source, problems)
+        raise ScenarioError(source, _capped(problems))
     return scenario
+
+
+def _summarised(problems: list[Problem]) -> list[Problem]:
+    """Many unknown keys in one table become one problem naming a few and counting the rest."""
+    unknown: dict[str, list[Problem]] = {}
+    for problem in problems:
+        if problem.message == _UNKNOWN_KEY:
+            unknown.setdefault(problem.path.rpartition(".")[0], []).append(problem)
+    crowded = {table: found for table, found in unknown.items() if len(found) > _SUMMARISE_UNKNOWN}
+    if not crowded:
+        return problems
+    out = []
+    for problem in problems:
+        table = problem.path.rpartition(".")[0]
+        if problem.message != _UNKNOWN_KEY or table not in crowded:
+            out.append(problem)
+        elif problem is crowded[table][0]:
+            found = crowded[table]
+            keys = ", ".join(p.path.rpartition(".")[2] for p in found[:3])
+            message = f"{len(found)} unknown keys (misspelt?), e.g. {keys}"
+            out.append(Problem(table or "(file)", message, None, problem.expected))
+    return out
+
+
+def _capped(problems: list[Problem]) -> list[Problem]:
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    rest = len(problems) - MAX_PROBLEMS
+    return [*problems[:MAX_PROBLEMS], Problem("", f"... and {rest} more problem(s) not listed; fix these first")]
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -162,9 +246,9 @@ def _problem(error: Mapping[str, Any], document: Mapping[str, Any]) -> Problem:
     got = _show(error.get("input"))
     ctx = error.get("ctx") or {}
     if kind == "extra_forbidden":
-        siblings = _known_keys(loc[:-1])
+        siblings = _known_keys(tuple(loc[:-1]))
         expected = "one of: " + ", ".join(siblings) if siblings else None
-        return Problem(path, "unknown key (misspelt?)", None, expected)
+        return Problem(path, _UNKNOWN_KEY, None, expected)
     if kind == "missing":
         return Problem(path, "required field is missing", None, None)
     message = str(error["msg"]).removeprefix("Value error, ")
@@ -187,9 +271,20 @@ def _clean_loc(loc: tuple[Any, ...], document: Mapping[str, Any]) -> list[Any]:
     return cleaned
 
 
-def _known_keys(loc: list[Any]) -> list[str]:
+_UNKNOWN_KEY = "unknown key (misspelt?)"
+
+
+@cache
+def _scenario_schema() -> dict[str, Any]:
+    """The scenario's JSON Schema, built once: building it takes ~30 ms, and a file with a
+    thousand unknown keys used to rebuild it for each (31 s)."""
+    return Scenario.model_json_schema()
+
+
+@cache
+def _known_keys(loc: tuple[Any, ...]) -> tuple[str, ...]:
     """The field names allowed at ``loc`` in the scenario schema, best effort."""
-    schema = Scenario.model_json_schema()
+    schema = _scenario_schema()
     defs = schema.get("$defs", {})
     node: dict[str, Any] = schema
     for part in loc:
@@ -200,9 +295,9 @@ def _known_keys(loc: list[Any]) -> list[str]:
         elif "additionalProperties" in node and isinstance(node["additionalProperties"], dict):
             node = node["additionalProperties"]
         else:
-            return []
+            return ()
     node = _deref(node, defs)
-    return [k for k in node.get("properties", {}) if k not in ("source", "sources")]
+    return tuple(k for k in node.get("properties", {}) if k not in ("source", "sources"))
 
 
 def _deref(node: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
@@ -240,4 +335,7 @@ def _show(value: Any) -> str | None:
     if isinstance(value, Mapping | list):
         text = json.dumps(value, ensure_ascii=False, default=str)
         return text if len(text) <= 60 else text[:57] + "..."
-    return None if value is None else repr(value)
+    if value is None:
+        return None
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:60]}... ({len(text):,} characters)"

@@ -1,5 +1,9 @@
 """The scenario: one frozen, validated description of a court, its load and its rules.
 
+Frozen through and through: the models refuse assignment, their tables (case mix,
+roles, sources …) are :class:`~sim.config.frozen.FrozenDict`, and lists are tuples, so
+nothing can change a scenario after validation; a variant is a new, validated one.
+
 A scenario is to the simulation what the reform plan is to the court: it says
 who works where, how much work arrives, how long outside parties take, and which
 rules apply. Every field is explicit (no defaults hidden in model code), units
@@ -31,6 +35,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from sim.config.distspec import DistSpec, Probability
+from sim.config.frozen import FrozenDict, ReadOnly
 from sim.config.uncertainty import UncertainRange
 from sim.rules import (
     DEFAULT_DISPATCH,
@@ -44,6 +49,8 @@ from sim.rules import (
 from sim.vocab import CaseType, Deadline, Delay, PriceMethod, Role, Task, Team, require_complete
 
 __all__ = [
+    "MAX_PER_YEAR",
+    "MAX_REPLICATIONS",
     "UNIT_ROLES",
     "Amounts",
     "Arrivals",
@@ -70,11 +77,13 @@ __all__ = [
 MAX_COUNT = 100_000  # people, items per year
 MAX_DAYS = 36_500  # a century of simulated time
 MAX_HOURS = 2_000  # a person-year of effort for one task
+MAX_REPLICATIONS = 10_000  # far above any precision a court needs; 1e9 used to exhaust memory first
 Count = Annotated[StrictInt, Field(ge=0, le=MAX_COUNT)]
 PositiveFloat = Annotated[float, Field(gt=0, le=MAX_DAYS, allow_inf_nan=False, strict=True)]
 NonNegFloat = Annotated[float, Field(ge=0, le=MAX_DAYS, allow_inf_nan=False, strict=True)]
 Amount = Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False, strict=True)]
-PerYear = Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False, strict=True)]
+MAX_PER_YEAR = 1_000_000  # cases (or side-stream items) a year
+PerYear = Annotated[float, Field(ge=0, le=MAX_PER_YEAR, allow_inf_nan=False, strict=True)]
 _Shares = TypeVar("_Shares", bound=dict)  # type: ignore[type-arg]
 
 
@@ -99,7 +108,7 @@ class Sourced(Frozen):
     """
 
     source: str | None = None
-    sources: dict[str, str] = Field(default_factory=dict)
+    sources: Annotated[dict[str, str], ReadOnly] = Field(default_factory=FrozenDict)
 
     @model_validator(mode="after")
     def _sources_name_fields(self) -> Sourced:
@@ -130,7 +139,7 @@ class RunSpec(Sourced):
     warmup_days: NonNegFloat
     cooldown_days: NonNegFloat = 0.0
     seed: Annotated[StrictInt, Field(ge=0, le=2**63 - 1)] = 20220525
-    replications: Annotated[StrictInt, Field(ge=1)] = 5
+    replications: Annotated[StrictInt, Field(ge=1, le=MAX_REPLICATIONS)] = 5
 
     @model_validator(mode="after")
     def _horizon_after_warmup(self) -> RunSpec:
@@ -180,7 +189,7 @@ class Arrivals(Sourced):
         tuple[Annotated[float, Field(ge=0, le=100, allow_inf_nan=False, strict=True)], ...],
         Field(min_length=12, max_length=12),
     ]
-    case_mix: dict[CaseType, Probability]
+    case_mix: Annotated[dict[CaseType, Probability], ReadOnly]
     behaviour_rate: Probability  # share of 首执 that are behaviour cases (腾退、交付)
     related_rate: Probability  # share of cases related to an earlier one (same debtor)
     labelled_rate: Probability  # 涉营商环境、涉党政机关、涉黑恶 labels
@@ -253,7 +262,7 @@ class Probabilities(Sourced):
     selloff_rate: Probability  # 变卖 sells within the sell-off period
     buyer_default_rate: Probability  # 悔拍
     resume_within_5y_rate: Probability  # 终本 case resumed over the 5 years of re-queries
-    price_method: dict[PriceMethod, Probability]
+    price_method: Annotated[dict[PriceMethod, Probability], ReadOnly]
 
     @field_validator("price_method")
     @classmethod
@@ -327,7 +336,7 @@ class TaskSpec(Frozen):
     hours needs nobody and never queues.
     """
 
-    roles: dict[Role, Annotated[StrictInt, Field(ge=1, le=100)]]
+    roles: Annotated[dict[Role, Annotated[StrictInt, Field(ge=1, le=100)]], ReadOnly]
     hours: DistSpec
 
     @model_validator(mode="after")
@@ -531,7 +540,7 @@ class Organisation(Sourced):
     handling team, so one officer takes a case from filing to closure.
     """
 
-    performed_by: dict[Team, Team] = Field(default_factory=dict)
+    performed_by: Annotated[dict[Team, Team], ReadOnly] = Field(default_factory=FrozenDict)
 
     def team_for(self, function: Team) -> Team:
         """The staffed team doing ``function``'s work."""
@@ -632,7 +641,8 @@ class StaffingChange(Frozen):
 class Scenario(Frozen):
     """A whole scenario file after ``base`` inheritance, validated."""
 
-    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    # No leading "-": a name is neither an option on the command line nor a formula in a spreadsheet.
+    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")]
     title: str = ""
     description: str = ""
     run: RunSpec

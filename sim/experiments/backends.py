@@ -8,6 +8,10 @@ order, so the tables do not depend on who computed what, or when.
 A backend is opened once and may serve many experiments (a capacity or staffing
 search runs dozens); close it with ``with`` or :meth:`Backend.close`. The process
 pool and the Dask client are created on first use, never at import.
+
+Local workers die with the process that started them: each watches its parent and
+exits as soon as it is gone (a ``kill -9`` of ``courtsim run --jobs 2`` used to leave
+its workers running for minutes, 210 MB each).
 """
 
 from __future__ import annotations
@@ -15,11 +19,21 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Protocol, TypeVar
 
-__all__ = ["Backend", "DaskBackend", "ProcessBackend", "SerialBackend", "make_backend", "worker_count"]
+__all__ = [
+    "Backend",
+    "DaskBackend",
+    "ProcessBackend",
+    "SerialBackend",
+    "die_with_parent",
+    "make_backend",
+    "worker_count",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +122,12 @@ class ProcessBackend(_Closing):
 
     def _open(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context())
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context(),
+                initializer=die_with_parent,
+                initargs=(os.getpid(),),
+            )
         return self._pool
 
     def close(self) -> None:
@@ -116,6 +135,31 @@ class ProcessBackend(_Closing):
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+PARENT_CHECK_SECONDS = 0.5
+"""How often a worker looks for its parent: an orphan lives at most this long (plus a replication's
+current Python bytecode, which is interrupted at once: the check runs in its own thread)."""
+
+
+def die_with_parent(parent: int) -> None:
+    """In a worker: exit as soon as process ``parent`` is gone (it was killed, or crashed).
+
+    A daemon thread compares :func:`os.getppid` with ``parent`` (an orphan is adopted by
+    init or a subreaper, so its parent id changes) and ends the process with
+    :func:`os._exit`, which needs no cooperation from the replication running. A thread
+    rather than Linux's ``PR_SET_PDEATHSIG``: that signal fires when the *thread* that
+    started the worker ends, which may be long before its process does, and it is Linux only.
+    """
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="courtsim-parent-watch", daemon=True).start()
 
 
 class DaskBackend(_Closing):

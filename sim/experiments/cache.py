@@ -6,7 +6,10 @@ KPIs are written as soon as they arrive, one small JSON file per
 computed them. A rerun of the same experiment, or a longer one, takes what is
 there and computes only the rest. Entries are written under a temporary name and
 renamed into place, so a killed run leaves no half-written entry; an unreadable
-entry is ignored and recomputed.
+entry is ignored and recomputed. Each entry carries the checksum of its key and
+values (``{"kpis": ..., "sha256": ...}``, :func:`sim.io.checksum`): an entry damaged
+or edited on disk, or moved to another key's place, fails it and is recomputed,
+never used.
 
 The code fingerprint hashes the model's source and the versions of the numerical
 libraries, so a change to the model never serves stale numbers. Front-end
@@ -28,7 +31,7 @@ from sim.config.load import scenario_hash
 from sim.config.schema import Scenario
 from sim.experiments.extensions import fingerprint as extensions_fingerprint
 from sim.experiments.types import Output
-from sim.io import read_json, write_text
+from sim.io import checksum, read_json, write_text
 
 __all__ = ["DEFAULT_CACHE", "ReplicationCache", "code_fingerprint", "fingerprinted_sources"]
 
@@ -103,7 +106,7 @@ class ReplicationCache:
         key = (_digest(scenario), seed, replication)
         values = self._memory.get(key)
         if values is None and self.folder is not None:
-            values = self._read(self._path(key))
+            values = self._read(self._path(key), key)
             if values is not None:
                 self._memory[key] = values
         if values is not None:
@@ -129,14 +132,22 @@ class ReplicationCache:
         self._memory[key] = dict(values)
         self.stores += 1
         if self.folder is not None:
-            write_text(self._path(key), json.dumps(values, allow_nan=True))
+            entry = {"kpis": values, "sha256": checksum([list(key), values])}
+            write_text(self._path(key), json.dumps(entry, allow_nan=True))
 
     @staticmethod
-    def _read(path: Path) -> dict[str, float] | None:
+    def _read(path: Path, key: tuple[str, int, int]) -> dict[str, float] | None:
         data = read_json(path, "cache entry")
         if data is None:
             return None
-        if not isinstance(data, dict) or not all(isinstance(v, int | float) for v in data.values()):
+        kpis = data.get("kpis") if isinstance(data, dict) else None
+        if kpis is None and isinstance(data, dict) and "sha256" not in data:
+            logger.debug("cache entry %s predates checksums; recomputing it", path)
+            return None
+        if not isinstance(kpis, dict) or not all(type(v) in (int, float) for v in kpis.values()):
             logger.warning("ignoring malformed cache entry %s; it will be recomputed", path)
             return None
-        return {str(k): float(v) for k, v in data.items()}
+        if data.get("sha256") != checksum([list(key), kpis]):
+            logger.warning("ignoring cache entry %s: it fails its checksum (damaged or edited); recomputing", path)
+            return None
+        return {str(k): float(v) for k, v in kpis.items()}

@@ -16,11 +16,20 @@ While ``courtsim run`` works, the folder also holds ``.partial/``: each finished
 replication, kept as it arrives (:mod:`sim.experiments.resume`). A run killed mid-way leaves
 them there, and the same command into the same folder resumes from them; the
 area is removed once the manifest is written.
+
+The manifest lists every file with its SHA-256 (``sha256``) and carries a checksum of
+itself (``manifest_sha256``), so a reader can tell the folder as written from one whose
+files were damaged (bit rot, a bad copy) or edited since: :func:`verify_folder` refuses
+such a folder, naming the file, and ``courtsim report`` runs it before rendering. (A
+checksum shows damage and careless edits; it is not a signature against a forger who
+recomputes it.) While a command writes the folder it holds an OS lock on it
+(:func:`sim.io.folder_lock`), so a second command aimed at the same folder is refused.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import shutil
 from collections.abc import Callable, Iterable, Mapping
@@ -32,10 +41,24 @@ import pandas as pd
 
 from sim.config.load import scenario_hash
 from sim.experiments.types import ExperimentResult
-from sim.io import write_atomic
+from sim.io import LOCK_NAME, checksum, sha256_file, write_atomic, write_csv
 from sim.provenance import environment
 
-__all__ = ["MANIFEST", "TABLES", "ResultsExistError", "default_folder", "folder_files", "manifest", "write_results"]
+__all__ = [
+    "MANIFEST",
+    "TABLES",
+    "ResultsCorruptError",
+    "ResultsExistError",
+    "default_folder",
+    "folder_files",
+    "is_empty",
+    "manifest",
+    "verify_folder",
+    "write_manifest",
+    "write_results",
+]
+
+logger = logging.getLogger(__name__)
 
 TABLES = ("cases", "slas", "steps", "unfinished", "staff")
 """The tables of a run (:class:`sim.model.RunResult`), one Parquet file each per scenario."""
@@ -46,6 +69,15 @@ MANIFEST = "manifest.json"
 
 class ResultsExistError(Exception):
     """The results folder exists and is not empty."""
+
+
+class ResultsCorruptError(ValueError):
+    """A results folder's manifest, or a file it lists, is not as it was written."""
+
+
+def is_empty(folder: Path) -> bool:
+    """Whether ``folder`` holds nothing but (perhaps) the lock of the command now using it."""
+    return all(path.name == LOCK_NAME for path in folder.iterdir())
 
 
 def default_folder(name: str, root: Path = Path("results"), now: datetime | None = None) -> Path:
@@ -74,7 +106,7 @@ def write_results(
     extra: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write ``result`` into ``folder`` (see module docstring); returns the folder."""
-    if folder.exists() and any(folder.iterdir()) and not overwrite:
+    if folder.exists() and not is_empty(folder) and not overwrite:
         raise ResultsExistError(f"{folder} exists and is not empty; choose another --out or pass --overwrite")
     folder.mkdir(parents=True, exist_ok=True)
     # The old manifest goes first: until the new one is written, the folder is incomplete.
@@ -85,19 +117,65 @@ def write_results(
         else:
             stale.unlink(missing_ok=True)
     summary = result.summary()
-    write_atomic(folder / "kpis_by_rep.csv", lambda p: result.kpis.to_csv(p, index=False))
-    write_atomic(folder / "kpis_summary.csv", lambda p: summary.to_csv(p, index=False))
+    write_csv(folder / "kpis_by_rep.csv", result.kpis)
+    write_csv(folder / "kpis_summary.csv", summary)
     for label in result.scenarios:
         for table in TABLES:
             frame = _stack(result, label, table)
             if frame is not None:
                 write_atomic(folder / f"{_slug(label)}.{table}.parquet", frame.to_parquet)
     meta = manifest(result, sources)
-    meta["files"] = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
     meta.update(extra or {})
-    # The manifest goes last: a folder with a manifest is a complete folder.
-    write_atomic(folder / MANIFEST, _text(json.dumps(meta, ensure_ascii=False, indent=2, default=str)))
+    write_manifest(folder, meta)
     return folder
+
+
+def write_manifest(folder: Path, meta: Mapping[str, Any]) -> None:
+    """Write ``meta`` as the folder's manifest, last, with every visible file and its SHA-256.
+
+    ``files`` lists the folder's files (dot-files excluded), ``sha256`` their checksums and
+    ``manifest_sha256`` the checksum of everything else in the manifest (:func:`sim.io.checksum`).
+    """
+    names = sorted(p.name for p in folder.iterdir() if not p.name.startswith(".") and p.name != MANIFEST)
+    sealed = {**meta, "files": names, "sha256": {name: sha256_file(folder / name) for name in names}}
+    sealed = json.loads(json.dumps(sealed, ensure_ascii=False, default=str))  # as it will read back
+    sealed["manifest_sha256"] = checksum(sealed)
+    # The manifest goes last: a folder with a manifest is a complete folder.
+    write_atomic(folder / MANIFEST, _text(json.dumps(sealed, ensure_ascii=False, indent=2)))
+
+
+def verify_folder(folder: Path) -> dict[str, Any]:
+    """The manifest of ``folder``, once it and every file it lists match their checksums.
+
+    Raises :class:`ResultsCorruptError` naming the first file that is missing, damaged or
+    changed since it was written. A folder written before manifests carried checksums is
+    read unverified, with a warning.
+    """
+    path = folder / MANIFEST
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        msg = f"{path} cannot be read as a manifest ({exc}); rerun the command that wrote it"
+        raise ResultsCorruptError(msg) from None
+    if not isinstance(meta, dict):
+        raise ResultsCorruptError(f"{path} holds {type(meta).__name__}, not a manifest (a JSON object)")
+    if "manifest_sha256" not in meta and "sha256" not in meta:
+        logger.warning("%s was written before results carried checksums: its files are not verified", path)
+        return meta
+    stated = meta.pop("manifest_sha256", None)
+    sums = meta.get("sha256")
+    if stated != checksum(meta) or not isinstance(sums, dict):
+        raise ResultsCorruptError(f"{path} has been changed or damaged since it was written; rerun the command")
+    for name, expected in sums.items():
+        listed = folder / str(name)
+        if not listed.is_file():
+            raise ResultsCorruptError(f"{listed} is missing: the manifest lists it; rerun the command")
+        if sha256_file(listed) != expected:
+            raise ResultsCorruptError(
+                f"{listed} does not match its checksum in {MANIFEST}: changed or damaged since it was "
+                "written; rerun the command that wrote the folder"
+            )
+    return meta
 
 
 def manifest(result: ExperimentResult, sources: Mapping[str, str] | None = None) -> dict[str, Any]:

@@ -6,12 +6,15 @@ as it arrives, in a hidden area of its results folder::
 
     DIR/.partial/<code fingerprint>/<scenario hash>-seed<S>/rep<k>/
         cases.parquet  slas.parquet  steps.parquet  unfinished.parquet  staff.parquet
-        entry.json     KPI values, run metadata, the tables' names: written last
+        entry.json     KPI values, run metadata, the tables' names and checksums: written last
 
 Every file is written under a temporary name and renamed (:func:`sim.io.write_atomic`),
 ``entry.json`` last, so an entry without it is unfinished and is computed again; an
-unreadable entry too. The path holds everything that decides a replication's numbers
-(the model code, the resolved scenario, the seed, the replication), so nothing is
+unreadable entry too. ``entry.json`` lists the SHA-256 of each table and carries a
+checksum of itself and of where it belongs (:func:`sim.io.checksum`): an entry or a
+table damaged or edited on disk fails them and is computed again, never reused.
+The path holds everything that decides a replication's numbers (the model code,
+the resolved scenario, the seed, the replication), so nothing is
 reused across any of them, and a resumed run's tables and KPIs are those of an
 uninterrupted one, bit for bit. The area is removed once the final files and
 ``manifest.json`` are written.
@@ -38,7 +41,7 @@ from sim.config.schema import Scenario
 from sim.experiments.cache import code_fingerprint
 from sim.experiments.results import MANIFEST, TABLES, folder_files
 from sim.experiments.types import Output
-from sim.io import read_json, write_atomic, write_text
+from sim.io import LOCK_NAME, checksum, read_json, sha256_file, write_atomic, write_text
 from sim.model import RunResult
 
 __all__ = ["PARTIAL", "FolderState", "RunStore", "folder_state"]
@@ -91,14 +94,22 @@ class RunStore:
         self.run_folder(scenario, seed).mkdir(parents=True, exist_ok=True)
 
     def finished(self, scenario: Scenario, seed: int, reps: int) -> list[int]:
-        """The replications ``0 .. reps-1`` whose entry is complete (has its ``entry.json``)."""
+        """The replications ``0 .. reps-1`` whose entry is complete (a sound ``entry.json``)."""
         run = self.run_folder(scenario, seed)
-        return [rep for rep in range(reps) if (run / f"rep{rep}" / ENTRY).is_file()]
+        key = self._key(scenario, seed)
+        return [rep for rep in range(reps) if (run / f"rep{rep}" / ENTRY).is_file() and self._entry(key, rep, run)]
+
+    def _key(self, scenario: Scenario, seed: int) -> list[Any]:
+        return [code_fingerprint(), scenario_hash(scenario), seed]
+
+    @staticmethod
+    def _entry(key: list[Any], replication: int, run: Path) -> dict[str, Any] | None:
+        return _read_entry(run / f"rep{replication}" / ENTRY, [*key, replication])
 
     def load(self, scenario: Scenario, seed: int, replication: int, keep_run: bool) -> Output | None:
-        """The kept replication, tables included when ``keep_run``; ``None`` if absent or unreadable."""
+        """The kept replication, tables included when ``keep_run``; ``None`` if absent, unreadable or damaged."""
         entry = self.run_folder(scenario, seed) / f"rep{replication}"
-        data = _read_entry(entry / ENTRY)
+        data = self._entry(self._key(scenario, seed), replication, entry.parent)
         if data is None:
             return None
         values = {str(k): float(v) for k, v in data["kpis"].items()}
@@ -106,6 +117,14 @@ class RunStore:
             return values, None
         if sorted(data["tables"]) != sorted(TABLES):
             return None  # kept without its tables: compute it again
+        damaged = [t for t in TABLES if not _matches(entry / f"{t}.parquet", data["sha256"].get(t))]
+        if damaged:
+            logger.warning(
+                "ignoring replication %s: %s fail their checksums (damaged or edited); it will be recomputed",
+                entry,
+                ", ".join(f"{t}.parquet" for t in damaged),
+            )
+            return None
         try:
             frames = {table: pd.read_parquet(entry / f"{table}.parquet") for table in TABLES}
         except (OSError, ValueError) as exc:
@@ -130,12 +149,15 @@ class RunStore:
         for table in tables:
             frame = getattr(run, table)
             write_atomic(entry / f"{table}.parquet", frame.to_parquet)
-        text = json.dumps(
-            {"kpis": values, "meta": run.meta if run is not None else {}, "tables": list(tables)},
-            ensure_ascii=False,
-            default=str,
-        )
-        write_text(entry / ENTRY, text)
+        data: dict[str, Any] = {
+            "kpis": values,
+            "meta": run.meta if run is not None else {},
+            "tables": list(tables),
+            "sha256": {table: sha256_file(entry / f"{table}.parquet") for table in tables},
+        }
+        data = json.loads(json.dumps(data, ensure_ascii=False, default=str))  # as it will read back
+        data["entry_sha256"] = checksum([*self._key(scenario, seed), replication, data])
+        write_text(entry / ENTRY, json.dumps(data, ensure_ascii=False))
 
     def discard(self) -> None:
         """Remove the whole hidden area (every run's entries): the folder's files are final.
@@ -150,21 +172,34 @@ class RunStore:
         shutil.rmtree(doomed, ignore_errors=True)
 
 
-def _read_entry(path: Path) -> dict[str, Any] | None:
+def _read_entry(path: Path, key: list[Any]) -> dict[str, Any] | None:
+    """The entry at ``path`` if it is whole and its checksum says it belongs to ``key``."""
     data = read_json(path, "replication entry")
     if data is None:
         return None
+    stated = data.pop("entry_sha256", None) if isinstance(data, dict) else None
     kpis = data.get("kpis") if isinstance(data, dict) else None
     if (
         not isinstance(kpis, dict)
-        or not all(isinstance(v, int | float) for v in kpis.values())
+        or not all(type(v) in (int, float) for v in kpis.values())
         or not isinstance(data.get("tables"), list)
         or not isinstance(data.get("meta"), dict)
+        or not isinstance(data.get("sha256"), dict)
     ):
         logger.warning("ignoring malformed replication entry %s; it will be recomputed", path)
         return None
+    if stated != checksum([*key, data]):
+        logger.warning("ignoring replication entry %s: it fails its checksum (damaged or edited); recomputing", path)
+        return None
     entry: dict[str, Any] = data
     return entry
+
+
+def _matches(path: Path, expected: object) -> bool:
+    try:
+        return sha256_file(path) == expected
+    except OSError:
+        return False
 
 
 def folder_state(folder: Path, scenarios: Iterable[Scenario], seed: int, reps: int) -> FolderState:
@@ -181,7 +216,7 @@ def folder_state(folder: Path, scenarios: Iterable[Scenario], seed: int, reps: i
         return FolderState("new")
     if not folder.is_dir():
         return FolderState("other", reason="it is a file, not a folder")
-    names = {path.name for path in folder.iterdir()}
+    names = {path.name for path in folder.iterdir()} - {LOCK_NAME}  # the lock of the command asking
     if not names:
         return FolderState("new")
     if MANIFEST in names:

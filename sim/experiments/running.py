@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.config.schema import Scenario
+from sim.config.schema import MAX_REPLICATIONS, Scenario
 from sim.experiments.backends import Backend, make_backend, worker_count
 from sim.experiments.cache import ReplicationCache
 from sim.experiments.extensions import shipped
@@ -173,6 +173,7 @@ def run_experiment(
         as soon as it arrives (in this process, whichever backend computed it), so
         an interrupted experiment resumes.
     """
+    _check_reps(reps)
     wall = time.perf_counter()
     finished: dict[tuple[str, int], Finished] = {}
     for item in stream_experiment(scenarios, reps, seed, jobs=jobs, keep_runs=keep_runs, backend=backend, cache=cache):
@@ -384,6 +385,14 @@ def run_to_precision(
                 break
     result = _collect(scenarios, n, seed, finished, time.perf_counter() - wall)
     return result, reason
+
+
+def _check_reps(reps: object) -> None:
+    """``reps`` is a whole number in ``1 .. MAX_REPLICATIONS`` (not ``True``, not ``1e9``)."""
+    if isinstance(reps, bool) or not isinstance(reps, int):
+        raise TypeError(f"reps must be a whole number of replications (got {reps!r})")
+    if not 1 <= reps <= MAX_REPLICATIONS:
+        raise ValueError(f"reps must be between 1 and {MAX_REPLICATIONS:,} (got {reps:,})")
 
 
 @contextmanager

@@ -181,6 +181,8 @@ def parse_target(text: str) -> Target:
         threshold = float(number) / (100 if percent else 1)
     except ValueError:
         raise ValueError(f"target {text!r}: {number!r} is not a number") from None
+    if not math.isfinite(threshold):
+        raise ValueError(f"target {text!r}: the threshold {number!r} is not a finite number")
     if kpi not in KPIS and not _is_utilisation(kpi):
         known = ", ".join(k for k in KPIS if not k.startswith("util_"))
         raise ValueError(f"target {text!r}: unknown KPI {kpi!r}; known: {known}, util_<team>_<role>")

@@ -3,12 +3,13 @@
 Like opening a case file (卷宗) in the archive: the manifest says how the run
 was made (resolved scenarios, seed, replications, versions, commit), the KPI
 tables give the numbers, and the Parquet tables hold the event log from which
-every figure is recomputed. Only this module reads files for the report.
+every figure is recomputed. Only this module reads files for the report, and
+only once the folder matches the checksums its manifest lists
+(:func:`sim.experiments.results.verify_folder`): a damaged folder is refused, not rendered.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,8 +19,10 @@ from typing import Any
 
 import pandas as pd
 
+from sim.config.errors import ScenarioError
 from sim.config.load import parse_scenario
 from sim.config.schema import Scenario
+from sim.experiments.results import ResultsCorruptError, verify_folder
 from sim.model import build_calendar
 from sim.vocab import Role, Team
 from sim.workcalendar import WorkCalendar
@@ -156,16 +159,31 @@ def load_results(folder: str | Path) -> Results:
     manifest_path = folder / "manifest.json"
     if not manifest_path.is_file():
         raise ReportDataError(f"{folder} has no manifest.json: not a (complete) results folder")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    try:
+        manifest = verify_folder(folder)  # damaged or edited since written: refused, never rendered
+    except ResultsCorruptError as exc:
+        raise ReportDataError(str(exc)) from None
     try:
         summary = pd.read_csv(folder / "kpis_summary.csv")
         by_rep = pd.read_csv(folder / "kpis_by_rep.csv")
     except FileNotFoundError as exc:
         raise ReportDataError(f"{folder}: {exc.filename} is missing") from None
     runs = {}
-    for label, entry in manifest.get("scenarios", {}).items():
-        scenario = parse_scenario(entry["resolved"], f"{folder}/manifest.json:{label}")
+    for label, entry in _listed_scenarios(manifest, manifest_path):
+        try:
+            scenario = parse_scenario(entry["resolved"], f"{folder}/manifest.json:{label}")
+        except ScenarioError as exc:
+            raise ReportDataError(f"{manifest_path}: scenario {label!r} does not validate: {exc}") from None
         runs[label] = ScenarioRun(label, scenario, entry.get("source"), folder)
     if not runs:
         raise ReportDataError(f"{manifest_path} lists no scenarios")
     return Results(folder, manifest, summary, by_rep, runs)
+
+
+def _listed_scenarios(manifest: dict[str, Any], path: Path) -> list[tuple[str, dict[str, Any]]]:
+    scenarios = manifest.get("scenarios", {})
+    if not isinstance(scenarios, dict) or not all(
+        isinstance(entry, dict) and "resolved" in entry for entry in scenarios.values()
+    ):
+        raise ReportDataError(f"{path}: 'scenarios' is not a table of label → resolved scenario")
+    return list(scenarios.items())

@@ -39,6 +39,7 @@ from sim.experiments.results import TABLES, write_results
 from sim.experiments.resume import ENTRY, PARTIAL
 from sim.experiments.running import run_experiment
 from sim.experiments.types import ExperimentResult
+from sim.io import LOCK_NAME
 from tests.conftest import ROOT, SCENARIOS
 
 SHORT = """base = "{base}"
@@ -97,7 +98,7 @@ def check_folder(folder: Path) -> str:
     if not folder.exists():
         return "empty"
     visible = {p.name for p in folder.iterdir() if not p.name.startswith(".")}
-    hidden = [p.name for p in folder.iterdir() if p.name.startswith(".") and p.name != PARTIAL]
+    hidden = [p.name for p in folder.iterdir() if p.name.startswith(".") and p.name not in (PARTIAL, LOCK_NAME)]
     assert all(name.endswith(".tmp") for name in hidden), hidden
     _check_kept(folder / PARTIAL)
     assert visible <= DOCUMENTED, visible - DOCUMENTED
@@ -142,7 +143,7 @@ def _wait_for(process: subprocess.Popen[bytes], out: Path, visible: bool) -> Non
     """Until ``out`` holds a final file, temporary or, with ``visible``, visible (``.partial`` aside)."""
     begun = time.perf_counter()
     while process.poll() is None and time.perf_counter() - begun < 240:
-        names = [p.name for p in out.iterdir() if p.name != PARTIAL] if out.exists() else []
+        names = [p.name for p in out.iterdir() if p.name not in (PARTIAL, LOCK_NAME)] if out.exists() else []
         if any(not n.startswith(".") for n in names) if visible else names:
             return
         time.sleep(0.001)
