@@ -42,6 +42,7 @@ from sim.experiments.statistics import paired_differences, replications_needed, 
 from sim.experiments.sweep import sweep as _sweep
 from sim.experiments.types import ExperimentResult, Progress, Target, parse_target
 from sim.metrics import KPI, KPIS, catalogue
+from sim.metrics import why_late as metrics_why_late
 from sim.metrics.registry import utilisation_kpi
 from sim.metrics.series import SERIES, tidy_series
 from sim.model import build_calendar
@@ -64,6 +65,7 @@ __all__ = [
     "staff",
     "sweep",
     "uncertain_parameters",
+    "why_late",
     "with_names",
 ]
 
@@ -325,6 +327,25 @@ def case_table(scenario: ScenarioLike, reps: int | None = None, **options: Any) 
     resolved = _scenario(scenario)
     result = experiment({resolved.name: resolved}, reps, keep_runs=True, **options)
     return result.case_table(resolved.name)
+
+
+def why_late(
+    scenario: ScenarioLike, reps: int | None = None, *, deadlines: Sequence[str] | None = None, **options: Any
+) -> pd.DataFrame:
+    """Why deadlines are missed: :func:`sim.metrics.why_late` of each replication, with a
+    ``replication`` column (one row per deadline × part of the late clocks' time, and per
+    team × roles of the queues and kind of the outside waits). ``deadlines`` limits it to
+    those ids; ``options`` as for :func:`experiment`."""
+    resolved = _scenario(scenario)
+    result = experiment({resolved.name: resolved}, reps, keep_runs=True, **options)
+    calendar = build_calendar(resolved)
+    frames = [
+        metrics_why_late(run.steps, run.slas, run.cases, resolved, calendar, deadlines=deadlines).assign(
+            replication=rep
+        )
+        for (_, rep), run in sorted(result.runs.items(), key=lambda item: item[0][1])
+    ]
+    return pd.concat(frames, ignore_index=True)
 
 
 def precision(

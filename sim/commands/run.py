@@ -32,6 +32,7 @@ from sim.experiments.resume import RunStore, folder_state
 from sim.experiments.running import run_experiment
 from sim.experiments.types import ExperimentResult
 from sim.metrics import KPIS, Group, View, headline, in_order
+from sim.metrics.stability import case_balance, closed_case_kpi, instability_warning, unstable_replications
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -84,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
                 seed,
                 jobs=args.jobs,
                 backend=backend,
-                keep_runs=out is not None,
+                keep_runs=out is not None or args.json,
                 cache=store,
                 progress=common.progress_printer(args.quiet),
             )
@@ -147,20 +148,52 @@ def _backend(args: argparse.Namespace) -> Iterator[Backend | None]:
 
 
 def summary_payload(result: ExperimentResult, label: str) -> dict[str, Any]:
-    """The ``--json`` object: ``kpis`` (id → mean, ci_low, ci_high, n) and ``cases``.
+    """The ``--json`` object: ``stability``, ``cases`` and ``kpis`` (id → mean, ci_low, ci_high, n).
 
-    ``cases`` gives the mean per replication of the counted cases filed, closed, and
-    still open at the horizon.
+    ``stability`` says how many replications were flagged unstable (the backlog still
+    grows); when any was, every KPI computed over closed cases carries
+    ``"misleading": true`` and ``stability.warning`` says why. ``cases`` is the case
+    balance of the counting window [warm-up, horizon) over all cases
+    (:func:`sim.metrics.stability.case_balance`), the mean per replication and each
+    replication's own: ``open_start + arrived = closed + open_end``.
     """
     table = result.summary()
     table = table[table.scenario == label]
-    kpis = {
-        row.kpi: {"mean": _num(row.mean), "ci_low": _num(row.ci_low), "ci_high": _num(row.ci_high), "n": int(row.n)}
-        for row in frames.rows(table)
+    flagged, reps = unstable_replications(result.kpis, label)
+    kpis = {}
+    for row in frames.rows(table):
+        entry: dict[str, Any] = {
+            "mean": _num(row.mean),
+            "ci_low": _num(row.ci_low),
+            "ci_high": _num(row.ci_high),
+            "n": int(row.n),
+        }
+        if flagged and closed_case_kpi(row.kpi):
+            entry["misleading"] = True
+        kpis[row.kpi] = entry
+    zh, en = instability_warning(flagged, reps)
+    stability: dict[str, Any] = {"unstable_replications": flagged, "replications": reps, "unstable": bool(flagged)}
+    if flagged:
+        stability |= {"warning": en, "warning_zh": zh}
+    return {
+        "scenario": label,
+        "reps": result.reps,
+        "seed": result.seed,
+        "stability": stability,
+        "cases": case_balance_payload(result, label),
+        "kpis": kpis,
     }
-    ids = {"arrived": "received_cases", "closed": "closed_cases", "open": "backlog_end"}
-    counts = {key: kpis.get(kpi, {}).get("mean") for key, kpi in ids.items()}
-    return {"scenario": label, "reps": result.reps, "seed": result.seed, "kpis": kpis, "cases": counts}
+
+
+def case_balance_payload(result: ExperimentResult, label: str) -> dict[str, Any]:
+    """The window's case balance: mean per replication and each replication's counts (needs the runs)."""
+    scenario = result.scenarios[label]
+    window = [scenario.run.warmup_days, scenario.run.horizon_days]
+    runs = sorted((rep, run) for (lab, rep), run in result.runs.items() if lab == label)
+    each = [{"replication": rep, **case_balance(run.cases, *window)} for rep, run in runs]
+    keys = ("open_start", "arrived", "closed", "open_end")
+    means = {k: sum(e[k] for e in each) / len(each) if each else None for k in keys}
+    return {"window_days": window, **means, "per_replication": each}
 
 
 def _num(value: float) -> float | None:
@@ -168,14 +201,24 @@ def _num(value: float) -> float | None:
 
 
 def format_table(result: ExperimentResult, label: str) -> str:
-    """The headline KPIs (:attr:`View.TERMINAL`), then utilisation, as aligned text with Chinese and English names."""
+    """The headline KPIs (:attr:`View.TERMINAL`), then utilisation, as aligned text with Chinese and English names.
+
+    An unstable run (the backlog still grows in any replication) is said first, and the
+    KPIs over closed cases are marked as misleading.
+    """
     table = result.summary()
     table = table[table.scenario == label].set_index("kpi")
     order = headline(View.TERMINAL, table.index)
     order += [k for k in in_order(table.index) if k in KPIS and KPIS[k].group is Group.UTILISATION]
-    lines = [f"{label}: {result.reps} replications, seed {result.seed} (mean [95% CI])", ""]
+    flagged, reps = unstable_replications(result.kpis, label)
+    lines = []
+    if flagged:
+        zh, en = instability_warning(flagged, reps)
+        lines += [f"!! {zh}", f"!! {en}", ""]
+    lines += [f"{label}: {result.reps} replications, seed {result.seed} (mean [95% CI])", ""]
     for kpi in order:
-        lines.append(_line(kpi, frames.line(table, kpi)))
+        line = _line(kpi, frames.line(table, kpi))
+        lines.append(line + ("  ← 误导 misleading (unstable)" if flagged and closed_case_kpi(kpi) else ""))
     return "\n".join(lines)
 
 

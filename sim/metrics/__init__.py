@@ -1,9 +1,10 @@
 """Metrics: every number the reports print, as pure functions of one run's tables.
 
 The event log (steps, deadline clocks, cases, staff) goes in; KPI values,
-deadline compliance, time series, bottleneck rankings and warm-up suggestions
-come out. Plain pandas and numpy: nothing here imports SimPy or the model, so a
-results folder that keeps the tables can recompute every figure.
+deadline compliance, why deadlines were missed (:func:`why_late`), time series,
+bottleneck rankings and warm-up suggestions come out. Plain pandas and numpy:
+nothing here imports SimPy or the model, so a results folder that keeps the
+tables can recompute every figure.
 
 Main entry: :func:`kpi_values` (all KPIs of one run) and :func:`kpi_table`
 (with their Chinese and English names, for reports). The register (:data:`KPIS`)
@@ -36,6 +37,7 @@ from sim.metrics.series import MONTHLY_ZH, backlog_series, monthly_table, queue_
 from sim.metrics.sla import SLA_NAMES, case_deadlines, due_times, limit_clocks, recompute_due, sla_compliance
 from sim.metrics.utilisation import utilisation, utilisation_series
 from sim.metrics.warmup import mser5, suggest_warmup_days
+from sim.metrics.why_late import clock_parts, why_late
 from sim.workcalendar import add_months
 
 # Importing these registers the KPIs, in this order (the order of kpi_values).
@@ -57,6 +59,7 @@ __all__ = [
     "bottlenecks",
     "case_deadlines",
     "catalogue",
+    "clock_parts",
     "due_times",
     "headline",
     "in_order",
@@ -75,4 +78,5 @@ __all__ = [
     "suggest_warmup_days",
     "utilisation",
     "utilisation_series",
+    "why_late",
 ]

@@ -37,7 +37,15 @@ from scipy import special
 from sim.metrics.registry import Group, RunView, register
 from sim.metrics.series import backlog_series
 
-__all__ = ["BacklogTrend", "backlog_trend"]
+__all__ = [
+    "UNSTABLE_KPI",
+    "BacklogTrend",
+    "backlog_trend",
+    "case_balance",
+    "closed_case_kpi",
+    "instability_warning",
+    "unstable_replications",
+]
 
 TAIL_SHARE = 1.0 / 3.0
 """The part of [warm-up, end] whose trend is tested: the last third."""
@@ -189,3 +197,63 @@ def backlog_growth_per_day(view: RunView) -> float:
 )
 def unstable(view: RunView) -> float:
     return float(_trend(view).unstable)
+
+
+# ---------------------------------------------------------------- flags and the case balance
+
+UNSTABLE_KPI = "unstable"
+"""The KPI whose replications are flagged (1) when the backlog still grows."""
+
+_CLOSED_ONLY = frozenset({"fast45_closed_rate", "within_limit_rate"})
+
+
+def closed_case_kpi(kpi_id: str) -> bool:
+    """Whether ``kpi_id`` is computed over closed cases only (days to close, outcome shares,
+    rates "of closed"): such a mean describes the cases the court managed to close and is
+    misleading when the backlog grows, because the cases still open are the slow ones."""
+    from sim.metrics.registry import KPIS  # the register is filled by the metrics modules
+
+    kpi = KPIS.get(kpi_id)
+    return kpi is not None and (kpi.group in (Group.TIME, Group.OUTCOME) or kpi_id in _CLOSED_ONLY)
+
+
+def unstable_replications(kpis: pd.DataFrame, scenario: str | None = None) -> tuple[int, int]:
+    """``(flagged, replications)`` of the ``unstable`` KPI in a long KPI table
+    (``scenario, replication, kpi, value``), for one scenario or all rows."""
+    rows = kpis.loc[kpis["kpi"] == UNSTABLE_KPI]
+    if scenario is not None and "scenario" in rows:
+        rows = rows.loc[rows["scenario"] == scenario]
+    values = rows["value"].dropna().to_numpy(float)
+    return int((values > 0.5).sum()), int(values.size)
+
+
+def instability_warning(flagged: int, replications: int) -> tuple[str, str]:
+    """The warning printed first wherever the numbers of an unstable run appear."""
+    return (
+        f"不稳定：{flagged}/{replications}次重复中未结案件持续增长（收案多于结案能力）；按已结案件计算的"
+        "均值（结案用时、结案方式占比等）只反映结得了的案件，有误导性。",
+        f"UNSTABLE: the open-case backlog still grows in {flagged} of {replications} replications (more "
+        "cases arrive than the court closes); means over closed cases (days to close, outcome shares) "
+        "describe only the cases it managed to close and are misleading.",
+    )
+
+
+def case_balance(cases: pd.DataFrame, start: float, end: float) -> dict[str, int]:
+    """The court's case balance over ``[start, end)``: every case, not only the counted ones.
+
+    ``open_start`` filed before ``start`` and not closed by it; ``arrived`` filed in the
+    window; ``closed`` closed in it; ``open_end`` filed before ``end`` and not closed by it.
+    ``open_start + arrived == closed + open_end`` holds by construction.
+    """
+    arrived_at = cases["arrived"].to_numpy(float)
+    closed_at = cases["closed"].to_numpy(float)  # NaN: still open
+    open_start = (arrived_at < start) & ~(closed_at < start)
+    arrived = (arrived_at >= start) & (arrived_at < end)
+    closed = (closed_at >= start) & (closed_at < end)
+    open_end = (arrived_at < end) & ~(closed_at < end)
+    return {
+        "open_start": int(open_start.sum()),
+        "arrived": int(arrived.sum()),
+        "closed": int(closed.sum()),
+        "open_end": int(open_end.sum()),
+    }

@@ -18,11 +18,11 @@ import pandas as pd
 from sim import frames
 from sim.config.schema import Scenario
 from sim.experiments.statistics import summarise
-from sim.metrics import add_months, backlog_series, bottlenecks, sla_compliance, stage_series
+from sim.metrics import add_months, backlog_series, bottlenecks, sla_compliance, stage_series, why_late
 from sim.report.data import Results, ScenarioRun
 from sim.vocab import CaseType, Deadline, Outcome, Role, Team, Track
 
-__all__ = ["RunAnalysis", "analyse_run", "interval_table"]
+__all__ = ["RunAnalysis", "analyse_run", "interval_table", "summarise_why_late"]
 
 _ENFORCED = (CaseType.FIRST.value, CaseType.RESUMED.value)
 SERIES_STEP_DAYS = 7.0
@@ -44,6 +44,7 @@ class RunAnalysis:
     days_to_close: pd.DataFrame  # replication, track, outcome, case_type, days (counted closed)
     caseload: pd.DataFrame  # team, unit, handler: received per year and open at the horizon
     zhongben: pd.DataFrame  # index quantity: mean, ci_low, ci_high (statute-vs-plan note)
+    why_late: pd.DataFrame  # deadline × part (× detail): shares of late clocks each part explains, mean + CI
 
     def kpi(self, kpi: str) -> pd.Series | None:
         """Summary row of ``kpi`` (n, mean, sd, ci_low, ci_high) or None."""
@@ -64,7 +65,7 @@ def analyse_run(results: Results, label: str) -> RunAnalysis:
     """Compute every table of the report for scenario ``label`` of ``results``."""
     run = results.runs[label]
     kpis = results.summary.loc[results.summary["scenario"] == label].set_index("kpi")
-    parts: dict[str, list[pd.DataFrame]] = {k: [] for k in ("slas", "bneck", "stages", "days", "load")}
+    parts: dict[str, list[pd.DataFrame]] = {k: [] for k in ("slas", "bneck", "stages", "days", "load", "late")}
     backlog: dict[int, pd.Series] = {}
     zhongben: dict[str, list[float]] = {}
     for rep, tables in run.per_replication():
@@ -77,6 +78,9 @@ def analyse_run(results: Results, label: str) -> RunAnalysis:
         parts["stages"].append(stage_series(steps, cases, run.end, SERIES_STEP_DAYS))
         parts["days"].append(_days_to_close(cases).assign(replication=rep))
         parts["load"].append(_caseload(cases, run).assign(replication=rep))
+        parts["late"].append(
+            why_late(steps, slas, cases, run.scenario, run.calendar, at=run.end).assign(replication=rep)
+        )
         for name, value in _zhongben_numbers(cases, slas, run).items():
             zhongben.setdefault(name, []).append(value)
     return RunAnalysis(
@@ -91,6 +95,7 @@ def analyse_run(results: Results, label: str) -> RunAnalysis:
         days_to_close=pd.concat(parts["days"], ignore_index=True),
         caseload=_summarise_caseload(parts["load"], run),
         zhongben=interval_table(zhongben),
+        why_late=summarise_why_late(parts["late"]),
     )
 
 
@@ -112,6 +117,54 @@ def _summarise_slas(frames: list[pd.DataFrame], window: tuple[float, float]) -> 
     table = first.join(means).join(rates.rename(columns={"mean": "on_time_rate"}))
     table["started_per_year"] = table["n_started"] * per_year
     return table.reindex(first.index).reset_index()
+
+
+# ---------------------------------------------------------------- why late
+
+_WHY_KEYS = ["sla", "part", "detail"]
+_WHY_DEADLINE = ["zh", "en", "n_clocks", "n_late", "late_share", "mean_lateness_days"]
+_WHY_VALUES = ["explains_share", "main_share", "mean_days_late", "mean_days_on_time"]
+
+
+def summarise_why_late(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """:func:`sim.metrics.why_late` over replications: the mean of every column, and the 95%
+    t-interval of ``explains_share`` (``explains_low``, ``explains_high``, clipped to [0, 1]).
+
+    A part or detail that a replication's late (on-time) clocks never spent time in
+    counts as 0 there, so that a rare wait is not averaged over only the runs that had it.
+    """
+    if not frames:
+        return pd.DataFrame(columns=[*_WHY_KEYS, "team", "role", *_WHY_DEADLINE, *_WHY_VALUES])
+    every = pd.concat(frames, ignore_index=True)
+    keys = every.drop_duplicates(_WHY_KEYS)[[*_WHY_KEYS, "team", "role"]]
+    filled = []
+    for rep, frame in every.groupby("replication", sort=True):
+        deadline = frame.drop_duplicates("sla").set_index("sla")[_WHY_DEADLINE]
+        full = keys.loc[keys["sla"].isin(deadline.index)].merge(frame[[*_WHY_KEYS, *_WHY_VALUES]], how="left")
+        full = full.join(deadline, on="sla")
+        part = full["part"] != "none"
+        late, on_time = (full["n_late"] > 0) & part, (full["n_clocks"] > full["n_late"]) & part
+        for column, has in (
+            ("explains_share", late | (full["n_late"] > 0)),
+            ("mean_days_late", late),
+            ("mean_days_on_time", on_time),
+        ):
+            full[column] = full[column].where(full[column].notna() | ~has, 0.0)
+        part_row = full["detail"] == ""
+        full["main_share"] = full["main_share"].where(full["main_share"].notna() | ~(late & part_row), 0.0)
+        filled.append(full.assign(replication=rep))
+    table = pd.concat(filled, ignore_index=True)
+    key = table["sla"] + "|" + table["part"] + "|" + table["detail"]
+    ci = summarise(table.assign(scenario="_", kpi=key, value=table["explains_share"]))
+    ci = ci.set_index("kpi")
+    means = table.groupby(_WHY_KEYS, sort=False)[[*_WHY_DEADLINE[2:], *_WHY_VALUES]].mean().reset_index()
+    names = table.drop_duplicates("sla").set_index("sla")[["zh", "en"]]
+    out = keys.merge(means, on=_WHY_KEYS).join(names, on="sla")
+    out_key = out["sla"] + "|" + out["part"] + "|" + out["detail"]
+    out["explains_low"] = np.clip(out_key.map(ci["ci_low"]).to_numpy(float), 0.0, 1.0)
+    out["explains_high"] = np.clip(out_key.map(ci["ci_high"]).to_numpy(float), 0.0, 1.0)
+    out["reps"] = every["replication"].nunique()
+    return out
 
 
 # ---------------------------------------------------------------- bottlenecks

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from sim import frames
 from sim.io import write_atomic
 from sim.metrics import KPIS, Group, in_order, levels
+from sim.metrics.stability import UNSTABLE_KPI, closed_case_kpi, instability_warning
 from sim.report import figures as fig
 from sim.report import html as h
 from sim.report import sections as parts
@@ -22,23 +25,67 @@ from sim.report.data import Results
 from sim.report.fonts import figure_style
 from sim.report.labels import (
     kpi_names,
+    pct,
     role_label,
     role_zh,
     team_label,
     value_text,
 )
 from sim.report.targets import FAST45_TARGET, STATUS_EN, STATUS_ZH, judge, level_of
-from sim.report.text import verdict
+from sim.report.text import verdict, why_late_deadlines
 from sim.vocab import Role, Team
 
 __all__ = ["build_run_report"]
 
 
-def _verdict_section(a: RunAnalysis, split_uri: str) -> h.Section:
+def _why_late_table(a: RunAnalysis, sla: str) -> str:
+    """The 45-day target's split: each part and its two largest details, late vs on time."""
+    from sim.metrics.why_late import detail_label
+
+    why = a.why_late.loc[a.why_late["sla"] == sla]
+    rows = []
+    for part in why.loc[why["detail"] == "", "part"]:
+        if part == "excluded":
+            continue
+        own = why.loc[why["part"] == part]
+        top = own.loc[own["detail"] != ""].sort_values("mean_days_late", ascending=False).head(2)
+        for r in [own.loc[own["detail"] == ""].iloc[0], *[t for _, t in top.iterrows()]]:
+            zh, en = detail_label(part, str(r["detail"]))
+            name = h.bi(zh, en) if r["detail"] == "" else h.bi("　· " + zh, en, "small")
+            explains = pct(r["explains_share"])
+            if r["detail"] == "" and part != "none" and not pd.isna(r["explains_low"]):
+                explains += f" ({pct(r['explains_low'])}–{pct(r['explains_high'])})"
+            rows.append(
+                [
+                    name,
+                    h.num(explains),
+                    h.num("" if pd.isna(r["main_share"]) else pct(r["main_share"])),
+                    h.num("" if pd.isna(r["mean_days_late"]) else f"{r['mean_days_late']:.1f}"),
+                    h.num("" if pd.isna(r["mean_days_on_time"]) else f"{r['mean_days_on_time']:.1f}"),
+                ]
+            )
+    header = [
+        h.hd("组成部分", "part of the time"),
+        h.hd("单独去掉即可按期", "alone explains (95% CI)", True),
+        h.hd("最大部分", "largest part", True),
+        h.hd("超期案件平均天数", "days, late", True),
+        h.hd("按期案件平均天数", "days, on time", True),
+    ]
+    return h.table(header, rows)
+
+
+def _verdict_section(a: RunAnalysis, split_uri: str, why_uri: str | None) -> h.Section:
     v = verdict(a)
     points = "".join(f'<li>{h.esc(zh)}<br><span class="en">{h.esc(en)}</span></li>' for zh, en in v.points)
+    flagged, reps = unstable_of(a)
+    warning = ""
+    if flagged:
+        zh, en = instability_warning(flagged, reps)
+        warning = (
+            f'<p class="headline unstable" style="color:#c0392b">⚠ {h.esc(zh)} <span class="en">{h.esc(en)}</span></p>'
+        )
     box = (
-        f'<div class="verdict {v.status}"><p class="headline">{h.esc(v.headline[0])} '
+        f'<div class="verdict {v.status}">{warning}<p class="headline">{h.esc(v.headline[0])} '
         f'<span class="en">{h.esc(v.headline[1])}</span></p><ul>{points}</ul></div>'
     )
     target = h.paragraphs(
@@ -53,7 +100,27 @@ def _verdict_section(a: RunAnalysis, split_uri: str) -> h.Section:
         "简案按结案情况分组（各次重复平均）；虚线为90%目标。",
         "Simple cases by how they ended (mean of replications); dashed line: the 90% target.",
     )
-    return h.Section("verdict", "结论", "Verdict", box + figure + target)
+    why = ""
+    if why_uri is not None:
+        why = (
+            "<h3>为什么超期 Why deadlines are missed</h3>"
+            + h.figure(
+                why_uri,
+                "为什么超期",
+                "每个超期计时的用时分为办理、排队等人、外部等待、终本法定等待期和未记录时间；条形为"
+                "单独去掉该部分即可在期限内完成的超期计时占比（可多项同时成立），细线为95%置信区间；"
+                "右侧为该部分在超期与按期计时中的平均天数。只去掉一项、其余不变，是一阶估计：排队的"
+                "连锁影响须重新模拟（见“增减一人的效果”）。",
+                "Each late clock's time is split into staff effort, queueing for staff, outside waits, the "
+                "终本 floor and time not logged; a bar is the share of late clocks that removing this part "
+                "alone, all else unchanged, would have put on time (several can hold at once), whiskers the "
+                "95% interval; beside it the part's mean days in late and in on-time clocks. A first-order "
+                "estimate: knock-on effects on queues need a rerun (see the effect of one more or one fewer "
+                "person).",
+            )
+            + _why_late_table(a, "fast_close")
+        )
+    return h.Section("verdict", "结论", "Verdict", box + figure + why + target)
 
 
 def _staffing_section(a: RunAnalysis) -> h.Section:
@@ -89,7 +156,17 @@ def _staffing_section(a: RunAnalysis) -> h.Section:
     return h.Section("staffing", "人员配置", "Staffing", body)
 
 
+def unstable_of(a: RunAnalysis) -> tuple[int, int]:
+    """``(flagged, replications)``: how many replications the ``unstable`` KPI flagged."""
+    row = a.kpi(UNSTABLE_KPI)
+    if row is None or pd.isna(row["mean"]):
+        return 0, a.reps
+    n = int(row["n"])
+    return round(float(row["mean"]) * n), n
+
+
 def _kpi_section(a: RunAnalysis) -> h.Section:
+    unstable = unstable_of(a)[0] > 0
     # Every KPI in listing order, but utilisation: the utilisation section draws it.
     order = [k for k in in_order(a.kpis.index) if k not in KPIS or KPIS[k].group is not Group.UTILISATION]
     rows, definitions = [], []
@@ -108,6 +185,9 @@ def _kpi_section(a: RunAnalysis) -> h.Section:
             kind = "目标 target" if target.kind == "target" else "参考 reference"
             level = h.bi(target.label(percent), kind)
             status = h.badge(f"{STATUS_ZH[s]} {STATUS_EN[s]}", s)
+        if unstable and closed_case_kpi(kpi):
+            before = status.html if isinstance(status, h.Cell) else h.esc(str(status))
+            status = h.Cell(f'{before} <span class="badge not_met">误导 misleading</span>')
         rows.append([h.bi(zh, en), h.num(value_text(row["mean"], unit)), h.num(ci), level, status])
         info = KPIS.get(kpi)
         definitions.append(f"<li><b>{h.esc(zh)}</b> {h.esc(info.definition if info else '')}</li>")
@@ -146,9 +226,11 @@ def build_run_report(results: Results, label: str | None = None) -> str:
         raise ValueError(f"scenario {label!r} is not in the folder (scenarios: {results.labels})")
     a = analyse_run(results, label)
     run = results.runs[label]
+    deadlines = why_late_deadlines(a)
     with figure_style() as style:
-        uris = {
+        uris: dict[str, str] = {
             "split": fig.svg_data_uri(fig.fig_fast45_split(a.zhongben, FAST45_TARGET.low or 0.9)),
+            "why": fig.svg_data_uri(fig.fig_why_late(a.why_late, deadlines)) if deadlines else "",
             "sla": fig.svg_data_uri(fig.fig_sla(a.slas)),
             "days": fig.svg_data_uri(fig.fig_days_to_close(a.days_to_close, a.reps)),
             "util": fig.svg_data_uri(fig.fig_utilisation(a.bottlenecks)),
@@ -158,7 +240,7 @@ def build_run_report(results: Results, label: str | None = None) -> str:
             "load": fig.svg_data_uri(fig.fig_caseload(a.caseload, (200.0, 274.0))),
         }
     body = [
-        _verdict_section(a, uris["split"]),
+        _verdict_section(a, uris["split"], uris["why"] or None),
         _staffing_section(a),
         _kpi_section(a),
         parts.sla_section(a, uris["sla"]),

@@ -24,7 +24,15 @@ from sim.report.labels import pct, role_zh, team_zh
 from sim.report.targets import FAST45_TARGET, Status, judge
 from sim.vocab import Role, Team
 
-__all__ = ["Verdict", "reproduce_command", "statute_note", "stress_des", "verdict"]
+__all__ = [
+    "Verdict",
+    "reproduce_command",
+    "statute_note",
+    "stress_des",
+    "verdict",
+    "why_late_deadlines",
+    "why_late_point",
+]
 
 Pair = tuple[str, str]
 
@@ -137,6 +145,64 @@ def _bottleneck_point(a: RunAnalysis) -> Pair:
     return zh, en
 
 
+FAST_CLOSE = "fast_close"
+
+
+def why_late_deadlines(a: RunAnalysis, worst: int = 2) -> list[str]:
+    """The deadlines page one explains: the 45-day target, then the ``worst`` deadlines with the
+    lowest on-time rate (at least :data:`MIN_CLOCKS_PER_YEAR` clocks a year, some late)."""
+    late = set(a.why_late.loc[a.why_late["n_late"] > 0, "sla"]) if len(a.why_late) else set()
+    sla = a.slas.loc[(a.slas["started_per_year"] >= MIN_CLOCKS_PER_YEAR) & a.slas["sla"].isin(late)]
+    sla = sla.loc[sla["sla"] != FAST_CLOSE].dropna(subset=["on_time_rate"])
+    others = sla.sort_values("on_time_rate", kind="stable")["sla"].head(worst).tolist()
+    return ([FAST_CLOSE] if FAST_CLOSE in late else []) + others
+
+
+def _top_detail(why: pd.DataFrame, sla: str, part: str) -> pd.Series | None:
+    rows = why.loc[(why["sla"] == sla) & (why["part"] == part) & (why["detail"] != "")]
+    return None if rows.empty else frames.line(rows, rows["mean_days_late"].idxmax())
+
+
+def why_late_point(a: RunAnalysis, sla: str = FAST_CLOSE) -> Pair | None:
+    """Why the clocks of ``sla`` end late: each part's share of the late clocks it alone explains."""
+    from sim.metrics.why_late import PART_NAMES, detail_label
+
+    why = a.why_late
+    rows = why.loc[(why["sla"] == sla) & (why["detail"] == "")] if len(why) else why
+    if rows.empty or not rows["n_late"].iloc[0] > 0:
+        return None
+    head = rows.iloc[0]
+    parts = rows.loc[~rows["part"].isin(["none", "excluded"])].sort_values("explains_share", ascending=False)
+    zh_parts, en_parts = [], []
+    for r in frames.rows(parts):
+        if not r.explains_share > 0.005:
+            continue
+        zh_name, en_name = PART_NAMES[r.part]
+        zh, en = (
+            f"单独去掉{zh_name}可使其中{pct(r.explains_share)}按期",
+            f"removing {en_name} alone would put {pct(r.explains_share)} on time",
+        )
+        top = _top_detail(why, sla, r.part) if r.part in ("queue", "outside") else None
+        if top is not None:
+            d_zh, d_en = detail_label(r.part, str(top.detail))
+            zh += f"（最多的是{d_zh}，超期计时平均{top.mean_days_late:.1f}天）"
+            en += f" (most: {d_en}, {top.mean_days_late:.1f} days per late clock)"
+        zh_parts.append(zh)
+        en_parts.append(en)
+    none = rows.loc[rows["part"] == "none", "explains_share"]
+    rest = float(none.iloc[0]) if len(none) else math.nan
+    subject_zh, subject_en = (
+        ("简案", "simple cases") if sla == FAST_CLOSE else (f"“{head.zh}”计时", f"'{head.en}' clocks")
+    )
+    return (
+        f"为什么超期：{pct(head.late_share)}的{subject_zh}超过期限，平均超期{head.mean_lateness_days:.1f}天。"
+        + "；".join(zh_parts)
+        + f"；另有{pct(rest)}须同时缩短几项才能按期。",
+        f"Why late: {pct(head.late_share)} of {subject_en} miss the deadline, by {head.mean_lateness_days:.1f} days "
+        "on average; " + "; ".join(en_parts) + f"; {pct(rest)} need several parts shortened at once.",
+    )
+
+
 def verdict(a: RunAnalysis) -> Verdict:
     """The 45-day verdict with its confidence, the statutory cap and what breaks first."""
     row = a.kpi("fast45_rate")
@@ -144,6 +210,9 @@ def verdict(a: RunAnalysis) -> Verdict:
     points = [_fast45_point(a, status)] if row is not None else []
     if row is not None and "fast45_ceiling" in a.zhongben.index:
         points.append(_floor_point(a))
+    why = why_late_point(a)
+    if why is not None:
+        points.append(why)
     if len(a.bottlenecks):
         points.append(_bottleneck_point(a))
     points.append(

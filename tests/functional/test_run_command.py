@@ -98,8 +98,40 @@ def test_json_output_carries_the_kpi_ids(short_file: Path, capsys: pytest.Captur
         "mean_days_to_close",
     ):
         entry = payload["kpis"][kpi]
-        assert set(entry) == {"mean", "ci_low", "ci_high", "n"}
+        assert set(entry) - {"misleading"} == {"mean", "ci_low", "ci_high", "n"}
     assert payload["cases"]["arrived"] > 0
+    # The case balance of the counted window adds up, in every replication and on average.
+    cases = payload["cases"]
+    assert len(cases["per_replication"]) == 2
+    for rep in cases["per_replication"]:
+        assert rep["open_start"] + rep["arrived"] == rep["closed"] + rep["open_end"], rep
+        assert rep["open_start"] > 0 and rep["closed"] > 0
+    assert cases["open_start"] + cases["arrived"] == pytest.approx(cases["closed"] + cases["open_end"])
+    assert cases["arrived"] == pytest.approx(payload["kpis"]["received_cases"]["mean"])  # filed in the window
+    assert payload["stability"]["replications"] == 2
+
+
+def test_an_unstable_run_says_so_first_and_marks_means_of_closed_cases(
+    tmp_path: Path, short_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    overloaded = tmp_path / "overloaded.toml"
+    overloaded.write_text(
+        f'base = "{short_file.as_posix()}"\nname = "overloaded"\n[arrivals]\ncases_per_year = 20000\n',
+        encoding="utf-8",
+    )
+    assert main(["run", str(overloaded), "--reps", "1", "--jobs", "1", "--no-save", "-q"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("!! 不稳定：1/1次重复中未结案件持续增长"), lines[:3]
+    assert lines[1].startswith("!! UNSTABLE")
+    days = next(line for line in lines if "mean days to close " in line)
+    assert days.endswith("← 误导 misleading (unstable)")
+    rate = next(line for line in lines if "fast-track 45-day closure rate" in line)
+    assert "misleading" not in rate  # a rate over cases received is not a mean of closed cases
+    assert main(["run", str(overloaded), "--reps", "1", "--jobs", "1", "--no-save", "--json", "-q"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["stability"]["unstable"] and "UNSTABLE" in payload["stability"]["warning"]
+    assert payload["kpis"]["mean_days_to_close"]["misleading"] is True
+    assert "misleading" not in payload["kpis"]["fast45_rate"]
 
 
 def test_existing_folder_is_not_overwritten_silently(

@@ -58,7 +58,7 @@ def test_the_report_needs_no_network(run_report: Path) -> None:
     assert all(s.startswith("data:image/svg+xml;base64,") for s in sources), sources[:3]
     assert "<link" not in page
     assert "@import" not in page
-    assert len(sources) == 6
+    assert len(sources) == 7
 
 
 def test_every_figure_is_a_valid_svg(run_report: Path) -> None:
@@ -129,3 +129,39 @@ def test_a_folder_without_event_logs_is_refused(run_folder: Path, tmp_path: Path
         (partial / name).write_bytes((run_folder / name).read_bytes())
     with pytest.raises(ReportDataError, match="parquet is missing"):
         write_run_report(partial)
+
+
+def test_page_one_explains_why_the_45_days_are_missed(run_report: Path) -> None:
+    verdict = _text(run_report).split('<section id="verdict">')[1].split("</section>")[0]
+    assert 'alt="为什么超期"' in verdict
+    assert "为什么超期：" in verdict  # the verdict's sentence
+    for part in ("排队等人", "外部等待", "法定等待期"):
+        assert part in verdict
+    # The table's shares are percentages of the late simple cases, one row per part.
+    assert "单独去掉即可按期" in verdict
+
+
+def test_an_unstable_run_is_said_first_and_its_means_of_closed_cases_are_marked(
+    run_folder: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    folder = tmp_path / "unstable"
+    shutil.copytree(run_folder, folder)
+    summary = pd.read_csv(folder / "kpis_summary.csv")
+    summary.loc[summary["kpi"] == "unstable", "mean"] = 0.5  # one of the two replications flagged
+    summary.to_csv(folder / "kpis_summary.csv", index=False)
+    page = _text(write_run_report(folder))
+    verdict = page.split('<section id="verdict">')[1].split("</section>")[0]
+    box = verdict.split('<div class="verdict')[1]
+    assert box.index("不稳定：1/2次重复中未结案件持续增长") < box.index("45日结案目标"), "the warning comes first"
+    kpis = page.split('<section id="kpis">')[1].split("</section>")[0]
+    days = kpis.split("结案平均用时")[1].split("</tr>")[0]
+    assert "误导 misleading" in days
+    rate = kpis.split("简案45日内结案率")[1].split("</tr>")[0]
+    assert "误导" not in rate
+    summary.loc[summary["kpi"] == "unstable", "mean"] = 0.0  # no replication flagged
+    summary.to_csv(folder / "kpis_summary.csv", index=False)
+    stable = _text(write_run_report(folder, tmp_path / "stable.html"))
+    assert "不稳定：" not in stable.split('<section id="verdict">')[1].split("</section>")[0]
+    assert "误导 misleading" not in stable
