@@ -8,6 +8,7 @@ lazily, so ``import sim`` (and the command line) stays light until one is used::
     sim.run(base, reps=5)               # KPI table with 95% intervals
     sim.case_table(base, reps=1)        # every case, each deadline's due time and whether met
     sim.compare(base, other, reps=10)   # CRN-paired differences
+    sim.attribute(other, base, reps=5)  # the difference taken apart into its parts
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ _API = (
     "case_table",
     "precision",
     "compare",
+    "attribute",
     "sweep",
     "capacity",
     "staff",

@@ -10,6 +10,7 @@ if one is given. Example::
     from sim import api
     base = api.load("scenarios/dengzhou_2022.toml")
     api.compare(base, "scenarios/fast_plus2.toml", reps=20)      # paired differences
+    api.attribute("scenarios/pre_reform.toml", base, reps=5).effects  # the difference, part by part
     api.sweep(base, {"arrivals.cases_per_year": [6000, 7000]}, reps=5)
     api.capacity(base, "within_limit_rate>=0.95").evaluations
     api.staff(base, ["fast45_rate>=0.6"], add=2).staffing_table()
@@ -21,6 +22,7 @@ for Dask) choose where replications run; results do not depend on them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,6 +34,7 @@ from scipy import stats
 from sim import frames
 from sim.config.load import load_scenario
 from sim.config.schema import Scenario
+from sim.experiments.attribution import AttributionResult, effects, plan_attribution
 from sim.experiments.backends import Backend, make_backend
 from sim.experiments.cache import ReplicationCache
 from sim.experiments.load_search import CapacityResult, find_capacity
@@ -49,6 +52,7 @@ from sim.model import build_calendar
 from sim.vocab import Role, Team
 
 __all__ = [
+    "attribute",
     "capacity",
     "case_table",
     "compare",
@@ -400,9 +404,43 @@ def compare(
     return comparison_table(result, next(iter(labelled)), level)
 
 
+def attribute(
+    base: ScenarioLike,
+    other: ScenarioLike,
+    reps: int | None = None,
+    *,
+    parts: Mapping[str, Sequence[str]] | None = None,
+    shapley: bool | None = None,
+    level: float = 0.95,
+    **options: Any,
+) -> AttributionResult:
+    """``other − base`` taken apart into its parts, every intermediate court on the same cases.
+
+    The parts are the groups of the scenario that differ (each sub-table of a group of
+    mechanisms such as ``[reform]`` its own part), or those named in ``parts``
+    (``{"triage": ["policy.triage"]}``, in waterfall order). Every scenario needed is
+    built and validated before anything runs; a part that cannot be switched alone is
+    grouped with the fewest others and says why (:mod:`sim.experiments.attribution`).
+    ``shapley`` (``None``: when there are at most 4 parts) adds Shapley values.
+
+    The result's ``effects`` is the tidy table (kpi, method, order, part, n, mean, sd,
+    ci_low, ci_high, significant, level_after; :func:`with_names` adds the KPIs' names),
+    ``waterfall(kpi)`` one KPI's steps, ``parts_table()`` the parts and their fields, and
+    ``kpis`` every scenario's KPIs per replication. ``options`` as for :func:`experiment`.
+    """
+    plan = plan_attribution(_scenario(base), _scenario(other), parts, shapley=shapley)
+    result = experiment(plan.scenarios, reps, **options)
+    return AttributionResult(plan.design, result.kpis, effects(plan.design, result.kpis, level))
+
+
 def comparison_table(result: ExperimentResult, base: str, level: float = 0.95) -> pd.DataFrame:
-    """The :func:`compare` table of an experiment already run."""
-    paired = paired_differences(result.kpis, base, level)
+    """The :func:`compare` table of an experiment already run.
+
+    A KPI that one of the two scenarios does not define (no value in any replication, e.g.
+    the fast-track rates of a court without a fast track) keeps its row: ``n`` is 0, the
+    difference NaN, and ``verdict`` says ``only in base``, ``only in other`` or ``not defined``.
+    """
+    paired = _with_undefined(paired_differences(result.kpis, base, level), result.kpis, base)
     welch = welch_differences(result.kpis, base, level)
     welch = welch.assign(welch_half_width=(welch["ci_high"] - welch["ci_low"]) / 2)
     means = result.summary(level).set_index(["scenario", "kpi"])["mean"]
@@ -410,11 +448,39 @@ def comparison_table(result: ExperimentResult, base: str, level: float = 0.95) -
     table.insert(4, "base_mean", [means.get((base, k)) for k in table["kpi"]])
     table.insert(5, "mean", [means.get((s, k)) for s, k in zip(table["scenario"], table["kpi"], strict=True)])
     table = with_names(table)
-    table["verdict"] = [_verdict(r.better, r.significant, r.mean_diff) for r in frames.rows(table)]
+    table["verdict"] = [_verdict(r.better, r.significant, r.mean_diff, r.base_mean, r.mean) for r in frames.rows(table)]
     return table
 
 
-def _verdict(better: str, significant: bool, diff: float) -> str:
+def _with_undefined(paired: pd.DataFrame, kpis: pd.DataFrame, base: str) -> pd.DataFrame:
+    """Rows (n = 0) for the KPIs of base or other that have no pair of values."""
+    present = kpis.groupby("scenario", sort=False)["kpi"].unique()
+    rows = []
+    for other in [s for s in present.index if s != base]:
+        have = set(paired.loc[paired["scenario"] == other, "kpi"])
+        listed = dict.fromkeys([*present.get(base, []), *present[other]])
+        rows += [
+            {
+                "scenario": other,
+                "base": base,
+                "kpi": k,
+                "n": 0,
+                "mean_diff": math.nan,
+                "ci_low": math.nan,
+                "ci_high": math.nan,
+                "significant": False,
+            }
+            for k in listed
+            if k not in have
+        ]
+    return pd.concat([paired, pd.DataFrame(rows, columns=paired.columns)], ignore_index=True) if rows else paired
+
+
+def _verdict(better: str, significant: bool, diff: float, base_mean: float = 0.0, mean: float = 0.0) -> str:
+    if pd.isna(base_mean) and pd.isna(mean):
+        return "not defined"
+    if pd.isna(base_mean) or pd.isna(mean):
+        return "only in other" if pd.isna(base_mean) else "only in base"
     if not significant:
         return "no significant difference"
     if better == "none":

@@ -66,6 +66,7 @@ class Case:
     frozen_cny: float = 0.0
     recovered_cny: float = 0.0
     has_property: bool = False
+    simple_by_rules: bool = False  # the plan's simple-case standards call it simple (routed by them or not)
     excluded_days: float = 0.0
     limit_due: float = float("inf")
     papers: int = 0  # paper hand-overs so far (indexes the scan draws)

@@ -99,6 +99,7 @@ class CaseRecord:
     has_property: bool  # 有财产可供执行: funds frozen or property found
     excluded_days: float  # days not counted against the 6-month limit
     counted: bool  # arrived in [warmup_days, horizon_days): the cases the KPIs count
+    simple_by_rules: bool = False  # 按规则应属简案: the plan's triage rules call it simple (whatever the routing)
 
 
 def _columns(record: type) -> tuple[str, ...]:
@@ -242,6 +243,7 @@ CASE_DTYPES: dict[str, str] = {
     "has_property": "bool",
     "excluded_days": "float64",
     "counted": "bool",
+    "simple_by_rules": "bool",
 }
 _ARROW = {"int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_(), _STR: pa.string()}
 _PANDAS_TYPES = {pa.string(): pd.StringDtype(na_value=np.nan)}  # what ``astype("str")`` gives

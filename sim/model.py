@@ -244,6 +244,7 @@ def _case_records(ctx: FlowContext, scenario: Scenario) -> list[CaseRecord]:
             has_property=c.has_property,
             excluded_days=c.excluded_days,
             counted=warmup <= c.arrived < horizon,
+            simple_by_rules=c.simple_by_rules,
         )
         for c in everyone
     ]

@@ -14,7 +14,7 @@ from sim.cases import Case
 from sim.flow import records
 from sim.flow.closure import close
 from sim.flow.context import FlowContext, Step
-from sim.rules.triage import is_simple
+from sim.rules.triage import PLAN_TRIAGE, is_simple
 from sim.vocab import CaseType, Deadline, Decision, Delay, Milestone, Outcome, Ratio, Task, Team, Track
 
 __all__ = ["intake", "triage"]
@@ -90,9 +90,20 @@ def triage(ctx: FlowContext, case: Case) -> Track:
     The scenario's triage rules are asked in order (:func:`sim.rules.triage.is_simple`):
     the first that says simple or not simple decides, and a case no rule claims is a
     standard case. With no rules (the pre-reform court) nothing is simple.
+
+    Whatever the rules, the case's ``simple_by_rules`` records the verdict of the plan's
+    standards (:data:`sim.rules.triage.PLAN_TRIAGE`), the population of the would-be
+    simple KPIs (``sim.metrics.comparable``).
     """
 
     def chance(decision: Decision, probability: float) -> bool:
         return ctx.decide(case, decision, probability)
 
-    return Track.FAST if is_simple(ctx.scenario.policy.triage, case, ctx.scenario, chance) else Track.STANDARD
+    rules = ctx.scenario.policy.triage
+    simple = is_simple(rules, case, ctx.scenario, chance)
+    # 按规则应属简案: what the plan's standards would call this case, recorded whatever the court
+    # routes by (before the reform it routes by none), so that the would-be simple cases of two
+    # organisations are compared on the same cases. Asking draws nothing (common random numbers).
+    same = tuple(rules) == PLAN_TRIAGE
+    case.simple_by_rules = simple if same else is_simple(PLAN_TRIAGE, case, ctx.scenario, chance)
+    return Track.FAST if simple else Track.STANDARD

@@ -6,7 +6,12 @@ each scenario with its interval, and the paired difference from the base
 scenario (common random numbers: replication r of every scenario saw the same
 cases, so differences are measured pair by pair and their intervals are
 narrow). When the scenarios differ in load or in head-count, the load curve
-with its breaking point and the staffing trade-off are drawn.
+with its breaking point and the staffing trade-off are drawn. Every per-head
+indicator names its denominator, and the denominators are stated for each
+scenario. A folder written by ``courtsim compare --attribute`` adds the
+attribution of each difference to its parts (a waterfall) and the closing note
+gives the measured direction and size with intervals
+(:mod:`sim.report.attribution_report`).
 """
 
 from __future__ import annotations
@@ -22,7 +27,9 @@ from matplotlib.figure import Figure
 from sim import frames
 from sim.experiments.statistics import paired_differences
 from sim.metrics import KPI, KPIS, Group, View, headline, in_order, levels
+from sim.metrics.workload import denominators
 from sim.report import html as h
+from sim.report.attribution_report import attribution_sections, closing_section
 from sim.report.data import Results
 from sim.report.figures import AMBER, BLUE, GREEN, GREY, RED, svg_data_uri
 from sim.report.fonts import figure_style
@@ -262,6 +269,35 @@ def _curves(results: Results, differences: pd.DataFrame) -> str:
     return out
 
 
+def _denominators(results: Results) -> str:
+    """Per-head indicators and the head-count each divides by, in every scenario."""
+    labels = results.labels
+    stated = {label: denominators(results.runs[label].scenario) for label in labels}
+    rows = []
+    for i, first in enumerate(stated[labels[0]]):
+        names = [kpi_names(k)[:2] for k in first.kpis]
+        used = "<br>".join(f"{h.esc(zh)} <span class='en'>{h.esc(en)}</span>" for zh, en in names)
+        cells = [
+            h.Cell(f"{stated[s][i].count}<br><span class='en'>{h.esc(stated[s][i].detail)}</span>") for s in labels
+        ]
+        rows.append([h.bi(first.zh.strip("（）"), first.en), h.Cell(used or "—"), *cells])
+    header = [h.hd("分母", "denominator"), h.hd("用于指标", "indicators")]
+    header += [h.hd(label, "planned head-count", True) for label in labels]
+    note = h.paragraphs(
+        "人均指标的分子与分母都在其定义中写明（第"
+        f"{h.ref('kpis')}节）。全院口径（员额法官、全院执行员、全体执行人员）在组织方式改变时分母不变，可用于比较改革前后；"
+        "承办执行员口径描述一名承办人的工作量，其分母随组织方式改变。表中为情景计划的人数；"
+        "指标使用计数期内的平均在岗人数（有人员变动时按比例计）。",
+        "Every per-head indicator names its numerator and denominator in its definition "
+        f"(section {h.ref('kpis')}). The court-wide ones (judges, all officers, all staff) keep their "
+        "denominator when the organisation changes and so compare organisations; the handling-officer "
+        "ones describe a handler's caseload and their denominator changes with the organisation. The "
+        "table gives the scenarios' planned head-counts; the indicators divide by the mean head-count "
+        "over the counting window (hires and leaves pro rata).",
+    )
+    return note + h.table(header, rows)
+
+
 def build_comparison_report(results: Results, base: str | None = None) -> str:
     """The HTML of the comparison of every scenario in ``results`` against ``base``."""
     base = base or str(results.manifest.get("base") or results.labels[0])
@@ -295,6 +331,7 @@ def build_comparison_report(results: Results, base: str | None = None) -> str:
             )
             + curves,
         ),
+        *attribution_sections(results),
         h.Section(
             "differences",
             "情景差异",
@@ -307,14 +344,17 @@ def build_comparison_report(results: Results, base: str | None = None) -> str:
             "Indicators side by side",
             h.paragraphs(
                 f"每格为平均值及95%置信区间；差值为与{base}的配对差（共同随机数，逐次重复相减），"
-                "*表示区间不含0。比率的差值单位为百分点。",
+                "*表示区间不含0。比率的差值单位为百分点。“—”表示该情景中此指标无定义（如改革前没有快执团队的指标）。",
                 f"Each cell: mean and 95% CI. Differences are paired against {base} (common random "
                 "numbers, replication "
                 "by replication); * marks an interval that excludes 0. Differences of rates are "
-                "in percentage points.",
+                "in percentage points. — marks an indicator the scenario does not define (the fast "
+                "track's rates in a court without one).",
             )
             + _kpi_table(results, diffs, base),
         ),
+        h.Section("denominators", "人均指标的分母", "Denominators of the per-head indicators", _denominators(results)),
+        closing_section(results, diffs, base),
         h.Section(
             "reproduce",
             "可重复性",

@@ -22,6 +22,7 @@ import pandas as pd
 from sim.config.errors import ScenarioError
 from sim.config.load import parse_scenario
 from sim.config.schema import Scenario
+from sim.experiments.attribution import KPIS_FILE
 from sim.experiments.results import ResultsCorruptError, verify_folder
 from sim.model import build_calendar
 from sim.vocab import Role, Team
@@ -141,6 +142,7 @@ class Results:
     summary: pd.DataFrame  # scenario, kpi, n, mean, sd, ci_low, ci_high
     by_rep: pd.DataFrame  # scenario, replication, kpi, value
     runs: dict[str, ScenarioRun]
+    attribution_kpis: pd.DataFrame | None = None  # the attributions' intermediate scenarios, as by_rep
 
     @property
     def labels(self) -> list[str]:
@@ -177,7 +179,13 @@ def load_results(folder: str | Path) -> Results:
         runs[label] = ScenarioRun(label, scenario, entry.get("source"), folder)
     if not runs:
         raise ReportDataError(f"{manifest_path} lists no scenarios")
-    return Results(folder, manifest, summary, by_rep, runs)
+    inner = None
+    if manifest.get("attribution"):
+        try:
+            inner = pd.read_csv(folder / KPIS_FILE)
+        except FileNotFoundError:
+            raise ReportDataError(f"{folder}: {KPIS_FILE} is missing (the manifest lists an attribution)") from None
+    return Results(folder, manifest, summary, by_rep, runs, inner)
 
 
 def _listed_scenarios(manifest: dict[str, Any], path: Path) -> list[tuple[str, dict[str, Any]]]:

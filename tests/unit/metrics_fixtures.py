@@ -52,6 +52,7 @@ def case_record(
     excluded: float = 0.0,
     behaviour: bool = False,
     counted: bool | None = None,
+    simple_by_rules: bool = False,
 ) -> CaseRecord:
     """One case row; ``counted`` defaults to "filed in [10, 100)", the scenario's window."""
     return CaseRecord(
@@ -75,4 +76,5 @@ def case_record(
         has_property=has_property,
         excluded_days=excluded,
         counted=WARMUP_DAYS <= arrived < HORIZON_DAYS if counted is None else counted,
+        simple_by_rules=simple_by_rules,
     )
