@@ -21,7 +21,6 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     StrictInt,
     WithJsonSchema,
@@ -30,7 +29,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from sim.config.base import Frozen, Sourced
 from sim.config.distspec import DistSpec, Probability
+from sim.config.reform import Reform
 from sim.rules import (
     DEFAULT_DISPATCH,
     DEFAULT_HANDLER_ASSIGNMENT,
@@ -82,35 +83,6 @@ def _sum_to_one(shares: _Shares) -> _Shares:
     if not math.isclose(total, 1.0, abs_tol=1e-6):
         raise ValueError(f"shares must sum to 1 (got {total:g})")
     return shares
-
-
-class Frozen(BaseModel):
-    """Base of every scenario model: immutable, and a misspelt key is an error."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
-
-
-class Sourced(Frozen):
-    """A parameter group that can say where its numbers come from.
-
-    ``source`` applies to the whole group; ``sources`` names a source per field
-    where they differ (for example one probability sourced, the rest ``EST``).
-    """
-
-    source: str | None = None
-    sources: dict[str, str] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _sources_name_fields(self) -> Sourced:
-        unknown = sorted(set(self.sources) - set(type(self).model_fields))
-        if unknown:
-            allowed = ", ".join(f for f in type(self).model_fields if f not in ("source", "sources"))
-            raise ValueError(f"sources names unknown fields {unknown}; expected some of: {allowed}")
-        return self
-
-    def source_of(self, field: str) -> str:
-        """The citation for ``field``: its own, else the group's, else ``"unsourced"``."""
-        return self.sources.get(field) or self.source or "unsourced"
 
 
 # ---------------------------------------------------------------- run and calendar
@@ -380,6 +352,8 @@ class Tasks(Sourced):
     monthly_report: TaskSpec
     quarterly_report: TaskSpec
     closing: TaskSpec  # 结案 formalities by the handling clerk
+    read_file: TaskSpec  # 阅卷 by the team a case is handed to (reform.handoff)
+    rework: TaskSpec  # 补正 by the team a flawed step is sent back to (reform.rework)
 
     def __getitem__(self, task: Task) -> TaskSpec:
         """The spec of ``task``."""
@@ -647,6 +621,7 @@ class Scenario(Frozen):
     side_streams: SideStreams
     staffing: Staffing
     staffing_changes: tuple[StaffingChange, ...] = ()
+    reform: Reform = Reform()  # the reform's mechanisms (sim.config.reform); absent: all off
 
 
 # ---------------------------------------------------------------- one vocabulary
