@@ -109,7 +109,7 @@ def _replicate(scenario: Scenario, replication: int, seed: int) -> RunResult:
     book = generate_cases(scenario, calendar, streams)
     office = StaffOffice(env, scenario)
     log = EventLog()
-    ctx = FlowContext(env, scenario, calendar, office, book, log, start_case=lambda case: None)
+    ctx = FlowContext(env, scenario, calendar, office, book, log, start_case=lambda case: None, streams=streams)
     ctx.start_case = lambda case: _start(ctx, case)
     end = scenario.run.horizon_days + scenario.run.cooldown_days
     env.process(_arrivals(ctx, book))

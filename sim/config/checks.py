@@ -26,6 +26,7 @@ from sim.vocab import HANDLING, TASK_FUNCTION, Decision, Handling, Role, Task, T
 __all__ = [
     "EXCLUSIVE_GROUPS",
     "cross_checks",
+    "hand_offs",
     "handling_teams",
     "receiving_teams",
     "task_function",
@@ -92,6 +93,7 @@ def cross_checks(scenario: Scenario) -> list[Problem]:
         *_staffing_changes(scenario),
         *_mix_needs(scenario),
         *_exclusive_probabilities(scenario),
+        *_reform(scenario),
     ]
     if scenario.uncertainty:
         problems += uncertainty_problems(scenario.model_dump(mode="json"), scenario.uncertainty)
@@ -217,3 +219,67 @@ def _mix_needs(scenario: Scenario) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def hand_offs(scenario: Scenario) -> set[tuple[Team, Team]]:
+    """(sender, receiver) pairs where a case changes team: front end → tracks and the
+    preservation team, tracks → asset disposal and back (the same team twice is no hand-off)."""
+    team_for = scenario.organisation.team_for
+    front, disposal = team_for(Team.INTAKE), team_for(Team.ASSET_DISPOSAL)
+    tracks = [team_for(team) for team in handling_teams(scenario)]
+    pairs = {(front, track) for track in tracks} | {(front, task_team(scenario, Task.PRESERVATION))}
+    pairs |= {(track, disposal) for track in tracks} | {(disposal, track) for track in tracks}
+    return {(sender, receiver) for sender, receiver in pairs if sender is not receiver}
+
+
+def _reform(scenario: Scenario) -> list[Problem]:
+    """The ``[reform]`` groups against the organisation, the calendar and the staff."""
+    reform, problems = scenario.reform, []
+    work = receiving_teams(scenario)
+    for team, tasks in reform.specialisation.tasks.items():
+        for task in tasks:
+            if task not in work.get(team, set()):
+                does = ", ".join(sorted(t.value for t in work.get(team, set()))) or "no work in this scenario"
+                problems.append(
+                    Problem(
+                        f"reform.specialisation.tasks.{team.value}.{task.value}",
+                        f"not work of team {team.value}",
+                        None,
+                        does,
+                    )
+                )
+    hour, calendar = reform.centralised_intake.inquiry_batch_hour, scenario.calendar
+    opens, closes = calendar.day_start_hour, calendar.day_start_hour + calendar.hours_per_day
+    if hour is not None and calendar.mode == "official" and not opens <= hour <= closes:
+        problems.append(
+            Problem(
+                "reform.centralised_intake.inquiry_batch_hour",
+                "outside the working day",
+                f"{hour:g}",
+                f"between day_start_hour {opens:g} and {closes:g}",
+            )
+        )
+    needs = []
+    if reform.handoff.enabled:
+        needs += [(receiver, Task.READ_FILE) for _, receiver in hand_offs(scenario)]
+    if reform.rework.enabled and reform.rework.flag_rate > 0:
+        needs += [(sender, Task.REWORK) for sender, _ in hand_offs(scenario)]
+    for team, task in sorted(set(needs)):
+        problems += _team_can_do(scenario, team, task)
+    return problems
+
+
+def _team_can_do(scenario: Scenario, team: Team, task: Task) -> list[Problem]:
+    spec, staffing = scenario.tasks[task], scenario.staffing.team(team)
+    if isinstance(spec.hours, FixedSpec) and spec.hours.value == 0:
+        return []
+    return [
+        Problem(
+            f"staffing.{team.value}.{role.value}s",
+            f"team {team.value} hands cases on and does {task.value!r}, which needs {needed} {role.value}(s)",
+            str(staffing.count(role)),
+            f">= {needed}",
+        )
+        for role, needed in spec.roles.items()
+        if staffing.count(role) < needed
+    ]

@@ -25,7 +25,6 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     StrictInt,
     WithJsonSchema,
@@ -34,8 +33,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from sim.config.base import Frozen, Sourced
 from sim.config.distspec import DistSpec, Probability
 from sim.config.frozen import FrozenDict, ReadOnly
+from sim.config.reform import Reform
 from sim.config.uncertainty import UncertainRange
 from sim.rules import (
     DEFAULT_DISPATCH,
@@ -92,35 +93,6 @@ def _sum_to_one(shares: _Shares) -> _Shares:
     if not math.isclose(total, 1.0, abs_tol=1e-6):
         raise ValueError(f"shares must sum to 1 (got {total:g})")
     return shares
-
-
-class Frozen(BaseModel):
-    """Base of every scenario model: immutable, and a misspelt key is an error."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
-
-
-class Sourced(Frozen):
-    """A parameter group that can say where its numbers come from.
-
-    ``source`` applies to the whole group; ``sources`` names a source per field
-    where they differ (for example one probability sourced, the rest ``EST``).
-    """
-
-    source: str | None = None
-    sources: Annotated[dict[str, str], ReadOnly] = Field(default_factory=FrozenDict)
-
-    @model_validator(mode="after")
-    def _sources_name_fields(self) -> Sourced:
-        unknown = sorted(set(self.sources) - set(type(self).model_fields))
-        if unknown:
-            allowed = ", ".join(f for f in type(self).model_fields if f not in ("source", "sources"))
-            raise ValueError(f"sources names unknown fields {unknown}; expected some of: {allowed}")
-        return self
-
-    def source_of(self, field: str) -> str:
-        """The citation for ``field``: its own, else the group's, else ``"unsourced"``."""
-        return self.sources.get(field) or self.source or "unsourced"
 
 
 # ---------------------------------------------------------------- run and calendar
@@ -390,6 +362,8 @@ class Tasks(Sourced):
     monthly_report: TaskSpec
     quarterly_report: TaskSpec
     closing: TaskSpec  # 结案 formalities by the handling clerk
+    read_file: TaskSpec  # 阅卷 by the team a case is handed to (reform.handoff)
+    rework: TaskSpec  # 补正 by the team a flawed step is sent back to (reform.rework)
 
     def __getitem__(self, task: Task) -> TaskSpec:
         """The spec of ``task``."""
@@ -661,6 +635,7 @@ class Scenario(Frozen):
     # Ranges of the assumptions for `courtsim sensitivity` (sim/config/uncertainty.py); they do
     # not change what a replication computes, so the scenario's hash leaves them out.
     uncertainty: dict[str, UncertainRange] = Field(default_factory=dict)
+    reform: Reform = Reform()  # the reform's mechanisms (sim.config.reform); absent: all off
 
 
 # ---------------------------------------------------------------- one vocabulary

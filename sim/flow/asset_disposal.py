@@ -38,11 +38,14 @@ _PRICE_DELAY = {
 def dispose(ctx: FlowContext, case: Case) -> Step:
     """Turn the case's property into money; returns the proceeds for the applicant (yuan)."""
     team = ctx.scenario.organisation.team_for(Team.ASSET_DISPOSAL)
+    handling_team = case.team if case.team is not None else team
+    yield from ctx.reform.transfer(case, handling_team, team)  # the file comes over (sim.flow.mechanisms)
     case.stage = "asset_disposal:price"
     ctx.mark(case, Milestone.RECEIVED, team)
     # 收到卷宗之日起15日内启动, 30日内完成 the reference price.
     ctx.clocks.start(case, Deadline.PRICE_START)
     ctx.clocks.start(case, Deadline.PRICE_DONE)
+    yield from ctx.reform.take_up(case, handling_team, team)  # in-tray, reading, a flaw sent back
     yield from ctx.work(case, Task.PRICE_FILE, team)
     ctx.clocks.end(case, Deadline.PRICE_START)
     yield from _reference_price(ctx, case)
@@ -59,7 +62,9 @@ def dispose(ctx: FlowContext, case: Case) -> Step:
     else:
         yield from _complete_sale(ctx, case, team, buyer_pays=not in_kind)
     # 处置款 (or the unsold file) goes back to the handling team for payout or 终本.
+    yield from ctx.reform.transfer(case, team, handling_team)
     ctx.mark(case, Milestone.RECEIVED, case.team)
+    yield from ctx.reform.take_up(case, team, handling_team)
     return min(case.outstanding_cny, price * value)
 
 

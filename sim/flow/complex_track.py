@@ -27,10 +27,13 @@ __all__ = ["complex_track"]
 def complex_track(ctx: FlowContext, case: Case) -> Step:
     """A standard case's path through one of the 精执 teams."""
     team = ctx.scenario.organisation.team_for(Team.COMPLEX_TRACK)
+    front_end = ctx.scenario.organisation.team_for(Team.INTAKE)
+    yield from ctx.reform.transfer(case, front_end, team)  # the file comes over (sim.flow.mechanisms)
     handling.receive(ctx, case, team, Track.STANDARD)
     # 送达 within 10 days and the traditional investigation within 30 days of receipt.
     ctx.clocks.start(case, Deadline.SERVE)
     ctx.clocks.start(case, Deadline.INVESTIGATION)
+    yield from ctx.reform.take_up(case, front_end, team)  # in-tray, reading, a flaw sent back
 
     yield from handling.serve(ctx, case)
     yield from handling.interview(ctx, case)

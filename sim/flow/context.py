@@ -8,8 +8,9 @@ stopped around steps; the metrics read them from the log.
 The context holds the run's inputs (scenario, calendar, the cases' draws) and the
 services the steps call on, each the one owner of its state: the deadline
 ``clocks`` (:mod:`sim.flow.clocks`), the work ``desks`` (:mod:`sim.flow.desks`),
-the ``docket`` of open and closed cases (:mod:`sim.flow.docket`) and the staff
-``office``, which keeps every handler's caseload (:class:`~sim.staffing.StaffOffice`).
+the ``docket`` of open and closed cases (:mod:`sim.flow.docket`), the reform's
+mechanisms at every change of hands, ``reform`` (:mod:`sim.flow.mechanisms`), and
+the staff ``office``, which keeps every handler's caseload (:class:`~sim.staffing.StaffOffice`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from sim.eventlog import EventLog
 from sim.flow.clocks import DeadlineClocks
 from sim.flow.desks import WorkDesks
 from sim.flow.docket import Docket
+from sim.flow.mechanisms import Mechanisms
 from sim.staffing import StaffOffice
+from sim.streams import Streams
 from sim.vocab import Deadline, Decision, Delay, Milestone, Task, Team
 from sim.workcalendar import WorkCalendar
 
@@ -62,9 +65,11 @@ class FlowContext:
     book: CaseBook
     log: EventLog
     start_case: Callable[[Case], None]  # file a new case (a resumption) into the court
+    streams: Streams  # the replication's named streams (the mechanisms draw their waits from them)
     clocks: DeadlineClocks = field(init=False)
     desks: WorkDesks = field(init=False)
     docket: Docket = field(init=False)
+    reform: Mechanisms = field(init=False)
     handovers: dict[float, list[tuple[Case, int]]] = field(default_factory=dict)
     """Paper waiting to go to the records centre, by hand-over time (see :mod:`sim.flow.records`)."""
     work: Work = field(init=False, repr=False)
@@ -82,6 +87,8 @@ class FlowContext:
         self.desks = WorkDesks(self.env, self.scenario, self.calendar, self.office, self.book, self.log, self.clocks)
         self.docket = Docket(self.env, self.office)
         self.work = self.desks.work
+        rows = self.book.decisions[Decision.FILING].shape[0]  # filed cases and their resumptions
+        self.reform = Mechanisms(self.env, self.scenario, self.calendar, self.log, self.work, self.streams, rows)
 
     def wait(
         self, case: Case, delay: Delay, *, days: float | None = None, excluded: bool = False, step: str | None = None

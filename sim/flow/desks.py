@@ -5,8 +5,10 @@ and the case, waits in the desk's queue in the order of the scenario's dispatch
 rule (:mod:`sim.rules.dispatch`) until every person it needs is free, then holds
 them for its hours of working time (:meth:`~sim.workcalendar.WorkCalendar.finish_time`)
 and is logged as one ``task`` step. When the handling team does officer work, the
-officer is the case's own handler (承办人). Work asked for or under way is kept as
-:class:`WorkInProgress` records, which the run lists as unfinished at its end.
+officer is the case's own handler (承办人). A specialist team's or a batching front
+end's effort multiplier (:func:`sim.flow.mechanisms.effort_factors`) scales the
+drawn hours. Work asked for or under way is kept as :class:`WorkInProgress`
+records, which the run lists as unfinished at its end.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from sim.config.checks import task_team
 from sim.config.schema import Scenario
 from sim.eventlog import EventLog
 from sim.flow.clocks import DeadlineClocks
+from sim.flow.mechanisms import effort_factors
 from sim.rules import DISPATCH
 from sim.staffing import Member, Need, Pool, StaffOffice, TeamDesk
 from sim.vocab import Deadline, Role, Task, Team
@@ -43,6 +46,7 @@ class WorkPlan:
     officer_pool: Pool | None  # where the case's handler sits, if the task needs an officer
     others: list[Need]  # the rest when the handler is the officer
     roles: str  # e.g. "clerk+officer", for the log
+    factor: float = 1.0  # effort multiplier of this team on this task ([reform]: specialists, batching)
 
 
 @dataclass(slots=True, eq=False)
@@ -95,6 +99,7 @@ class WorkDesks:
         self._seq = itertools.count()
         self._plans: dict[tuple[Task, Team, str], WorkPlan] = {}
         self._teams: dict[tuple[Task, Team | None], Team] = {}
+        self._factors = effort_factors(scenario)
         self.active: dict[WorkInProgress, None] = {}
         """Work asked for or under way, in the order it asked (an ordered set)."""
         for desk in office.desks.values():
@@ -141,6 +146,8 @@ class WorkDesks:
         own = team is case.team
         unit = case.unit if own else self._unit_for(team, case.id)
         plan = self._plans.get((task, team, unit)) or self._plan(task, team, unit)
+        if plan.factor != 1.0:
+            hours *= plan.factor
         if handler and own and plan.officer_pool is not None and case.handler is not None:
             needs = [Need(plan.officer_pool, 1, case), *plan.others]
         else:
@@ -156,7 +163,7 @@ class WorkDesks:
         """Work that is not an enforcement case (reports, petitions, commissions)."""
         key = (self._priority(_SIDE), self._env.now, next(self._seq))
         plan = self._plan(task, team, self._unit_for(team, item_id))
-        yield from self.hold(item_id, task, plan, plan.pooled, key, hours)
+        yield from self.hold(item_id, task, plan, plan.pooled, key, hours * plan.factor)
 
     def _unit_for(self, team: Team, item_id: int) -> str:
         """The unit of ``team`` that does work for a case it does not own.
@@ -223,7 +230,8 @@ class WorkDesks:
             others = [n if n is not officer else Need(n.pool, n.count - 1) for n in pooled]
             others = [n for n in others if n.count > 0]
             roles = "+".join(role.value for role, count in counts for _ in range(count))
+            factor = self._factors.get((task, team), 1.0)
             plan = self._plans[key] = WorkPlan(
-                desk, team.value, unit, pooled, officer.pool if officer else None, others, roles
+                desk, team.value, unit, pooled, officer.pool if officer else None, others, roles, factor
             )
         return plan

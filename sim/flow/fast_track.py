@@ -27,11 +27,14 @@ __all__ = ["fast_track"]
 def fast_track(ctx: FlowContext, case: Case) -> Step:
     """A simple case's path through the fast-track team."""
     team = ctx.scenario.organisation.team_for(Team.FAST_TRACK)
+    front_end = ctx.scenario.organisation.team_for(Team.INTAKE)
+    yield from ctx.reform.transfer(case, front_end, team)  # the file comes over (sim.flow.mechanisms)
     handling.receive(ctx, case, team, Track.FAST)
     received = ctx.env.now
     # 送达 within 10 days and 结案 within 45 days of receipt (收案).
     ctx.clocks.start(case, Deadline.SERVE)
     ctx.clocks.start(case, Deadline.FAST_CLOSE)
+    yield from ctx.reform.take_up(case, front_end, team)  # in-tray, reading, a flaw sent back
 
     yield from handling.serve(ctx, case)
     yield from handling.interview(ctx, case)

@@ -51,7 +51,11 @@ def serve(ctx: FlowContext, case: Case) -> Step:
     case.stage = f"{case.team}:service"
     yield from ctx.work(case, Task.SERVE_DOCUMENTS)
     missing = ctx.decide(case, Decision.MISSING, ctx.scenario.probabilities.debtor_missing_rate)
-    yield from ctx.wait(case, Delay.PUBLIC_NOTICE_DAYS if missing else Delay.SERVICE_DAYS, step="service")
+    electronic = None if missing else ctx.reform.electronic_service_days(case)  # [reform.electronic_service]
+    if electronic is not None:
+        yield from ctx.wait(case, Delay.SERVICE_DAYS, days=electronic, step="electronic_service")
+    else:
+        yield from ctx.wait(case, Delay.PUBLIC_NOTICE_DAYS if missing else Delay.SERVICE_DAYS, step="service")
     ctx.clocks.end(case, Deadline.SERVE)
 
 

@@ -55,6 +55,7 @@ def intake(ctx: FlowContext, case: Case) -> Step:
     ctx.clocks.end(case, Deadline.STANDARD_DOCUMENTS)
     if case.case_type is CaseType.PRESERVATION:
         return Track.OVERSIGHT  # 保全类案件: to the team policy.preservation_team names
+    yield from ctx.reform.inquiry_batch(case)  # 集约: the day's inquiries go out together
     yield from ctx.wait(case, Delay.ONLINE_INQUIRY_DAYS, step="online_inquiry")
     _freeze(ctx, case)
 

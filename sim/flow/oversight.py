@@ -31,7 +31,10 @@ def preservation(ctx: FlowContext, case: Case) -> Step:
     preservation cases to the fast track (``policy.preservation_team``).
     """
     team = task_team(ctx.scenario, Task.PRESERVATION)
+    front_end = ctx.scenario.organisation.team_for(Team.INTAKE)
+    yield from ctx.reform.transfer(case, front_end, team)  # the file comes over (sim.flow.mechanisms)
     handling.receive(ctx, case, team, Track.OVERSIGHT)
+    yield from ctx.reform.take_up(case, front_end, team)
     yield from ctx.work(case, Task.PRESERVATION, team)
     case.stage = f"{team}:freeze"
     yield from ctx.wait(case, Delay.ONLINE_INQUIRY_DAYS, step="freeze_answers")

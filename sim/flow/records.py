@@ -5,6 +5,10 @@ centre within 2 days (方案: "应在2日内移交卷宗管理中心"); teams ca
 papers over in one batch at the start of the next working day. The centre scans
 and uploads each hand-over within 2 days ("2日内扫描、上传"), and checks and
 archives the file once the case is closed ("案件结案后，及时…装订归档").
+
+Scanning is the reform's ``scanned_files`` mechanism (:mod:`sim.flow.mechanisms`):
+switched off (the court before 无纸化), no paper goes for scanning and the paper
+file travels with the case instead.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ __all__ = ["archive", "hand_over"]
 
 def hand_over(ctx: FlowContext, case: Case) -> None:
     """Paper produced now goes to the records centre; scanning runs beside the case."""
+    if not ctx.reform.scanning:
+        return  # no e-file: the paper stays in the case file and travels with it
+    ctx.reform.paper_handed(case)
     occurrence = case.papers
     case.papers += 1
     ctx.clocks.start(case, Deadline.RECORDS_HANDOVER, occurrence=occurrence)
@@ -43,6 +50,7 @@ def _carry(ctx: FlowContext, handover: float, batch: list[tuple[Case, int]]) -> 
 def _scan(ctx: FlowContext, case: Case, occurrence: int) -> Step:
     yield from ctx.work(case, Task.SCAN, ctx.scenario.organisation.team_for(Team.RECORDS))
     ctx.clocks.end(case, Deadline.SCAN, occurrence=occurrence)
+    ctx.reform.scanned(case)
 
 
 def archive(ctx: FlowContext, case: Case) -> Step:

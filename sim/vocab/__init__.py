@@ -4,7 +4,8 @@ Like the labels on the doors of a court building and the headings of its forms,
 each concept is named once here, as a ``StrEnum`` whose values are the ids used
 in scenario files and the event log: teams and roles (:mod:`.court`), the steps
 of a case (:mod:`.steps`: tasks, outside delays, milestones), deadlines
-(:mod:`.deadlines`) and chance decisions (:mod:`.decisions`). A flow that says
+(:mod:`.deadlines`), chance decisions (:mod:`.decisions`) and the reform's
+mechanisms (:mod:`.mechanisms`). A flow that says
 ``Task.LEAD_CHEK`` fails at once, and a table that misses a name fails when it
 is imported. This is the bottom layer: it imports nothing else from ``sim``.
 """
@@ -15,6 +16,7 @@ from sim.vocab._complete import require_complete
 from sim.vocab.court import CASE_TYPE_ZH, OUTCOME_ZH, ROLE_ZH, TEAM_ZH, TRACK_ZH, CaseType, Outcome, Role, Team, Track
 from sim.vocab.deadlines import DEADLINE_NAMES, Deadline
 from sim.vocab.decisions import Decision, Ratio
+from sim.vocab.mechanisms import MECHANISM_ZH, Mechanism
 from sim.vocab.steps import DELAY_ZH, HANDLING, TASK_FUNCTION, TASK_ZH, Delay, Handling, Milestone, PriceMethod, Task
 
 __all__ = [
@@ -22,6 +24,7 @@ __all__ = [
     "DEADLINE_NAMES",
     "DELAY_ZH",
     "HANDLING",
+    "MECHANISM_ZH",
     "OUTCOME_ZH",
     "ROLE_ZH",
     "TASK_FUNCTION",
@@ -33,6 +36,7 @@ __all__ = [
     "Decision",
     "Delay",
     "Handling",
+    "Mechanism",
     "Milestone",
     "Outcome",
     "PriceMethod",

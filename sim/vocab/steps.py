@@ -66,6 +66,9 @@ class Task(StrEnum):
     QUARTERLY_REPORT = "quarterly_report"  # 季报
     # 快执/精执 again: the handling clerk's 结案 formalities
     CLOSING = "closing"  # 结案手续
+    # A case changing hands between teams (the reform's mechanisms, sim.flow.mechanisms)
+    READ_FILE = "read_file"  # 阅卷: the receiving team reads the file it was handed
+    REWORK = "rework"  # 补正: the previous step, found unfinished or flawed, is put right (方案 二.4)
 
 
 Handling = Literal["handling"]
@@ -109,6 +112,10 @@ TASK_FUNCTION: Mapping[Task, Team | Handling] = {
     Task.PETITION: Team.OVERSIGHT,
     Task.MONTHLY_REPORT: Team.OVERSIGHT,
     Task.QUARTERLY_REPORT: Team.OVERSIGHT,
+    # A change of hands: done by the team that receives (reads) or sent (reworks) the case,
+    # which the flows name (sim.flow.mechanisms); a handling team's officer is the handler.
+    Task.READ_FILE: HANDLING,
+    Task.REWORK: HANDLING,
 }
 """Which function of the plan does each task: a team, or the case's handling team.
 
@@ -168,6 +175,7 @@ class Milestone(StrEnum):
     CLOSED = "closed"  # 结案
     ARCHIVED = "archived"  # 归档
     RESUMED = "resumed"  # a 终本 case's re-query found property: it resumes as 执恢
+    RETURNED = "returned"  # 方案 二.4: the receiving team sent the case back to the previous step
 
 
 class PriceMethod(StrEnum):
