@@ -330,7 +330,7 @@ def _samples(folder: Path) -> dict[str, bytes]:
         "nan.toml": to_toml(_set(DOC, ("probabilities", "settlement_rate"), math.nan)).encode(),
         "negative.toml": to_toml(_set(DOC, ("staffing", "intake", "clerks"), -3)).encode(),
         "missing.toml": to_toml(_drop(DOC, ("tasks",))).encode(),
-        "truncated.toml": raw[: len(raw) // 2],
+        "truncated.toml": raw[: raw.index(b"\ncases_per_year") + 6],  # cut inside a key: not TOML
         "latin1.toml": raw.replace("邓州".encode(), "Düsseldorf".encode("latin-1")),
         "binary.toml": bytes(range(256)) * 4,
         "empty.toml": b"",
