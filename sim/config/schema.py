@@ -183,6 +183,11 @@ class Arrivals(Sourced):
     behaviour_rate: Probability  # share of 首执 that are behaviour cases (腾退、交付)
     related_rate: Probability  # share of cases related to an earlier one (same debtor)
     labelled_rate: Probability  # 涉营商环境、涉党政机关、涉黑恶 labels
+    own_resumptions_replace_filed: bool = True
+    """The ``resumed`` share of ``case_mix`` is the court's whole 执恢 intake: each resumption
+    the model makes of its own 终本 cases takes the place of the next 执恢 filing drawn from
+    the mix, which stands for resumptions of 终本 cases closed before the run began (so the
+    two are not counted on top of each other). ``false``: the model's own come on top."""
 
     @field_validator("case_mix")
     @classmethod
@@ -226,15 +231,16 @@ class Probabilities(Sourced):
     freeze_partial_rate: Probability
     small_claim_closable_rate: Probability  # a small claim judged closable within 45 days
     behaviour_simple_rate: Probability  # 简单行为类 among behaviour cases
-    resumed_property_rate: Probability  # a 执恢 case whose new property is real and disposable
+    resumed_property_rate: Probability  # a 执恢 case's find is property to sell (else money, frozen at once)
     voluntary_payment_rate: Probability  # pays after the notice, before measures
-    debtor_missing_rate: Probability  # service by public notice
+    debtor_missing_rate: Probability  # cannot be found: served by public notice
+    debtor_found_rate: Probability  # the search after the notice finds the missing debtor
     property_found_rate: Probability  # traditional investigation finds disposable property
     real_estate_rate: Probability  # found property is real estate (longer announcements)
     lead_given_rate: Probability
     lead_useful_rate: Probability
     settlement_rate: Probability
-    dishonest_rate: Probability  # conditions for 纳失 met
+    dishonest_rate: Probability  # a ground of 失信规定 art. 1 exists (applied only where art. 3 does not bar it)
     detention_rate: Probability
     criminal_referral_rate: Probability
     multiple_creditors_rate: Probability
@@ -272,6 +278,7 @@ class Delays(Sourced):
     online_inquiry_days: DistSpec
     service_days: DistSpec
     public_notice_days: DistSpec
+    debtor_search_days: DistSpec
     voluntary_payment_days: DistSpec
     investigation_days: DistSpec  # registries, banks, village committees answering
     lead_check_days: DistSpec
@@ -350,6 +357,8 @@ class Tasks(Sourced):
     triage: TaskSpec  # 查控结果分析、繁简分流
     resume_review: TaskSpec  # 恢复执行审查
     serve_documents: TaskSpec
+    public_notice: TaskSpec
+    debtor_search: TaskSpec
     debtor_interview: TaskSpec
     deduct_payout: TaskSpec
     field_investigation: TaskSpec
@@ -420,6 +429,7 @@ class Deadlines(Frozen):
     objection: DeadlineSpec
     sale_ruling: DeadlineSpec
     handover: DeadlineSpec
+    reauction: DeadlineSpec
     payout: DeadlineSpec
     execution_limit: DeadlineSpec  # 6 months (审限规定 art. 5), exclusions applied in metrics
 
@@ -492,6 +502,8 @@ class Policy(Sourced):
     preservation_team: PreservationTeam = Team.OVERSIGHT
     zhongben_floor: bool = True
     zhongben_floor_months: Count = 3
+    execution_fee: bool = True  # 执行申请费 deducted from the money collected (诉讼费用交纳办法 arts. 14, 20, 38)
+    execution_fee_basis: Literal["claimed", "collected"] = "claimed"  # art. 14(1) 执行金额: claimed or collected
     dispatch: DispatchRuleName = DEFAULT_DISPATCH
     handler_assignment: HandlerRuleName = DEFAULT_HANDLER_ASSIGNMENT
     related_same_handler: bool = True

@@ -36,7 +36,7 @@ _PRICE_DELAY = {
 
 
 def dispose(ctx: FlowContext, case: Case) -> Step:
-    """Turn the case's property into money; returns the proceeds for the applicant (yuan)."""
+    """Turn the case's property into money; returns the proceeds (yuan), the 执行申请费 still in them."""
     team = ctx.scenario.organisation.team_for(Team.ASSET_DISPOSAL)
     case.stage = "asset_disposal:price"
     ctx.mark(case, Milestone.RECEIVED, team)
@@ -52,7 +52,7 @@ def dispose(ctx: FlowContext, case: Case) -> Step:
     if ctx.decide(case, Decision.OBJECTION, ctx.scenario.probabilities.objection_rate):
         ctx.spawn(review.objection(ctx, case))  # enforcement does not stop (执行程序解释 art. 9)
 
-    value = case.outstanding_cny * ctx.book.ratio(Ratio.PROPERTY_VALUE_RATIO, case)
+    value = case.owed_cny * ctx.book.ratio(Ratio.PROPERTY_VALUE_RATIO, case)  # as seized (complex_track)
     price, in_kind = yield from _sell(ctx, case, team)
     if price == 0.0:
         ctx.mark(case, Milestone.UNSOLD, team)
@@ -60,7 +60,7 @@ def dispose(ctx: FlowContext, case: Case) -> Step:
         yield from _complete_sale(ctx, case, team, buyer_pays=not in_kind)
     # 处置款 (or the unsold file) goes back to the handling team for payout or 终本.
     ctx.mark(case, Milestone.RECEIVED, case.team)
-    return min(case.outstanding_cny, price * value)
+    return min(case.owed_cny, price * value)
 
 
 def _reference_price(ctx: FlowContext, case: Case) -> Step:
@@ -99,11 +99,19 @@ def _sell(ctx: FlowContext, case: Case, team: Team) -> Step:
     yield from ctx.wait(case, Delay.AUCTION_DAYS, step="auction_1", excluded=True)
     if ctx.decide(case, Decision.AUCTION1, probs.auction_first_sale_rate) and not defaulted:
         return 1.0, False
-    # 流拍 (or 悔拍): re-auction within 30 days at up to 20% less.
-    yield from ctx.wait(case, Delay.RELIST_DAYS, step="relist", excluded=True)
+    # 流拍 (or 悔拍): re-auction within 30 days at up to 20% less (art. 26). The team
+    # prepares the new listing at once and has it published (the relist delay) in time
+    # for the 2nd auction to open, after its notice, by the 30th day: only the team's
+    # own backlog can make it late.
+    due = ctx.clocks.start(case, Deadline.REAUCTION)
     yield from ctx.work(case, Task.AUCTION_LISTING, team)
     second = Delay.SECOND_ANNOUNCEMENT_REAL_ESTATE_DAYS if real_estate else Delay.SECOND_ANNOUNCEMENT_MOVABLE_DAYS
-    yield from ctx.wait(case, second, step="auction_announcement", excluded=True)
+    notice = ctx.book.days(second, case, case.next_index(second))
+    relist = ctx.book.days(Delay.RELIST_DAYS, case, case.next_index(Delay.RELIST_DAYS))
+    latest = due - ctx.env.now - notice - 0.5
+    yield from ctx.wait(case, Delay.RELIST_DAYS, days=max(min(relist, latest), 0.0), step="relist", excluded=True)
+    yield from ctx.wait(case, second, days=notice, step="auction_announcement", excluded=True)
+    ctx.clocks.end(case, Deadline.REAUCTION)
     yield from ctx.wait(case, Delay.AUCTION_DAYS, step="auction_2", excluded=True)
     if ctx.decide(case, Decision.AUCTION2, probs.auction_second_sale_rate):
         return SECOND_ROUND_PRICE, False

@@ -19,7 +19,7 @@ from sim.flow import handling
 from sim.flow.asset_disposal import dispose
 from sim.flow.closure import finish
 from sim.flow.context import FlowContext, Step
-from sim.vocab import Deadline, Decision, Delay, Milestone, Outcome, Task, Team, Track
+from sim.vocab import Deadline, Decision, Delay, Milestone, Outcome, Ratio, Task, Team, Track
 
 __all__ = ["complex_track"]
 
@@ -48,7 +48,7 @@ def complex_track(ctx: FlowContext, case: Case) -> Step:
     ctx.clocks.end(case, Deadline.INVESTIGATION)
     found = handling.property_found(ctx, case)
     found = (yield from _check_lead(ctx, case)) or found
-    yield from _coercive_measures(ctx, case)
+    yield from _coercive_measures(ctx, case, found)
     if found:
         yield from _dispose(ctx, case)
         if case.outstanding_cny <= 0:
@@ -77,11 +77,15 @@ def _check_lead(ctx: FlowContext, case: Case) -> Step:
     return useful
 
 
-def _coercive_measures(ctx: FlowContext, case: Case) -> Step:
-    """纳失 within 7 days, detention where warranted, 拒执罪 referral within 30 days."""
+def _coercive_measures(ctx: FlowContext, case: Case, found: bool) -> Step:
+    """纳失 within 7 days, detention where warranted, 拒执罪 referral within 30 days.
+
+    Property found is seized; when its value covers what is owed, 失信规定 art. 3 bars
+    the listing now (it is asked again at 终本 if the sale falls short).
+    """
     probs = ctx.scenario.probabilities
-    if ctx.decide(case, Decision.DISHONEST, probs.dishonest_rate):
-        yield from ctx.work(case, Task.DISHONEST_LISTING, deadline=Deadline.DISHONEST_LISTING)
+    seized = case.owed_cny * ctx.book.ratio(Ratio.PROPERTY_VALUE_RATIO, case) if found else 0.0
+    yield from handling.list_dishonest(ctx, case, seized_cny=seized)
     if ctx.decide(case, Decision.DETENTION, probs.detention_rate):
         yield from ctx.work(case, Task.DETENTION)
     if ctx.decide(case, Decision.CRIMINAL, probs.criminal_referral_rate):

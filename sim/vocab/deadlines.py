@@ -39,6 +39,7 @@ class Deadline(StrEnum):
     OBJECTION = "objection"
     SALE_RULING = "sale_ruling"
     HANDOVER = "handover"
+    REAUCTION = "reauction"  # 2nd auction within 30 days of the 1st failing (网拍规定 art. 26)
     PAYOUT = "payout"
     EXECUTION_LIMIT = "execution_limit"  # 6 months (审限规定 art. 5), exclusions applied in metrics
 
@@ -64,6 +65,7 @@ DEADLINE_NAMES: Mapping[Deadline, tuple[str, str]] = {
     Deadline.OBJECTION: ("执行异议审查", "enforcement objection ruled"),
     Deadline.SALE_RULING: ("作出成交裁定", "sale confirmation ruling"),
     Deadline.HANDOVER: ("交付拍卖财产", "sold property handed over"),
+    Deadline.REAUCTION: ("流拍后30日内再次拍卖", "re-auction within 30 days"),
     Deadline.PAYOUT: ("执行款发放", "collected money paid out"),
     Deadline.EXECUTION_LIMIT: ("法定执行期限", "6-month enforcement limit"),
 }

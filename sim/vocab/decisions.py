@@ -32,6 +32,7 @@ class Decision(StrEnum):
     # 快执/精执
     VOLUNTARY = "voluntary"  # pays after the notice
     MISSING = "missing"  # cannot be found: public notice
+    DEBTOR_FOUND = "debtor_found"  # the search after the notice finds the missing debtor
     PROPERTY = "property"  # the investigation finds disposable property
     REAL_ESTATE = "real_estate"  # the property is real estate
     PROPERTY_VALUE = "property_value"  # its value against the claim
@@ -39,7 +40,7 @@ class Decision(StrEnum):
     LEAD_USEFUL = "lead_useful"  # the lead finds property
     SETTLEMENT = "settlement"  # the parties settle
     SETTLEMENT_SHARE = "settlement_share"  # how much the settlement pays
-    DISHONEST = "dishonest"  # conditions for 纳失 met
+    DISHONEST = "dishonest"  # a ground for 纳失 exists (失信规定 art. 1)
     DETENTION = "detention"
     CRIMINAL = "criminal"  # 拒执罪 referral
     CREDITORS = "creditors"  # several creditors: a distribution plan

@@ -31,6 +31,8 @@ class Task(StrEnum):
     RESUME_REVIEW = "resume_review"  # 恢复执行审查
     # 快执/精执 (方案 三(二))
     SERVE_DOCUMENTS = "serve_documents"  # 送达文书
+    PUBLIC_NOTICE = "public_notice"  # 公告送达: drafting and publishing the notice
+    DEBTOR_SEARCH = "debtor_search"  # 查找下落不明的被执行人
     DEBTOR_INTERVIEW = "debtor_interview"  # 询问被执行人
     DEDUCT_PAYOUT = "deduct_payout"  # 扣划发放
     FIELD_INVESTIGATION = "field_investigation"  # 传统调查（外出）
@@ -79,6 +81,8 @@ TASK_FUNCTION: Mapping[Task, Team | Handling] = {
     Task.TRIAGE: Team.INTAKE,
     Task.RESUME_REVIEW: Team.INTAKE,
     Task.SERVE_DOCUMENTS: HANDLING,
+    Task.PUBLIC_NOTICE: HANDLING,
+    Task.DEBTOR_SEARCH: HANDLING,
     Task.DEBTOR_INTERVIEW: HANDLING,
     Task.DEDUCT_PAYOUT: HANDLING,
     Task.FIELD_INVESTIGATION: HANDLING,
@@ -127,6 +131,7 @@ class Delay(StrEnum):
     ONLINE_INQUIRY_DAYS = "online_inquiry_days"  # 网络查控反馈
     SERVICE_DAYS = "service_days"  # 送达
     PUBLIC_NOTICE_DAYS = "public_notice_days"  # 公告送达
+    DEBTOR_SEARCH_DAYS = "debtor_search_days"  # 查找: police, registry, village answering
     VOLUNTARY_PAYMENT_DAYS = "voluntary_payment_days"  # 自动履行
     INVESTIGATION_DAYS = "investigation_days"  # 传统查控: registries, banks, villages answering
     LEAD_CHECK_DAYS = "lead_check_days"  # 线索核实
