@@ -40,7 +40,7 @@ from sim.rules import (
     TRIAGE,
     Registry,
 )
-from sim.vocab import CaseType, Deadline, Delay, PriceMethod, Role, Task, Team, require_complete
+from sim.vocab import CaseType, Deadline, Delay, PriceMethod, ReceiptBasis, Role, Task, Team, require_complete
 
 __all__ = [
     "UNIT_ROLES",
@@ -235,6 +235,7 @@ class Probabilities(Sourced):
     voluntary_payment_rate: Probability  # pays after the notice, before measures
     debtor_missing_rate: Probability  # cannot be found: served by public notice
     debtor_found_rate: Probability  # the search after the notice finds the missing debtor
+    stay_rate: Probability  # 暂缓执行 on security after the interview (民诉法解释 art. 467)
     property_found_rate: Probability  # traditional investigation finds disposable property
     real_estate_rate: Probability  # found property is real estate (longer announcements)
     lead_given_rate: Probability
@@ -249,6 +250,7 @@ class Probabilities(Sourced):
     not_enforced_rate: Probability  # 不予执行
     withdrawal_rate: Probability  # 销案
     objection_rate: Probability  # 执行异议 per case with seizure or disposal
+    hearing_rate: Probability  # objections heard (听证) rather than reviewed in writing (异议复议规定 art. 12)
     reconsideration_rate: Probability  # 复议 after an objection ruling
     price_objection_rate: Probability
     online_price_extension_rate: Probability
@@ -282,6 +284,9 @@ class Delays(Sourced):
     voluntary_payment_days: DistSpec
     investigation_days: DistSpec  # registries, banks, village committees answering
     lead_check_days: DistSpec
+    seizure_days: DistSpec
+    stay_days: DistSpec
+    referral_evidence_days: DistSpec
     settlement_days: DistSpec
     payout_days: DistSpec
     zhongben_ruling_days: DistSpec
@@ -292,6 +297,7 @@ class Delays(Sourced):
     appraisal_days: DistSpec
     report_service_days: DistSpec
     price_objection_window_days: DistSpec
+    appraiser_reply_days: DistSpec
     announcement_movable_days: DistSpec
     announcement_real_estate_days: DistSpec
     second_announcement_movable_days: DistSpec
@@ -304,6 +310,7 @@ class Delays(Sourced):
     selloff_period_days: PositiveFloat  # the whole sell-off period, when nothing sells
     balance_payment_days: DistSpec
     objection_filing_days: DistSpec
+    hearing_notice_days: DistSpec
     higher_court_review_days: DistSpec
     commissioned_days: DistSpec
     requery_interval_days: PositiveFloat
@@ -363,6 +370,7 @@ class Tasks(Sourced):
     deduct_payout: TaskSpec
     field_investigation: TaskSpec
     lead_check: TaskSpec
+    seizure: TaskSpec  # 查封 (首封)
     consumption_restriction: TaskSpec
     dishonest_listing: TaskSpec
     detention: TaskSpec
@@ -373,6 +381,7 @@ class Tasks(Sourced):
     settlement_record: TaskSpec
     zhongben_interview: TaskSpec
     disposal_referral: TaskSpec
+    sign_off: TaskSpec  # 签发 by the handling team's judge
     price_file: TaskSpec
     report_service: TaskSpec
     price_objection_review: TaskSpec
@@ -382,7 +391,9 @@ class Tasks(Sourced):
     handover: TaskSpec
     scan: TaskSpec
     archive: TaskSpec
+    paper_handover: TaskSpec
     objection_hearing: TaskSpec
+    panel_member: TaskSpec
     preservation: TaskSpec
     commissioned: TaskSpec
     petition: TaskSpec
@@ -502,6 +513,7 @@ class Policy(Sourced):
     preservation_team: PreservationTeam = Team.OVERSIGHT
     zhongben_floor: bool = True
     zhongben_floor_months: Count = 3
+    receipt_basis: ReceiptBasis = ReceiptBasis.FILING  # where "收案后" clocks start (sim.vocab.deadlines)
     execution_fee: bool = True  # 执行申请费 deducted from the money collected (诉讼费用交纳办法 arts. 14, 20, 38)
     execution_fee_basis: Literal["claimed", "collected"] = "claimed"  # art. 14(1) 执行金额: claimed or collected
     dispatch: DispatchRuleName = DEFAULT_DISPATCH

@@ -76,11 +76,18 @@ def _reference_price(ctx: FlowContext, case: Case) -> Step:
 def _serve_report(ctx: FlowContext, case: Case, team: Team) -> Step:
     """Serve the price report within 3 days; objections reviewed within 15 days."""
     case.stage = "asset_disposal:report"
-    yield from ctx.work(case, Task.REPORT_SERVICE, team, deadline=Deadline.REPORT_SERVICE)
+    # 3日内…送达: the clock runs to delivery, not to sending.
+    ctx.clocks.start(case, Deadline.REPORT_SERVICE)
+    yield from ctx.work(case, Task.REPORT_SERVICE, team)
     yield from ctx.wait(case, Delay.REPORT_SERVICE_DAYS, step="report_delivery")
+    ctx.clocks.end(case, Deadline.REPORT_SERVICE)
     yield from ctx.wait(case, Delay.PRICE_OBJECTION_WINDOW_DAYS, step="price_objection_window")
     if ctx.decide(case, Decision.PRICE_OBJECTION, ctx.scenario.probabilities.price_objection_rate):
-        yield from ctx.work(case, Task.PRICE_OBJECTION_REVIEW, team, deadline=Deadline.PRICE_OBJECTION)
+        # The 15 days span the appraiser's written answer (参考价规定 art. 23) and the review.
+        ctx.clocks.start(case, Deadline.PRICE_OBJECTION)
+        yield from ctx.wait(case, Delay.APPRAISER_REPLY_DAYS, step="appraiser_reply")
+        yield from ctx.work(case, Task.PRICE_OBJECTION_REVIEW, team)
+        ctx.clocks.end(case, Deadline.PRICE_OBJECTION)
 
 
 def _sell(ctx: FlowContext, case: Case, team: Team) -> Step:
@@ -138,7 +145,11 @@ def _complete_sale(ctx: FlowContext, case: Case, team: Team, *, buyer_pays: bool
     case.stage = "asset_disposal:handover"
     if buyer_pays:
         yield from ctx.wait(case, Delay.BALANCE_PAYMENT_DAYS, step="balance_payment", excluded=True)
-    yield from ctx.work(case, Task.SALE_RULING, team, deadline=Deadline.SALE_RULING)
+    # 价款全额交付后十日内…送达: the 10 days run to the ruling's delivery.
+    ctx.clocks.start(case, Deadline.SALE_RULING)
+    yield from ctx.work(case, Task.SALE_RULING, team)
+    yield from ctx.wait(case, Delay.SERVICE_DAYS, step="sale_ruling_service")
+    ctx.clocks.end(case, Deadline.SALE_RULING)
     # The handling team's officer and bailiffs hand over: the disposal team has no bailiffs.
     yield from ctx.work(case, Task.HANDOVER, deadline=Deadline.HANDOVER)
     records.hand_over(ctx, case)

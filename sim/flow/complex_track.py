@@ -29,8 +29,9 @@ def complex_track(ctx: FlowContext, case: Case) -> Step:
     team = ctx.scenario.organisation.team_for(Team.COMPLEX_TRACK)
     handling.receive(ctx, case, team, Track.STANDARD)
     # 送达 within 10 days and the traditional investigation within 30 days of receipt.
-    ctx.clocks.start(case, Deadline.SERVE)
-    ctx.clocks.start(case, Deadline.INVESTIGATION)
+    received = handling.receipt(ctx, case)
+    ctx.clocks.start(case, Deadline.SERVE, at=received)
+    ctx.clocks.start(case, Deadline.INVESTIGATION, at=received)
 
     yield from handling.serve(ctx, case)
     yield from handling.interview(ctx, case)
@@ -48,6 +49,9 @@ def complex_track(ctx: FlowContext, case: Case) -> Step:
     ctx.clocks.end(case, Deadline.INVESTIGATION)
     found = handling.property_found(ctx, case)
     found = (yield from _check_lead(ctx, case)) or found
+    if found:
+        yield from handling.seize(ctx, case)
+        ctx.clocks.start(case, Deadline.DISPOSAL_START)  # 对查控（首封）的财产应在30日内启动评估、拍卖
     yield from _coercive_measures(ctx, case, found)
     if found:
         yield from _dispose(ctx, case)
@@ -87,14 +91,22 @@ def _coercive_measures(ctx: FlowContext, case: Case, found: bool) -> Step:
     seized = case.owed_cny * ctx.book.ratio(Ratio.PROPERTY_VALUE_RATIO, case) if found else 0.0
     yield from handling.list_dishonest(ctx, case, seized_cny=seized)
     if ctx.decide(case, Decision.DETENTION, probs.detention_rate):
+        yield from ctx.work(case, Task.SIGN_OFF)  # the judge approves (the president's approval is not staff here)
         yield from ctx.work(case, Task.DETENTION)
     if ctx.decide(case, Decision.CRIMINAL, probs.criminal_referral_rate):
-        yield from ctx.work(case, Task.CRIMINAL_REFERRAL, deadline=Deadline.CRIMINAL_REFERRAL)
+        # The 30 days span making up the evidence the police need and the judge's signature.
+        ctx.clocks.start(case, Deadline.CRIMINAL_REFERRAL)
+        yield from ctx.wait(case, Delay.REFERRAL_EVIDENCE_DAYS, step="referral_evidence")
+        yield from ctx.work(case, Task.CRIMINAL_REFERRAL)
+        yield from ctx.work(case, Task.SIGN_OFF)
+        ctx.clocks.end(case, Deadline.CRIMINAL_REFERRAL)
 
 
 def _dispose(ctx: FlowContext, case: Case) -> Step:
-    """对查控（首封）的财产应在30日内启动评估、拍卖程序."""
-    yield from ctx.work(case, Task.DISPOSAL_REFERRAL, deadline=Deadline.DISPOSAL_START)
+    """对查控（首封）的财产应在30日内启动评估、拍卖程序: the judge signs the ruling, the file goes over."""
+    yield from ctx.work(case, Task.SIGN_OFF)
+    yield from ctx.work(case, Task.DISPOSAL_REFERRAL)
+    ctx.clocks.end(case, Deadline.DISPOSAL_START)
     proceeds = yield from dispose(ctx, case)
     if proceeds > 0 and ctx.decide(case, Decision.CREDITORS, ctx.scenario.probabilities.multiple_creditors_rate):
         # 对同一被执行人有多个执行债权人申请执行的依法制作分配方案.

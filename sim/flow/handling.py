@@ -13,7 +13,7 @@ from sim.flow import records
 from sim.flow.closure import finish
 from sim.flow.context import FlowContext, Step
 from sim.flow.fees import fee_share
-from sim.vocab import CaseType, Deadline, Decision, Delay, Milestone, Outcome, Ratio, Task, Team, Track
+from sim.vocab import CaseType, Deadline, Decision, Delay, Milestone, Outcome, Ratio, ReceiptBasis, Task, Team, Track
 from sim.workcalendar import add_months
 
 __all__ = [
@@ -24,7 +24,9 @@ __all__ = [
     "investigate",
     "list_dishonest",
     "property_found",
+    "receipt",
     "receive",
+    "seize",
     "serve",
     "settle",
     "voluntary",
@@ -44,6 +46,16 @@ def receive(ctx: FlowContext, case: Case, team: Team, track: Track) -> None:
     ctx.mark(case, Milestone.RECEIVED, team)
 
 
+def receipt(ctx: FlowContext, case: Case) -> float:
+    """When the team's "收案后…" clocks start (``policy.receipt_basis``): filing by default, else now.
+
+    方案 三(二) words the implementation teams' limits from 收案 (收案后10日内送达,
+    收案45日内结案); read as the court's 收案, the filing (立案), they include the
+    front end's days (docs/legal.md §4).
+    """
+    return case.arrived if ctx.scenario.policy.receipt_basis is ReceiptBasis.FILING else ctx.env.now
+
+
 def serve(ctx: FlowContext, case: Case) -> Step:
     """Serve the standard documents on the debtor within 10 days of receipt.
 
@@ -56,7 +68,8 @@ def serve(ctx: FlowContext, case: Case) -> Step:
     if ctx.decide(case, Decision.MISSING, ctx.scenario.probabilities.debtor_missing_rate):
         case.missing = True
         yield from ctx.work(case, Task.PUBLIC_NOTICE)
-        yield from ctx.wait(case, Delay.PUBLIC_NOTICE_DAYS, step="public_notice")
+        # The notice period does not count against the 6-month limit (审限规定 art. 9; 执行程序解释 art. 10).
+        yield from ctx.wait(case, Delay.PUBLIC_NOTICE_DAYS, step="public_notice", excluded=True)
     else:
         yield from ctx.wait(case, Delay.SERVICE_DAYS, step="service")
     ctx.clocks.end(case, Deadline.SERVE)
@@ -78,6 +91,10 @@ def interview(ctx: FlowContext, case: Case) -> Step:
         case.missing = False
     yield from ctx.work(case, Task.DEBTOR_INTERVIEW)
     records.hand_over(ctx, case)
+    if ctx.decide(case, Decision.STAY, ctx.scenario.probabilities.stay_rate):
+        # 暂缓执行 on the debtor's security (民诉法解释 art. 467, ≤ 1 year): not counted
+        # against the 6-month limit (审限规定 art. 9).
+        yield from ctx.wait(case, Delay.STAY_DAYS, step="stay", excluded=True)
 
 
 def voluntary(ctx: FlowContext, case: Case) -> Step:
@@ -141,7 +158,8 @@ def settle(ctx: FlowContext, case: Case) -> Step:
     if case.missing or not ctx.decide(case, Decision.SETTLEMENT, ctx.scenario.probabilities.settlement_rate):
         return False
     yield from ctx.work(case, Task.SETTLEMENT_RECORD)
-    yield from ctx.wait(case, Delay.SETTLEMENT_DAYS, step="settlement_performance")
+    # The time the settlement runs is not counted against the 6-month limit (审限规定 art. 9).
+    yield from ctx.wait(case, Delay.SETTLEMENT_DAYS, step="settlement_performance", excluded=True)
     yield from deduct(ctx, case, case.outstanding_cny * ctx.book.ratio(Ratio.SETTLEMENT_SHARE, case))
     yield from finish(ctx, case, Outcome.COMPLETED)
     return True
@@ -191,7 +209,19 @@ def list_dishonest(ctx: FlowContext, case: Case, *, seized_cny: float = 0.0) -> 
     if seized_cny >= case.owed_cny > 0.0:
         return
     if ctx.decide(case, Decision.DISHONEST, ctx.scenario.probabilities.dishonest_rate):
-        yield from ctx.work(case, Task.DISHONEST_LISTING, deadline=Deadline.DISHONEST_LISTING)
+        # The 7 days run to the judge's signed decision (a written decision, 失信规定 art. 6).
+        ctx.clocks.start(case, Deadline.DISHONEST_LISTING)
+        yield from ctx.work(case, Task.DISHONEST_LISTING)
+        yield from ctx.work(case, Task.SIGN_OFF)
+        ctx.clocks.end(case, Deadline.DISHONEST_LISTING)
+
+
+def seize(ctx: FlowContext, case: Case) -> Step:
+    """查封、扣押 the property found (首封): the officer and a clerk, then the registry records it."""
+    case.stage = f"{case.team}:seizure"
+    yield from ctx.work(case, Task.SEIZURE)
+    yield from ctx.wait(case, Delay.SEIZURE_DAYS, step="seizure_registered")
+    ctx.mark(case, Milestone.SEIZED, case.team)
 
 
 def zhongben(ctx: FlowContext, case: Case) -> Step:

@@ -13,15 +13,25 @@ from __future__ import annotations
 
 from sim.vocab._complete import require_complete
 from sim.vocab.court import CASE_TYPE_ZH, OUTCOME_ZH, ROLE_ZH, TEAM_ZH, TRACK_ZH, CaseType, Outcome, Role, Team, Track
-from sim.vocab.deadlines import DEADLINE_NAMES, Deadline
+from sim.vocab.deadlines import (
+    DEADLINE_NAMES,
+    DEADLINE_STARTS,
+    RECEIPT_DEADLINES,
+    RECEIPT_STARTS,
+    Deadline,
+    ReceiptBasis,
+)
 from sim.vocab.decisions import Decision, Ratio
 from sim.vocab.steps import HANDLING, TASK_FUNCTION, Delay, Handling, Milestone, PriceMethod, Task
 
 __all__ = [
     "CASE_TYPE_ZH",
     "DEADLINE_NAMES",
+    "DEADLINE_STARTS",
     "HANDLING",
     "OUTCOME_ZH",
+    "RECEIPT_DEADLINES",
+    "RECEIPT_STARTS",
     "ROLE_ZH",
     "TASK_FUNCTION",
     "TEAM_ZH",
@@ -35,6 +45,7 @@ __all__ = [
     "Outcome",
     "PriceMethod",
     "Ratio",
+    "ReceiptBasis",
     "Role",
     "Task",
     "Team",

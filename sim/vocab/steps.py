@@ -37,6 +37,7 @@ class Task(StrEnum):
     DEDUCT_PAYOUT = "deduct_payout"  # 扣划发放
     FIELD_INVESTIGATION = "field_investigation"  # 传统调查（外出）
     LEAD_CHECK = "lead_check"  # 核实财产线索
+    SEIZURE = "seizure"  # 查封、扣押 (首封): from it the 30 days to start the disposal run
     CONSUMPTION_RESTRICTION = "consumption_restriction"  # 限制消费
     DISHONEST_LISTING = "dishonest_listing"  # 纳入失信
     DETENTION = "detention"  # 拘留、搜查
@@ -47,6 +48,7 @@ class Task(StrEnum):
     SETTLEMENT_RECORD = "settlement_record"  # 和解笔录
     ZHONGBEN_INTERVIEW = "zhongben_interview"  # 终本约谈
     DISPOSAL_REFERRAL = "disposal_referral"  # 移送财产处置
+    SIGN_OFF = "sign_off"  # 签发: the handling team's judge signs a ruling or decision (以法官为主导)
     # 财产处置团队 (方案 三(一)2)
     PRICE_FILE = "price_file"  # 评估/询价材料
     REPORT_SERVICE = "report_service"  # 送达评估报告
@@ -58,8 +60,10 @@ class Task(StrEnum):
     # 卷宗管理中心 (方案 三(一)3)
     SCAN = "scan"  # 扫描上传
     ARCHIVE = "archive"  # 归档
+    PAPER_HANDOVER = "paper_handover"  # 接收材料登记: a day's hand-over registered on receipt
     # 执行审查团队 (方案 三(三))
     OBJECTION_HEARING = "objection_hearing"  # 异议听证、裁定
+    PANEL_MEMBER = "panel_member"  # a judge of another team on the 合议庭 (异议复议规定 art. 11)
     # "三统一"管理团队 (方案 三(一)4)
     PRESERVATION = "preservation"  # 保全
     COMMISSIONED = "commissioned"  # 委托事项
@@ -87,6 +91,7 @@ TASK_FUNCTION: Mapping[Task, Team | Handling] = {
     Task.DEDUCT_PAYOUT: HANDLING,
     Task.FIELD_INVESTIGATION: HANDLING,
     Task.LEAD_CHECK: HANDLING,
+    Task.SEIZURE: HANDLING,
     Task.CONSUMPTION_RESTRICTION: HANDLING,
     Task.DISHONEST_LISTING: HANDLING,
     Task.DETENTION: HANDLING,
@@ -97,6 +102,7 @@ TASK_FUNCTION: Mapping[Task, Team | Handling] = {
     Task.SETTLEMENT_RECORD: HANDLING,
     Task.ZHONGBEN_INTERVIEW: HANDLING,
     Task.DISPOSAL_REFERRAL: HANDLING,
+    Task.SIGN_OFF: HANDLING,
     Task.HANDOVER: HANDLING,
     Task.CLOSING: HANDLING,
     Task.PRICE_FILE: Team.ASSET_DISPOSAL,
@@ -107,7 +113,9 @@ TASK_FUNCTION: Mapping[Task, Team | Handling] = {
     Task.SALE_RULING: Team.ASSET_DISPOSAL,
     Task.SCAN: Team.RECORDS,
     Task.ARCHIVE: Team.RECORDS,
+    Task.PAPER_HANDOVER: Team.RECORDS,
     Task.OBJECTION_HEARING: Team.REVIEW,
+    Task.PANEL_MEMBER: Team.REVIEW,  # done by judges of other teams (sim.flow.review)
     Task.PRESERVATION: Team.OVERSIGHT,  # or the fast track: policy.preservation_team
     Task.COMMISSIONED: Team.OVERSIGHT,
     Task.PETITION: Team.OVERSIGHT,
@@ -135,6 +143,9 @@ class Delay(StrEnum):
     VOLUNTARY_PAYMENT_DAYS = "voluntary_payment_days"  # 自动履行
     INVESTIGATION_DAYS = "investigation_days"  # 传统查控: registries, banks, villages answering
     LEAD_CHECK_DAYS = "lead_check_days"  # 线索核实
+    SEIZURE_DAYS = "seizure_days"  # 查封登记: the registry records the seizure
+    STAY_DAYS = "stay_days"  # 暂缓执行 on security (民诉法解释 art. 467: ≤ 1 year)
+    REFERRAL_EVIDENCE_DAYS = "referral_evidence_days"  # 拒执: evidence made up for the police
     SETTLEMENT_DAYS = "settlement_days"  # 和解履行
     PAYOUT_DAYS = "payout_days"  # 执行款发放
     ZHONGBEN_RULING_DAYS = "zhongben_ruling_days"  # 终本裁定
@@ -145,6 +156,7 @@ class Delay(StrEnum):
     APPRAISAL_DAYS = "appraisal_days"  # 委托评估
     REPORT_SERVICE_DAYS = "report_service_days"  # 送达评估报告
     PRICE_OBJECTION_WINDOW_DAYS = "price_objection_window_days"  # 参考价异议期
+    APPRAISER_REPLY_DAYS = "appraiser_reply_days"  # 评估机构书面说明 (参考价规定 art. 23)
     ANNOUNCEMENT_MOVABLE_DAYS = "announcement_movable_days"  # 一拍公告（动产）
     ANNOUNCEMENT_REAL_ESTATE_DAYS = "announcement_real_estate_days"  # 一拍公告（不动产）
     SECOND_ANNOUNCEMENT_MOVABLE_DAYS = "second_announcement_movable_days"  # 二拍公告（动产）
@@ -156,6 +168,7 @@ class Delay(StrEnum):
     SELLOFF_DAYS = "selloff_days"  # 变卖成交
     BALANCE_PAYMENT_DAYS = "balance_payment_days"  # 支付尾款
     OBJECTION_FILING_DAYS = "objection_filing_days"  # 异议申请
+    HEARING_NOTICE_DAYS = "hearing_notice_days"  # 听证通知
     HIGHER_COURT_REVIEW_DAYS = "higher_court_review_days"  # 上级法院复议
 
 
@@ -167,6 +180,7 @@ class Milestone(StrEnum):
     TRIAGED_STANDARD = "triaged_standard"  # 繁简分流: standard
     FUNDS_FROZEN = "funds_frozen"  # the online inquiry froze money
     PROPERTY_FOUND = "property_found"
+    SEIZED = "seized"  # 首封: the seizure is registered; the 30-day disposal clock starts
     UNSOLD = "unsold"  # nothing sold: the file goes back unsold
     IN_KIND = "in_kind"  # 以物抵债 accepted
     OBJECTION_RULED = "objection_ruled"
