@@ -67,6 +67,9 @@ class Case:
     recovered_cny: float = 0.0
     has_property: bool = False
     simple_by_rules: bool = False  # the plan's simple-case standards call it simple (routed by them or not)
+    missing: bool = False  # the debtor could not be found (served by public notice, not found since)
+    fee_due_cny: float = 0.0  # 执行申请费 owed, on the claimed basis (sim.flow.fees)
+    fee_paid_cny: float = 0.0  # 执行申请费 taken from the money collected so far
     excluded_days: float = 0.0
     limit_due: float = float("inf")
     papers: int = 0  # paper hand-overs so far (indexes the scan draws)
@@ -76,6 +79,11 @@ class Case:
     def outstanding_cny(self) -> float:
         """What is still owed to the applicant."""
         return max(self.claim_cny - self.recovered_cny, 0.0)
+
+    @property
+    def owed_cny(self) -> float:
+        """What the debtor still owes: the applicant's part and the unpaid 执行申请费 (borne by the debtor)."""
+        return self.outstanding_cny + max(self.fee_due_cny - self.fee_paid_cny, 0.0)
 
     def next_index(self, step: Task | Delay) -> int:
         """How many times ``step`` came up for this case before (then counts this one)."""

@@ -95,11 +95,12 @@ class CaseRecord:
     stage: str  # "closed", or where an open case stands
     claim_cny: float
     frozen_cny: float
-    recovered_cny: float
+    recovered_cny: float  # paid to the applicant (the 执行申请费 deducted)
     has_property: bool  # 有财产可供执行: funds frozen or property found
     excluded_days: float  # days not counted against the 6-month limit
     counted: bool  # arrived in [warmup_days, horizon_days): the cases the KPIs count
     simple_by_rules: bool = False  # 按规则应属简案: the plan's triage rules call it simple (whatever the routing)
+    fee_cny: float = 0.0  # 执行申请费 deducted from the money collected (sim.flow.fees)
 
 
 def _columns(record: type) -> tuple[str, ...]:
@@ -244,6 +245,7 @@ CASE_DTYPES: dict[str, str] = {
     "excluded_days": "float64",
     "counted": "bool",
     "simple_by_rules": "bool",
+    "fee_cny": "float64",
 }
 _ARROW = {"int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_(), _STR: pa.string()}
 _PANDAS_TYPES = {pa.string(): pd.StringDtype(na_value=np.nan)}  # what ``astype("str")`` gives

@@ -148,7 +148,8 @@ def _replicate(scenario: Scenario, replication: int, seed: int) -> RunResult:
 def _arrivals(ctx: FlowContext, book: CaseBook) -> Step:
     for case in book.cases:
         yield ctx.env.timeout(max(case.arrived - ctx.env.now, 0.0))
-        _start(ctx, case)
+        if not ctx.docket.replaced(case):  # a 执恢 of the mix that one of the run's own stands in for
+            _start(ctx, case)
 
 
 def _start(ctx: FlowContext, case: Case) -> None:
@@ -241,6 +242,7 @@ def _case_records(ctx: FlowContext, scenario: Scenario) -> list[CaseRecord]:
             claim_cny=c.claim_cny,
             frozen_cny=c.frozen_cny,
             recovered_cny=c.recovered_cny,
+            fee_cny=c.fee_paid_cny,
             has_property=c.has_property,
             excluded_days=c.excluded_days,
             counted=warmup <= c.arrived < horizon,

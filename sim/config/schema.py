@@ -47,7 +47,7 @@ from sim.rules import (
     TRIAGE,
     Registry,
 )
-from sim.vocab import CaseType, Deadline, Delay, PriceMethod, Role, Task, Team, require_complete
+from sim.vocab import CaseType, Deadline, Delay, PriceMethod, ReceiptBasis, Role, Task, Team, require_complete
 
 __all__ = [
     "MAX_PER_YEAR",
@@ -165,6 +165,11 @@ class Arrivals(Sourced):
     behaviour_rate: Probability  # share of 首执 that are behaviour cases (腾退、交付)
     related_rate: Probability  # share of cases related to an earlier one (same debtor)
     labelled_rate: Probability  # 涉营商环境、涉党政机关、涉黑恶 labels
+    own_resumptions_replace_filed: bool = True
+    """The ``resumed`` share of ``case_mix`` is the court's whole 执恢 intake: each resumption
+    the model makes of its own 终本 cases takes the place of the next 执恢 filing drawn from
+    the mix, which stands for resumptions of 终本 cases closed before the run began (so the
+    two are not counted on top of each other). ``false``: the model's own come on top."""
 
     @field_validator("case_mix")
     @classmethod
@@ -208,15 +213,17 @@ class Probabilities(Sourced):
     freeze_partial_rate: Probability
     small_claim_closable_rate: Probability  # a small claim judged closable within 45 days
     behaviour_simple_rate: Probability  # 简单行为类 among behaviour cases
-    resumed_property_rate: Probability  # a 执恢 case whose new property is real and disposable
+    resumed_property_rate: Probability  # a 执恢 case's find is property to sell (else money, frozen at once)
     voluntary_payment_rate: Probability  # pays after the notice, before measures
-    debtor_missing_rate: Probability  # service by public notice
+    debtor_missing_rate: Probability  # cannot be found: served by public notice
+    debtor_found_rate: Probability  # the search after the notice finds the missing debtor
+    stay_rate: Probability  # 暂缓执行 on security after the interview (民诉法解释 art. 467)
     property_found_rate: Probability  # traditional investigation finds disposable property
     real_estate_rate: Probability  # found property is real estate (longer announcements)
     lead_given_rate: Probability
     lead_useful_rate: Probability
     settlement_rate: Probability
-    dishonest_rate: Probability  # conditions for 纳失 met
+    dishonest_rate: Probability  # a ground of 失信规定 art. 1 exists (applied only where art. 3 does not bar it)
     detention_rate: Probability
     criminal_referral_rate: Probability
     multiple_creditors_rate: Probability
@@ -225,6 +232,7 @@ class Probabilities(Sourced):
     not_enforced_rate: Probability  # 不予执行
     withdrawal_rate: Probability  # 销案
     objection_rate: Probability  # 执行异议 per case with seizure or disposal
+    hearing_rate: Probability  # objections heard (听证) rather than reviewed in writing (异议复议规定 art. 12)
     reconsideration_rate: Probability  # 复议 after an objection ruling
     price_objection_rate: Probability
     online_price_extension_rate: Probability
@@ -254,9 +262,13 @@ class Delays(Sourced):
     online_inquiry_days: DistSpec
     service_days: DistSpec
     public_notice_days: DistSpec
+    debtor_search_days: DistSpec
     voluntary_payment_days: DistSpec
     investigation_days: DistSpec  # registries, banks, village committees answering
     lead_check_days: DistSpec
+    seizure_days: DistSpec
+    stay_days: DistSpec
+    referral_evidence_days: DistSpec
     settlement_days: DistSpec
     payout_days: DistSpec
     zhongben_ruling_days: DistSpec
@@ -267,6 +279,7 @@ class Delays(Sourced):
     appraisal_days: DistSpec
     report_service_days: DistSpec
     price_objection_window_days: DistSpec
+    appraiser_reply_days: DistSpec
     announcement_movable_days: DistSpec
     announcement_real_estate_days: DistSpec
     second_announcement_movable_days: DistSpec
@@ -279,6 +292,7 @@ class Delays(Sourced):
     selloff_period_days: PositiveFloat  # the whole sell-off period, when nothing sells
     balance_payment_days: DistSpec
     objection_filing_days: DistSpec
+    hearing_notice_days: DistSpec
     higher_court_review_days: DistSpec
     commissioned_days: DistSpec
     requery_interval_days: PositiveFloat
@@ -332,10 +346,13 @@ class Tasks(Sourced):
     triage: TaskSpec  # 查控结果分析、繁简分流
     resume_review: TaskSpec  # 恢复执行审查
     serve_documents: TaskSpec
+    public_notice: TaskSpec
+    debtor_search: TaskSpec
     debtor_interview: TaskSpec
     deduct_payout: TaskSpec
     field_investigation: TaskSpec
     lead_check: TaskSpec
+    seizure: TaskSpec  # 查封 (首封)
     consumption_restriction: TaskSpec
     dishonest_listing: TaskSpec
     detention: TaskSpec
@@ -346,6 +363,7 @@ class Tasks(Sourced):
     settlement_record: TaskSpec
     zhongben_interview: TaskSpec
     disposal_referral: TaskSpec
+    sign_off: TaskSpec  # 签发 by the handling team's judge
     price_file: TaskSpec
     report_service: TaskSpec
     price_objection_review: TaskSpec
@@ -355,7 +373,9 @@ class Tasks(Sourced):
     handover: TaskSpec
     scan: TaskSpec
     archive: TaskSpec
+    paper_handover: TaskSpec
     objection_hearing: TaskSpec
+    panel_member: TaskSpec
     preservation: TaskSpec
     commissioned: TaskSpec
     petition: TaskSpec
@@ -404,6 +424,7 @@ class Deadlines(Frozen):
     objection: DeadlineSpec
     sale_ruling: DeadlineSpec
     handover: DeadlineSpec
+    reauction: DeadlineSpec
     payout: DeadlineSpec
     execution_limit: DeadlineSpec  # 6 months (审限规定 art. 5), exclusions applied in metrics
 
@@ -476,6 +497,9 @@ class Policy(Sourced):
     preservation_team: PreservationTeam = Team.OVERSIGHT
     zhongben_floor: bool = True
     zhongben_floor_months: Count = 3
+    receipt_basis: ReceiptBasis = ReceiptBasis.FILING  # where "收案后" clocks start (sim.vocab.deadlines)
+    execution_fee: bool = True  # 执行申请费 deducted from the money collected (诉讼费用交纳办法 arts. 14, 20, 38)
+    execution_fee_basis: Literal["claimed", "collected"] = "claimed"  # art. 14(1) 执行金额: claimed or collected
     dispatch: DispatchRuleName = DEFAULT_DISPATCH
     handler_assignment: HandlerRuleName = DEFAULT_HANDLER_ASSIGNMENT
     related_same_handler: bool = True

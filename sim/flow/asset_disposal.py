@@ -36,7 +36,7 @@ _PRICE_DELAY = {
 
 
 def dispose(ctx: FlowContext, case: Case) -> Step:
-    """Turn the case's property into money; returns the proceeds for the applicant (yuan)."""
+    """Turn the case's property into money; returns the proceeds (yuan), the 执行申请费 still in them."""
     team = ctx.scenario.organisation.team_for(Team.ASSET_DISPOSAL)
     handling_team = case.team if case.team is not None else team
     yield from ctx.reform.transfer(case, handling_team, team)  # the file comes over (sim.flow.mechanisms)
@@ -55,7 +55,7 @@ def dispose(ctx: FlowContext, case: Case) -> Step:
     if ctx.decide(case, Decision.OBJECTION, ctx.scenario.probabilities.objection_rate):
         ctx.spawn(review.objection(ctx, case))  # enforcement does not stop (执行程序解释 art. 9)
 
-    value = case.outstanding_cny * ctx.book.ratio(Ratio.PROPERTY_VALUE_RATIO, case)
+    value = case.owed_cny * ctx.book.ratio(Ratio.PROPERTY_VALUE_RATIO, case)  # as seized (complex_track)
     price, in_kind = yield from _sell(ctx, case, team)
     if price == 0.0:
         ctx.mark(case, Milestone.UNSOLD, team)
@@ -65,7 +65,7 @@ def dispose(ctx: FlowContext, case: Case) -> Step:
     yield from ctx.reform.transfer(case, team, handling_team)
     ctx.mark(case, Milestone.RECEIVED, case.team)
     yield from ctx.reform.take_up(case, team, handling_team)
-    return min(case.outstanding_cny, price * value)
+    return min(case.owed_cny, price * value)
 
 
 def _reference_price(ctx: FlowContext, case: Case) -> Step:
@@ -81,11 +81,18 @@ def _reference_price(ctx: FlowContext, case: Case) -> Step:
 def _serve_report(ctx: FlowContext, case: Case, team: Team) -> Step:
     """Serve the price report within 3 days; objections reviewed within 15 days."""
     case.stage = "asset_disposal:report"
-    yield from ctx.work(case, Task.REPORT_SERVICE, team, deadline=Deadline.REPORT_SERVICE)
+    # 3日内…送达: the clock runs to delivery, not to sending.
+    ctx.clocks.start(case, Deadline.REPORT_SERVICE)
+    yield from ctx.work(case, Task.REPORT_SERVICE, team)
     yield from ctx.wait(case, Delay.REPORT_SERVICE_DAYS, step="report_delivery")
+    ctx.clocks.end(case, Deadline.REPORT_SERVICE)
     yield from ctx.wait(case, Delay.PRICE_OBJECTION_WINDOW_DAYS, step="price_objection_window")
     if ctx.decide(case, Decision.PRICE_OBJECTION, ctx.scenario.probabilities.price_objection_rate):
-        yield from ctx.work(case, Task.PRICE_OBJECTION_REVIEW, team, deadline=Deadline.PRICE_OBJECTION)
+        # The 15 days span the appraiser's written answer (参考价规定 art. 23) and the review.
+        ctx.clocks.start(case, Deadline.PRICE_OBJECTION)
+        yield from ctx.wait(case, Delay.APPRAISER_REPLY_DAYS, step="appraiser_reply")
+        yield from ctx.work(case, Task.PRICE_OBJECTION_REVIEW, team)
+        ctx.clocks.end(case, Deadline.PRICE_OBJECTION)
 
 
 def _sell(ctx: FlowContext, case: Case, team: Team) -> Step:
@@ -104,11 +111,19 @@ def _sell(ctx: FlowContext, case: Case, team: Team) -> Step:
     yield from ctx.wait(case, Delay.AUCTION_DAYS, step="auction_1", excluded=True)
     if ctx.decide(case, Decision.AUCTION1, probs.auction_first_sale_rate) and not defaulted:
         return 1.0, False
-    # 流拍 (or 悔拍): re-auction within 30 days at up to 20% less.
-    yield from ctx.wait(case, Delay.RELIST_DAYS, step="relist", excluded=True)
+    # 流拍 (or 悔拍): re-auction within 30 days at up to 20% less (art. 26). The team
+    # prepares the new listing at once and has it published (the relist delay) in time
+    # for the 2nd auction to open, after its notice, by the 30th day: only the team's
+    # own backlog can make it late.
+    due = ctx.clocks.start(case, Deadline.REAUCTION)
     yield from ctx.work(case, Task.AUCTION_LISTING, team)
     second = Delay.SECOND_ANNOUNCEMENT_REAL_ESTATE_DAYS if real_estate else Delay.SECOND_ANNOUNCEMENT_MOVABLE_DAYS
-    yield from ctx.wait(case, second, step="auction_announcement", excluded=True)
+    notice = ctx.book.days(second, case, case.next_index(second))
+    relist = ctx.book.days(Delay.RELIST_DAYS, case, case.next_index(Delay.RELIST_DAYS))
+    latest = due - ctx.env.now - notice - 0.5
+    yield from ctx.wait(case, Delay.RELIST_DAYS, days=max(min(relist, latest), 0.0), step="relist", excluded=True)
+    yield from ctx.wait(case, second, days=notice, step="auction_announcement", excluded=True)
+    ctx.clocks.end(case, Deadline.REAUCTION)
     yield from ctx.wait(case, Delay.AUCTION_DAYS, step="auction_2", excluded=True)
     if ctx.decide(case, Decision.AUCTION2, probs.auction_second_sale_rate):
         return SECOND_ROUND_PRICE, False
@@ -135,7 +150,11 @@ def _complete_sale(ctx: FlowContext, case: Case, team: Team, *, buyer_pays: bool
     case.stage = "asset_disposal:handover"
     if buyer_pays:
         yield from ctx.wait(case, Delay.BALANCE_PAYMENT_DAYS, step="balance_payment", excluded=True)
-    yield from ctx.work(case, Task.SALE_RULING, team, deadline=Deadline.SALE_RULING)
+    # 价款全额交付后十日内…送达: the 10 days run to the ruling's delivery.
+    ctx.clocks.start(case, Deadline.SALE_RULING)
+    yield from ctx.work(case, Task.SALE_RULING, team)
+    yield from ctx.wait(case, Delay.SERVICE_DAYS, step="sale_ruling_service")
+    ctx.clocks.end(case, Deadline.SALE_RULING)
     # The handling team's officer and bailiffs hand over: the disposal team has no bailiffs.
     yield from ctx.work(case, Task.HANDOVER, deadline=Deadline.HANDOVER)
     records.hand_over(ctx, case)

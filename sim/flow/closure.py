@@ -63,4 +63,8 @@ def _requery(ctx: FlowContext, case: Case) -> Step:
     filed = ctx.calendar.next_working_time(ctx.env.now)
     yield ctx.env.timeout(filed - ctx.env.now)
     ctx.mark(case, Milestone.RESUMED)
-    ctx.start_case(resumed_case(ctx.book, case, ctx.env.now))
+    resumed = resumed_case(ctx.book, case, ctx.env.now)
+    resumed.fee_due_cny = max(case.fee_due_cny - case.fee_paid_cny, 0.0)  # no new fee (诉讼费用交纳办法 art. 26)
+    if ctx.scenario.arrivals.own_resumptions_replace_filed:
+        ctx.docket.resumptions_to_replace += 1  # the next 执恢 filing of the mix is this one
+    ctx.start_case(resumed)

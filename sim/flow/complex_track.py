@@ -19,7 +19,7 @@ from sim.flow import handling
 from sim.flow.asset_disposal import dispose
 from sim.flow.closure import finish
 from sim.flow.context import FlowContext, Step
-from sim.vocab import Deadline, Decision, Delay, Milestone, Outcome, Task, Team, Track
+from sim.vocab import Deadline, Decision, Delay, Milestone, Outcome, Ratio, Task, Team, Track
 
 __all__ = ["complex_track"]
 
@@ -31,8 +31,9 @@ def complex_track(ctx: FlowContext, case: Case) -> Step:
     yield from ctx.reform.transfer(case, front_end, team)  # the file comes over (sim.flow.mechanisms)
     handling.receive(ctx, case, team, Track.STANDARD)
     # 送达 within 10 days and the traditional investigation within 30 days of receipt.
-    ctx.clocks.start(case, Deadline.SERVE)
-    ctx.clocks.start(case, Deadline.INVESTIGATION)
+    received = handling.receipt(ctx, case)
+    ctx.clocks.start(case, Deadline.SERVE, at=received)
+    ctx.clocks.start(case, Deadline.INVESTIGATION, at=received)
     yield from ctx.reform.take_up(case, front_end, team)  # in-tray, reading, a flaw sent back
 
     yield from handling.serve(ctx, case)
@@ -51,7 +52,10 @@ def complex_track(ctx: FlowContext, case: Case) -> Step:
     ctx.clocks.end(case, Deadline.INVESTIGATION)
     found = handling.property_found(ctx, case)
     found = (yield from _check_lead(ctx, case)) or found
-    yield from _coercive_measures(ctx, case)
+    if found:
+        yield from handling.seize(ctx, case)
+        ctx.clocks.start(case, Deadline.DISPOSAL_START)  # 对查控（首封）的财产应在30日内启动评估、拍卖
+    yield from _coercive_measures(ctx, case, found)
     if found:
         yield from _dispose(ctx, case)
         if case.outstanding_cny <= 0:
@@ -80,20 +84,32 @@ def _check_lead(ctx: FlowContext, case: Case) -> Step:
     return useful
 
 
-def _coercive_measures(ctx: FlowContext, case: Case) -> Step:
-    """纳失 within 7 days, detention where warranted, 拒执罪 referral within 30 days."""
+def _coercive_measures(ctx: FlowContext, case: Case, found: bool) -> Step:
+    """纳失 within 7 days, detention where warranted, 拒执罪 referral within 30 days.
+
+    Property found is seized; when its value covers what is owed, 失信规定 art. 3 bars
+    the listing now (it is asked again at 终本 if the sale falls short).
+    """
     probs = ctx.scenario.probabilities
-    if ctx.decide(case, Decision.DISHONEST, probs.dishonest_rate):
-        yield from ctx.work(case, Task.DISHONEST_LISTING, deadline=Deadline.DISHONEST_LISTING)
+    seized = case.owed_cny * ctx.book.ratio(Ratio.PROPERTY_VALUE_RATIO, case) if found else 0.0
+    yield from handling.list_dishonest(ctx, case, seized_cny=seized)
     if ctx.decide(case, Decision.DETENTION, probs.detention_rate):
+        yield from ctx.work(case, Task.SIGN_OFF)  # the judge approves (the president's approval is not staff here)
         yield from ctx.work(case, Task.DETENTION)
     if ctx.decide(case, Decision.CRIMINAL, probs.criminal_referral_rate):
-        yield from ctx.work(case, Task.CRIMINAL_REFERRAL, deadline=Deadline.CRIMINAL_REFERRAL)
+        # The 30 days span making up the evidence the police need and the judge's signature.
+        ctx.clocks.start(case, Deadline.CRIMINAL_REFERRAL)
+        yield from ctx.wait(case, Delay.REFERRAL_EVIDENCE_DAYS, step="referral_evidence")
+        yield from ctx.work(case, Task.CRIMINAL_REFERRAL)
+        yield from ctx.work(case, Task.SIGN_OFF)
+        ctx.clocks.end(case, Deadline.CRIMINAL_REFERRAL)
 
 
 def _dispose(ctx: FlowContext, case: Case) -> Step:
-    """对查控（首封）的财产应在30日内启动评估、拍卖程序."""
-    yield from ctx.work(case, Task.DISPOSAL_REFERRAL, deadline=Deadline.DISPOSAL_START)
+    """对查控（首封）的财产应在30日内启动评估、拍卖程序: the judge signs the ruling, the file goes over."""
+    yield from ctx.work(case, Task.SIGN_OFF)
+    yield from ctx.work(case, Task.DISPOSAL_REFERRAL)
+    ctx.clocks.end(case, Deadline.DISPOSAL_START)
     proceeds = yield from dispose(ctx, case)
     if proceeds > 0 and ctx.decide(case, Decision.CREDITORS, ctx.scenario.probabilities.multiple_creditors_rate):
         # 对同一被执行人有多个执行债权人申请执行的依法制作分配方案.

@@ -30,10 +30,10 @@ def fast_track(ctx: FlowContext, case: Case) -> Step:
     front_end = ctx.scenario.organisation.team_for(Team.INTAKE)
     yield from ctx.reform.transfer(case, front_end, team)  # the file comes over (sim.flow.mechanisms)
     handling.receive(ctx, case, team, Track.FAST)
-    received = ctx.env.now
+    received = handling.receipt(ctx, case)
     # 送达 within 10 days and 结案 within 45 days of receipt (收案).
-    ctx.clocks.start(case, Deadline.SERVE)
-    ctx.clocks.start(case, Deadline.FAST_CLOSE)
+    ctx.clocks.start(case, Deadline.SERVE, at=received)
+    ctx.clocks.start(case, Deadline.FAST_CLOSE, at=received)
     yield from ctx.reform.take_up(case, front_end, team)  # in-tray, reading, a flaw sent back
 
     yield from handling.serve(ctx, case)
@@ -53,6 +53,8 @@ def fast_track(ctx: FlowContext, case: Case) -> Step:
     if handling.property_found(ctx, case):
         # The 30 days ran from receipt; the clock is written down only when it matters.
         ctx.clocks.start(case, Deadline.FAST_DISPOSAL_START, at=received)
+        yield from handling.seize(ctx, case)
+        yield from ctx.work(case, Task.SIGN_OFF)  # the judge signs the ruling to sell
         yield from ctx.work(case, Task.DISPOSAL_REFERRAL)
         ctx.clocks.end(case, Deadline.FAST_DISPOSAL_START)
         proceeds = yield from dispose(ctx, case)

@@ -12,7 +12,8 @@ from sim.cases import Case
 from sim.flow import records
 from sim.flow.closure import finish
 from sim.flow.context import FlowContext, Step
-from sim.vocab import CaseType, Deadline, Decision, Delay, Milestone, Outcome, Ratio, Task, Team, Track
+from sim.flow.fees import fee_share
+from sim.vocab import CaseType, Deadline, Decision, Delay, Milestone, Outcome, Ratio, ReceiptBasis, Task, Team, Track
 from sim.workcalendar import add_months
 
 __all__ = [
@@ -21,8 +22,11 @@ __all__ = [
     "ending",
     "interview",
     "investigate",
+    "list_dishonest",
     "property_found",
+    "receipt",
     "receive",
+    "seize",
     "serve",
     "settle",
     "voluntary",
@@ -42,50 +46,88 @@ def receive(ctx: FlowContext, case: Case, team: Team, track: Track) -> None:
     ctx.mark(case, Milestone.RECEIVED, team)
 
 
+def receipt(ctx: FlowContext, case: Case) -> float:
+    """When the team's "收案后…" clocks start (``policy.receipt_basis``): filing by default, else now.
+
+    方案 三(二) words the implementation teams' limits from 收案 (收案后10日内送达,
+    收案45日内结案); read as the court's 收案, the filing (立案), they include the
+    front end's days (docs/legal.md §4).
+    """
+    return case.arrived if ctx.scenario.policy.receipt_basis is ReceiptBasis.FILING else ctx.env.now
+
+
 def serve(ctx: FlowContext, case: Case) -> Step:
     """Serve the standard documents on the debtor within 10 days of receipt.
 
     A debtor who cannot be found is served by public notice (公告送达, deemed
-    served 30 days later, CPL art. 95), which misses the 10 days by law's design.
+    served 30 days later, CPL art. 95), which misses the 10 days by law's design;
+    the case remembers that the debtor is missing (``case.missing``).
     """
     case.stage = f"{case.team}:service"
     yield from ctx.work(case, Task.SERVE_DOCUMENTS)
-    missing = ctx.decide(case, Decision.MISSING, ctx.scenario.probabilities.debtor_missing_rate)
-    electronic = None if missing else ctx.reform.electronic_service_days(case)  # [reform.electronic_service]
-    if electronic is not None:
+    if ctx.decide(case, Decision.MISSING, ctx.scenario.probabilities.debtor_missing_rate):
+        case.missing = True
+        yield from ctx.work(case, Task.PUBLIC_NOTICE)
+        # The notice period does not count against the 6-month limit (审限规定 art. 9; 执行程序解释 art. 10).
+        yield from ctx.wait(case, Delay.PUBLIC_NOTICE_DAYS, step="public_notice", excluded=True)
+    elif (electronic := ctx.reform.electronic_service_days(case)) is not None:  # [reform.electronic_service]
         yield from ctx.wait(case, Delay.SERVICE_DAYS, days=electronic, step="electronic_service")
     else:
-        yield from ctx.wait(case, Delay.PUBLIC_NOTICE_DAYS if missing else Delay.SERVICE_DAYS, step="service")
+        yield from ctx.wait(case, Delay.SERVICE_DAYS, step="service")
     ctx.clocks.end(case, Deadline.SERVE)
 
 
 def interview(ctx: FlowContext, case: Case) -> Step:
-    """初次询问 of the debtor with a record (执行笔录), which goes to the records centre."""
+    """初次询问 of the debtor with a record (执行笔录), which goes to the records centre.
+
+    A debtor served by public notice is not there to be asked: the officer and a
+    bailiff look for him first (police, registry, village committee; 查找被执行人,
+    终本规定 art. 1(5) asks for it before a 终本), and only a debtor found is interviewed.
+    """
+    if case.missing:
+        case.stage = f"{case.team}:search"
+        yield from ctx.work(case, Task.DEBTOR_SEARCH)
+        yield from ctx.wait(case, Delay.DEBTOR_SEARCH_DAYS, step="debtor_search")
+        if not ctx.decide(case, Decision.DEBTOR_FOUND, ctx.scenario.probabilities.debtor_found_rate):
+            return
+        case.missing = False
     yield from ctx.work(case, Task.DEBTOR_INTERVIEW)
     records.hand_over(ctx, case)
+    if ctx.decide(case, Decision.STAY, ctx.scenario.probabilities.stay_rate):
+        # 暂缓执行 on the debtor's security (民诉法解释 art. 467, ≤ 1 year): not counted
+        # against the 6-month limit (审限规定 art. 9).
+        yield from ctx.wait(case, Delay.STAY_DAYS, step="stay", excluded=True)
 
 
 def voluntary(ctx: FlowContext, case: Case) -> Step:
-    """The debtor pays after the notice; returns True if the case closed."""
-    if not ctx.decide(case, Decision.VOLUNTARY, ctx.scenario.probabilities.voluntary_payment_rate):
+    """The debtor pays after the notice; returns True if the case closed (a missing debtor does not)."""
+    if case.missing or not ctx.decide(case, Decision.VOLUNTARY, ctx.scenario.probabilities.voluntary_payment_rate):
         return False
     yield from ctx.wait(case, Delay.VOLUNTARY_PAYMENT_DAYS, step="voluntary_payment")
-    yield from deduct(ctx, case, case.outstanding_cny)
+    yield from deduct(ctx, case, case.owed_cny)
     yield from finish(ctx, case, Outcome.COMPLETED)
     return True
 
 
 def deduct(ctx: FlowContext, case: Case, amount_cny: float) -> Step:
-    """扣划 funds and pay them out to the applicant (within 30 days of arrival)."""
+    """扣划 funds and pay them out to the applicant (within 30 days of arrival).
+
+    The 执行申请费 comes out of the money first (扣除执行费后支付申请人, :mod:`sim.flow.fees`);
+    the applicant receives the rest, up to what he is owed.
+    """
     if amount_cny <= 0:
         return
     case.stage = f"{case.team}:payout"
     k = case.counts.get(Task.DEDUCT_PAYOUT, 0)  # the k-th payout of this case has its own clock
     ctx.clocks.start(case, Deadline.PAYOUT, occurrence=k)
+    fee = fee_share(case, amount_cny, ctx.scenario.policy)
     yield from ctx.work(case, Task.DEDUCT_PAYOUT)
     yield from ctx.wait(case, Delay.PAYOUT_DAYS, step="payout")
     ctx.clocks.end(case, Deadline.PAYOUT, occurrence=k)
-    case.recovered_cny = min(case.claim_cny, case.recovered_cny + amount_cny)
+    case.fee_paid_cny += fee
+    paid = amount_cny - fee
+    # What covers the claim to within a fen pays it (no case left open over rounding).
+    case.recovered_cny = case.claim_cny if paid >= case.outstanding_cny - 0.005 else case.recovered_cny + paid
 
 
 def investigate(ctx: FlowContext, case: Case) -> Step:
@@ -96,7 +138,12 @@ def investigate(ctx: FlowContext, case: Case) -> Step:
 
 
 def property_found(ctx: FlowContext, case: Case) -> bool:
-    """Whether the investigation finds disposable property (a 执恢 case had a lead)."""
+    """Whether the investigation finds disposable property.
+
+    A 执恢 case was filed because something turned up (终本规定 art. 9): property to sell
+    with ``resumed_property_rate``, else money, which the online inquiry froze
+    (:func:`sim.flow.intake.intake`); either way it has property (``has_property``).
+    """
     probs = ctx.scenario.probabilities
     rate = probs.resumed_property_rate if case.case_type is CaseType.RESUMED else probs.property_found_rate
     found = ctx.decide(case, Decision.PROPERTY, rate)
@@ -107,11 +154,14 @@ def property_found(ctx: FlowContext, case: Case) -> bool:
 
 
 def settle(ctx: FlowContext, case: Case) -> Step:
-    """执行和解: the parties settle and the debtor performs; returns True if closed."""
-    if not ctx.decide(case, Decision.SETTLEMENT, ctx.scenario.probabilities.settlement_rate):
+    """执行和解: the parties settle and the debtor performs; returns True if closed.
+
+    A debtor who cannot be found settles nothing."""
+    if case.missing or not ctx.decide(case, Decision.SETTLEMENT, ctx.scenario.probabilities.settlement_rate):
         return False
     yield from ctx.work(case, Task.SETTLEMENT_RECORD)
-    yield from ctx.wait(case, Delay.SETTLEMENT_DAYS, step="settlement_performance")
+    # The time the settlement runs is not counted against the 6-month limit (审限规定 art. 9).
+    yield from ctx.wait(case, Delay.SETTLEMENT_DAYS, step="settlement_performance", excluded=True)
     yield from deduct(ctx, case, case.outstanding_cny * ctx.book.ratio(Ratio.SETTLEMENT_SHARE, case))
     yield from finish(ctx, case, Outcome.COMPLETED)
     return True
@@ -145,6 +195,37 @@ def behaviour_case(ctx: FlowContext, case: Case) -> Step:
         yield from zhongben(ctx, case)
 
 
+def list_dishonest(ctx: FlowContext, case: Case, *, seized_cny: float = 0.0) -> Step:
+    """纳入失信名单 within 7 days where a ground exists and nothing bars it (失信规定 arts. 1, 3).
+
+    Not for a debtor who has paid (art. 1: 未履行); not under ground (1) where property
+    already seized or frozen covers what is owed (art. 3): ``seized_cny`` is the value of
+    property the court holds and has not yet sold. Whether a ground exists is the case's
+    ``dishonest`` decision, so asking again later (at 终本, when a sale fell short) gives
+    the same answer about the grounds; a debtor is listed once.
+    """
+    if Task.DISHONEST_LISTING in case.counts:
+        return
+    if not case.behaviour and case.owed_cny <= 0.0:
+        return
+    if seized_cny >= case.owed_cny > 0.0:
+        return
+    if ctx.decide(case, Decision.DISHONEST, ctx.scenario.probabilities.dishonest_rate):
+        # The 7 days run to the judge's signed decision (a written decision, 失信规定 art. 6).
+        ctx.clocks.start(case, Deadline.DISHONEST_LISTING)
+        yield from ctx.work(case, Task.DISHONEST_LISTING)
+        yield from ctx.work(case, Task.SIGN_OFF)
+        ctx.clocks.end(case, Deadline.DISHONEST_LISTING)
+
+
+def seize(ctx: FlowContext, case: Case) -> Step:
+    """查封、扣押 the property found (首封): the officer and a clerk, then the registry records it."""
+    case.stage = f"{case.team}:seizure"
+    yield from ctx.work(case, Task.SEIZURE)
+    yield from ctx.wait(case, Delay.SEIZURE_DAYS, step="seizure_registered")
+    ctx.mark(case, Milestone.SEIZED, case.team)
+
+
 def zhongben(ctx: FlowContext, case: Case) -> Step:
     """终结本次执行程序: restriction, interview, panel, ruling.
 
@@ -158,6 +239,7 @@ def zhongben(ctx: FlowContext, case: Case) -> Step:
     case.stage = f"{case.team}:zhongben"
     if Task.CONSUMPTION_RESTRICTION not in case.counts:  # 限消 not yet ordered
         yield from ctx.work(case, Task.CONSUMPTION_RESTRICTION)
+    yield from list_dishonest(ctx, case)  # art. 1(2): 已限消并依法纳入失信 where the grounds exist
     policy = ctx.scenario.policy
     if policy.zhongben_floor:
         filed = ctx.calendar.date_of(case.arrived)

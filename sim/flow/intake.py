@@ -5,7 +5,10 @@ standard documents, launches the online asset inquiry, reads its answers, and
 sorts the case: simple cases (简案) to the fast-track team, the rest to the
 standard-track teams (繁简分流), by the scenario's triage rules
 (:mod:`sim.rules.triage`). Preservation cases go to the team the scenario
-names. 执恢 applications are reviewed here first (恢复执行审查).
+names, straight after the filing check: a preservation ruling is carried out at once
+(CPL 2023 art. 103: 裁定采取保全措施的，应当立即开始执行), without the first contact, the
+standard documents and the inquiry that an enforcement case needs. 执恢 applications are
+reviewed here first (恢复执行审查).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from sim.cases import Case
 from sim.flow import records
 from sim.flow.closure import close
 from sim.flow.context import FlowContext, Step
+from sim.flow.fees import application_fee
 from sim.rules.triage import PLAN_TRIAGE, is_simple
 from sim.vocab import CaseType, Deadline, Decision, Delay, Milestone, Outcome, Ratio, Task, Team, Track
 
@@ -28,10 +32,13 @@ def intake(ctx: FlowContext, case: Case) -> Step:
     ctx.mark(case, Milestone.RECEIVED, team)
     # The 6-month limit runs from filing (审限规定 art. 5); its exclusions are applied in metrics.
     case.limit_due = ctx.clocks.start(case, Deadline.EXECUTION_LIMIT, at=case.arrived)
+    if case.case_type is CaseType.FIRST and ctx.scenario.policy.execution_fee:
+        # 执行申请费 on the claim (诉讼费用交纳办法 art. 14(1)); a 执恢 of the same title pays
+        # none again (art. 26 by analogy), a 执恢 of the run's own case carries what is unpaid.
+        case.fee_due_cny = application_fee(case.claim_cny)
     # The front end's three time limits all run from receipt (收案).
+    received = ctx.env.now
     ctx.clocks.start(case, Deadline.VERIFY_FILING)
-    ctx.clocks.start(case, Deadline.FIRST_CONTACT)
-    ctx.clocks.start(case, Deadline.STANDARD_DOCUMENTS)
 
     # 立案信息核对: within 1 working day; errors go back for correction, the
     # uncorrectable ones are rejected by ruling (驳回执行申请).
@@ -44,6 +51,10 @@ def intake(ctx: FlowContext, case: Case) -> Step:
     if u < probs.filing_reject_rate + probs.filing_error_rate:
         yield from ctx.wait(case, Delay.FILING_CORRECTION_DAYS, step="returned_for_correction")
         yield from ctx.work(case, Task.VERIFY_FILING, team)
+    if case.case_type is CaseType.PRESERVATION:
+        return Track.OVERSIGHT  # 保全类案件: at once to the team policy.preservation_team names
+    ctx.clocks.start(case, Deadline.FIRST_CONTACT, at=received)
+    ctx.clocks.start(case, Deadline.STANDARD_DOCUMENTS, at=received)
 
     # 初次接待: within 2 working days (risk notice, rights, leads, account).
     yield from ctx.work(case, Task.FIRST_CONTACT, team)
@@ -53,8 +64,6 @@ def intake(ctx: FlowContext, case: Case) -> Step:
     # 制作统一制式法律文书 within 3 days, and the online inquiry (网络查控) with it.
     yield from ctx.work(case, Task.STANDARD_DOCUMENTS, team)
     ctx.clocks.end(case, Deadline.STANDARD_DOCUMENTS)
-    if case.case_type is CaseType.PRESERVATION:
-        return Track.OVERSIGHT  # 保全类案件: to the team policy.preservation_team names
     yield from ctx.reform.inquiry_batch(case)  # 集约: the day's inquiries go out together
     yield from ctx.wait(case, Delay.ONLINE_INQUIRY_DAYS, step="online_inquiry")
     _freeze(ctx, case)
@@ -69,17 +78,28 @@ def intake(ctx: FlowContext, case: Case) -> Step:
 
 
 def _freeze(ctx: FlowContext, case: Case) -> None:
-    """The online inquiry's answer: all, part or none of the claim frozen."""
+    """The online inquiry's answer: all, part or none of what is owed frozen (the fee with it).
+
+    A 执恢 case was filed because money or property turned up: when it was money
+    (not ``resumed_property_rate``) and the inquiry's usual answer froze none, part of
+    the claim is frozen now; either way the case has property.
+    """
+    if case.case_type is CaseType.RESUMED:
+        case.has_property = True
     if case.behaviour:
         return
     probs = ctx.scenario.probabilities
     small = case.claim_cny < ctx.scenario.policy.simple_threshold_cny
     full = probs.freeze_full_small_rate if small else probs.freeze_full_large_rate
     u = ctx.book.u(Decision.FREEZE, case)
+    share = ctx.book.ratio(Ratio.PARTIAL_FREEZE_SHARE, case)
     if u < full:
-        case.frozen_cny = case.outstanding_cny
+        case.frozen_cny = case.owed_cny
     elif u < full + probs.freeze_partial_rate:
-        case.frozen_cny = case.outstanding_cny * ctx.book.ratio(Ratio.PARTIAL_FREEZE_SHARE, case)
+        case.frozen_cny = case.owed_cny * share
+    money = case.case_type is CaseType.RESUMED and ctx.book.u(Decision.PROPERTY, case) >= probs.resumed_property_rate
+    if money and case.frozen_cny == 0.0:
+        case.frozen_cny = case.owed_cny * share  # the money the re-query or the applicant found
     if case.frozen_cny > 0:
         case.has_property = True
         ctx.mark(case, Milestone.FUNDS_FROZEN, ctx.scenario.organisation.team_for(Team.INTAKE))

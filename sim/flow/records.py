@@ -38,9 +38,16 @@ def hand_over(ctx: FlowContext, case: Case) -> None:
 
 
 def _carry(ctx: FlowContext, handover: float, batch: list[tuple[Case, int]]) -> Step:
-    """Carry one day's papers over at ``handover``; each is then scanned within 2 days."""
+    """Carry one day's papers over at ``handover``; each is then scanned within 2 days.
+
+    The hand-over is done when the centre's clerk has registered the batch (接收材料登记),
+    so a centre behind with its registrations makes the 2 days late.
+    """
     yield ctx.env.timeout(handover - ctx.env.now)
     del ctx.handovers[handover]
+    hours = sum(ctx.book.hours(Task.PAPER_HANDOVER, case, occurrence) for case, occurrence in batch)
+    team = ctx.scenario.organisation.team_for(Team.RECORDS)
+    yield from ctx.desks.side_work(ctx.docket.next_side_id(), Task.PAPER_HANDOVER, team, hours)
     for case, occurrence in batch:
         ctx.clocks.end(case, Deadline.RECORDS_HANDOVER, occurrence=occurrence)
         ctx.clocks.start(case, Deadline.SCAN, occurrence=occurrence)

@@ -10,8 +10,9 @@ right deadline at the right time, and gives the 6-month limit of a case whose
 clock was not logged.
 
 The 6-month limit (执行期限, 审限规定 art. 5) is measured from filing with the
-excluded periods subtracted (art. 9: appraisal, auction, sell-off; domain-facts
-§2.8), using the case table's ``excluded_days``.
+excluded periods subtracted (art. 9: appraisal, auction, sell-off, the public
+notice, a stay, the time a settlement runs; domain-facts §2.8), using the case
+table's ``excluded_days``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import pandas as pd
 
 from sim.config.schema import DeadlineSpec, Scenario
 from sim.metrics._common import safe_ratio
-from sim.vocab import DEADLINE_NAMES, Deadline
+from sim.vocab import DEADLINE_NAMES, DEADLINE_STARTS, RECEIPT_DEADLINES, RECEIPT_STARTS, Deadline
 from sim.workcalendar import WorkCalendar
 
 __all__ = ["SLA_NAMES", "case_deadlines", "due_times", "limit_clocks", "recompute_due", "sla_compliance"]
@@ -108,7 +109,8 @@ def sla_compliance(
     Returns
     -------
     DataFrame
-        ``sla, zh, en, basis, days, source, n_started, n_ended, n_on_time,
+        ``sla, zh, en, start_zh, start_en`` (the event the clock runs from: the
+        "收案后" clocks name ``policy.receipt_basis``), ``basis, days, source, n_started, n_ended, n_on_time,
         on_time_rate`` (ended with ``end <= due`` ÷ ended), ``mean_lateness_days``
         (mean ``end - due`` over late ones, calendar days), ``n_void`` (never
         ended because the case closed first, by ``at``: e.g. an investigation
@@ -124,6 +126,8 @@ def sla_compliance(
     clocks = slas.loc[slas["case_id"].isin(counted_ids)]
     limit = limit_clocks(slas, cases.loc[cases["counted"]], scenario, calendar)
     closed_at = clocks["case_id"].map(cases.set_index("case_id")["closed"])
+    receipt = RECEIPT_STARTS[scenario.policy.receipt_basis]
+    starts = {d: receipt if d in RECEIPT_DEADLINES else DEADLINE_STARTS[d] for d in Deadline}
     rows = []
     for sla in Deadline:
         spec = scenario.deadlines[sla]
@@ -133,11 +137,14 @@ def sla_compliance(
             own = clocks["sla"] == sla.value
             times = pd.concat([clocks.loc[own, ["start", "due", "end"]], closed_at[own]], axis=1)
         zh, en = DEADLINE_NAMES[sla]
+        start_zh, start_en = starts[sla]
         rows.append(
             {
                 "sla": sla.value,
                 "zh": zh,
                 "en": en,
+                "start_zh": start_zh,
+                "start_en": start_en,
                 "basis": spec.basis,
                 "days": spec.days,
                 "source": spec.source or "",

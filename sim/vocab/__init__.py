@@ -14,7 +14,14 @@ from __future__ import annotations
 
 from sim.vocab._complete import require_complete
 from sim.vocab.court import CASE_TYPE_ZH, OUTCOME_ZH, ROLE_ZH, TEAM_ZH, TRACK_ZH, CaseType, Outcome, Role, Team, Track
-from sim.vocab.deadlines import DEADLINE_NAMES, Deadline
+from sim.vocab.deadlines import (
+    DEADLINE_NAMES,
+    DEADLINE_STARTS,
+    RECEIPT_DEADLINES,
+    RECEIPT_STARTS,
+    Deadline,
+    ReceiptBasis,
+)
 from sim.vocab.decisions import Decision, Ratio
 from sim.vocab.mechanisms import MECHANISM_ZH, Mechanism
 from sim.vocab.steps import DELAY_ZH, HANDLING, TASK_FUNCTION, TASK_ZH, Delay, Handling, Milestone, PriceMethod, Task
@@ -22,10 +29,13 @@ from sim.vocab.steps import DELAY_ZH, HANDLING, TASK_FUNCTION, TASK_ZH, Delay, H
 __all__ = [
     "CASE_TYPE_ZH",
     "DEADLINE_NAMES",
+    "DEADLINE_STARTS",
     "DELAY_ZH",
     "HANDLING",
     "MECHANISM_ZH",
     "OUTCOME_ZH",
+    "RECEIPT_DEADLINES",
+    "RECEIPT_STARTS",
     "ROLE_ZH",
     "TASK_FUNCTION",
     "TASK_ZH",
@@ -41,6 +51,7 @@ __all__ = [
     "Outcome",
     "PriceMethod",
     "Ratio",
+    "ReceiptBasis",
     "Role",
     "Task",
     "Team",

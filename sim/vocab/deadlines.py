@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from sim.vocab._complete import require_complete
 
-__all__ = ["DEADLINE_NAMES", "Deadline"]
+__all__ = ["DEADLINE_NAMES", "DEADLINE_STARTS", "RECEIPT_DEADLINES", "RECEIPT_STARTS", "Deadline", "ReceiptBasis"]
 
 
 class Deadline(StrEnum):
@@ -39,6 +39,7 @@ class Deadline(StrEnum):
     OBJECTION = "objection"
     SALE_RULING = "sale_ruling"
     HANDOVER = "handover"
+    REAUCTION = "reauction"  # 2nd auction within 30 days of the 1st failing (网拍规定 art. 26)
     PAYOUT = "payout"
     EXECUTION_LIMIT = "execution_limit"  # 6 months (审限规定 art. 5), exclusions applied in metrics
 
@@ -64,9 +65,69 @@ DEADLINE_NAMES: Mapping[Deadline, tuple[str, str]] = {
     Deadline.OBJECTION: ("执行异议审查", "enforcement objection ruled"),
     Deadline.SALE_RULING: ("作出成交裁定", "sale confirmation ruling"),
     Deadline.HANDOVER: ("交付拍卖财产", "sold property handed over"),
+    Deadline.REAUCTION: ("流拍后30日内再次拍卖", "re-auction within 30 days"),
     Deadline.PAYOUT: ("执行款发放", "collected money paid out"),
     Deadline.EXECUTION_LIMIT: ("法定执行期限", "6-month enforcement limit"),
 }
 """Chinese and English names of each deadline, as the reports print them."""
 
 require_complete(DEADLINE_NAMES, Deadline, "DEADLINE_NAMES")
+
+
+class ReceiptBasis(StrEnum):
+    """Where a clock worded "收案后" starts (``policy.receipt_basis``).
+
+    The plan says 收案 both for the front-end team, which receives the case on the day
+    it is filed, and for the implementation teams ("在收案后10日内…送达", "收案45日内结案").
+    In court usage 收案 is the court's acceptance of the case, the day it is filed (立案):
+    收案数 in every statistic counts filings. So by default such a clock runs from filing;
+    ``team`` measures it from the day the implementation team received the case, which
+    leaves out the time at the front end (docs/legal.md §4).
+    """
+
+    FILING = "filing"  # 立案
+    TEAM = "team"  # the implementation team's receipt
+
+
+RECEIPT_DEADLINES: tuple[Deadline, ...] = (
+    Deadline.SERVE,
+    Deadline.FAST_DISPOSAL_START,
+    Deadline.FAST_CLOSE,
+    Deadline.INVESTIGATION,
+)
+"""The implementation teams' clocks the plan words "收案后" / "收案…内" (方案 三(二)1–2)."""
+
+RECEIPT_STARTS: Mapping[ReceiptBasis, tuple[str, str]] = {
+    ReceiptBasis.FILING: ("立案（收案）", "filing (收案)"),
+    ReceiptBasis.TEAM: ("团队收案", "team's receipt"),
+}
+
+DEADLINE_STARTS: Mapping[Deadline, tuple[str, str]] = {
+    Deadline.VERIFY_FILING: ("前置团队收案", "front end's receipt"),
+    Deadline.FIRST_CONTACT: ("前置团队收案", "front end's receipt"),
+    Deadline.STANDARD_DOCUMENTS: ("前置团队收案", "front end's receipt"),
+    Deadline.RECORDS_HANDOVER: ("形成纸质材料", "paper produced"),
+    Deadline.SCAN: ("材料移交", "paper handed over"),
+    Deadline.SERVE: RECEIPT_STARTS[ReceiptBasis.FILING],
+    Deadline.FAST_DISPOSAL_START: RECEIPT_STARTS[ReceiptBasis.FILING],
+    Deadline.FAST_CLOSE: RECEIPT_STARTS[ReceiptBasis.FILING],
+    Deadline.INVESTIGATION: RECEIPT_STARTS[ReceiptBasis.FILING],
+    Deadline.LEAD_CHECK: ("收到线索", "lead received"),
+    Deadline.DISPOSAL_START: ("首封", "first seizure"),
+    Deadline.DISHONEST_LISTING: ("符合纳失条件", "grounds for listing established"),
+    Deadline.CRIMINAL_REFERRAL: ("发现拒执情形", "refusal found"),
+    Deadline.PRICE_START: ("收到流转材料", "file received"),
+    Deadline.PRICE_DONE: ("收到流转材料", "file received"),
+    Deadline.REPORT_SERVICE: ("收到评估报告", "report received"),
+    Deadline.PRICE_OBJECTION: ("收到异议", "objection received"),
+    Deadline.OBJECTION: ("异议立案", "objection docketed"),
+    Deadline.SALE_RULING: ("价款交付", "price paid"),
+    Deadline.HANDOVER: ("裁定送达", "ruling served"),
+    Deadline.REAUCTION: ("流拍", "auction failed"),
+    Deadline.PAYOUT: ("执行款到账", "funds arrived"),
+    Deadline.EXECUTION_LIMIT: ("立案", "filing"),
+}
+"""The event each clock starts at, as the on-time tables name it; the 收案-worded clocks
+(:data:`RECEIPT_DEADLINES`) start where ``policy.receipt_basis`` says (filing by default)."""
+
+require_complete(DEADLINE_STARTS, Deadline, "DEADLINE_STARTS")

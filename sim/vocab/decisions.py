@@ -32,6 +32,8 @@ class Decision(StrEnum):
     # 快执/精执
     VOLUNTARY = "voluntary"  # pays after the notice
     MISSING = "missing"  # cannot be found: public notice
+    DEBTOR_FOUND = "debtor_found"  # the search after the notice finds the missing debtor
+    STAY = "stay"  # 暂缓执行 on security (民诉法解释 art. 467)
     PROPERTY = "property"  # the investigation finds disposable property
     REAL_ESTATE = "real_estate"  # the property is real estate
     PROPERTY_VALUE = "property_value"  # its value against the claim
@@ -39,7 +41,7 @@ class Decision(StrEnum):
     LEAD_USEFUL = "lead_useful"  # the lead finds property
     SETTLEMENT = "settlement"  # the parties settle
     SETTLEMENT_SHARE = "settlement_share"  # how much the settlement pays
-    DISHONEST = "dishonest"  # conditions for 纳失 met
+    DISHONEST = "dishonest"  # a ground for 纳失 exists (失信规定 art. 1)
     DETENTION = "detention"
     CRIMINAL = "criminal"  # 拒执罪 referral
     CREDITORS = "creditors"  # several creditors: a distribution plan
@@ -47,6 +49,7 @@ class Decision(StrEnum):
     ENDING = "ending"  # 终结执行, 不予执行 or 销案
     # 财产处置团队 and 执行审查团队
     OBJECTION = "objection"  # 执行异议
+    HEARING = "hearing"  # the objection is heard (听证) rather than reviewed in writing
     RECONSIDERATION = "reconsideration"  # 复议
     PRICE_OBJECTION = "price_objection"
     PRICE_EXTENSION = "price_extension"  # online pricing extended

@@ -31,10 +31,13 @@ class Task(StrEnum):
     RESUME_REVIEW = "resume_review"  # 恢复执行审查
     # 快执/精执 (方案 三(二))
     SERVE_DOCUMENTS = "serve_documents"  # 送达文书
+    PUBLIC_NOTICE = "public_notice"  # 公告送达: drafting and publishing the notice
+    DEBTOR_SEARCH = "debtor_search"  # 查找下落不明的被执行人
     DEBTOR_INTERVIEW = "debtor_interview"  # 询问被执行人
     DEDUCT_PAYOUT = "deduct_payout"  # 扣划发放
     FIELD_INVESTIGATION = "field_investigation"  # 传统调查（外出）
     LEAD_CHECK = "lead_check"  # 核实财产线索
+    SEIZURE = "seizure"  # 查封、扣押 (首封): from it the 30 days to start the disposal run
     CONSUMPTION_RESTRICTION = "consumption_restriction"  # 限制消费
     DISHONEST_LISTING = "dishonest_listing"  # 纳入失信
     DETENTION = "detention"  # 拘留、搜查
@@ -45,6 +48,7 @@ class Task(StrEnum):
     SETTLEMENT_RECORD = "settlement_record"  # 和解笔录
     ZHONGBEN_INTERVIEW = "zhongben_interview"  # 终本约谈
     DISPOSAL_REFERRAL = "disposal_referral"  # 移送财产处置
+    SIGN_OFF = "sign_off"  # 签发: the handling team's judge signs a ruling or decision (以法官为主导)
     # 财产处置团队 (方案 三(一)2)
     PRICE_FILE = "price_file"  # 评估/询价材料
     REPORT_SERVICE = "report_service"  # 送达评估报告
@@ -56,8 +60,10 @@ class Task(StrEnum):
     # 卷宗管理中心 (方案 三(一)3)
     SCAN = "scan"  # 扫描上传
     ARCHIVE = "archive"  # 归档
+    PAPER_HANDOVER = "paper_handover"  # 接收材料登记: a day's hand-over registered on receipt
     # 执行审查团队 (方案 三(三))
     OBJECTION_HEARING = "objection_hearing"  # 异议听证、裁定
+    PANEL_MEMBER = "panel_member"  # a judge of another team on the 合议庭 (异议复议规定 art. 11)
     # "三统一"管理团队 (方案 三(一)4)
     PRESERVATION = "preservation"  # 保全
     COMMISSIONED = "commissioned"  # 委托事项
@@ -82,10 +88,13 @@ TASK_FUNCTION: Mapping[Task, Team | Handling] = {
     Task.TRIAGE: Team.INTAKE,
     Task.RESUME_REVIEW: Team.INTAKE,
     Task.SERVE_DOCUMENTS: HANDLING,
+    Task.PUBLIC_NOTICE: HANDLING,
+    Task.DEBTOR_SEARCH: HANDLING,
     Task.DEBTOR_INTERVIEW: HANDLING,
     Task.DEDUCT_PAYOUT: HANDLING,
     Task.FIELD_INVESTIGATION: HANDLING,
     Task.LEAD_CHECK: HANDLING,
+    Task.SEIZURE: HANDLING,
     Task.CONSUMPTION_RESTRICTION: HANDLING,
     Task.DISHONEST_LISTING: HANDLING,
     Task.DETENTION: HANDLING,
@@ -96,6 +105,7 @@ TASK_FUNCTION: Mapping[Task, Team | Handling] = {
     Task.SETTLEMENT_RECORD: HANDLING,
     Task.ZHONGBEN_INTERVIEW: HANDLING,
     Task.DISPOSAL_REFERRAL: HANDLING,
+    Task.SIGN_OFF: HANDLING,
     Task.HANDOVER: HANDLING,
     Task.CLOSING: HANDLING,
     Task.PRICE_FILE: Team.ASSET_DISPOSAL,
@@ -106,7 +116,9 @@ TASK_FUNCTION: Mapping[Task, Team | Handling] = {
     Task.SALE_RULING: Team.ASSET_DISPOSAL,
     Task.SCAN: Team.RECORDS,
     Task.ARCHIVE: Team.RECORDS,
+    Task.PAPER_HANDOVER: Team.RECORDS,
     Task.OBJECTION_HEARING: Team.REVIEW,
+    Task.PANEL_MEMBER: Team.REVIEW,  # done by judges of other teams (sim.flow.review)
     Task.PRESERVATION: Team.OVERSIGHT,  # or the fast track: policy.preservation_team
     Task.COMMISSIONED: Team.OVERSIGHT,
     Task.PETITION: Team.OVERSIGHT,
@@ -134,9 +146,13 @@ class Delay(StrEnum):
     ONLINE_INQUIRY_DAYS = "online_inquiry_days"  # 网络查控反馈
     SERVICE_DAYS = "service_days"  # 送达
     PUBLIC_NOTICE_DAYS = "public_notice_days"  # 公告送达
+    DEBTOR_SEARCH_DAYS = "debtor_search_days"  # 查找: police, registry, village answering
     VOLUNTARY_PAYMENT_DAYS = "voluntary_payment_days"  # 自动履行
     INVESTIGATION_DAYS = "investigation_days"  # 传统查控: registries, banks, villages answering
     LEAD_CHECK_DAYS = "lead_check_days"  # 线索核实
+    SEIZURE_DAYS = "seizure_days"  # 查封登记: the registry records the seizure
+    STAY_DAYS = "stay_days"  # 暂缓执行 on security (民诉法解释 art. 467: ≤ 1 year)
+    REFERRAL_EVIDENCE_DAYS = "referral_evidence_days"  # 拒执: evidence made up for the police
     SETTLEMENT_DAYS = "settlement_days"  # 和解履行
     PAYOUT_DAYS = "payout_days"  # 执行款发放
     ZHONGBEN_RULING_DAYS = "zhongben_ruling_days"  # 终本裁定
@@ -147,6 +163,7 @@ class Delay(StrEnum):
     APPRAISAL_DAYS = "appraisal_days"  # 委托评估
     REPORT_SERVICE_DAYS = "report_service_days"  # 送达评估报告
     PRICE_OBJECTION_WINDOW_DAYS = "price_objection_window_days"  # 参考价异议期
+    APPRAISER_REPLY_DAYS = "appraiser_reply_days"  # 评估机构书面说明 (参考价规定 art. 23)
     ANNOUNCEMENT_MOVABLE_DAYS = "announcement_movable_days"  # 一拍公告（动产）
     ANNOUNCEMENT_REAL_ESTATE_DAYS = "announcement_real_estate_days"  # 一拍公告（不动产）
     SECOND_ANNOUNCEMENT_MOVABLE_DAYS = "second_announcement_movable_days"  # 二拍公告（动产）
@@ -158,6 +175,7 @@ class Delay(StrEnum):
     SELLOFF_DAYS = "selloff_days"  # 变卖成交
     BALANCE_PAYMENT_DAYS = "balance_payment_days"  # 支付尾款
     OBJECTION_FILING_DAYS = "objection_filing_days"  # 异议申请
+    HEARING_NOTICE_DAYS = "hearing_notice_days"  # 听证通知
     HIGHER_COURT_REVIEW_DAYS = "higher_court_review_days"  # 上级法院复议
 
 
@@ -169,6 +187,7 @@ class Milestone(StrEnum):
     TRIAGED_STANDARD = "triaged_standard"  # 繁简分流: standard
     FUNDS_FROZEN = "funds_frozen"  # the online inquiry froze money
     PROPERTY_FOUND = "property_found"
+    SEIZED = "seized"  # 首封: the seizure is registered; the 30-day disposal clock starts
     UNSOLD = "unsold"  # nothing sold: the file goes back unsold
     IN_KIND = "in_kind"  # 以物抵债 accepted
     OBJECTION_RULED = "objection_ruled"
@@ -191,6 +210,14 @@ require_complete(TASK_FUNCTION, Task, "TASK_FUNCTION")
 
 
 TASK_ZH: Final[Mapping[Task, str]] = {
+    Task.PUBLIC_NOTICE: "公告送达",
+    Task.DEBTOR_SEARCH: "查找被执行人",
+    Task.SEIZURE: "查封扣押（首封）",
+    Task.SIGN_OFF: "法官签发",
+    Task.PAPER_HANDOVER: "接收材料登记",
+    Task.PANEL_MEMBER: "合议庭成员",
+    Task.READ_FILE: "阅卷",
+    Task.REWORK: "补正",
     Task.VERIFY_FILING: "立案信息核对",
     Task.FIRST_CONTACT: "初次接待",
     Task.STANDARD_DOCUMENTS: "制式文书、网络查控",
@@ -231,6 +258,12 @@ TASK_ZH: Final[Mapping[Task, str]] = {
 """Each task's Chinese name, as reports and the parameter table print it."""
 
 DELAY_ZH: Final[Mapping[Delay, str]] = {
+    Delay.DEBTOR_SEARCH_DAYS: "查找被执行人答复",
+    Delay.SEIZURE_DAYS: "查封登记",
+    Delay.STAY_DAYS: "暂缓执行",
+    Delay.REFERRAL_EVIDENCE_DAYS: "拒执证据补充",
+    Delay.APPRAISER_REPLY_DAYS: "评估机构书面说明",
+    Delay.HEARING_NOTICE_DAYS: "听证通知",
     Delay.FILING_CORRECTION_DAYS: "立案纠正",
     Delay.ONLINE_INQUIRY_DAYS: "网络查控反馈",
     Delay.SERVICE_DAYS: "送达",

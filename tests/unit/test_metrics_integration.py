@@ -22,6 +22,7 @@ from sim.metrics import (
     stage_series,
 )
 from sim.model import RunResult, build_calendar, run_replication
+from sim.vocab import Deadline
 from sim.workcalendar import WorkCalendar
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,7 +65,7 @@ def test_compliance_series_and_bottlenecks_are_consistent() -> None:
     table = sla_compliance(result.slas, result.cases, scenario, calendar)
     rates = table["on_time_rate"].dropna()
     assert ((rates >= 0) & (rates <= 1)).all()
-    assert len(table) == 22
+    assert len(table) == len(Deadline)
     # Nothing is lost: the backlog at the end is the open cases, and by team it adds up.
     open_cases = int((result.cases["outcome"] == "").sum())
     assert backlog_series(result.cases, end).iloc[-1] == open_cases

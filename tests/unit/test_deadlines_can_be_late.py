@@ -1,0 +1,70 @@
+"""Every deadline can be missed (issue 13 §4): no clock is on time by construction.
+
+A clock that wraps one short task of the team that starts it is met whatever happens,
+and its 100% says nothing. Each clock here spans the waits that can make it late (the
+post, the appraiser, the police, a judge's signature, the team's own backlog), and the
+test runs variants of the short baseline (more filings than the staff can carry; rare
+events made common; slow outside parties) and asks every deadline to be late at least
+once in one of them (none is late in all: most are met in the baseline).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from sim.config.load import with_overrides
+from sim.config.schema import Scenario
+from sim.metrics import sla_compliance
+from sim.model import build_calendar, run_replication
+from sim.vocab import Deadline
+
+RARE_MADE_COMMON: dict[str, Any] = {
+    "probabilities.criminal_referral_rate": 0.05,
+    "probabilities.price_objection_rate": 0.3,
+    "probabilities.objection_rate": 0.3,
+    "probabilities.detention_rate": 0.05,
+    "probabilities.property_found_rate": 0.2,
+    "probabilities.auction_first_sale_rate": 0.3,
+    "probabilities.stay_rate": 0.1,
+}
+
+VARIANTS: dict[str, dict[str, Any]] = {
+    # 80% more filings than the plan's staff: every team's backlog grows.
+    "overload": {"arrivals.cases_per_year": 11_700, **RARE_MADE_COMMON},
+    # The plan's load with thin fast-track and records teams, judges slow to sign, and time
+    # for the 6 months to run out.
+    "understaffed": {
+        **RARE_MADE_COMMON,
+        "tasks.sign_off.hours": {"dist": "triangular", "low": 1, "mode": 2, "high": 4},
+        "staffing.fast_track.officers": 2,
+        "staffing.records.clerks": 1,
+        "run.cooldown_days": 240,
+    },
+    # The plan's load, with outside parties at the slow end of what they do.
+    "slow_outside": {
+        **RARE_MADE_COMMON,
+        "delays.appraiser_reply_days": {"dist": "triangular", "low": 5, "mode": 12, "high": 20},
+        "delays.referral_evidence_days": {"dist": "triangular", "low": 15, "mode": 30, "high": 60},
+        "delays.hearing_notice_days": {"dist": "triangular", "low": 5, "mode": 10, "high": 15},
+        "delays.seizure_days": {"dist": "triangular", "low": 5, "mode": 20, "high": 40},
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def late(short: Scenario) -> dict[str, set[str]]:
+    """For each variant, the deadlines with at least one clock ended after its due."""
+    out = {}
+    for name, overrides in VARIANTS.items():
+        scenario = with_overrides(short, overrides)
+        result = run_replication(scenario, 0)
+        table = sla_compliance(result.slas, result.cases, scenario, build_calendar(scenario))
+        out[name] = set(table.loc[(table["n_ended"] > table["n_on_time"]), "sla"])
+    return out
+
+
+@pytest.mark.parametrize("deadline", list(Deadline), ids=[d.value for d in Deadline])
+def test_some_variant_makes_the_deadline_late(deadline: Deadline, late: dict[str, set[str]]) -> None:
+    assert any(deadline.value in names for names in late.values()), f"{deadline} is never late: {late}"
