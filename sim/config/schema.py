@@ -658,7 +658,7 @@ class Scenario(Frozen):
     staffing_changes: tuple[StaffingChange, ...] = ()
     # Ranges of the assumptions for `courtsim sensitivity` (sim/config/uncertainty.py); they do
     # not change what a replication computes, so the scenario's hash leaves them out.
-    uncertainty: dict[str, UncertainRange] = Field(default_factory=dict)
+    uncertainty: Annotated[dict[str, UncertainRange], ReadOnly] = Field(default_factory=FrozenDict)
     reform: Reform = Reform()  # the reform's mechanisms (sim.config.reform); absent: all off
 
 

@@ -39,12 +39,7 @@ __all__ = ["ExtensionError", "Manifest", "Shipped", "extensions", "fingerprint",
 T = TypeVar("T")
 R = TypeVar("R")
 
-_RULES: dict[str, Registry[Any]] = {
-    "triage": TRIAGE,
-    "dispatch": DISPATCH,
-    "handler_assignment": HANDLERS,
-    "distribution": DISTRIBUTIONS,
-}
+_RULES: dict[str, Registry[Any]] = {registry.kind: registry for registry in (TRIAGE, DISPATCH, HANDLERS, DISTRIBUTIONS)}
 """The rule registries a manifest carries, by the kind its messages name."""
 
 

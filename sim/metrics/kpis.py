@@ -78,6 +78,7 @@ def fast45_rate(view: RunView) -> float:
     f"As fast45_rate, ÷ simple cases closed. {_SRC_FAST}",
     group=Group.FAST45,
     position=2,
+    closed_only=True,
 )
 def fast45_closed_rate(view: RunView) -> float:
     simple = _simple(view)
@@ -162,6 +163,7 @@ def fast45_rate_zhongben(view: RunView) -> float:
     group=Group.LIMIT,
     position=1,
     headline=(View.TERMINAL, View.SWEEP, View.SWEEP_REPORT),
+    closed_only=True,
 )
 def within_limit_rate(view: RunView) -> float:
     limits = view.limits.loc[view.closed.index]

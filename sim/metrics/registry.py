@@ -203,6 +203,8 @@ class KPI:
     position: int
     headline: frozenset[View] = frozenset()
     level: Level | None = None
+    closed_only: bool = False
+    """Computed over closed cases only: a mean that misleads when the backlog grows."""
 
     @property
     def sort_key(self) -> tuple[int, int, str]:
@@ -233,6 +235,7 @@ def register(
     position: int,
     headline: bool | Iterable[View] = False,
     level: Level | None = None,
+    closed_only: bool = False,
 ) -> Callable[[Callable[[RunView], float]], Callable[[RunView], float]]:
     """Decorator: register the decorated function as KPI ``id``.
 
@@ -240,6 +243,8 @@ def register(
     not share a position). ``headline`` names the short lists that show it:
     ``True`` means :attr:`View.TERMINAL` (``courtsim run`` prints it), or give the
     views. ``level``: the target or reference range the reports judge it against.
+    ``closed_only``: the KPI is a share or mean over closed cases although its group is not
+    (the time and outcome groups are so by definition; :func:`sim.metrics.stability.closed_case_kpi`).
     """
     if not isinstance(group, Group):
         raise ValueError(f"KPI {id!r}: group must be a sim.metrics.Group member, got {group!r}")
@@ -254,7 +259,7 @@ def register(
         taken = [k.id for k in KPIS.values() if k.group is group and k.position == position]
         if taken:
             raise ValueError(f"KPI {id!r}: position {position} of group {group.value!r} is {taken[0]!r}'s")
-        KPIS[id] = KPI(id, zh, en, unit, definition, better, func, group, position, views, level)
+        KPIS[id] = KPI(id, zh, en, unit, definition, better, func, group, position, views, level, closed_only)
         return func
 
     return add

@@ -204,8 +204,6 @@ def unstable(view: RunView) -> float:
 UNSTABLE_KPI = "unstable"
 """The KPI whose replications are flagged (1) when the backlog still grows."""
 
-_CLOSED_ONLY = frozenset({"fast45_closed_rate", "within_limit_rate"})
-
 
 def closed_case_kpi(kpi_id: str) -> bool:
     """Whether ``kpi_id`` is computed over closed cases only (days to close, outcome shares,
@@ -214,7 +212,7 @@ def closed_case_kpi(kpi_id: str) -> bool:
     from sim.metrics.registry import KPIS  # the register is filled by the metrics modules
 
     kpi = KPIS.get(kpi_id)
-    return kpi is not None and (kpi.group in (Group.TIME, Group.OUTCOME) or kpi_id in _CLOSED_ONLY)
+    return kpi is not None and (kpi.group in (Group.TIME, Group.OUTCOME) or kpi.closed_only)
 
 
 def unstable_replications(kpis: pd.DataFrame, scenario: str | None = None) -> tuple[int, int]:

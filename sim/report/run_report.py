@@ -17,6 +17,7 @@ from sim import frames
 from sim.io import write_atomic
 from sim.metrics import KPIS, Group, in_order, levels
 from sim.metrics.stability import UNSTABLE_KPI, closed_case_kpi, instability_warning
+from sim.metrics.why_late import detail_label
 from sim.report import figures as fig
 from sim.report import html as h
 from sim.report import sections as parts
@@ -33,14 +34,13 @@ from sim.report.labels import (
 )
 from sim.report.targets import FAST45_TARGET, STATUS_EN, STATUS_ZH, judge, level_of
 from sim.report.text import verdict, why_late_deadlines
-from sim.vocab import Role, Team
+from sim.vocab import Deadline, Role, Team
 
 __all__ = ["build_run_report"]
 
 
 def _why_late_table(a: RunAnalysis, sla: str) -> str:
     """The 45-day target's split: each part and its two largest details, late vs on time."""
-    from sim.metrics.why_late import detail_label
 
     why = a.why_late.loc[a.why_late["sla"] == sla]
     rows = []
@@ -118,7 +118,7 @@ def _verdict_section(a: RunAnalysis, split_uri: str, why_uri: str | None) -> h.S
                 "estimate: knock-on effects on queues need a rerun (see the effect of one more or one fewer "
                 "person).",
             )
-            + _why_late_table(a, "fast_close")
+            + _why_late_table(a, Deadline.FAST_CLOSE)
         )
     return h.Section("verdict", "结论", "Verdict", box + figure + why + target)
 

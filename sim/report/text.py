@@ -18,11 +18,12 @@ from typing import Any
 import pandas as pd
 
 from sim import frames
+from sim.metrics.why_late import PART_NAMES, detail_label
 from sim.report.analysis import RunAnalysis
 from sim.report.html import ref
 from sim.report.labels import pct, role_zh, team_zh
 from sim.report.targets import FAST45_TARGET, Status, judge
-from sim.vocab import Role, Team
+from sim.vocab import Deadline, Role, Team
 
 __all__ = [
     "Verdict",
@@ -145,7 +146,7 @@ def _bottleneck_point(a: RunAnalysis) -> Pair:
     return zh, en
 
 
-FAST_CLOSE = "fast_close"
+FAST_CLOSE = Deadline.FAST_CLOSE.value
 
 
 def why_late_deadlines(a: RunAnalysis, worst: int = 2) -> list[str]:
@@ -154,7 +155,7 @@ def why_late_deadlines(a: RunAnalysis, worst: int = 2) -> list[str]:
     late = set(a.why_late.loc[a.why_late["n_late"] > 0, "sla"]) if len(a.why_late) else set()
     sla = a.slas.loc[(a.slas["started_per_year"] >= MIN_CLOCKS_PER_YEAR) & a.slas["sla"].isin(late)]
     sla = sla.loc[sla["sla"] != FAST_CLOSE].dropna(subset=["on_time_rate"])
-    others = sla.sort_values("on_time_rate", kind="stable")["sla"].head(worst).tolist()
+    others: list[str] = sla.sort_values("on_time_rate", kind="stable")["sla"].head(worst).tolist()
     return ([FAST_CLOSE] if FAST_CLOSE in late else []) + others
 
 
@@ -165,8 +166,6 @@ def _top_detail(why: pd.DataFrame, sla: str, part: str) -> pd.Series | None:
 
 def why_late_point(a: RunAnalysis, sla: str = FAST_CLOSE) -> Pair | None:
     """Why the clocks of ``sla`` end late: each part's share of the late clocks it alone explains."""
-    from sim.metrics.why_late import PART_NAMES, detail_label
-
     why = a.why_late
     rows = why.loc[(why["sla"] == sla) & (why["detail"] == "")] if len(why) else why
     if rows.empty or not rows["n_late"].iloc[0] > 0:

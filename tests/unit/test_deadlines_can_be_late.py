@@ -33,13 +33,16 @@ RARE_MADE_COMMON: dict[str, Any] = {
 VARIANTS: dict[str, dict[str, Any]] = {
     # 80% more filings than the plan's staff: every team's backlog grows.
     "overload": {"arrivals.cases_per_year": 11_700, **RARE_MADE_COMMON},
-    # The plan's load with thin fast-track and records teams, judges slow to sign, and time
+    # The plan's load with thin front-end, fast-track, disposal and records teams, judges slow to sign, and time
     # for the 6 months to run out.
     "understaffed": {
         **RARE_MADE_COMMON,
         "tasks.sign_off.hours": {"dist": "triangular", "low": 1, "mode": 2, "high": 4},
         "staffing.fast_track.officers": 2,
         "staffing.records.clerks": 1,
+        # one clerk for every filing check; one officer to list (and relist) every auction
+        "staffing.intake.clerks": 1,
+        "staffing.asset_disposal.officers": 1,
         "run.cooldown_days": 240,
     },
     # The plan's load, with outside parties at the slow end of what they do.
@@ -49,6 +52,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "delays.referral_evidence_days": {"dist": "triangular", "low": 15, "mode": 30, "high": 60},
         "delays.hearing_notice_days": {"dist": "triangular", "low": 5, "mode": 10, "high": 15},
         "delays.seizure_days": {"dist": "triangular", "low": 5, "mode": 20, "high": 40},
+        # a 2nd-auction notice longer than the 30 days of 网拍规定 art. 26 (a platform's backlog)
+        "delays.second_announcement_real_estate_days": {"dist": "triangular", "low": 20, "mode": 30, "high": 40},
+        "delays.second_announcement_movable_days": {"dist": "triangular", "low": 20, "mode": 30, "high": 40},
     },
 }
 

@@ -19,8 +19,9 @@ from sim.vocab import Decision
 
 FLOWS = Path(__file__).resolve().parents[2] / "sim" / "flow"
 
-SINGLE_RATE_DRAWS = {Decision.RESUME}
-"""Draws read whole (``ctx.book.u``) but compared with one probability only (closure's re-queries)."""
+SINGLE_RATE_DRAWS = {Decision.RESUME, Decision.PROPERTY}
+"""Draws read whole (``ctx.book.u``) but compared with one probability only (closure's re-queries;
+intake's money-or-property of a 执恢, ``resumed_property_rate``)."""
 
 GROUPS = [fields for groups in EXCLUSIVE_GROUPS.values() for fields in groups]
 
