@@ -428,7 +428,8 @@ def attribute(
     ``waterfall(kpi)`` one KPI's steps, ``parts_table()`` the parts and their fields, and
     ``kpis`` every scenario's KPIs per replication. ``options`` as for :func:`experiment`.
     """
-    plan = plan_attribution(_scenario(base), _scenario(other), parts, shapley=shapley)
+    (base_label, first), (other_label, second) = _labelled([base, other]).items()  # a variant: by what differs
+    plan = plan_attribution(first, second, parts, shapley=shapley, base_label=base_label, other_label=other_label)
     result = experiment(plan.scenarios, reps, **options)
     return AttributionResult(plan.design, result.kpis, effects(plan.design, result.kpis, level))
 

@@ -93,8 +93,11 @@ def test_the_api_attributes_the_difference_and_its_waterfall_adds_up() -> None:
     base = with_overrides(load_scenario(SCENARIOS / "dengzhou_2022.toml"), window)
     other = with_overrides(load_scenario(SCENARIOS / "pre_reform.toml"), window)
     result = sim.attribute(base, other, reps=2, jobs=1)
-    assert result.design.names == ["policy", "organisation", "staffing"]  # the scenario format's order
-    staffing = result.design.parts[2]
+    mechanisms = [f"reform.{m}" for m in ("specialisation", "centralised_intake", "electronic_service")]
+    mechanisms += ["reform.scanned_files", "reform.rework"]  # each [reform] sub-table is a part of its own
+    names = [*mechanisms, "policy", "organisation", "staffing"]
+    assert result.design.names == names  # the scenario format's order
+    staffing = result.design.parts[-1]
     assert not staffing.alone and "needs 1 officer(s)" in staffing.alone_problem  # the validation's words
     steps = result.waterfall("mean_days_to_close")
     total = result.effects.query("kpi == 'mean_days_to_close' and method == 'total'")["mean"].iloc[0]
@@ -103,4 +106,4 @@ def test_the_api_attributes_the_difference_and_its_waterfall_adds_up() -> None:
     assert steps["level_after"].iloc[-1] == pytest.approx(ends[other.name])
     assert set(result.kpis["scenario"]) == set(result.design.labels.values())
     parts = result.parts_table()
-    assert list(parts["part"]) == ["policy", "organisation", "staffing"]
+    assert list(parts["part"]) == names

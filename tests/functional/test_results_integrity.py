@@ -258,7 +258,11 @@ def _dying_writers(monkeypatch: pytest.MonkeyPatch, die_at: int) -> list[str]:
     def frame_writer(method: Callable[..., Any]) -> Callable[..., Any]:
         def write(frame: pd.DataFrame, path: Any, *args: Any, **kwargs: Any) -> Any:
             out = method(frame, path, *args, **kwargs)
-            cut(Path(path))
+            if hasattr(path, "write"):  # an open handle (the CSV writer writes a header first)
+                path.flush()
+                cut(Path(path.name))
+            else:
+                cut(Path(path))
             return out
 
         return write

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import re
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
+from sim.experiments.results import MANIFEST, write_manifest
 from sim.report import ReportDataError, write_comparison_report, write_report, write_run_report
 from sim.report.labels import pct
 
@@ -141,6 +143,15 @@ def test_page_one_explains_why_the_45_days_are_missed(run_report: Path) -> None:
     assert "单独去掉即可按期" in verdict
 
 
+def _rewrite_summary(folder: Path, summary: pd.DataFrame) -> None:
+    """Replace the folder's KPI summary and seal the manifest again, as a rerun would."""
+    summary.to_csv(folder / "kpis_summary.csv", index=False)
+    meta = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    for sealed in ("files", "sha256", "manifest_sha256"):
+        meta.pop(sealed, None)
+    write_manifest(folder, meta)
+
+
 def test_an_unstable_run_is_said_first_and_its_means_of_closed_cases_are_marked(
     run_folder: Path, tmp_path: Path
 ) -> None:
@@ -150,7 +161,7 @@ def test_an_unstable_run_is_said_first_and_its_means_of_closed_cases_are_marked(
     shutil.copytree(run_folder, folder)
     summary = pd.read_csv(folder / "kpis_summary.csv")
     summary.loc[summary["kpi"] == "unstable", "mean"] = 0.5  # one of the two replications flagged
-    summary.to_csv(folder / "kpis_summary.csv", index=False)
+    _rewrite_summary(folder, summary)
     page = _text(write_run_report(folder))
     verdict = page.split('<section id="verdict">')[1].split("</section>")[0]
     box = verdict.split('<div class="verdict')[1]
@@ -161,7 +172,7 @@ def test_an_unstable_run_is_said_first_and_its_means_of_closed_cases_are_marked(
     rate = kpis.split("简案45日内结案率")[1].split("</tr>")[0]
     assert "误导" not in rate
     summary.loc[summary["kpi"] == "unstable", "mean"] = 0.0  # no replication flagged
-    summary.to_csv(folder / "kpis_summary.csv", index=False)
+    _rewrite_summary(folder, summary)
     stable = _text(write_run_report(folder, tmp_path / "stable.html"))
     assert "不稳定：" not in stable.split('<section id="verdict">')[1].split("</section>")[0]
     assert "误导 misleading" not in stable

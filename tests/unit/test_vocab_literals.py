@@ -39,6 +39,10 @@ NOT_IDS: dict[tuple[str, str], str] = {
         "sim/flow/handling.py",
         "payout",
     ): "the event log's label of the payout wait (wait labels are not a vocabulary yet)",
+    ("sim/flow/handling.py", "public_notice"): "the event log's label of the notice-period wait",
+    ("sim/flow/handling.py", "debtor_search"): "the event log's label of the search wait",
+    ("sim/metrics/why_late.py", "payout"): "a wait label (the event log's step), named in Chinese",
+    ("sim/report/attribution_report.py", "closing"): "the report section's anchor, not the closing task",
 }
 
 
