@@ -12,9 +12,11 @@ from scipy import stats
 from sim.cases import generate_cases
 from sim.config.load import with_overrides
 from sim.config.schema import Scenario
+from sim.flow.mechanisms import effort_factors
 from sim.model import build_calendar, run_replication
 from sim.queueing import mmc_mean_wait
 from sim.streams import Streams
+from sim.vocab import Mechanism, Task, Team
 from tests.conftest import all_tasks, zero_hours
 
 KNOWN_STAGE_PREFIXES = (
@@ -143,11 +145,14 @@ def test_unlimited_staff_nothing_queues_and_times_follow_the_calendar(short: Sce
 
 def test_rejected_case_closes_after_exactly_its_filing_check(short: Scenario) -> None:
     """Deterministic path: a filing rejected at the check closes when the check's effort ends."""
-    scenario = with_overrides(_unlimited_fixed(short), {"probabilities.filing_reject_rate": 1.0})
+    every_one_rejected = {"probabilities.filing_reject_rate": 1.0, "probabilities.filing_error_rate": 0.0}
+    scenario = with_overrides(_unlimited_fixed(short), every_one_rejected)
     result = run_replication(scenario, 0)
     calendar = build_calendar(scenario)
     cases = result.cases
-    hours = scenario.tasks.verify_filing.hours.mean()
+    # the check's hours, times the front end's specialisation multiplier (sim.flow.mechanisms)
+    factor = effort_factors(scenario).get((Task.VERIFY_FILING, Team.INTAKE), 1.0)
+    hours = scenario.tasks.verify_filing.hours.mean() * factor
     expected = [calendar.finish_time(a, hours) for a in cases.arrived]
     np.testing.assert_allclose(cases.closed, expected, atol=1e-9)
     assert (cases.outcome == "rejected").all()
@@ -185,6 +190,7 @@ def _mmc_scenario(short: Scenario, servers: int, rho: float, mean_hours: float) 
     service_rate = 24.0 / mean_hours  # per day
     arrivals_per_day = rho * servers * service_rate
     overrides: dict[str, object] = {f"tasks.{t}.hours": zero_hours() for t in all_tasks(short)}
+    overrides.update({f"reform.{m.value}.enabled": False for m in Mechanism})  # no multiplier, no in-tray
     overrides.update(
         {
             "tasks.verify_filing.hours": {"dist": "exponential", "mean": mean_hours},
@@ -194,6 +200,7 @@ def _mmc_scenario(short: Scenario, servers: int, rho: float, mean_hours: float) 
             "arrivals.cases_per_year": arrivals_per_day * 365,
             "arrivals.monthly_multipliers": [1.0] * 12,
             "probabilities.filing_reject_rate": 1.0,
+            "probabilities.filing_error_rate": 0.0,  # they exclude each other: every filing is rejected
             "staffing.intake.clerks": servers,
             "side_streams.commissioned_per_year": 0,
             "side_streams.petitions_per_year": 0,

@@ -8,7 +8,8 @@ at a constant rate (monthly multipliers 1), every task zero hours (a zero-hour t
 needs nobody and never queues), every outside delay fixed 0, one kind of case
 (首执 money cases, unrelated, unlabelled), no side streams, and every case paying
 voluntarily after the notice so that it closes as soon as its last staffed step is
-done. The tests then give effort to the one to four steps that form the queue or
+done, and every mechanism of ``[reform]`` switched off (they scale effort, add in-tray
+waits and rework to a change of hands: none is in the textbook queue). The tests then give effort to the one to four steps that form the queue or
 network under test.
 """
 
@@ -25,6 +26,7 @@ from scipy import stats
 from sim.config.load import with_overrides
 from sim.config.schema import Scenario
 from sim.model import RunResult, run_replication
+from sim.vocab import Mechanism
 
 HOURS_PER_DAY = 24.0
 
@@ -54,6 +56,7 @@ def reduced(
     data: dict[str, Any] = {f"tasks.{t}.hours": zero() for t in _fields(base.tasks)}
     delays = [d for d in _fields(base.delays) if hasattr(getattr(base.delays, d), "dist")]  # not the plain numbers
     data.update({f"delays.{d}": zero() for d in delays})
+    data.update({f"reform.{m.value}.enabled": False for m in Mechanism})
     data.update(
         {
             "calendar.mode": "continuous",
