@@ -49,7 +49,10 @@ def test_no_title_carries_a_number_and_nothing_finds_a_section_by_its_title() ->
                 continue
             name = getattr(node.func, "attr", getattr(node.func, "id", ""))
             strings = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-            if name == "Section" and any(re.match(r"\d+(\.\d+)*(\.?\s|、)", s) for s in strings[1:3]):  # "3 ", "2.1 ", "4、"; not "45日…"
+            if name == "Section" and any(
+                re.match(r"\d+(\.\d+)*(\.?\s|、)", s)
+                for s in strings[1:3]  # "3 ", "2.1 ", "4、"; not "45日…"
+            ):
                 typed.append(f"{path.name}:{node.lineno}")
             if name == "startswith" and any(re.match(r"\d+ ", s) for s in strings):
                 prefixes.append(f"{path.name}:{node.lineno}")

@@ -51,8 +51,12 @@ def test_default_rules(baseline_parameters: dict[str, object]) -> None:
     assert (delay.low, delay.high, delay.rule) == (0.5, 1.5, "delay")
     small = baseline_parameters["probabilities.criminal_referral_rate"]  # 0.005: half of it either way
     assert (small.low, small.high) == (pytest.approx(0.0025), pytest.approx(0.0075))
-    # a probability between 0.2 and 0.8 gets ±0.1 (the first such rate with no [uncertainty] entry)
-    large = next(p for key, p in baseline_parameters.items() if key.endswith("_rate") and p.rule != "scenario" and 0.2 <= p.likely <= 0.8)
+    # a probability in [0.2, 0.8] gets ±0.1 (the first such rate with no [uncertainty] entry)
+    large = next(
+        p
+        for key, p in baseline_parameters.items()
+        if key.endswith("_rate") and p.rule != "scenario" and 0.2 <= p.likely <= 0.8
+    )
     value = large.likely
     assert (large.low, large.high) == (pytest.approx(value - 0.1), pytest.approx(value + 0.1))
     assert "EST" in effort.source and "rule 'effort'" in effort.source

@@ -9,8 +9,8 @@ needs nobody and never queues), every outside delay fixed 0, one kind of case
 (首执 money cases, unrelated, unlabelled), no side streams, and every case paying
 voluntarily after the notice so that it closes as soon as its last staffed step is
 done, and every mechanism of ``[reform]`` switched off (they scale effort, add in-tray
-waits and rework to a change of hands: none is in the textbook queue). The tests then give effort to the one to four steps that form the queue or
-network under test.
+waits and rework to a change of hands: none is in the textbook queue). The tests then
+give effort to the one to four steps that form the queue or network under test.
 """
 
 from __future__ import annotations
