@@ -5,9 +5,13 @@ What the records identify and what is written into the calibrated scenario:
 - ``arrivals.cases_per_year`` and ``monthly_multipliers``: Poisson rate per working
   day by month (:mod:`sim.calibration.arrivals`) of the outside filings;
 - ``arrivals.case_mix``: shares of 首执/执恢/执保 by case number, Wilson intervals, of
-  the outside filings. A 执恢 case whose 原案号 is a case of the same records resumes
-  the court's own 终本 case; the model makes those itself (``resume_within_5y_rate``),
-  so both fits leave them out (without a 原案号 column they cannot, and a caveat says so);
+  the filings the scenario's mix stands for. A 执恢 case whose 原案号 is a case of the
+  same records resumes the court's own 终本 case, which the model makes itself
+  (``resume_within_5y_rate``). With ``arrivals.own_resumptions_replace_filed`` (the
+  default) each of those takes the place of a filed 执恢, so the mix is the court's
+  whole intake and both fits count every filing; without it the model's own come on
+  top, so both fits leave them out (without a 原案号 column they cannot, and a caveat
+  says so);
 - ``arrivals.behaviour_rate`` and four probabilities fixed by outcomes alone
   (:mod:`sim.calibration.outcomes`);
 - ``amounts.claim_cny``: lognormal, gamma, Weibull and exponential fitted to the
@@ -163,9 +167,10 @@ class Calibration:
 def calibrate(records: CaseRecords, base: Scenario) -> Calibration:
     """Fit every identifiable parameter of ``base`` from ``records`` (see the module docstring)."""
     cases = records.cases
-    # The model resumes its own 终本 cases (resume_within_5y_rate): such 执恢 cases are no
-    # outside filing, and counting them would inflate the rate and the 执恢 share.
-    outside = cases.loc[~cases["resumes_own"]]
+    # The model resumes its own 终本 cases (resume_within_5y_rate). Where they replace filed
+    # 执恢 cases the mix is the whole intake and they are counted; where they come on top
+    # they are no filing of the mix, and counting them would inflate the rate and the 执恢 share.
+    outside = cases if base.arrivals.own_resumptions_replace_filed else cases.loc[~cases["resumes_own"]]
     arrivals = fit_arrivals(outside["filed"], records.start_date, records.extraction_date, base)
     mix = case_mix(outside)
     amounts = fit_amounts(cases)
@@ -472,7 +477,8 @@ def _caveats(records: CaseRecords, arrivals: ArrivalFit, base: Scenario) -> list
             "day (the model files on working days only)"
         )
     cases = records.cases
-    if cases["case_type"].eq("resumed").any() and "origin" not in records.fields:
+    on_top = not base.arrivals.own_resumptions_replace_filed
+    if on_top and cases["case_type"].eq("resumed").any() and "origin" not in records.fields:
         resumed = float(base.probabilities.resume_within_5y_rate)
         notes.append(
             "the model also creates 执恢 cases from its own 终本 cases (resume_within_5y_rate = "

@@ -1,7 +1,10 @@
-"""执恢 cases that resume the records' own 终本 cases are not outside filings; duplicates follow a stated rule.
+"""执恢 cases that resume the records' own 终本 cases are told apart; duplicates follow a stated rule.
 
 Issue 19, defect 3: a calibration counted the model's own resumed cases as outside arrivals,
-so ``cases_per_year`` and the 执恢 share came out too high (6635 [6539, 6732] against 6500).
+so ``cases_per_year`` and the 执恢 share came out too high (6635 [6539, 6732] against 6500)
+for a model whose own resumptions come on top of the filings. Where they take the place of
+filed 执恢 cases (``arrivals.own_resumptions_replace_filed``, the baseline since issue 13)
+the mix is the whole intake and they are counted.
 """
 
 from __future__ import annotations
@@ -14,10 +17,16 @@ import pandas as pd
 from sim.calibration.fit import calibrate
 from sim.calibration.records import DUPLICATE_RULE, from_frame
 from sim.calibration.synth import records_from_run
-from sim.config.load import load_scenario
+from sim.config.load import load_scenario, with_overrides
+from sim.config.schema import Scenario
 from sim.model import build_calendar
 
 BASE = Path(__file__).resolve().parents[2] / "scenarios" / "dengzhou_2022.toml"
+
+
+def _on_top() -> Scenario:
+    """The baseline with the model's own resumptions on top of the filed 执恢 cases."""
+    return with_overrides(load_scenario(BASE), {"arrivals.own_resumptions_replace_filed": False})
 
 
 def _rows(rows: list[dict[str, str]]) -> pd.DataFrame:
@@ -55,7 +64,7 @@ def test_resumptions_of_the_records_own_cases_are_marked_and_left_out_of_the_mix
         "（2023）豫1381执恢2号": False,
     }
     assert any("1 of 2 执恢 case(s) resume a 终本 case of these records" in n for n in records.notes)
-    mix = calibrate(records, load_scenario(BASE)).mix.set_index("case_type")["n"]
+    mix = calibrate(records, _on_top()).mix.set_index("case_type")["n"]
     assert mix["first"] == 2
     assert mix["resumed"] == 1
 
@@ -65,8 +74,16 @@ def test_without_a_link_column_the_records_say_they_cannot_separate() -> None:
     records = from_frame(rows, "unlinked.csv", date(2023, 12, 31))
     assert not records.cases["resumes_own"].any()
     assert any("no 原案号 column" in n for n in records.notes)
-    caveats = calibrate(records, load_scenario(BASE)).caveats
+    caveats = calibrate(records, _on_top()).caveats
     assert any("without a 原案号 column" in c for c in caveats)
+    # where the model's own replace filed ones, counting them all is right: no caveat
+    assert not any("原案号" in c for c in calibrate(records, load_scenario(BASE)).caveats)
+
+
+def test_where_own_resumptions_replace_filed_ones_every_filing_is_in_the_mix() -> None:
+    records = from_frame(_rows(CASES), "linked.csv", date(2023, 12, 31))
+    mix = calibrate(records, load_scenario(BASE)).mix.set_index("case_type")["n"]
+    assert (mix["first"], mix["resumed"]) == (2, 2)
 
 
 def test_conflicting_duplicates_closed_beats_open_then_the_later_row_wins() -> None:

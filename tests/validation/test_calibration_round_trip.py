@@ -2,7 +2,7 @@
 
 Issue 19 "done when": every identifiable parameter within its 95% interval on at least 19 of
 20 seeds, with resumed (执恢) cases in the synthetic records. Each seed simulates three years
-of a court of 1,500 outside filings a year whose 终本 cases resume often
+of a court of 1,500 filings a year (its own 执恢 among them) whose 终本 cases resume often
 (``resume_within_5y_rate`` 0.6, so the model's own 执恢 cases are many: about 3% of the
 filings), exports them on the last day as ``synth-records --years 3`` does, and calibrates
 them against the shipped baseline.
@@ -12,11 +12,13 @@ for each of 20-odd parameters would fail most runs of a correct calibration: the
 check here is ≥ 16 of 20 (a correct interval fails it with probability 0.3%), and over all
 parameters together at least 90% of the intervals must cover.
 
-Measured (2 December 2026, on a shared machine): 18 of 20 seeds cover ``cases_per_year``,
-every parameter at least 18, 95.8% of all intervals; with the defect put back (the model's
-own 执恢 cases counted as outside filings) ``cases_per_year`` is covered on 3 seeds, the 首执
-and 执恢 shares on none, 82.7% overall, so the test fails. Cost: 20 three-year runs, about
-30 minutes under a load of 25 on 2 cores (about 20 s a seed undisturbed).
+Measured (2 December 2026, after the issue-13 merge, where each of the model's own 执恢
+replaces a filed one, ``arrivals.own_resumptions_replace_filed``): 19 of 20 seeds cover
+``cases_per_year``, every parameter at least 18, 96.0% of all intervals. With the defect put
+back the other way (the model's own 执恢 left out of a mix that they are part of) 3 seeds
+cover ``cases_per_year``, the 首执 and 执恢 shares none, and the test fails. Before the merge
+(own resumptions on top of the filings) it was 18 of 20, 95.8%, and 3 of 20 with them
+counted. Cost: 20 three-year runs, about 2 minutes on a quiet 2-core machine.
 """
 
 from __future__ import annotations
