@@ -31,7 +31,7 @@ from sim.experiments.results import MANIFEST, default_folder, write_results
 from sim.experiments.resume import RunStore, folder_state
 from sim.experiments.running import run_experiment
 from sim.experiments.types import ExperimentResult
-from sim.metrics import KPIS, Group, View, headline, in_order
+from sim.metrics import KPIS, Group, View, headline, in_order, in_range
 from sim.metrics.stability import case_balance, closed_case_kpi, instability_warning, unstable_replications
 
 
@@ -164,8 +164,8 @@ def summary_payload(result: ExperimentResult, label: str) -> dict[str, Any]:
     for row in frames.rows(table):
         entry: dict[str, Any] = {
             "mean": _num(row.mean),
-            "ci_low": _num(row.ci_low),
-            "ci_high": _num(row.ci_high),
+            "ci_low": _num(in_range(row.kpi, row.ci_low)),  # a share's interval within [0, 1]
+            "ci_high": _num(in_range(row.kpi, row.ci_high)),
             "n": int(row.n),
         }
         if flagged and closed_case_kpi(row.kpi):
@@ -232,5 +232,6 @@ def _line(kpi: str, row: pd.Series) -> str:
             return "    n/a"
         return f"{100 * value:6.1f}%" if percent else f"{value:7.1f}"
 
-    ci = f"[{fmt(row.ci_low).strip()}, {fmt(row.ci_high).strip()}]" if _num(row.ci_low) is not None else ""
+    low, high = in_range(kpi, row.ci_low), in_range(kpi, row.ci_high)  # a share's within [0, 1], as the report
+    ci = f"[{fmt(low).strip()}, {fmt(high).strip()}]" if _num(low) is not None else ""
     return f"  {en:<44} {fmt(row['mean'])} {ci:<18} {zh}"

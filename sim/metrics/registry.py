@@ -40,6 +40,7 @@ __all__ = [
     "catalogue",
     "headline",
     "in_order",
+    "in_range",
     "kpi_table",
     "kpi_values",
     "levels",
@@ -289,6 +290,27 @@ def levels(among: Iterable[str] | None = None) -> dict[str, Level]:
     """The target or reference range of every KPI that has one, by id, in listing order."""
     ids = KPIS if among is None else among
     return {k: level for k in in_order(ids) if k in KPIS and (level := KPIS[k].level) is not None}
+
+
+SHARE_UNITS = ("share", "rate", "%")
+"""Units of KPIs that are fractions of a whole: their values lie in [0, 1]."""
+
+
+def in_range(kpi_id: str, value: float) -> float:
+    """An interval bound of ``kpi_id`` as it is shown: a share's clipped to [0, 1].
+
+    A Student-t interval of a mean of shares can reach past 0 or 1 when the
+    replications agree closely near either end (a 45-day rate of 0.0% in every
+    replication but one); the true value cannot, so every place that shows an
+    interval (terminal, ``--json``, the reports through
+    :func:`sim.report.labels.pct`) shows the t-interval intersected with [0, 1]
+    (docs/experiments.md). The statistics themselves keep the t-interval (its
+    half-width decides how many replications are enough).
+    """
+    kpi = KPIS.get(kpi_id)
+    if kpi is None or kpi.unit not in SHARE_UNITS or math.isnan(value):
+        return value
+    return min(max(value, 0.0), 1.0)
 
 
 def catalogue() -> pd.DataFrame:
