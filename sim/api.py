@@ -23,6 +23,7 @@ for Dask) choose where replications run; results do not depend on them.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,6 +40,7 @@ from sim.experiments.backends import Backend, make_backend
 from sim.experiments.cache import ReplicationCache
 from sim.experiments.load_search import CapacityResult, find_capacity
 from sim.experiments.running import Evaluator, run_experiment
+from sim.experiments.running import check_reps as _check_reps  # staff() has a check_reps argument
 from sim.experiments.sensitivity import Analysis, CourtModel, analyse
 from sim.experiments.staffing_search import StaffResult, search_staffing
 from sim.experiments.statistics import paired_differences, replications_needed, welch_differences
@@ -78,11 +80,28 @@ ScenarioLike = Scenario | str | Path
 
 def load(path: str | Path) -> Scenario:
     """Read and validate a scenario file (``ScenarioError`` lists every problem)."""
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"path must be the path of a scenario file (got {_short(repr(path))})")
     return load_scenario(path)
 
 
-def _scenario(item: ScenarioLike) -> Scenario:
-    return item if isinstance(item, Scenario) else load_scenario(item)
+def _scenario(item: ScenarioLike, argument: str = "scenario") -> Scenario:
+    """``item`` as a Scenario: itself, or the file it names; anything else is a TypeError naming ``argument``."""
+    if isinstance(item, Scenario):
+        return item
+    if isinstance(item, str | os.PathLike):
+        return load_scenario(item)
+    raise TypeError(
+        f"{argument} must be a Scenario (from sim.load) or the path of a scenario file (got {_short(repr(item))})"
+    )
+
+
+def _reps(reps: int | None, default: int) -> int:
+    """``reps``, or ``default`` when it is ``None``; ``0`` is refused, not taken as "the default"."""
+    if reps is None:
+        return default
+    _check_reps(reps)
+    return reps
 
 
 @contextmanager
@@ -112,7 +131,7 @@ def experiment(
     ``summary()`` gives means and t-intervals.
     """
     resolved = _labelled(scenarios)
-    reps = reps or next(iter(resolved.values())).run.replications
+    reps = _reps(reps, next(iter(resolved.values())).run.replications)
     store = ReplicationCache(cache)
     if backend is not None:
         return run_experiment(
@@ -122,12 +141,15 @@ def experiment(
         return run_experiment(resolved, reps, seed, keep_runs=keep_runs, progress=progress, backend=own, cache=store)
 
 
-def _labelled(scenarios: Mapping[str, ScenarioLike] | Sequence[ScenarioLike]) -> dict[str, Scenario]:
+def _labelled(
+    scenarios: Mapping[str, ScenarioLike] | Sequence[ScenarioLike], names: Sequence[str] = ()
+) -> dict[str, Scenario]:
     """Label → scenario: a mapping's own labels, or each scenario's name.
 
     Two scenarios of one name that differ (a variant made with ``with_overrides`` keeps
     its base's name) are labelled by what differs, e.g. ``dengzhou_2022
-    (staffing.asset_disposal.officers=3)``; the same scenario twice is refused.
+    (staffing.asset_disposal.officers=3)``; the same scenario twice is refused. ``names``
+    are the caller's argument names for the items of a list, for its error messages.
     """
     if isinstance(scenarios, str | Path | Scenario):
         raise TypeError("give a list of scenarios or a mapping of label → scenario, not a single scenario")
@@ -136,11 +158,12 @@ def _labelled(scenarios: Mapping[str, ScenarioLike] | Sequence[ScenarioLike]) ->
         for label, item in scenarios.items():
             if not isinstance(label, str) or not label:
                 raise ValueError(f"scenario labels must be non-empty strings (got {label!r})")
-            resolved[label] = _scenario(item)
+            resolved[label] = _scenario(item, f"scenarios[{label!r}]")
         if not resolved:
             raise ValueError("no scenarios to run")
         return resolved
-    loaded = [_scenario(item) for item in scenarios]
+    names = [*names, *(f"scenarios[{i}]" for i in range(len(names), len(scenarios)))]
+    loaded = [_scenario(item, name) for item, name in zip(scenarios, names, strict=False)]
     if not loaded:
         raise ValueError("no scenarios to run")
     labelled: dict[str, Scenario] = {}
@@ -213,7 +236,7 @@ def run(
     if precision is None:
         result = experiment([_scenario(scenario)], reps, **options)
         return with_names(result.summary(level).drop(columns="scenario"))
-    return _to_precision(_scenario(scenario), dict(precision), reps or 5, level, max_reps, options)
+    return _to_precision(_scenario(scenario), dict(precision), _reps(reps, 5), level, max_reps, options)
 
 
 def _to_precision(
@@ -397,7 +420,7 @@ def compare(
             )
         labelled = _labelled(base)
     else:
-        labelled = _labelled([base, *others])
+        labelled = _labelled([base, *others], ["base", *(f"others[{i}]" for i in range(len(others)))])
     if len(labelled) < 2:
         raise ValueError("compare needs at least one scenario besides the base")
     result = experiment(labelled, reps, **options)
@@ -428,7 +451,9 @@ def attribute(
     ``waterfall(kpi)`` one KPI's steps, ``parts_table()`` the parts and their fields, and
     ``kpis`` every scenario's KPIs per replication. ``options`` as for :func:`experiment`.
     """
-    (base_label, first), (other_label, second) = _labelled([base, other]).items()  # a variant: by what differs
+    (base_label, first), (other_label, second) = _labelled(
+        [base, other], ["base", "other"]
+    ).items()  # a variant: by what differs
     plan = plan_attribution(first, second, parts, shapley=shapley, base_label=base_label, other_label=other_label)
     result = experiment(plan.scenarios, reps, **options)
     return AttributionResult(plan.design, result.kpis, effects(plan.design, result.kpis, level))
@@ -505,7 +530,7 @@ def sweep(
     ``kpi, zh, en, unit, better, n, mean, sd, ci_low, ci_high``)."""
     base = _scenario(scenario)
     with _session(seed, jobs, scheduler, cache, progress) as evaluate:
-        summary, _ = _sweep(base, parameters, evaluate, reps or base.run.replications, level)
+        summary, _ = _sweep(base, parameters, evaluate, _reps(reps, base.run.replications), level)
     return with_names(summary)
 
 
@@ -540,6 +565,7 @@ def sensitivity(
     """
     if method not in ("morris", "sobol"):
         raise ValueError(f"method must be 'morris' or 'sobol' (got {method!r})")
+    _check_reps(reps)
     with make_backend(jobs, scheduler) as backend:
         model = CourtModel(
             _scenario(scenario), reps=reps, seed=seed, backend=backend, cache=ReplicationCache(cache), progress=progress
@@ -570,6 +596,7 @@ def capacity(
     of every load tried: multiplier, cases_per_year, n, mean, bound, holds).
     """
     goal = parse_target(target) if isinstance(target, str) else target
+    _check_reps(reps)
     with _session(seed, jobs, scheduler, cache, progress) as evaluate:
         return find_capacity(
             _scenario(scenario),
@@ -610,6 +637,8 @@ def staff(
     goals = [parse_target(t) if isinstance(t, str) else t for t in targets]
     if not goals:
         raise ValueError("give at least one target, e.g. 'fast45_rate>=0.9'")
+    _check_reps(reps)
+    _check_reps(check_reps, "check_reps")
     with _session(seed, jobs, scheduler, cache, progress) as evaluate:
         return search_staffing(
             _scenario(scenario),

@@ -4,13 +4,22 @@ Each module in :mod:`sim.commands` adds one subcommand (``register``) and runs i
 (``run`` returns the exit code); only the module of the command that runs is imported.
 User errors print a message and exit 2; they never end in a traceback. Only the CLI
 prints; the library logs.
+
+Two kinds of failure are handled here, once for every command. A file the system will not
+read or write (disk full, read-only, no permission, a folder where a file should be, a
+symbolic-link loop) is a message naming the file, and the option that gave it, with what
+to do; exit 2 (``-vv`` logs the traceback too). A reader that stops reading
+(``courtsim schema | head -1``) ends the command quietly with 141, as a shell reports a
+program killed by SIGPIPE (like 130 for Ctrl-C).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -20,6 +29,10 @@ from sim.commands import COMMANDS, SUMMARIES
 __all__ = ["build_parser", "main"]
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE
+
+logger = logging.getLogger(__name__)
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -60,15 +73,103 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     level = logging.WARNING - 10 * min(args.verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    empty = _empty_argument(parser, args)
+    if empty:
+        print(f"courtsim: error: argument {empty}: is empty; give a value", file=sys.stderr)
+        return EXIT_USAGE
     if not getattr(args, "func", None):
         parser.print_help()
+        print("courtsim: error: give a COMMAND (listed above)", file=sys.stderr)
         return EXIT_USAGE
     try:
         code: int = args.func(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _detach_stdout()
+        return EXIT_PIPE_CLOSED
+    except OSError as exc:
+        logger.debug("the file system refused", exc_info=True)
+        print(f"error: {describe_os_error(exc, _options_of(parser, args))}", file=sys.stderr)
+        return EXIT_USAGE
     return code
+
+
+_ADVICE = {
+    errno.ENOSPC: "the disk is full: free some space or write to another disk",
+    errno.EDQUOT: "the disk quota is used up: free some space or write elsewhere",
+    errno.EROFS: "that file system is read-only: choose a folder you may write to",
+    errno.EACCES: "choose a file or folder you may use, or change its permissions",
+    errno.EPERM: "choose a file or folder you may use, or change its permissions",
+    errno.EISDIR: "name a file instead",
+    errno.ENOTDIR: "part of the path is a file, not a folder: choose another path",
+    errno.ELOOP: "a symbolic link points back at itself: fix or remove the link",
+    errno.ENAMETOOLONG: "choose a shorter name",
+    errno.ENOENT: "check the path",
+    errno.EIO: "the disk reported an input/output error: check the disk",
+}
+
+
+def describe_os_error(exc: OSError, options: dict[str, str] | None = None) -> str:
+    """``exc`` in plain words: the file, the option that named it, the reason, what to do.
+
+    ``options`` maps a path the user gave to the option that gave it (``--out``); a file
+    inside such a folder is named with that option too.
+    """
+    where = " → ".join(str(name) for name in (exc.filename, exc.filename2) if name is not None)
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    given = _given_by(str(exc.filename), options or {}) if exc.filename is not None else None
+    head = f"{where} ({given})" if where and given else where or "a file"
+    advice = _ADVICE.get(exc.errno or -1)
+    return f"{head}: {reason}" + (f"; {advice}" if advice else "")
+
+
+def _given_by(path: str, options: dict[str, str]) -> str | None:
+    for value, option in sorted(options.items(), key=lambda item: -len(item[0])):
+        if path == value or path.startswith(value.rstrip(os.sep) + os.sep):
+            return option
+    return None
+
+
+def _options_of(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, str]:
+    """Each text the user gave (an option's or a positional argument's value) → its name."""
+    names: dict[str, str] = {}
+    for action in _actions(parser, getattr(args, "command", None)):
+        value = getattr(args, action.dest, None)
+        label = action.option_strings[-1] if action.option_strings else str(action.metavar or action.dest)
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str) and text:
+                names.setdefault(text, label)
+    return names
+
+
+def _empty_argument(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str | None:
+    """The name of an argument given as ``""`` (no argument of courtsim means anything empty:
+    an empty path would be read as the current folder, an empty name as no name)."""
+    for action in _actions(parser, getattr(args, "command", None)):
+        value = getattr(args, action.dest, None)
+        if value == "" or (isinstance(value, list) and "" in value):
+            return action.option_strings[-1] if action.option_strings else str(action.metavar or action.dest)
+    return None
+
+
+def _actions(parser: argparse.ArgumentParser, command: str | None) -> list[argparse.Action]:
+    actions = list(parser._actions)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            actions += action.choices[command]._actions
+    return actions
+
+
+def _detach_stdout() -> None:
+    """Point stdout at /dev/null so that Python's flush at exit does not fail again on
+    the closed pipe (the Python documentation's advice for SIGPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):  # not a real file (a test's capture)
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

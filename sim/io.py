@@ -15,6 +15,7 @@ formula (:func:`safe_cell`, :func:`safe_table`).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -54,9 +55,19 @@ def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
     atomic), readable by everyone like any other result, and on disk before the rename
     makes it visible. If ``write`` raises, the temporary file is removed and ``path`` is
     untouched. Missing parent folders are created.
+
+    A failure of the file system (disk full, read-only, no permission, a folder where the
+    file should be) is an :class:`OSError` whose ``filename`` is ``path`` itself, not the
+    temporary name nor a library's anonymous stream, so that the command line can say
+    which file could not be written (:func:`sim.cli.main`).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "it is a folder, not a file", str(path))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _naming(exc, path) from exc
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -65,8 +76,21 @@ def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
         with tmp.open("rb") as handle:  # on disk before the rename makes it visible
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        raise _naming(exc, path) from exc
     finally:
-        tmp.unlink(missing_ok=True)
+        with suppress(OSError):  # never hide the write's own error behind the cleanup's
+            tmp.unlink(missing_ok=True)
+
+
+def _naming(exc: OSError, path: Path) -> OSError:
+    """``exc`` as an error of writing ``path``: same kind and errno, ``path`` as its file.
+
+    pyarrow reports a full disk as ``OSError: [Errno 28] Error writing bytes to file``
+    with no file name; the system's own words for the errno are used when there is one.
+    """
+    reason = os.strerror(exc.errno) if exc.errno else (exc.strerror or str(exc))
+    return OSError(exc.errno, reason, str(path))  # OSError picks the subclass of the errno
 
 
 def write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
@@ -137,7 +161,8 @@ def folder_lock(folder: Path) -> Iterator[Path]:
         yield lock
     finally:
         if fd is not None:
-            lock.unlink(missing_ok=True)  # before the release: a newcomer never locks a doomed file
+            with suppress(OSError):  # a folder made read-only meanwhile: the release still happens
+                lock.unlink(missing_ok=True)  # before the release: a newcomer never locks a doomed file
             os.close(fd)
         if created:
             with suppress(OSError):

@@ -26,7 +26,7 @@ from typing import Literal
 
 import chinese_calendar  # ships no type information: pyproject.toml [tool.mypy] overrides
 
-__all__ = ["Basis", "Mode", "WorkCalendar", "official_calendar_covers"]
+__all__ = ["MARGIN_YEARS", "Basis", "Mode", "WorkCalendar", "allowed_start_dates", "official_calendar_covers"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,18 @@ _EPS_HOURS = 1e-9
 _LOOKBACK_DAYS = 366  # lets queries about the year before start_date stay in the span
 _MARGIN_DAYS = 6 * 366  # deadlines of cases open at the horizon end within the span
 _MAX_SPAN_DAYS = 200 * 366  # a bigger span means a runaway time, not a simulation
+MARGIN_YEARS = 6
+"""Years after the run the calendar covers from the start, for the legal periods of open cases."""
+assert _MARGIN_DAYS == MARGIN_YEARS * 366
+
+
+def allowed_start_dates(horizon_days: float) -> tuple[date, date]:
+    """The first and last ``start_date`` whose calendar fits in the dates Python can hold
+    (up to 9999-12-31): the run of ``horizon_days`` and :data:`MARGIN_YEARS` after it, for
+    the due dates of cases still open. A start near 9999-12-31 made those due dates
+    overflow (``OverflowError``) in the middle of a run. (Early starts are clamped: the
+    year before the start is only looked at, never needed.)"""
+    return date.min, date.max - timedelta(math.ceil(horizon_days) + _MARGIN_DAYS + 1)
 
 
 @cache

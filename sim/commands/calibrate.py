@@ -78,6 +78,12 @@ def run(args: argparse.Namespace) -> int:
     from sim.calibration.scenario_out import write_scenario
 
     base_path, out = Path(args.base), Path(args.out)
+    outputs = {"--out": out, "--cleaning": args.cleaning}
+    if not args.no_report:
+        outputs["--report"] = args.report or out.with_suffix(".calibration.html")
+    for option, target in outputs.items():
+        if target and Path(target).is_dir():  # before the fit: a report's folder must not cost the scenario
+            return _error(f"{option} {target} is a folder; name a file")
     if out.exists() and not args.overwrite:
         return _error(f"{out} exists; choose another --out or pass --overwrite")
     if out.resolve() == base_path.resolve():

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -148,9 +149,25 @@ def open_backend(args: argparse.Namespace) -> Backend:
 @contextmanager
 def session(args: argparse.Namespace) -> Iterator[tuple[Backend, Evaluator]]:
     """The backend and an evaluator (seed, cache, progress) for this command; closed at the end."""
+    if not args.no_cache:
+        _check_cache_folder(Path(args.cache))
     cache = ReplicationCache(None if args.no_cache else args.cache)
     with open_backend(args) as backend:
         yield backend, Evaluator(args.seed, backend=backend, cache=cache, progress=progress_printer(args.quiet))
+
+
+def _check_cache_folder(folder: Path) -> None:
+    """``--cache`` names a folder that is, or can become, the replication cache: refused before
+    any work when it, or the nearest part of its path that exists, is a file or not writable."""
+    for part in (folder, *folder.parents):
+        if not part.exists():
+            continue
+        if not part.is_dir():
+            what = "is a file" if part == folder else f"lies under {part}, which is a file"
+            raise CommandError(f"--cache {folder} {what}, not a folder; name a folder, or pass --no-cache")
+        if not os.access(part, os.W_OK | os.X_OK):
+            raise CommandError(f"--cache {folder}: {part} is not writable; choose another folder, or pass --no-cache")
+        return
 
 
 def report_usage(args: argparse.Namespace, backend: Backend, evaluator: Evaluator) -> None:

@@ -15,7 +15,7 @@ most 1: otherwise the last ones are silently cut short (:data:`EXCLUSIVE_GROUPS`
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sim.config.distspec import FixedSpec
 from sim.config.errors import Problem
@@ -147,12 +147,36 @@ def _roles_present(scenario: Scenario) -> list[Problem]:
     return problems
 
 
+def _role_needs(scenario: Scenario) -> dict[Team, dict[Role, tuple[int, str]]]:
+    """Team → role → (people needed at once, for what): the most any of its work needs
+    (:func:`_roles_present`), and one officer in a team that owns cases (:func:`_mix_needs`)."""
+    needs: dict[Team, dict[Role, tuple[int, str]]] = defaultdict(dict)
+    for team, tasks in receiving_teams(scenario).items():
+        for task in sorted(tasks):
+            spec = scenario.tasks[task]
+            if isinstance(spec.hours, FixedSpec) and spec.hours.value == 0:
+                continue  # zero effort needs nobody
+            for role, needed in spec.roles.items():
+                if needed > needs[team].get(role, (0, ""))[0]:
+                    needs[team][role] = (needed, f"does {task.value!r}, which needs {needed} {role.value}(s) at once")
+    for team in handling_teams(scenario):
+        if needs[team].get(Role.OFFICER, (0, ""))[0] < 1:
+            needs[team][Role.OFFICER] = (1, "owns cases, which needs an officer (承办人)")
+    return needs
+
+
 def _staffing_changes(scenario: Scenario) -> list[Problem]:
+    """Each change within the run, of a unit that exists, never below zero people, and never
+    leaving a team (or a unit) without the people its work needs: that work would wait, unseen,
+    until someone came back (the changes of one date count together)."""
     problems: list[Problem] = []
     start = scenario.run.start_date
     end = start + timedelta(days=scenario.run.horizon_days)
+    needs = _role_needs(scenario)
     counts: dict[tuple[Team, str, Role], int] = {}
-    for i, change in enumerate(sorted(scenario.staffing_changes, key=lambda c: c.date)):
+    touched: dict[tuple[Team, str, Role], str] = {}  # on the date being applied: key → path of its last change
+    dated = sorted(enumerate(scenario.staffing_changes), key=lambda item: item[1].date)
+    for n, (i, change) in enumerate(dated):
         path = f"staffing_changes[{i}]"
         staffing = scenario.staffing.team(change.team)
         units = {u.name: u for u in staffing.units}
@@ -183,6 +207,7 @@ def _staffing_changes(scenario: Scenario) -> list[Problem]:
                 else staffing.count(change.role)
             )
         counts[key] += change.delta
+        touched[key] = path
         if counts[key] < 0:
             problems.append(
                 Problem(
@@ -190,6 +215,33 @@ def _staffing_changes(scenario: Scenario) -> list[Problem]:
                     "would leave a negative head-count",
                     str(change.delta),
                     f">= {counts[key] - change.delta} people to remove",
+                )
+            )
+        if n + 1 == len(dated) or dated[n + 1][1].date != change.date:
+            problems += _left_short(counts, touched, needs, change.date)
+            touched = {}
+    return problems
+
+
+def _left_short(
+    counts: dict[tuple[Team, str, Role], int],
+    touched: dict[tuple[Team, str, Role], str],
+    needs: dict[Team, dict[Role, tuple[int, str]]],
+    when: date,
+) -> list[Problem]:
+    problems = []
+    for (team, unit, role), path in touched.items():
+        have = counts[(team, unit, role)]
+        needed, why = needs[team].get(role, (0, ""))
+        if 0 <= have < needed:
+            where = f"unit {unit!r} of team {team.value}" if unit else f"team {team.value}"
+            problems.append(
+                Problem(
+                    f"{path}.delta",
+                    f"leaves {where} with {have} {role.value}(s) from {when}, but the team {why}; "
+                    "its work would wait unseen: keep enough people, or add a change bringing someone in that day",
+                    str(have),
+                    f">= {needed}",
                 )
             )
     return problems

@@ -14,12 +14,14 @@ __all__ = ["Problem", "ScenarioError"]
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong with a scenario, located by its dotted path."""
+    """One thing wrong with a scenario, located by its dotted path (and by its ``file`` when
+    that is not the file asked about: a ``base`` it inherits from)."""
 
     path: str
     message: str
     got: str | None = None
     expected: str | None = None
+    file: str | None = None
 
     def __str__(self) -> str:
         details = "; ".join(
@@ -31,7 +33,8 @@ class Problem:
             if part
         )
         where = self.path or "(file)"
-        return f"{where}: {self.message}" + (f" ({details})" if details else "")
+        text = f"{where}: {self.message}" + (f" ({details})" if details else "")
+        return text + (f" [in {self.file}]" if self.file else "")
 
 
 class ScenarioError(Exception):

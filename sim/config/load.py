@@ -16,8 +16,10 @@ problems named in plain words, never a traceback.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
+import re
 import stat
 import tomllib
 from collections.abc import Mapping
@@ -53,8 +55,14 @@ _SUMMARISE_UNKNOWN = 5
 """More unknown keys than this in one table are reported as one problem."""
 
 
-def read_document(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Read a scenario file and the ``base`` files it names into one merged dict."""
+def read_document(
+    path: Path, _chain: tuple[Path, ...] = (), layers: list[tuple[Path, dict[str, Any]]] | None = None
+) -> dict[str, Any]:
+    """Read a scenario file and the ``base`` files it names into one merged dict.
+
+    ``layers``, if given, receives each file read and its own document, the file itself
+    first and its last base last (so that a problem can be traced to the file it is in).
+    """
     try:
         path = path.resolve()
     except (OSError, RuntimeError) as exc:  # a symlink loop: RuntimeError up to Python 3.12
@@ -66,6 +74,8 @@ def read_document(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
         raise ScenarioError(str(path), [Problem("base", f"more than {_MAX_BASE_DEPTH} levels of base")])
     document = _read_toml(path)
     base = document.pop("base", None)
+    if layers is not None:
+        layers.append((path, document))
     if base is None:
         return document
     if not isinstance(base, str) or not base:
@@ -81,7 +91,7 @@ def read_document(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
         raise ScenarioError(str(path), [Problem("base", msg, shown, "a scenario file")])
     if not found:
         raise ScenarioError(str(path), [Problem("base", "file not found", shown, "a path relative to this file")])
-    return deep_merge(read_document(base_path, (*_chain, path)), document)
+    return deep_merge(read_document(base_path, (*_chain, path), layers), document)
 
 
 def _reason(exc: BaseException) -> str:
@@ -99,12 +109,36 @@ def _read_toml(path: Path) -> dict[str, Any]:
         msg = "its lines end in CR alone (old Mac style), which TOML does not allow; save it with LF or CRLF endings"
         raise ScenarioError(str(path), [Problem("", msg)])
     try:
-        return tomllib.loads(text)
+        document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(str(path), [Problem("", f"not valid TOML: {exc}")]) from exc
     except RecursionError:
-        msg = "tables or lists are nested too deeply to read; a scenario needs a few levels only"
-        raise ScenarioError(str(path), [Problem("", msg)]) from None
+        raise ScenarioError(str(path), [Problem("", _TOO_DEEP)]) from None
+    if _nesting(document) > MAX_NESTING:
+        # tomllib reads ``[a.a.a....]`` 5,000 deep without recursing; merging, validating and
+        # quoting it would not (RecursionError)
+        raise ScenarioError(str(path), [Problem("", _TOO_DEEP, f"more than {MAX_NESTING} levels", "a few")])
+    return document
+
+
+_TOO_DEEP = "tables or lists are nested too deeply to read; a scenario needs a few levels only"
+
+MAX_NESTING = 32
+"""Levels of tables and lists a scenario may nest (the shipped ones nest 5)."""
+
+
+def _nesting(document: dict[str, Any]) -> int:
+    """How deeply tables and lists nest in ``document`` (a table of scalars is 1), without
+    recursion; counting stops just past :data:`MAX_NESTING`."""
+    deepest, stack = 0, list[tuple[dict[str, Any] | list[Any], int]]([(document, 1)])
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > MAX_NESTING:
+            return level  # deep enough to refuse; no need to walk the rest
+        children = node.values() if isinstance(node, dict) else node
+        stack += [(child, level + 1) for child in children if isinstance(child, dict | list)]
+    return deepest
 
 
 def _read_bounded(path: Path) -> bytes:
@@ -179,9 +213,51 @@ def _capped(problems: list[Problem]) -> list[Problem]:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read, merge and validate a scenario file."""
+    """Read, merge and validate a scenario file.
+
+    A problem that lies in a ``base`` file (a value it sets that the file asked about does
+    not override, or a base that cannot be read) names that file (:attr:`Problem.file`).
+    """
     path = Path(path)
-    return parse_scenario(read_document(path), str(path))
+    layers: list[tuple[Path, dict[str, Any]]] = []
+    try:
+        document = read_document(path, layers=layers)
+    except ScenarioError as exc:
+        if not layers or Path(exc.source) == layers[0][0]:
+            raise
+        raise ScenarioError(str(path), [_in_file(p, exc.source) for p in exc.problems]) from None
+    try:
+        return parse_scenario(document, str(path))
+    except ScenarioError as exc:
+        raise ScenarioError(str(path), [_traced(p, layers) for p in exc.problems]) from None
+
+
+def _in_file(problem: Problem, file: str) -> Problem:
+    return problem if problem.file else dataclasses.replace(problem, file=file)
+
+
+def _traced(problem: Problem, layers: list[tuple[Path, dict[str, Any]]]) -> Problem:
+    """``problem`` with the base file it is in, when the path leads to a value set there
+    (the file asked about overrides its bases, so it is looked at first)."""
+    parts = [p for p in re.split(r"[.\[\]]", problem.path) if p]
+    if not parts or len(layers) < 2:
+        return problem
+    for file, document in layers:
+        if _holds(document, parts):
+            return problem if file == layers[0][0] else _in_file(problem, str(file))
+    return problem
+
+
+def _holds(document: Any, parts: list[str]) -> bool:
+    node = document
+    for part in parts:
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return False
+    return True
 
 
 def with_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario:

@@ -16,6 +16,7 @@ reports print.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
@@ -48,6 +49,7 @@ from sim.rules import (
     Registry,
 )
 from sim.vocab import CaseType, Deadline, Delay, PriceMethod, ReceiptBasis, Role, Task, Team, require_complete
+from sim.workcalendar import MARGIN_YEARS, allowed_start_dates
 
 __all__ = [
     "MAX_PER_YEAR",
@@ -122,6 +124,18 @@ class RunSpec(Sourced):
             )
         return self
 
+    @model_validator(mode="after")
+    def _dates_fit_the_calendar(self) -> RunSpec:
+        days = self.horizon_days + self.cooldown_days
+        first, last = allowed_start_dates(days)
+        if not first <= self.start_date <= last:
+            raise ValueError(
+                f"start_date must leave the run's {days:g} days and {MARGIN_YEARS} years after them "
+                f"(for the legal periods of cases still open) before 9999-12-31, the last date the "
+                f"calendar can hold: use a start_date up to {last} (got start_date={self.start_date})"
+            )
+        return self
+
 
 class CalendarSpec(Sourced):
     """The working calendar: official Chinese calendar (with 调休) or 24/7."""
@@ -132,6 +146,17 @@ class CalendarSpec(Sourced):
     extra_holidays: tuple[date, ...] = ()
     extra_workdays: tuple[date, ...] = ()
     closures: tuple[date, ...] = ()
+
+    @model_validator(mode="after")
+    def _holiday_or_workday(self) -> CalendarSpec:
+        both = sorted(set(self.extra_holidays) & set(self.extra_workdays))
+        if both:
+            shown = ", ".join(str(d) for d in both[:3]) + (f" and {len(both) - 3} more" if len(both) > 3 else "")
+            raise ValueError(
+                "a day is a holiday or a working day, not both: remove it from extra_holidays or from "
+                f"extra_workdays (got {shown} in both)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _window_fits_in_day(self) -> CalendarSpec:
@@ -563,9 +588,30 @@ UNIT_ROLES = (Role.OFFICER, Role.CLERK)
 class UnitStaffing(Frozen):
     """A sub-team (e.g. 执行二团队) with its own officers and clerks."""
 
-    name: Annotated[str, Field(min_length=1)]
+    name: Annotated[str, Field(min_length=1, max_length=100)]
     officers: Count
     clerks: Count
+
+    @field_validator("name")
+    @classmethod
+    def _visible_name(cls, name: str) -> str:
+        if name != name.strip():
+            raise ValueError(f"a unit name must not begin or end with spaces (got {name!r})")
+        hidden = [c for c in name if unicodedata.category(c) in _INVISIBLE]
+        if hidden:
+            code = f"U+{ord(hidden[0]):04X} {unicodedata.name(hidden[0], 'control character')}"
+            raise ValueError(f"a unit name must not hold invisible characters (got {name!r}, which holds {code})")
+        return name
+
+
+_INVISIBLE = ("Cc", "Cf", "Co", "Cn", "Zl", "Zp")
+"""Unicode categories a reader cannot see: controls, format characters (the zero-width space,
+joiners, direction marks, the byte-order mark), private-use and unassigned code points."""
+
+
+def _unit_key(name: str) -> str:
+    """What a reader sees in a unit's name: compatibility forms folded, spaces left out."""
+    return "".join(unicodedata.normalize("NFKC", name).split())
 
 
 class TeamStaffing(Sourced):
@@ -588,6 +634,14 @@ class TeamStaffing(Sourced):
         names = [u.name for u in self.units]
         if len(set(names)) != len(names):
             raise ValueError(f"unit names must be unique (got {names})")
+        seen: dict[str, str] = {}
+        for name in names:
+            other = seen.setdefault(_unit_key(name), name)
+            if other != name:
+                raise ValueError(
+                    "two unit names differ only in spacing or in the form of their characters, so a "
+                    f"reader cannot tell them apart: name them differently (got {other!r} and {name!r})"
+                )
         for role in ("officers", "clerks"):
             total = sum(getattr(u, role) for u in self.units)
             if total != getattr(self, role):

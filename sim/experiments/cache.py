@@ -90,6 +90,7 @@ class ReplicationCache:
     def __init__(self, folder: str | Path | None = DEFAULT_CACHE) -> None:
         self.folder = None if folder is None else Path(folder) / code_fingerprint()
         self._memory: dict[tuple[str, int, int], dict[str, float]] = {}
+        self._unwritable: str | None = None  # why the disk refused an entry (then memory only)
         self.hits = 0
         self.stores = 0
 
@@ -131,9 +132,19 @@ class ReplicationCache:
         key = (_digest(scenario), seed, replication)
         self._memory[key] = dict(values)
         self.stores += 1
-        if self.folder is not None:
+        if self.folder is not None and self._unwritable is None:
             entry = {"kpis": values, "sha256": checksum([list(key), values])}
-            write_text(self._path(key), json.dumps(entry, allow_nan=True))
+            try:
+                write_text(self._path(key), json.dumps(entry, allow_nan=True))
+            except OSError as exc:  # a full disk must not lose the experiment the cache serves
+                self._unwritable = exc.strerror or str(exc)
+                logger.warning(
+                    "cannot write the replication cache %s (%s: %s); going on without writing it, "
+                    "so a rerun will simulate these replications again",
+                    self.folder,
+                    exc.filename,
+                    self._unwritable,
+                )
 
     @staticmethod
     def _read(path: Path, key: tuple[str, int, int]) -> dict[str, float] | None:

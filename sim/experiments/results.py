@@ -133,10 +133,14 @@ def write_results(
 def write_manifest(folder: Path, meta: Mapping[str, Any]) -> None:
     """Write ``meta`` as the folder's manifest, last, with every visible file and its SHA-256.
 
-    ``files`` lists the folder's files (dot-files excluded), ``sha256`` their checksums and
+    ``files`` lists the folder's regular files (dot-files, folders and links excluded), ``sha256`` their checksums and
     ``manifest_sha256`` the checksum of everything else in the manifest (:func:`sim.io.checksum`).
     """
-    names = sorted(p.name for p in folder.iterdir() if not p.name.startswith(".") and p.name != MANIFEST)
+    names = sorted(
+        p.name
+        for p in folder.iterdir()
+        if not p.name.startswith(".") and p.name != MANIFEST and p.is_file() and not p.is_symlink()
+    )  # a folder or link the user left there (kept by --overwrite) is not a result file
     sealed = {**meta, "files": names, "sha256": {name: sha256_file(folder / name) for name in names}}
     sealed = json.loads(json.dumps(sealed, ensure_ascii=False, default=str))  # as it will read back
     sealed["manifest_sha256"] = checksum(sealed)

@@ -166,10 +166,21 @@ class RunStore:
         never leaves a ``.partial`` whose entries have lost some of their tables.
         """
         partial, doomed = self.folder / PARTIAL, self.folder / f"{PARTIAL}.discard.tmp"
-        shutil.rmtree(doomed, ignore_errors=True)  # left by a kill during an earlier discard
-        if partial.exists():
+        _remove(doomed)  # left by a kill during an earlier discard
+        if partial.is_symlink() or (partial.exists() and not partial.is_dir()):
+            partial.unlink()  # not ours: a link is removed, never followed into what it points at
+        elif partial.exists():
             partial.rename(doomed)
-        shutil.rmtree(doomed, ignore_errors=True)
+        _remove(doomed)
+
+
+def _remove(path: Path) -> None:
+    """Remove the folder ``path`` with everything in it; a link or a file in its place is
+    unlinked (``rmtree`` refuses a link, and must never delete what one points at)."""
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.exists():
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _read_entry(path: Path, key: list[Any]) -> dict[str, Any] | None:
@@ -221,6 +232,10 @@ def folder_state(folder: Path, scenarios: Iterable[Scenario], seed: int, reps: i
         return FolderState("new")
     if MANIFEST in names:
         return FolderState("complete", reason="it holds complete results")
+    partial = folder / PARTIAL
+    if partial.is_symlink() or (partial.exists() and not partial.is_dir()):
+        kind = "a symbolic link" if partial.is_symlink() else "a file"
+        return FolderState("other", reason=f"its {PARTIAL} is {kind}, not the folder of kept replications")
     store = RunStore(folder)
     if not all(store.run_folder(s, seed).is_dir() for s in scenarios):
         if PARTIAL in names:

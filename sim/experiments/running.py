@@ -44,6 +44,7 @@ __all__ = [
     "Evaluator",
     "Finished",
     "Precision",
+    "check_reps",
     "replicate",
     "run_experiment",
     "run_to_precision",
@@ -173,7 +174,7 @@ def run_experiment(
         as soon as it arrives (in this process, whichever backend computed it), so
         an interrupted experiment resumes.
     """
-    _check_reps(reps)
+    check_reps(reps)
     wall = time.perf_counter()
     finished: dict[tuple[str, int], Finished] = {}
     for item in stream_experiment(scenarios, reps, seed, jobs=jobs, keep_runs=keep_runs, backend=backend, cache=cache):
@@ -387,12 +388,13 @@ def run_to_precision(
     return result, reason
 
 
-def _check_reps(reps: object) -> None:
-    """``reps`` is a whole number in ``1 .. MAX_REPLICATIONS`` (not ``True``, not ``1e9``)."""
+def check_reps(reps: object, name: str = "reps") -> None:
+    """``reps`` is a whole number in ``1 .. MAX_REPLICATIONS`` (not ``True``, not ``1e9``);
+    the error names the argument ``name``."""
     if isinstance(reps, bool) or not isinstance(reps, int):
-        raise TypeError(f"reps must be a whole number of replications (got {reps!r})")
+        raise TypeError(f"{name} must be a whole number of replications (got {reps!r})")
     if not 1 <= reps <= MAX_REPLICATIONS:
-        raise ValueError(f"reps must be between 1 and {MAX_REPLICATIONS:,} (got {reps:,})")
+        raise ValueError(f"{name} must be between 1 and {MAX_REPLICATIONS:,} (got {reps:,})")
 
 
 @contextmanager

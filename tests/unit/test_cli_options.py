@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+import sim
 import sim.experiments.running
 from sim.cli import main
 from sim.config.errors import ScenarioError
@@ -95,3 +96,51 @@ def test_the_api_refuses_absurd_replications_by_name(
 def test_a_scenario_asking_for_a_billion_replications_is_refused(baseline: Scenario) -> None:
     with pytest.raises(ScenarioError, match=r"run\.replications"):
         with_overrides(baseline, {"run.replications": 10**9})
+
+
+# ---------------------------------------------------------------- the notebook API (sim.*)
+
+API_REPS = [
+    ("run", lambda reps: sim.run(BASE, reps=reps)),
+    ("run to a precision", lambda reps: sim.run(BASE, reps=reps, precision={"fast45_rate": 0.01})),
+    ("experiment", lambda reps: sim.experiment([BASE], reps)),
+    ("compare", lambda reps: sim.compare(BASE, OTHER, reps=reps)),
+    ("sweep", lambda reps: sim.sweep(BASE, {"arrivals.cases_per_year": [6000]}, reps=reps)),
+    ("capacity", lambda reps: sim.capacity(BASE, "fast45_rate>=0.5", reps=reps)),
+    ("staff", lambda reps: sim.staff(BASE, ["fast45_rate>=0.5"], add=1, reps=reps)),
+    ("sensitivity", lambda reps: sim.sensitivity(BASE, reps=reps)),
+]
+
+
+@pytest.mark.parametrize("call", [c for _, c in API_REPS], ids=[n for n, _ in API_REPS])
+@pytest.mark.parametrize(("reps", "error"), [(0, ValueError), (-1, ValueError), (True, TypeError), (2.0, TypeError)])
+def test_every_api_function_refuses_absurd_reps_by_name(call: object, reps: object, error: type[Exception]) -> None:
+    """Before: ``sim.run(path, reps=0)`` ran the scenario's 5 (``reps or default``), sensitivity
+    divided by zero, capacity's message did not name ``reps``."""
+    with pytest.raises(error, match=r"^reps must be"):
+        call(reps)  # type: ignore[operator]
+
+
+def test_staff_names_check_reps() -> None:
+    with pytest.raises(ValueError, match=r"^check_reps must be between 1"):
+        sim.staff(BASE, ["fast45_rate>=0.5"], add=1, check_reps=0)
+
+
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda: sim.run(None), "scenario"),  # type: ignore[arg-type]
+        (lambda: sim.run(42), "scenario"),  # type: ignore[arg-type]
+        (lambda: sim.load(None), "path"),  # type: ignore[arg-type]
+        (lambda: sim.case_table(None), "scenario"),  # type: ignore[arg-type]
+        (lambda: sim.compare(None, OTHER), "base"),  # type: ignore[arg-type]
+        (lambda: sim.compare(BASE, OTHER, None), r"others\[1\]"),  # type: ignore[arg-type]
+        (lambda: sim.attribute(BASE, None), "other"),  # type: ignore[arg-type]
+        (lambda: sim.experiment([BASE, None]), r"scenarios\[1\]"),  # type: ignore[list-item]
+        (lambda: sim.experiment({"a": BASE, "b": None}), r"scenarios\['b'\]"),  # type: ignore[dict-item]
+    ],
+)
+def test_the_api_names_a_scenario_argument_that_is_not_one(call: object, argument: str) -> None:
+    """Before: ``TypeError: expected str, bytes or os.PathLike object, not NoneType``."""
+    with pytest.raises(TypeError, match=rf"^{argument} must be (a Scenario .* or )?the path of a scenario file"):
+        call()  # type: ignore[operator]

@@ -15,7 +15,7 @@ import pytest
 import sim.config.load
 from sim.cli import main
 from sim.config.errors import ScenarioError
-from sim.config.load import MAX_PROBLEMS, MAX_SCENARIO_BYTES, load_scenario, parse_scenario
+from sim.config.load import MAX_NESTING, MAX_PROBLEMS, MAX_SCENARIO_BYTES, load_scenario, parse_scenario
 from sim.config.schema import Scenario
 from tests.conftest import SCENARIOS
 
@@ -131,3 +131,25 @@ def test_crlf_line_endings_are_fine(tmp_path: Path) -> None:
     path = tmp_path / "windows.toml"
     path.write_bytes(Path(BASELINE).read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
     assert load_scenario(path).name == "dengzhou_2022"
+
+
+def test_dotted_tables_nested_5000_deep_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """tomllib reads ``[a.a.a…]`` without recursing; the problem's quoting of it recursed (RecursionError)."""
+    table = tmp_path / "dotted-table.toml"
+    table.write_text("[" + ".".join(["a"] * 5000) + "]\nx = 1\n", encoding="utf-8")
+    _refused(table, capsys, "nested too deeply", f"more than {MAX_NESTING} levels")
+    key = tmp_path / "dotted-key.toml"
+    key.write_text("a." * 5000 + "b = 1\n", encoding="utf-8")
+    _refused(key, capsys, "nested too deeply")
+
+
+def test_a_base_nested_too_deeply_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "deep.toml").write_text("[" + ".".join(["a"] * 100) + "]\n", encoding="utf-8")
+    child = tmp_path / "child.toml"
+    child.write_text('base = "deep.toml"\nname = "x"\n', encoding="utf-8")
+    _refused(child, capsys, "nested too deeply", f"[in {tmp_path / 'deep.toml'}]")
+
+
+def test_the_shipped_scenarios_nest_well_within_the_limit() -> None:
+    for path in SCENARIOS.glob("*.toml"):
+        assert load_scenario(path).name

@@ -165,3 +165,67 @@ def test_discarding_never_leaves_entries_without_their_tables(
     (folder / ".partial.discard.tmp" / "leftover").mkdir(parents=True)
     write_results(folder, straight, overwrite=True)
     assert not (folder / ".partial.discard.tmp").exists()
+
+
+# ---------------------------------------------------------------- a .partial that is not ours (issue 18, item 14)
+
+
+def _tiny_file(folder: Path) -> Path:
+    path = folder / "tiny.toml"
+    base = (SCENARIOS / "dengzhou_2022.toml").as_posix()
+    path.write_text(
+        f'base = "{base}"\nname = "tiny"\n[run]\nwarmup_days = 5\nhorizon_days = 25\ncooldown_days = 0\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.parametrize("kind", ["link to a folder", "link loop", "file"])
+def test_a_partial_that_is_a_link_or_a_file_is_refused_then_removed_never_followed(
+    tiny: Scenario, tmp_path: Path, kind: str
+) -> None:
+    """Before: ``run --overwrite`` into such a folder ended in ``NotADirectoryError`` (a link
+    to a folder: ``rmtree`` refuses links, so the rename failed) or ``Too many levels of
+    symbolic links``, with a traceback; what the link pointed at must survive."""
+    folder, victim = tmp_path / "out", tmp_path / "victim"
+    folder.mkdir()
+    victim.mkdir()
+    (victim / "keep.txt").write_text("keep", encoding="utf-8")
+    partial = folder / ".partial"
+    if kind == "link to a folder":
+        partial.symlink_to(victim)
+    elif kind == "link loop":
+        partial.symlink_to(folder / "loop")
+        (folder / "loop").symlink_to(partial)
+    else:
+        partial.write_text("", encoding="utf-8")
+    found = folder_state(folder, [tiny], tiny.run.seed, 1)
+    assert found.state == "other"
+    assert ".partial is a" in found.reason
+    RunStore(folder).discard()
+    assert not partial.exists() and not partial.is_symlink()
+    assert (victim / "keep.txt").read_text(encoding="utf-8") == "keep"
+
+
+def test_run_overwrite_over_a_linked_partial_and_a_stray_folder_completes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The whole command: the link is removed, not followed; a folder the user left in ``--out``
+    stays and is not listed in the manifest (before: ``sha256_file`` on it, IsADirectoryError)."""
+    from sim.cli import main
+    from sim.experiments.results import verify_folder
+
+    scenario = _tiny_file(tmp_path)
+    out, victim = tmp_path / "out", tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_text("keep", encoding="utf-8")
+    out.mkdir()
+    (out / ".partial").symlink_to(victim)
+    (out / "notes").mkdir()
+    argv = ["run", str(scenario), "--reps", "1", "--jobs", "1", "--out", str(out), "--quiet"]
+    assert main(argv) == 2  # not without --overwrite
+    assert ".partial is a symbolic link" in capsys.readouterr().err
+    assert main([*argv, "--overwrite"]) == 0, capsys.readouterr().err
+    assert "Traceback" not in capsys.readouterr().err
+    assert (victim / "keep.txt").read_text(encoding="utf-8") == "keep"
+    assert (out / "notes").is_dir() and "notes" not in verify_folder(out)["files"]
