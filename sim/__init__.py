@@ -30,6 +30,7 @@ _API = (
     "sweep",
     "capacity",
     "staff",
+    "marginal",
     "sensitivity",
     "kpi_catalogue",
 )

@@ -14,6 +14,7 @@ if one is given. Example::
     api.sweep(base, {"arrivals.cases_per_year": [6000, 7000]}, reps=5)
     api.capacity(base, "within_limit_rate>=0.95").evaluations
     api.staff(base, ["fast45_rate>=0.6"], add=2).staffing_table()
+    api.marginal(base, reps=3).ranking("fast45_rate")           # the bottleneck by effect
 
 ``jobs`` (0 = all cores) and ``scheduler`` (``"local"`` or ``"tcp://HOST:PORT"``
 for Dask) choose where replications run; results do not depend on them.
@@ -38,6 +39,7 @@ from sim.experiments.attribution import AttributionResult, effects, plan_attribu
 from sim.experiments.backends import Backend, make_backend
 from sim.experiments.cache import ReplicationCache
 from sim.experiments.load_search import CapacityResult, find_capacity
+from sim.experiments.marginal import MarginalResult, marginal_staffing
 from sim.experiments.running import Evaluator, run_experiment
 from sim.experiments.sensitivity import Analysis, CourtModel, analyse
 from sim.experiments.staffing_search import StaffResult, search_staffing
@@ -62,6 +64,7 @@ __all__ = [
     "kpi_catalogue",
     "kpi_info",
     "load",
+    "marginal",
     "precision",
     "run",
     "sensitivity",
@@ -622,6 +625,35 @@ def staff(
             check_reps=check_reps,
             confidence=confidence,
             max_moves=max_moves,
+        )
+
+
+def marginal(
+    scenario: ScenarioLike,
+    *,
+    reps: int = 3,
+    deltas: Sequence[int] = (1,),
+    posts: Sequence[tuple[str, str]] | None = None,
+    kpis: Sequence[str] | None = None,
+    level: float = 0.95,
+    seed: int | None = None,
+    jobs: int = 0,
+    scheduler: str | None = None,
+    cache: str | Path | None = None,
+    progress: Progress | None = None,
+) -> MarginalResult:
+    """The bottleneck by effect (``courtsim marginal``): one person more (``deltas=(1, -1)``: and
+    fewer) in each team × role that does work, each KPI paired with the base replication by replication.
+
+    Costs ``(1 + len(deltas) × posts) × reps`` replications. Returns a
+    :class:`sim.experiments.marginal.MarginalResult`: ``table`` (one row per post, delta and KPI:
+    ``mean_diff`` with ``ci_low``/``ci_high``, ``significant``, ``gain`` signed so that positive is
+    better, ``utilisation`` before and after as context), ``ranking(kpi)`` (posts by gain, best
+    first), ``skipped`` (variants that could not be built), ``base_unstable_reps``.
+    """
+    with _session(seed, jobs, scheduler, cache, progress) as evaluate:
+        return marginal_staffing(
+            _scenario(scenario), evaluate, reps=reps, deltas=deltas, posts=posts, kpis=kpis, level=level
         )
 
 

@@ -11,12 +11,14 @@ skipped variants, refused input) with a stand-in evaluator whose answer is known
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from sim.commands.marginal import format_marginal
 from sim.config.schema import Scenario
 from sim.experiments.marginal import BASE, MarginalResult, marginal_cost, marginal_staffing, posts_of, variant_label
 from sim.experiments.running import Evaluator
@@ -152,3 +154,36 @@ def test_bad_input_is_refused_before_any_run(baseline: Scenario, options: dict, 
 
     with pytest.raises(ValueError, match=message):
         marginal_staffing(baseline, never, **{"reps": 3, **options})
+
+
+def test_the_terminal_names_the_bottleneck_and_aligns_by_display_width(
+    known: tuple[Scenario, MarginalResult],
+) -> None:
+    _, result = known
+    text = format_marginal(result, "two desks", 1, ["fast45_rate"])
+    lines = text.splitlines()
+    assert lines[0].startswith("!! 基准 base: 不稳定")  # the base's backlog grows: said first
+    verdict = next(line for line in lines if line.startswith("结论"))
+    assert "按效果的瓶颈是快执团队·书记员" in verdict and "（显著）" in verdict
+    assert next(line for line in lines if line.startswith("verdict:")).startswith(
+        "verdict: the bottleneck by effect is fast_track.clerk"
+    )
+    start = next(i for i, line in enumerate(lines) if "岗位 post" in line)
+    rows = lines[start : lines.index("", start)]
+    ran = len(result.table.loc[result.table["kpi"] == "fast45_rate"])
+    assert len(rows) == 1 + ran and ran >= 4  # the header and one row per variant run (+1 and -1)
+
+    def column(line: str) -> int:  # where the significance column starts, in terminal columns
+        at = min(line.find(word) for word in ("显著 sig", "显著 yes", "不显著 no") if word in line)
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line[:at])
+
+    assert len({column(line) for line in rows}) == 1, rows
+
+
+def test_the_api_runs_it_and_ranks(short: Scenario) -> None:
+    import sim
+
+    result = sim.marginal(two_desks(short), reps=2, posts=[("fast_track", "clerk")], kpis=["fast45_rate"], jobs=1)
+    assert list(result.table["kpi"]) == ["fast45_rate"]
+    best = result.ranking("fast45_rate").iloc[0]
+    assert (best.team, best.role, best.delta) == ("fast_track", "clerk", 1) and best.gain > 0.2
