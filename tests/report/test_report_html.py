@@ -89,6 +89,17 @@ def test_the_reproducibility_block_gives_seed_and_command(run_report: Path, run_
     assert "numpy" in block
 
 
+def test_the_bottleneck_is_said_to_be_ranked_by_utilisation_and_the_marginal_command_given(run_report: Path) -> None:
+    page = _text(run_report)
+    verdict = page.split('<section id="verdict">')[1].split("</section>")[0]
+    assert "按利用率和超期计时内的等待排名" in verdict and "不是增人的效果" in verdict
+    assert "courtsim marginal" in verdict
+    assert "What breaks first" not in page and "最先出问题" not in page  # busyness is not called the bottleneck
+    section = page.split('<section id="utilisation">')[1].split("</section>")[0]
+    assert "courtsim marginal scenarios/dengzhou_2022.toml --reps 3 --seed 20220525" in section
+    assert "最需要增加人手" not in section
+
+
 def test_the_comparison_report_pairs_the_scenarios(compare_folder: Path, tmp_path: Path) -> None:
     path = write_comparison_report(compare_folder, tmp_path / "compare.html")
     page = _text(path)
