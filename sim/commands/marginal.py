@@ -46,7 +46,7 @@ from sim.experiments.marginal import (
 from sim.experiments.results import write_results
 from sim.experiments.types import ExperimentResult
 from sim.io import write_csv
-from sim.metrics import KPIS
+from sim.metrics import KPIS, View, headline
 from sim.metrics.stability import closed_case_kpi, instability_warning
 from sim.vocab import ROLE_ZH, TEAM_ZH, Role, Team
 
@@ -65,8 +65,9 @@ __all__ = [
 MARGINAL_FILE = "marginal.csv"
 """The table of :class:`MarginalResult` in the results folder (one row per post, delta and KPI)."""
 
-SHOWN = ("fast45_rate", "within_limit_rate", "mean_days_to_close", "backlog_end")
-"""The KPIs printed by default (every headline KPI is in ``--json`` and ``marginal.csv``)."""
+SHOWN = tuple(headline(View.SWEEP))
+"""The KPIs printed by default, the short table of ``sweep`` (every headline KPI is in ``--json`` and
+``marginal.csv``)."""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -76,7 +77,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=SUMMARIES["marginal"],
         description="增减一人的效果 / the bottleneck by effect: run the scenario as it is and with one more "
         "person (and with --minus one fewer) in each team × role that does work, on the same replications "
-        "(the same cases), and print per KPI the paired difference from the base with its 95%% t-interval, "
+        "(the same cases), and print per KPI the paired difference from the base with its 95% t-interval, "
         "whether it is significant, and the post's utilisation as context. Costs (1 + posts × deltas) × reps "
         "replications (about 16 posts in the baseline). docs/experiments.md.",
     )
