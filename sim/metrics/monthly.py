@@ -20,9 +20,9 @@ import pandas as pd
 
 from sim.config.schema import Scenario
 from sim.metrics._common import safe_ratio
-from sim.vocab import DEADLINE_FUNCTION, HANDLING, TEAM_ZH, CaseType, Deadline, Team, Track
+from sim.vocab import DEADLINE_FUNCTION, HANDLING, CaseType, Deadline, Team, Track
 
-__all__ = ["MONTHLY_VIEW_ZH", "month_bounds", "monthly_view", "team_column_label", "team_of_clocks"]
+__all__ = ["MONTHLY_VIEW_ZH", "month_bounds", "monthly_view", "team_of_clocks"]
 
 _ENFORCED = (CaseType.FIRST.value, CaseType.RESUMED.value)
 
@@ -123,9 +123,3 @@ def monthly_view(cases: pd.DataFrame, slas: pd.DataFrame, scenario: Scenario) ->
             row[f"on_time_{team}"] = safe_ratio(float((mine & clock_on_time).sum()), float(mine.sum()))
         rows.append(row)
     return pd.DataFrame(rows, columns=[*MONTHLY_VIEW_ZH, *(f"{p}_{t}" for t in teams for p in ("clocks", "on_time"))])
-
-
-def team_column_label(column: str) -> tuple[str, str]:
-    """``on_time_fast_track`` → ``("快执团队按期率", "fast track on time")``."""
-    team = column.removeprefix("on_time_")
-    return f"{TEAM_ZH[Team(team)]}按期率", f"{team.replace('_', ' ')} on time"

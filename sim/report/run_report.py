@@ -238,6 +238,7 @@ def build_run_report(results: Results, label: str | None = None) -> str:
                 fig.fig_backlog(a.backlog, a.stages, a.scenario.run.start_date, run.window, run.end)
             ),
             "load": fig.svg_data_uri(fig.fig_caseload(a.caseload, (200.0, 274.0))),
+            "monthly": fig.svg_data_uri(fig.fig_monthly(a.monthly, FAST45_TARGET.low or 0.9)),
         }
     body = [
         _verdict_section(a, uris["split"], uris["why"] or None),
@@ -253,6 +254,7 @@ def build_run_report(results: Results, label: str | None = None) -> str:
             ),
         ),
         parts.backlog_section(uris["backlog"]),
+        parts.monthly_section(a, uris["monthly"]),
         parts.caseload_section(a, uris["load"]),
         parts.statute_section(a),
         parts.model_section(a, results, style.describe()),

@@ -26,6 +26,7 @@ __all__ = [
     "caseload_section",
     "days_section",
     "model_section",
+    "monthly_section",
     "reproduce_section",
     "role_cell",
     "sla_section",
@@ -169,6 +170,58 @@ def backlog_section(uri: str) -> h.Section:
             "Top: all open cases (thin lines: replications; thick: mean). Bottom: by the team holding the case.",
         ),
     )
+
+
+def monthly_section(a: RunAnalysis, uri: str) -> h.Section:
+    """每月通报: the monthly view of the counted window, a table and a figure (means of replications)."""
+    m = a.monthly
+    teams = [c.removeprefix("on_time_") for c in m.columns if c.startswith("on_time_")]
+    header = [
+        h.hd("月份", "month"),
+        h.hd("统计天数", "days counted", True),
+        h.hd("收案", "filed", True),
+        h.hd("结案", "closed", True),
+        h.hd("简案45日内结案率（按收案月）", "fast45 rate by month filed", True),
+        h.hd("月末未结", "open at month end", True),
+        *(h.hd(f"{team_zh(t)}按期率", f"{TEAM_EN.get(t, t)} on time", True) for t in teams),
+    ]
+    rows = [
+        [
+            h.num(str(r["month"])),
+            h.num(f"{r['days']:.0f}"),
+            h.num(f"{r['filed']:,.0f}"),
+            h.num(f"{r['closed']:,.0f}"),
+            h.num(f"{pct(r['fast45_rate'])} / {r['fast_filed']:,.0f}"),
+            h.num(f"{r['open_end']:,.0f}"),
+            *(h.num(pct(r[f"on_time_{t}"])) for t in teams),
+        ]
+        for _, r in m.iterrows()
+    ]
+    body = (
+        h.paragraphs(
+            "方案要求“三统一”管理团队每月通报。下表按统计期内的自然月列出：收案数，结案数（含预热期收案、"
+            "当月结案的案件），当月收案的简案在45日内结案的比例（斜线后为当月收案的简案数；各月合计即"
+            "简案45日内结案率），月末未结案件数，以及各团队当月届满的节点期限中按期完成的比例（法定执行期限"
+            "除外，见指标表的法定期限内结案率）。首末两月常不完整，见统计天数。各次重复的平均。",
+            "The plan asks the 三统一 team for a monthly report (每月通报). By calendar month of the counted "
+            "window: cases filed, cases closed (warm-up filings closed that month included), the share of the "
+            "simple cases filed that month that closed within 45 days (after the slash: how many were filed; "
+            "the months add up to the fast45 rate), the cases open at the month's end, and each team's share "
+            "of the deadline clocks that ended that month on time (the 6-month limit left out: see "
+            "within_limit_rate). The first and last months are often partial: see days counted. Means of "
+            "replications.",
+        )
+        + h.table(header, rows)
+        + h.figure(
+            uri,
+            "每月通报",
+            "上图：每月收案、结案（柱）与月末未结案件（线）；下图：按收案月的简案45日内结案率（红，虚线为目标）"
+            "与各团队按期完成率。",
+            "Top: filed and closed each month (bars), open at month end (line). Bottom: the 45-day rate by "
+            "month of filing (red; dotted: the target) and each team's on-time rate.",
+        )
+    )
+    return h.Section("monthly", "每月通报", "Monthly report", body)
 
 
 def caseload_section(a: RunAnalysis, uri: str) -> h.Section:
