@@ -223,10 +223,15 @@ def verdict(result: MarginalResult, kpi: str = "fast45_rate") -> tuple[str, str]
     zh, en = post_names(best.team, best.role)
     change = f"{fmt_diff(kpi, best.mean_diff)} {_interval(kpi, best.ci_low, best.ci_high)}"
     others = len(helping) - 1
+    also_zh = f"另有{others}个岗位增加一人也显著改善。" if others else "其他岗位增加一人都不显著。"
+    also_en = (
+        f"one more in {others} other post(s) also helps significantly."
+        if others
+        else ("one more in any other post does not, significantly.")
+    )
     return (
-        f"结论：按效果的瓶颈是{zh}：增加一人，{zh_kpi} {change}（显著）；另有 {others} 个岗位也显著。",
-        f"verdict: the bottleneck by effect is {en}: one more person moves {kpi} by {change} (significant); "
-        f"{others} other post(s) also significantly.",
+        f"结论：按效果的瓶颈是{zh}：增加一人，{zh_kpi} {change}（显著）；{also_zh}",
+        f"verdict: the bottleneck by effect is {en}: one more person moves {kpi} by {change} (significant); " + also_en,
     )
 
 
@@ -251,25 +256,22 @@ def format_marginal(result: MarginalResult, name: str, seed: int, kpis: list[str
         base = fmt_value(kpi, float(rows["base_mean"].iloc[0]))
         mark = "  ← 误导 misleading (unstable)" if flagged and closed_case_kpi(kpi) else ""
         lines += ["", f"{zh_kpi} {en_kpi} ({kpi}), 基准 base {base}{mark}"]
-        header = [
-            _pad("岗位 post", 42),
-            _pad("人数 n", 8, True),
-            _pad("变化 Δ [95% CI]", 32, True),
-            _pad("显著 significant", 18),
-            "利用率 utilisation",
-        ]
-        lines.append("  " + " ".join(header))
+        header = ["岗位 post", "人数 n", "变化 Δ [95% CI]", "显著 significant", "利用率 utilisation", "不稳定 unstable"]
+        table = [header]
         ordered = rows.sort_values(["delta", "gain"], ascending=[False, False], kind="stable", na_position="last")
         for r in frames.rows(ordered, index=False):
             zh, en = post_names(r.team, r.role)
-            post = f"{zh} {en} {int(r.delta):+d}"
-            n = f"{int(r.headcount)}→{int(r.headcount + r.delta)}"
-            change = f"{fmt_diff(kpi, r.mean_diff)} {_interval(kpi, r.ci_low, r.ci_high)}"
-            significant = "显著 yes" if r.significant else "不显著 no"
-            util = f"{_percent(r.utilisation)} → {_percent(r.utilisation_after)}"
-            unstable = f"  ! 不稳定 unstable {int(r.unstable_reps)}/{result.reps}" if r.unstable_reps else ""
-            cells = [_pad(post, 42), _pad(n, 8, True), _pad(change, 32, True), _pad(significant, 18), util]
-            lines.append("  " + " ".join(cells) + unstable)
+            table.append(
+                [
+                    f"{zh} {en} {int(r.delta):+d}",
+                    f"{int(r.headcount)}→{int(r.headcount + r.delta)}",
+                    f"{fmt_diff(kpi, r.mean_diff)} {_interval(kpi, r.ci_low, r.ci_high)}",
+                    "显著 yes" if r.significant else "不显著 no",
+                    f"{_percent(r.utilisation)} → {_percent(r.utilisation_after)}",
+                    f"{int(r.unstable_reps)}/{result.reps}" if r.unstable_reps else "",
+                ]
+            )
+        lines += _aligned(table, right={1, 2})
     if len(result.skipped):
         lines += ["", "未运行 / not run:"]
         for s in frames.rows(result.skipped, index=False):
@@ -280,6 +282,12 @@ def format_marginal(result: MarginalResult, name: str, seed: int, kpis: list[str
         "利用率只说明谁忙，不说明增人是否有用 / utilisation says who is busy, not where one more person helps.",
     ]
     return "\n".join(lines)
+
+
+def _aligned(table: list[list[str]], right: set[int]) -> list[str]:
+    """Rows of cells padded to each column's widest cell, in terminal columns (CJK counts two)."""
+    widths = [max(display_width(row[i]) for row in table) for i in range(len(table[0]))]
+    return ["  " + "  ".join(_pad(cell, widths[i], i in right) for i, cell in enumerate(row)).rstrip() for row in table]
 
 
 def _percent(value: float) -> str:
