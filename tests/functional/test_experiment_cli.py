@@ -92,6 +92,8 @@ def test_marginal_prints_the_verdict_and_a_table_and_writes_a_folder(
     assert manifest["command"] == "marginal"
     assert set(manifest["variants"]) == {"fast_track.officer+1", "intake.officer+1"}
     assert {"marginal.csv", "kpis_by_rep.csv", "kpis_summary.csv"} <= set(manifest["files"])
+    assert main(["report", str(out)]) == 2  # no HTML report of its own, said in plain words
+    assert "增减一人的结果没有网页报告" in capsys.readouterr().err
     assert main([*argv, "--json", "-q"]) == 0  # all from the cache this time
     data = json.loads(capsys.readouterr().out)
     assert data["verdict_zh"].startswith("结论")
