@@ -24,6 +24,7 @@ _API = (
     "run",
     "series",
     "case_table",
+    "monthly",
     "precision",
     "compare",
     "attribute",

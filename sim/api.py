@@ -46,7 +46,7 @@ from sim.experiments.staffing_search import StaffResult, search_staffing
 from sim.experiments.statistics import paired_differences, replications_needed, welch_differences
 from sim.experiments.sweep import sweep as _sweep
 from sim.experiments.types import ExperimentResult, Progress, Target, parse_target
-from sim.metrics import KPI, KPIS, catalogue
+from sim.metrics import KPI, KPIS, catalogue, monthly_view
 from sim.metrics import why_late as metrics_why_late
 from sim.metrics.registry import utilisation_kpi
 from sim.metrics.series import SERIES, tidy_series
@@ -65,6 +65,7 @@ __all__ = [
     "kpi_info",
     "load",
     "marginal",
+    "monthly",
     "precision",
     "run",
     "sensitivity",
@@ -350,6 +351,20 @@ def why_late(
         metrics_why_late(run.steps, run.slas, run.cases, resolved, calendar, deadlines=deadlines).assign(
             replication=rep
         )
+        for (_, rep), run in sorted(result.runs.items(), key=lambda item: item[0][1])
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def monthly(scenario: ScenarioLike, reps: int | None = None, **options: Any) -> pd.DataFrame:
+    """The monthly report (每月通报): :func:`sim.metrics.monthly_view` of each replication, with a
+    ``replication`` column: per calendar month of the counted window, filed, closed, the 45-day
+    rate by month of filing, open cases at the month's end and each team's on-time rate.
+    ``options`` as for :func:`experiment`."""
+    resolved = _scenario(scenario)
+    result = experiment({resolved.name: resolved}, reps, keep_runs=True, **options)
+    frames = [
+        monthly_view(run.cases, run.slas, resolved).assign(replication=rep)
         for (_, rep), run in sorted(result.runs.items(), key=lambda item: item[0][1])
     ]
     return pd.concat(frames, ignore_index=True)

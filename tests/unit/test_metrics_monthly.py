@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.config.schema import Scenario
 from sim.eventlog import cases_frame
 from sim.metrics import backlog_series, kpi_values
 from sim.metrics.monthly import month_bounds, monthly_view, team_of_clocks
@@ -98,3 +99,12 @@ def test_the_months_add_up_to_the_runs_kpis_and_backlog() -> None:
     assert table["days"].sum() == run.horizon_days - run.warmup_days
     on_time = table.filter(like="on_time_").to_numpy(float)
     assert np.nanmin(on_time) >= 0 and np.nanmax(on_time) <= 1
+
+
+def test_the_api_gives_each_replications_months(short: Scenario) -> None:
+    import sim
+
+    table = sim.monthly(short, reps=2, jobs=1)
+    assert sorted(set(table["replication"])) == [0, 1]
+    assert list(table.loc[table["replication"] == 0, "month"]) == ["2023-02", "2023-03", "2023-04", "2023-05"]
+    assert (table["filed"] > 0).all() and table["fast45_rate"].between(0, 1).all()
