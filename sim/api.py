@@ -14,6 +14,7 @@ if one is given. Example::
     api.sweep(base, {"arrivals.cases_per_year": [6000, 7000]}, reps=5)
     api.capacity(base, "within_limit_rate>=0.95").evaluations
     api.staff(base, ["fast45_rate>=0.6"], add=2).staffing_table()
+    api.marginal(base, reps=3).ranking("fast45_rate")           # the bottleneck by effect
 
 ``jobs`` (0 = all cores) and ``scheduler`` (``"local"`` or ``"tcp://HOST:PORT"``
 for Dask) choose where replications run; results do not depend on them.
@@ -39,6 +40,7 @@ from sim.experiments.attribution import AttributionResult, effects, plan_attribu
 from sim.experiments.backends import Backend, make_backend
 from sim.experiments.cache import ReplicationCache
 from sim.experiments.load_search import CapacityResult, find_capacity
+from sim.experiments.marginal import MarginalResult, marginal_staffing
 from sim.experiments.running import Evaluator, run_experiment
 from sim.experiments.running import check_reps as _check_reps  # staff() has a check_reps argument
 from sim.experiments.sensitivity import Analysis, CourtModel, analyse
@@ -46,7 +48,7 @@ from sim.experiments.staffing_search import StaffResult, search_staffing
 from sim.experiments.statistics import paired_differences, replications_needed, welch_differences
 from sim.experiments.sweep import sweep as _sweep
 from sim.experiments.types import ExperimentResult, Progress, Target, parse_target
-from sim.metrics import KPI, KPIS, catalogue
+from sim.metrics import KPI, KPIS, catalogue, monthly_view
 from sim.metrics import why_late as metrics_why_late
 from sim.metrics.registry import utilisation_kpi
 from sim.metrics.series import SERIES, tidy_series
@@ -64,6 +66,8 @@ __all__ = [
     "kpi_catalogue",
     "kpi_info",
     "load",
+    "marginal",
+    "monthly",
     "precision",
     "run",
     "sensitivity",
@@ -375,6 +379,20 @@ def why_late(
     return pd.concat(frames, ignore_index=True)
 
 
+def monthly(scenario: ScenarioLike, reps: int | None = None, **options: Any) -> pd.DataFrame:
+    """The monthly report (每月通报): :func:`sim.metrics.monthly_view` of each replication, with a
+    ``replication`` column: per calendar month of the counted window, filed, closed, the 45-day
+    rate by month of filing, open cases at the month's end and each team's on-time rate.
+    ``options`` as for :func:`experiment`."""
+    resolved = _scenario(scenario)
+    result = experiment({resolved.name: resolved}, reps, keep_runs=True, **options)
+    frames = [
+        monthly_view(run.cases, run.slas, resolved).assign(replication=rep)
+        for (_, rep), run in sorted(result.runs.items(), key=lambda item: item[0][1])
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
 def precision(
     scenario: ScenarioLike,
     kpi: str,
@@ -651,6 +669,35 @@ def staff(
             check_reps=check_reps,
             confidence=confidence,
             max_moves=max_moves,
+        )
+
+
+def marginal(
+    scenario: ScenarioLike,
+    *,
+    reps: int = 3,
+    deltas: Sequence[int] = (1,),
+    posts: Sequence[tuple[str, str]] | None = None,
+    kpis: Sequence[str] | None = None,
+    level: float = 0.95,
+    seed: int | None = None,
+    jobs: int = 0,
+    scheduler: str | None = None,
+    cache: str | Path | None = None,
+    progress: Progress | None = None,
+) -> MarginalResult:
+    """The bottleneck by effect (``courtsim marginal``): one person more (``deltas=(1, -1)``: and
+    fewer) in each team × role that does work, each KPI paired with the base replication by replication.
+
+    Costs ``(1 + len(deltas) × posts) × reps`` replications. Returns a
+    :class:`sim.experiments.marginal.MarginalResult`: ``table`` (one row per post, delta and KPI:
+    ``mean_diff`` with ``ci_low``/``ci_high``, ``significant``, ``gain`` signed so that positive is
+    better, ``utilisation`` before and after as context), ``ranking(kpi)`` (posts by gain, best
+    first), ``skipped`` (variants that could not be built), ``base_unstable_reps``.
+    """
+    with _session(seed, jobs, scheduler, cache, progress) as evaluate:
+        return marginal_staffing(
+            _scenario(scenario), evaluate, reps=reps, deltas=deltas, posts=posts, kpis=kpis, level=level
         )
 
 

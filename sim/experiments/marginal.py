@@ -17,8 +17,8 @@ the same evaluator has run them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,7 @@ from sim.experiments.staffing_search import Key, headcounts, needed_roles, staff
 from sim.experiments.statistics import paired_differences
 from sim.experiments.types import Evaluate
 from sim.metrics import KPIS, View, headline
+from sim.metrics.registry import utilisation_id
 from sim.metrics.stability import UNSTABLE_KPI
 
 __all__ = ["BASE", "MarginalResult", "marginal_cost", "marginal_staffing", "posts_of", "variant_label"]
@@ -61,9 +62,12 @@ class MarginalResult:
     ``base_mean``, ``mean``, ``mean_diff`` with ``ci_low``/``ci_high`` (paired
     t-interval), ``significant``, ``better`` (the KPI's direction), ``gain``
     (``mean_diff`` signed so that positive is better; NaN for a KPI without a
-    direction) and ``unstable_reps`` (replications of the variant whose backlog still
-    grows). ``skipped``: variants that could not be built (``team, role, delta,
-    reason``), e.g. a team left without a role its work needs.
+    direction), ``unstable_reps`` (replications of the variant whose backlog still
+    grows) and, as context, ``utilisation`` (the post's mean utilisation in the base)
+    and ``utilisation_after`` (in the variant). ``skipped``: variants that could not be
+    built (``team, role, delta, reason``), e.g. a team left without a role its work needs.
+    ``kpis`` is the long table of every variant (scenario, replication, kpi, value),
+    ``scenarios`` the variants by label (:data:`BASE` and :func:`variant_label`).
     """
 
     table: pd.DataFrame
@@ -71,6 +75,8 @@ class MarginalResult:
     reps: int
     level: float
     base_unstable_reps: int
+    kpis: pd.DataFrame = field(default_factory=pd.DataFrame)
+    scenarios: Mapping[str, Scenario] = field(default_factory=dict)
 
     def ranking(self, kpi: str = "fast45_rate", delta: int = 1) -> pd.DataFrame:
         """The posts by the gain of ``delta`` people on ``kpi``, best first (the bottleneck by effect)."""
@@ -164,6 +170,8 @@ def marginal_staffing(
                 "better": better,
                 "gain": sign * r.mean_diff,
                 "unstable_reps": int(unstable.get(r.scenario, 0)),
+                "utilisation": means.get((BASE, utilisation_id(team, role)), np.nan),
+                "utilisation_after": means.get((r.scenario, utilisation_id(team, role)), np.nan),
             }
         )
     table = pd.DataFrame(rows)
@@ -178,4 +186,6 @@ def marginal_staffing(
         reps=reps,
         level=level,
         base_unstable_reps=int(unstable.get(BASE, 0)),
+        kpis=long,
+        scenarios=variants,
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from sim.metrics._common import WorkClock
 from sim.metrics.bottleneck import bottlenecks, late_clock_spans
+from sim.metrics.monthly import MONTHLY_VIEW_ZH, monthly_view
 from sim.metrics.registry import (
     KPI,
     KPIS,
@@ -47,6 +48,7 @@ from sim.metrics import kpis, stability, workload, comparable  # noqa: F401  iso
 __all__ = [
     "KPI",
     "KPIS",
+    "MONTHLY_VIEW_ZH",
     "MONTHLY_ZH",
     "SLA_NAMES",
     "Group",
@@ -71,6 +73,7 @@ __all__ = [
     "levels",
     "limit_clocks",
     "monthly_table",
+    "monthly_view",
     "mser5",
     "queue_series",
     "recompute_due",

@@ -76,6 +76,11 @@ def write_report(folder: Path, out: Path | None = None) -> Path:
     """The report that fits the folder: sweep, sensitivity, comparison (several scenarios) or run."""
     if _command(folder) == "sweep":
         return write_sweep_report(folder, out)
+    if _command(folder) == "marginal":
+        raise ReportDataError(
+            f"增减一人的结果没有网页报告，表在 marginal.csv / {folder} holds a `courtsim marginal` table "
+            "(marginal.csv, kpis_by_rep.csv), which has no HTML report: the terminal prints it, --json gives it whole"
+        )
     if _command(folder) == "sensitivity":
         from sim.report.sensitivity_report import write_sensitivity_report  # builders (matplotlib) load when used
 

@@ -18,11 +18,20 @@ import pandas as pd
 from sim import frames
 from sim.config.schema import Scenario
 from sim.experiments.statistics import summarise
-from sim.metrics import add_months, backlog_series, bottlenecks, sla_compliance, stage_series, why_late
+from sim.metrics import (
+    MONTHLY_VIEW_ZH,
+    add_months,
+    backlog_series,
+    bottlenecks,
+    monthly_view,
+    sla_compliance,
+    stage_series,
+    why_late,
+)
 from sim.report.data import Results, ScenarioRun
 from sim.vocab import CaseType, Deadline, Outcome, Role, Team, Track
 
-__all__ = ["RunAnalysis", "analyse_run", "interval_table", "summarise_why_late"]
+__all__ = ["RunAnalysis", "analyse_run", "interval_table", "summarise_monthly", "summarise_why_late"]
 
 _ENFORCED = (CaseType.FIRST.value, CaseType.RESUMED.value)
 SERIES_STEP_DAYS = 7.0
@@ -45,6 +54,7 @@ class RunAnalysis:
     caseload: pd.DataFrame  # team, unit, handler: received per year and open at the horizon
     zhongben: pd.DataFrame  # index quantity: mean, ci_low, ci_high (statute-vs-plan note)
     why_late: pd.DataFrame  # deadline × part (× detail): shares of late clocks each part explains, mean + CI
+    monthly: pd.DataFrame  # one row per month of the counted window (monthly_view), mean of replications
 
     def kpi(self, kpi: str) -> pd.Series | None:
         """Summary row of ``kpi`` (n, mean, sd, ci_low, ci_high) or None."""
@@ -65,7 +75,7 @@ def analyse_run(results: Results, label: str) -> RunAnalysis:
     """Compute every table of the report for scenario ``label`` of ``results``."""
     run = results.runs[label]
     kpis = results.summary.loc[results.summary["scenario"] == label].set_index("kpi")
-    parts: dict[str, list[pd.DataFrame]] = {k: [] for k in ("slas", "bneck", "stages", "days", "load", "late")}
+    parts: dict[str, list[pd.DataFrame]] = {k: [] for k in ("slas", "bneck", "stages", "days", "load", "late", "month")}
     backlog: dict[int, pd.Series] = {}
     zhongben: dict[str, list[float]] = {}
     for rep, tables in run.per_replication():
@@ -81,6 +91,7 @@ def analyse_run(results: Results, label: str) -> RunAnalysis:
         parts["late"].append(
             why_late(steps, slas, cases, run.scenario, run.calendar, at=run.end).assign(replication=rep)
         )
+        parts["month"].append(monthly_view(cases, slas, run.scenario).assign(replication=rep))
         for name, value in _zhongben_numbers(cases, slas, run).items():
             zhongben.setdefault(name, []).append(value)
     return RunAnalysis(
@@ -96,7 +107,21 @@ def analyse_run(results: Results, label: str) -> RunAnalysis:
         caseload=_summarise_caseload(parts["load"], run),
         zhongben=interval_table(zhongben),
         why_late=summarise_why_late(parts["late"]),
+        monthly=summarise_monthly(parts["month"]),
     )
+
+
+def summarise_monthly(views: list[pd.DataFrame]) -> pd.DataFrame:
+    """The replications' monthly views as one: each month's counts and rates, mean of replications.
+
+    A rate with no clocks or cases in a replication's month (NaN) is left out of that month's
+    mean; NaN stays where no replication has one.
+    """
+    if not views:
+        return pd.DataFrame(columns=list(MONTHLY_VIEW_ZH))
+    stacked = pd.concat(views, ignore_index=True)
+    numeric = [c for c in stacked.columns if c not in ("month", "replication")]
+    return stacked.groupby("month", sort=True)[numeric].mean().reset_index()
 
 
 # ---------------------------------------------------------------- deadlines

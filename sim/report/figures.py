@@ -28,6 +28,7 @@ __all__ = [
     "fig_caseload",
     "fig_days_to_close",
     "fig_fast45_split",
+    "fig_monthly",
     "fig_sla",
     "fig_utilisation",
     "fig_why_late",
@@ -375,3 +376,46 @@ def fig_why_late(why: pd.DataFrame, deadlines: list[str]) -> Figure:
 
 def _days_text(days: float) -> str:
     return "—" if pd.isna(days) else f"{days:.1f}天 d"
+
+
+def fig_monthly(monthly: pd.DataFrame, target: float) -> Figure:
+    """每月通报: filings, closures and month-end open cases; below, the 45-day rate by month of
+    filing and each team's on-time rate (means of replications)."""
+    fig = Figure(figsize=(9.5, 5.6))
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    x = np.arange(len(monthly))
+    top.bar(x - 0.2, monthly["filed"].to_numpy(float), width=0.4, color=BLUE, label="收案 filed")
+    top.bar(x + 0.2, monthly["closed"].to_numpy(float), width=0.4, color=GREEN, label="结案 closed")
+    top.plot(x, monthly["open_end"].to_numpy(float), "kD-", markersize=4, label="月末未结 open at month end")
+    top.set_ylabel("案件 cases")
+    top.set_title("每月收案、结案与月末未结案件 Filed, closed and open at month end", loc="left")
+    top.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    bottom.plot(
+        x,
+        monthly["fast45_rate"].to_numpy(float),
+        "o-",
+        color=RED,
+        linewidth=2,
+        label="简案45日内结案率（按收案月）fast45 by month filed",
+    )
+    bottom.axhline(target, color=RED, linestyle=":", linewidth=1, label=f"目标 target {pct(target)}")
+    for column in [c for c in monthly.columns if c.startswith("on_time_")]:
+        team = column.removeprefix("on_time_")
+        bottom.plot(
+            x,
+            monthly[column].to_numpy(float),
+            ".-",
+            color=TEAM_COLOURS.get(team, GREY),
+            linewidth=1,
+            label=f"{team_label(team)} 按期 on time",
+        )
+    bottom.set_ylim(0, 1.05)
+    bottom.yaxis.set_major_formatter(lambda v, _: f"{100 * v:.0f}%")
+    bottom.set_title(
+        "按收案月的45日结案率与各团队按期完成率 By month: 45-day rate and on-time rate per team",
+        loc="left",
+        fontsize=10,
+    )
+    bottom.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
+    bottom.set_xticks(x, [str(m) for m in monthly["month"]], rotation=0)
+    return fig

@@ -33,7 +33,7 @@ from sim.report.labels import (
     value_text,
 )
 from sim.report.targets import FAST45_TARGET, STATUS_EN, STATUS_ZH, judge, level_of
-from sim.report.text import verdict, why_late_deadlines
+from sim.report.text import marginal_command, verdict, why_late_deadlines
 from sim.vocab import Deadline, Role, Team
 
 __all__ = ["build_run_report"]
@@ -238,6 +238,7 @@ def build_run_report(results: Results, label: str | None = None) -> str:
                 fig.fig_backlog(a.backlog, a.stages, a.scenario.run.start_date, run.window, run.end)
             ),
             "load": fig.svg_data_uri(fig.fig_caseload(a.caseload, (200.0, 274.0))),
+            "monthly": fig.svg_data_uri(fig.fig_monthly(a.monthly, FAST45_TARGET.low or 0.9)),
         }
     body = [
         _verdict_section(a, uris["split"], uris["why"] or None),
@@ -245,8 +246,15 @@ def build_run_report(results: Results, label: str | None = None) -> str:
         _kpi_section(a),
         parts.sla_section(a, uris["sla"]),
         parts.days_section(uris["days"]),
-        parts.bottleneck_section(a, uris["util"]),
+        parts.bottleneck_section(
+            a,
+            uris["util"],
+            marginal_command(
+                results.manifest["scenarios"][a.label].get("source"), int(results.manifest.get("seed", 0))
+            ),
+        ),
         parts.backlog_section(uris["backlog"]),
+        parts.monthly_section(a, uris["monthly"]),
         parts.caseload_section(a, uris["load"]),
         parts.statute_section(a),
         parts.model_section(a, results, style.describe()),

@@ -27,6 +27,7 @@ from sim.vocab import Deadline, Role, Team
 
 __all__ = [
     "Verdict",
+    "marginal_command",
     "reproduce_command",
     "statute_note",
     "stress_des",
@@ -130,15 +131,20 @@ def _bottleneck_point(a: RunAnalysis) -> Pair:
     who = f"{team_zh(top.team)}·{role_zh(top.role)}"
     who_en = f"{top.team.replace('_', ' ')} {top.role}s"
     zh = (
-        f"最先出问题的是{who}（{top.headcount}人，利用率{pct(top.utilisation)}，任务平均等待"
-        f"{top.wait_per_task_days:.1f}天）。利用率最高的岗位是"
+        f"按利用率和超期计时内的等待排名，排第一的是{who}（{top.headcount}人，利用率{pct(top.utilisation)}，"
+        f"任务平均等待{top.wait_per_task_days:.1f}天）。利用率最高的岗位是"
         f"{team_zh(busiest.team)}·{role_zh(busiest.role)}（{pct(busiest.utilisation)}）。"
+        f"这是按忙碌程度的排名，不是增人的效果：在哪个岗位增加一人最能提高结案率，"
+        "请运行 courtsim marginal（命令见“利用率与瓶颈”一节；共同随机数配对，给出置信区间）。"
     )
     en = (
-        f"What breaks first: the {who_en} ({top.headcount} people, {pct(top.utilisation)} busy, "
-        "tasks wait "
+        f"Ranked by utilisation and by waits inside late clocks, the top post is the {who_en} "
+        f"({top.headcount} people, {pct(top.utilisation)} busy, tasks wait "
         f"{top.wait_per_task_days:.1f} days on average). The busiest post is the "
-        f"{busiest.team.replace('_', ' ')} {busiest.role}s ({pct(busiest.utilisation)})."
+        f"{busiest.team.replace('_', ' ')} {busiest.role}s ({pct(busiest.utilisation)}). "
+        "This ranks posts by how busy they are, not by what one more person would change: "
+        "courtsim marginal measures that (CRN-paired, with intervals; the command is in the "
+        "section on utilisation)."
     )
     if worst is not None:
         zh += f"按期完成率最低的节点是“{worst.zh}”（{pct(worst.on_time_rate)}）。"
@@ -262,6 +268,11 @@ def statute_note(a: RunAnalysis) -> Pair:
 def reproduce_command(source: str | None, reps: int, seed: int) -> str:
     """The command line that recreates the results folder and this report."""
     return f"courtsim run {source or 'SCENARIO.toml'} --reps {reps} --seed {seed} --report"
+
+
+def marginal_command(source: str | None, seed: int, reps: int = 3) -> str:
+    """The command that ranks the posts by effect (one more person in each, CRN-paired)."""
+    return f"courtsim marginal {source or 'SCENARIO.toml'} --reps {reps} --seed {seed}"
 
 
 def stress_des(

@@ -24,10 +24,22 @@ from sim.vocab.deadlines import (
 )
 from sim.vocab.decisions import Decision, Ratio
 from sim.vocab.mechanisms import MECHANISM_ZH, Mechanism
-from sim.vocab.steps import DELAY_ZH, HANDLING, TASK_FUNCTION, TASK_ZH, Delay, Handling, Milestone, PriceMethod, Task
+from sim.vocab.steps import (
+    DEADLINE_FUNCTION,
+    DELAY_ZH,
+    HANDLING,
+    TASK_FUNCTION,
+    TASK_ZH,
+    Delay,
+    Handling,
+    Milestone,
+    PriceMethod,
+    Task,
+)
 
 __all__ = [
     "CASE_TYPE_ZH",
+    "DEADLINE_FUNCTION",
     "DEADLINE_NAMES",
     "DEADLINE_STARTS",
     "DELAY_ZH",

@@ -16,6 +16,7 @@ from typing import Final, Literal
 
 from sim.vocab._complete import require_complete
 from sim.vocab.court import Team
+from sim.vocab.deadlines import Deadline
 
 __all__ = ["DELAY_ZH", "HANDLING", "TASK_FUNCTION", "TASK_ZH", "Delay", "Handling", "Milestone", "PriceMethod", "Task"]
 
@@ -133,6 +134,36 @@ TASK_FUNCTION: Mapping[Task, Team | Handling] = {
 
 ``organisation.performed_by`` then says which staffed team performs that function
 (:func:`sim.config.checks.task_team`)."""
+
+DEADLINE_FUNCTION: Mapping[Deadline, Team | Handling] = {
+    Deadline.VERIFY_FILING: Team.INTAKE,
+    Deadline.FIRST_CONTACT: Team.INTAKE,
+    Deadline.STANDARD_DOCUMENTS: Team.INTAKE,
+    Deadline.RECORDS_HANDOVER: Team.RECORDS,  # done when the centre has registered the papers
+    Deadline.SCAN: Team.RECORDS,
+    Deadline.SERVE: HANDLING,
+    Deadline.FAST_DISPOSAL_START: HANDLING,
+    Deadline.FAST_CLOSE: HANDLING,
+    Deadline.INVESTIGATION: HANDLING,
+    Deadline.LEAD_CHECK: HANDLING,
+    Deadline.DISPOSAL_START: HANDLING,  # the handling team refers the property for disposal
+    Deadline.DISHONEST_LISTING: HANDLING,
+    Deadline.CRIMINAL_REFERRAL: HANDLING,
+    Deadline.PRICE_START: Team.ASSET_DISPOSAL,
+    Deadline.PRICE_DONE: Team.ASSET_DISPOSAL,
+    Deadline.REPORT_SERVICE: Team.ASSET_DISPOSAL,
+    Deadline.PRICE_OBJECTION: Team.ASSET_DISPOSAL,
+    Deadline.OBJECTION: Team.REVIEW,
+    Deadline.SALE_RULING: Team.ASSET_DISPOSAL,
+    Deadline.HANDOVER: Team.ASSET_DISPOSAL,
+    Deadline.REAUCTION: Team.ASSET_DISPOSAL,
+    Deadline.PAYOUT: HANDLING,
+    Deadline.EXECUTION_LIMIT: HANDLING,
+}
+"""Which function of the plan answers for each deadline: the team whose task ends the clock (the
+task of the same name, or the step the flow ends it after), or the case's handling team."""
+
+require_complete(DEADLINE_FUNCTION, Deadline, "DEADLINE_FUNCTION")
 
 
 class Delay(StrEnum):

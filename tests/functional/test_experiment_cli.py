@@ -69,6 +69,39 @@ def test_sweep_capacity_and_staff_run_end_to_end(
     assert "trade-off explored" in text
 
 
+def test_marginal_prints_the_verdict_and_a_table_and_writes_a_folder(
+    files: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cache, out = str(tmp_path / "cache"), tmp_path / "out"
+    argv = ["marginal", files["dengzhou_2022"], "--post", "fast_track.officer", "--post", "intake.officer"]
+    argv += ["--reps", "2", "--jobs", "1", "--cache", cache]
+    assert main([*argv, "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "6 replications: (1 + 2 posts × 1) × 2" in captured.err
+    lines = captured.out.splitlines()
+    verdict = next(i for i, line in enumerate(lines) if line.startswith("结论"))
+    assert lines[verdict + 1].startswith("verdict: ")
+    assert all(line.startswith("!!") or not line for line in lines[:verdict])  # only the instability warning before
+    assert "简案45日内结案率 fast-track 45-day closure rate (fast45_rate)" in captured.out
+    rows = [line for line in lines if "快执团队·执行员 fast_track.officer +1" in line]
+    assert len(rows) == 4  # one per KPI printed
+    assert "4→5" in rows[0] and " pp [" in rows[0] and "% → " in rows[0]
+    header = next(line for line in lines if "岗位 post" in line)
+    assert header.index("人数 n") > 0  # headed columns
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["command"] == "marginal"
+    assert set(manifest["variants"]) == {"fast_track.officer+1", "intake.officer+1"}
+    assert {"marginal.csv", "kpis_by_rep.csv", "kpis_summary.csv"} <= set(manifest["files"])
+    assert main(["report", str(out)]) == 2  # no HTML report of its own, said in plain words
+    assert "增减一人的结果没有网页报告" in capsys.readouterr().err
+    assert main([*argv, "--json", "-q"]) == 0  # all from the cache this time
+    data = json.loads(capsys.readouterr().out)
+    assert data["verdict_zh"].startswith("结论")
+    row = next(r for r in data["table"] if r["kpi"] == "fast45_rate" and r["team"] == "fast_track")
+    assert row["ci_low"] <= row["mean_diff"] <= row["ci_high"] and row["headcount"] == 4
+    assert 0 < row["utilisation"] <= 1
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -82,6 +115,10 @@ def test_sweep_capacity_and_staff_run_end_to_end(
             "--confidence",
         ),
         (["compare", "{base}", "{other}", "--scheduler", "nowhere"], "cannot start the backend"),
+        (["marginal", "{base}", "--post", "fast_track"], "expected TEAM.ROLE with TEAM one of"),
+        (["marginal", "{base}", "--post", "fast_track.judges"], "ROLE one of judge, officer, clerk, bailiff"),
+        (["marginal", "{base}", "--kpi", "fast_rate"], "unknown KPI fast_rate"),
+        (["marginal", "{base}", "--reps", "1"], "at least 2"),
     ],
 )
 def test_user_errors_exit_2_with_a_message(

@@ -23,6 +23,7 @@ SECTIONS = (
     "days",
     "utilisation",
     "backlog",
+    "monthly",
     "caseload",
     "statute",
     "model",
@@ -60,7 +61,7 @@ def test_the_report_needs_no_network(run_report: Path) -> None:
     assert all(s.startswith("data:image/svg+xml;base64,") for s in sources), sources[:3]
     assert "<link" not in page
     assert "@import" not in page
-    assert len(sources) == 7
+    assert len(sources) == 8  # the figures, the monthly one included
 
 
 def test_every_figure_is_a_valid_svg(run_report: Path) -> None:
@@ -87,6 +88,28 @@ def test_the_reproducibility_block_gives_seed_and_command(run_report: Path, run_
     assert "courtsim run scenarios/dengzhou_2022.toml --reps 2 --seed 20220525 --report" in block
     assert "20220525" in block
     assert "numpy" in block
+
+
+def test_the_bottleneck_is_said_to_be_ranked_by_utilisation_and_the_marginal_command_given(run_report: Path) -> None:
+    page = _text(run_report)
+    verdict = page.split('<section id="verdict">')[1].split("</section>")[0]
+    assert "按利用率和超期计时内的等待排名" in verdict and "不是增人的效果" in verdict
+    assert "courtsim marginal" in verdict
+    assert "What breaks first" not in page and "最先出问题" not in page  # busyness is not called the bottleneck
+    section = page.split('<section id="utilisation">')[1].split("</section>")[0]
+    assert "courtsim marginal scenarios/dengzhou_2022.toml --reps 3 --seed 20220525" in section
+    assert "最需要增加人手" not in section
+
+
+def test_the_monthly_report_lists_each_month_of_the_window(run_report: Path, run_folder: Path) -> None:
+    """The fixture's window is days 30–120 from 2023-01-02: February to May 2023, May cut short."""
+    section = _text(run_report).split('<section id="monthly">')[1].split("</section>")[0]
+    months = re.findall(r'<td class="num">(20\d\d-\d\d)</td>', section)
+    assert months == ["2023-02", "2023-03", "2023-04", "2023-05"]
+    assert "简案45日内结案率（按收案月）" in section and "月末未结" in section
+    assert "快执团队按期率" in section and "fast track on time" in section
+    assert 'alt="每月通报"' in section and "data:image/svg+xml;base64," in section
+    assert "每月通报" in section
 
 
 def test_the_comparison_report_pairs_the_scenarios(compare_folder: Path, tmp_path: Path) -> None:
