@@ -371,9 +371,9 @@ def why_late(
     result = experiment({resolved.name: resolved}, reps, keep_runs=True, **options)
     calendar = build_calendar(resolved)
     frames = [
-        metrics_why_late(run.steps, run.slas, run.cases, resolved, calendar, deadlines=deadlines).assign(
-            replication=rep
-        )
+        metrics_why_late(
+            run.steps, run.slas, run.cases, resolved, calendar, deadlines=deadlines, unfinished=run.unfinished
+        ).assign(replication=rep)
         for (_, rep), run in sorted(result.runs.items(), key=lambda item: item[0][1])
     ]
     return pd.concat(frames, ignore_index=True)

@@ -24,6 +24,10 @@ are split into
 ``other``
     time in the clock with no step of the case logged: the day's papers waiting
     for the next working morning's hand-over, a case waiting on work beside it.
+    Work still waiting or under way at the end of the log is in the run's
+    ``unfinished`` table, not its steps: given it (``unfinished=``), its days are
+    queue and effort like any other (without it, an overloaded run's censored
+    clocks put months of queueing here).
 
 The parts of one clock do not overlap and add up to its length (the steps of a
 case's own path follow one another; where two overlap, the earlier part in the
@@ -286,6 +290,16 @@ def _segments(steps: pd.DataFrame, case_ids: pd.Series, labels: _Labels) -> pd.D
     return segments.loc[segments["b"] > segments["a"]].reset_index(drop=True)
 
 
+def _open_work(unfinished: pd.DataFrame, at: float) -> pd.DataFrame:
+    """The work still open at ``at`` as logged steps up to ``at``: a task not started
+    queued until then, one under way worked until then."""
+    open_work = unfinished.loc[unfinished["queued"].to_numpy(dtype=float) < at].copy()
+    start = open_work["start"].to_numpy(dtype=float)
+    open_work["start"] = np.where(np.isnan(start), at, np.minimum(start, at))
+    open_work["end"] = at
+    return open_work
+
+
 # ---------------------------------------------------------------- the split
 
 
@@ -298,6 +312,7 @@ def clock_parts(
     *,
     at: float | None = None,
     deadlines: Iterable[str] | None = None,
+    unfinished: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each decided clock of the counted cases, and the days of each part of its time.
 
@@ -312,6 +327,10 @@ def clock_parts(
         up to ``at``. Default: horizon + cool-down.
     deadlines
         Only these deadline ids (default: every deadline).
+    unfinished
+        The run's work still waiting or under way at the end of the log (the
+        ``unfinished`` table). Without it, the queue and effort of that work are
+        not logged and a clock still running at ``at`` counts them as ``other``.
 
     Returns
     -------
@@ -322,7 +341,7 @@ def clock_parts(
         and piece of its time, ``clock, part, detail, days``; the days of one
         clock add up to its ``elapsed_days``.
     """
-    clocks, coded, labels = _coded_parts(steps, slas, cases, scenario, calendar, at, deadlines)
+    clocks, coded, labels = _coded_parts(steps, slas, cases, scenario, calendar, at, deadlines, unfinished)
     pairs = labels.pairs
     parts = pd.DataFrame(
         {
@@ -343,9 +362,12 @@ def _coded_parts(
     calendar: WorkCalendar,
     at: float | None,
     deadlines: Iterable[str] | None,
+    unfinished: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, _Labels]:
     """:func:`clock_parts` with the parts as label codes (``clock, label, days``)."""
     at = scenario.run.horizon_days + scenario.run.cooldown_days if at is None else float(at)
+    if unfinished is not None and len(unfinished):
+        steps = pd.concat([steps, _open_work(unfinished, at)], ignore_index=True)
     clocks = _clocks(slas, cases, scenario, calendar, at)
     if deadlines is not None:
         wanted = {str(d) for d in deadlines}
@@ -432,6 +454,7 @@ def why_late(
     *,
     at: float | None = None,
     deadlines: Iterable[str] | None = None,
+    unfinished: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """为什么超期: per deadline, how much of the late clocks each part of their time explains.
 
@@ -452,9 +475,10 @@ def why_late(
       (zero where it took none) over late and over on-time clocks.
 
     Deadlines are in :class:`~sim.vocab.Deadline` order; a deadline without a
-    decided clock has no rows. ``at`` and ``deadlines`` as in :func:`clock_parts`.
+    decided clock has no rows. ``at``, ``deadlines`` and ``unfinished`` as in
+    :func:`clock_parts`.
     """
-    clocks, coded, labels = _coded_parts(steps, slas, cases, scenario, calendar, at, deadlines)
+    clocks, coded, labels = _coded_parts(steps, slas, cases, scenario, calendar, at, deadlines, unfinished)
     rows: list[dict[str, object]] = []
     present = set(clocks["sla"].tolist())
     sla_of = clocks["sla"].to_numpy()

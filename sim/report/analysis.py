@@ -89,7 +89,9 @@ def analyse_run(results: Results, label: str) -> RunAnalysis:
         parts["days"].append(_days_to_close(cases).assign(replication=rep))
         parts["load"].append(_caseload(cases, run).assign(replication=rep))
         parts["late"].append(
-            why_late(steps, slas, cases, run.scenario, run.calendar, at=run.end).assign(replication=rep)
+            why_late(
+                steps, slas, cases, run.scenario, run.calendar, at=run.end, unfinished=tables.get("unfinished")
+            ).assign(replication=rep)
         )
         parts["month"].append(monthly_view(cases, slas, run.scenario).assign(replication=rep))
         for name, value in _zhongben_numbers(cases, slas, run).items():

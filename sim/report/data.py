@@ -109,10 +109,14 @@ class ScenarioRun:
         return sorted(int(r) for r in self.table("cases")["replication"].unique())
 
     def per_replication(self) -> Iterator[tuple[int, dict[str, pd.DataFrame]]]:
-        """``(r, {"cases", "slas", "steps"})`` for each replication, in order."""
-        groups = {
-            name: dict(iter(self.table(name).groupby("replication", sort=True))) for name in ("cases", "slas", "steps")
-        }
+        """``(r, {"cases", "slas", "steps"[, "unfinished"]})`` for each replication, in order.
+
+        ``unfinished`` (the work open at the end of the log) when the folder has it.
+        """
+        names = ["cases", "slas", "steps"]
+        if (self.folder / f"{_slug(self.label)}.unfinished.parquet").is_file():
+            names.append("unfinished")
+        groups = {name: dict(iter(self.table(name).groupby("replication", sort=True))) for name in names}
         for rep in self.replications:
             yield (
                 rep,

@@ -158,6 +158,33 @@ def test_overdue_clocks_are_late_to_the_end_of_the_log_and_moot_ones_left_out() 
     assert "investigation" not in set(clocks["sla"])
 
 
+def test_work_open_at_the_end_of_the_log_is_queue_and_effort_not_other() -> None:
+    """The run's unfinished table: a task still queued, one under way (issue 14; the merged
+    baseline's censored 45-day clocks put 120 days of queueing a clock into "other")."""
+    log, cases = _fast_log()
+    log.sla_start(5, "fast_close", 50.0, 95.0)  # still running at the end (day 250)
+    _wait(log, 5, "service", 50.0, 70.0)
+    log.sla_start(6, "fast_close", 90.0, 135.0)
+    cases = [*cases, case_record(5, 50.0, NAN, "", **FAST), case_record(6, 90.0, NAN, "", **FAST)]
+    open_log = EventLog()
+    open_log.step(5, "debtor_interview", "task", "fast_track", "", "clerk+officer", "", 70.0, NAN, NAN, 1.0)
+    open_log.step(6, "field_investigation", "task", "fast_track", "", "officer", "o/1", 90.0, 240.0, NAN, 99.0)
+    open_log.step(6, "closing", "task", "fast_track", "", "clerk", "", 260.0, NAN, NAN, 1.0)  # after the log: none
+    steps, slas, frame = _table(log, cases)
+    unfinished = open_log.steps_frame()
+    clocks, parts = clock_parts(steps, slas, frame, scenario(), calendar(), unfinished=unfinished)
+    fast = clocks.loc[clocks["sla"] == "fast_close", ["clock", "case_id"]]
+    days = parts.merge(fast, on="clock").groupby(["case_id", "part"])["days"].sum()
+    assert days[5].to_dict() == pytest.approx({"outside": 20.0, "queue": 180.0})
+    assert days[6].to_dict() == pytest.approx({"queue": 150.0, "effort": 10.0})
+    table = why_late(steps, slas, frame, scenario(), calendar(), unfinished=unfinished)
+    queue = _row(table, "fast_close", "queue", "fast_track:clerk+officer")  # case 5 alone explained by it
+    assert queue.explains_share == pytest.approx(1 / queue.n_late)
+    assert "other" not in set(table.loc[table["sla"] == "fast_close", "part"])  # no time left unlogged
+    without = why_late(steps, slas, frame, scenario(), calendar())  # as before: the open work's days are "other"
+    assert _row(without, "fast_close", "other").main_share > 0
+
+
 def test_excluded_periods_never_explain_the_six_month_limit() -> None:
     log = EventLog()
     log.sla_start(7, "execution_limit", 20.0, 200.0)
