@@ -125,9 +125,17 @@ def clean(table: RawTable, extraction_date: date | None = None) -> CaseRecords:
     if blank:
         notes.append(f"{blank} empty row(s) skipped")
     rows = _drop_duplicates(rows, log)
+    if not rows and not log.dropped_rows:
+        found = "only empty rows" if table.rows else "no rows"
+        raise RecordsError(
+            f"{table.source}: no case rows: the file has {found} below its header; export the cases "
+            "with one row per case under the header (案号, 立案日期, …)"
+        )
     if not rows:
         raise RecordsError(
-            f"{table.source}: no usable case rows ({log.dropped_rows} dropped; see the reasons)" + _first_reasons(log)
+            f"{table.source}: no usable case rows: all {log.dropped_rows} dropped (commonest reasons: "
+            + _first_reasons(log).removeprefix("; ").replace("; ", ", ")
+            + ")"
         )
     extraction = extraction_date or max(d for r in rows for d in (r["filed"], r["closed"]) if d is not None)
     rows = [r for r in (_censor(r, extraction, log) for r in rows) if r]

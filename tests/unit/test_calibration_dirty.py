@@ -106,7 +106,12 @@ def test_dirty_file_gives_a_scenario_and_a_report(tmp_path: Path, capsys: pytest
     [
         (b"", "the file is empty"),
         ("姓名,金额\n张三,5\n".encode(), "required column missing"),
-        ("案号,立案日期\n（2023）豫1381执异1号,2023-01-05\n".encode(), "no usable case rows"),
+        (
+            "案号,立案日期\n（2023）豫1381执异1号,2023-01-05\n".encode(),
+            "no usable case rows: all 1 dropped (commonest reasons: 1 × ",
+        ),
+        ("案号,立案日期,结案日期\n".encode(), "no case rows: the file has no rows below its header"),
+        ("案号,立案日期,结案日期\n,,\n,,\n".encode(), "no case rows: the file has only empty rows below its header"),
     ],
 )
 def test_unusable_files_exit_2_with_a_message(
