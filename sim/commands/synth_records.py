@@ -19,6 +19,10 @@ def _years(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number of years, got {text!r}") from None
     if not 0 < value <= _MAX_YEARS:
         raise argparse.ArgumentTypeError(f"expected years in (0, {_MAX_YEARS:g}], got {text}")
+    if round(365.0 * value) < 1:  # the run is a whole number of days (sim.calibration.synth)
+        raise argparse.ArgumentTypeError(
+            f"expected at least one day of records (--years {1 / 365:.4f} or more), got {text}"
+        )
     return value
 
 
@@ -33,7 +37,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "line and a 'synthetic' column.",
     )
     parser.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file")
-    parser.add_argument("--years", type=_years, required=True, metavar="N", help="years to simulate (e.g. 1, 0.5)")
+    parser.add_argument(
+        "--years",
+        type=_years,
+        required=True,
+        metavar="N",
+        help="years to simulate, in whole days (e.g. 1, 0.5; at least 1/365)",
+    )
     parser.add_argument("--out", required=True, metavar="FILE.csv", help="records file to write")
     parser.add_argument("--seed", type=int, metavar="S", help="base seed (default: the scenario's run.seed)")
     parser.add_argument("--court", default="豫1381", help="court code in the case numbers (default 豫1381)")

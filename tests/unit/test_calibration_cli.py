@@ -69,6 +69,19 @@ def test_synthetic_records_look_like_an_export(small: Path, tmp_path: Path, caps
     assert "--overwrite" in stderr
 
 
+@pytest.mark.parametrize("years", ["0.001", "0", "21", "a year"])
+def test_years_outside_what_the_help_allows_are_refused_by_the_option(
+    small: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], years: str
+) -> None:
+    """``--years 0.001`` (a third of a day) validated and then failed on ``run.horizon_days`` (issue 18 item 15)."""
+    with pytest.raises(SystemExit) as stop:  # argparse refuses the option
+        main(["synth-records", str(small), "--years", years, "--out", str(tmp_path / "r.csv")])
+    stderr = capsys.readouterr().err
+    assert stop.value.code == 2
+    assert "--years" in stderr and "horizon_days" not in stderr
+    assert not (tmp_path / "r.csv").exists()
+
+
 def test_calibrate_then_check_fit(small: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     records = tmp_path / "records.csv"
     assert courtsim(capsys, "synth-records", str(small), "--years", "0.5", "--out", str(records))[0] == 0
