@@ -24,6 +24,7 @@ from sim.vocab import CaseType, Outcome
 __all__ = [
     "CASE_KINDS",
     "CASE_TYPE_LABELS",
+    "MAX_AMOUNT_CNY",
     "OUTCOME_LABELS",
     "CaseNumber",
     "is_blank",
@@ -170,6 +171,12 @@ def _plausible(d: date) -> tuple[date | None, str]:
 # ---------------------------------------------------------------- amounts
 
 
+MAX_AMOUNT_CNY = 1e13
+"""The largest amount read from records (ten trillion 元): the scenario refuses claim
+distributions that average more (``config.schema``), so a larger cell, a typing slip or
+``1e308``, would only make the fitted scenario invalid."""
+
+
 def parse_amount(value: Any, unit_cny: float = 1.0) -> tuple[float | None, str]:
     """An amount in yuan from a cell such as ``12,345.6``, ``12345元``, ``1.2万元`` or ``¥3,000``.
 
@@ -205,6 +212,11 @@ def parse_amount(value: Any, unit_cny: float = 1.0) -> tuple[float | None, str]:
             return None, f"unreadable amount {str(value).strip()!r}"
     if not math.isfinite(amount) or amount < 0:
         return None, f"invalid amount {value!r} (must be a finite number >= 0)"
+    if amount > MAX_AMOUNT_CNY:
+        return (
+            None,
+            f"implausible amount {value!r} (above {MAX_AMOUNT_CNY:.0e} 元, the most a scenario's amounts may average)",
+        )
     return amount, ""
 
 

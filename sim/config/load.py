@@ -159,10 +159,21 @@ def _read_bounded(path: Path) -> bytes:
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """``base`` with ``override`` laid on top; tables merge key by key, anything else is replaced."""
+    """``base`` with ``override`` laid on top; tables merge key by key, anything else is replaced.
+
+    A distribution of another family (its ``dist`` differs from the base's) replaces the
+    base's whole: a gamma claim laid over a lognormal one must not keep ``median`` and
+    ``sigma``. One of the same family merges like any table (``{ median = 90000 }``
+    keeps the base's ``sigma``).
+    """
     merged = copy.deepcopy(dict(base))
     for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+        old = merged.get(key)
+        if (
+            isinstance(value, Mapping)
+            and isinstance(old, Mapping)
+            and value.get("dist", old.get("dist")) == old.get("dist")
+        ):
             merged[key] = deep_merge(merged[key], value)
         else:
             merged[key] = copy.deepcopy(value)

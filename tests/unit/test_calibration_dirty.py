@@ -10,6 +10,7 @@ import pytest
 
 from sim.calibration.fit import calibrate as fit_records
 from sim.calibration.records import load_records
+from sim.calibration.scenario_out import write_scenario
 from sim.commands import calibrate
 from sim.config.load import load_scenario
 
@@ -146,3 +147,23 @@ def test_existing_output_is_not_overwritten(tmp_path: Path, capsys: pytest.Captu
     assert code == 2
     assert "--overwrite" in stderr
     assert out.read_text() == "# hand edited\n"
+
+
+def test_an_absurd_claim_is_left_out_of_the_fit_and_the_scenario_still_writes(tmp_path: Path) -> None:
+    """A claim of 1e308 among ordinary ones made the fitted scenario invalid (issue 18 item 15)."""
+    path = tmp_path / "absurd.csv"
+    days = [f"2023-{1 + i // 20:02d}-{1 + i % 20:02d}" for i in range(200)]
+    claims = ["1e308" if i == 7 else str(5000 + 137 * i) for i in range(200)]
+    lines = ["案号,立案日期,申请执行标的"]
+    lines += [
+        f"（2023）豫1381执{i + 1}号,{day},{claim}" for i, (day, claim) in enumerate(zip(days, claims, strict=True))
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    records = load_records(path, pd.Timestamp("2023-12-31").date())
+    reasons = records.cleaning.set_index("row")["reason"]
+    assert "implausible amount" in reasons[9]  # row 9 of the file: the header is row 1
+    cal = fit_records(records, load_scenario(BASE))
+    assert cal.amounts is not None and cal.amounts.values.size == 199
+    base = tmp_path / "base.toml"
+    base.write_text(BASE.read_text(encoding="utf-8"), encoding="utf-8")
+    write_scenario(cal, base, tmp_path / "out.toml")  # validated with its base

@@ -71,6 +71,19 @@ def test_base_inheritance_overrides_only_what_differs(tmp_path: Path) -> None:
     assert scenario.tasks == base.tasks
 
 
+def test_a_distribution_of_another_family_replaces_the_base_s_whole() -> None:
+    """A calibrated gamma claim over the baseline's lognormal kept ``median`` and ``sigma``
+    and failed as unknown keys (issue 18 item 15); the same family still merges."""
+    base = {"amounts": {"claim_cny": {"dist": "lognormal", "median": 50000, "sigma": 1.2}}}
+    gamma = {"dist": "gamma", "mean": 60000, "shape": 1.5}
+    merged = deep_merge(base, {"amounts": {"claim_cny": gamma}})
+    assert merged["amounts"]["claim_cny"] == gamma
+    same = deep_merge(base, {"amounts": {"claim_cny": {"median": 90000}}})
+    assert same["amounts"]["claim_cny"] == {"dist": "lognormal", "median": 90000, "sigma": 1.2}
+    spelt = deep_merge(base, {"amounts": {"claim_cny": {"dist": "lognormal", "sigma": 1.0}}})
+    assert spelt["amounts"]["claim_cny"] == {"dist": "lognormal", "median": 50000, "sigma": 1.0}
+
+
 def test_deep_merge_replaces_lists_and_merges_tables() -> None:
     merged = deep_merge({"a": {"x": 1, "y": [1, 2]}, "b": 1}, {"a": {"y": [3]}, "c": 2})
     assert merged == {"a": {"x": 1, "y": [3]}, "b": 1, "c": 2}
