@@ -27,6 +27,7 @@ from sim.experiments.cache import DEFAULT_CACHE, ReplicationCache
 from sim.experiments.results import ResultsExistError, is_empty
 from sim.experiments.running import Evaluator
 from sim.io import FolderInUseError, folder_lock
+from sim.metrics.registry import SHARE_UNITS
 
 __all__ = [
     "EXIT_USAGE",
@@ -268,7 +269,7 @@ def _percent(kpi: str) -> bool:
     from sim.api import kpi_info  # not at import: the API loads every experiment module
 
     info = kpi_info(kpi)
-    return info is not None and info.unit in ("share", "rate", "%")
+    return info is not None and info.unit in SHARE_UNITS
 
 
 def fmt_value(kpi: str, value: float | None) -> str:

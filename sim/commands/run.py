@@ -32,6 +32,7 @@ from sim.experiments.resume import RunStore, folder_state
 from sim.experiments.running import run_experiment
 from sim.experiments.types import ExperimentResult
 from sim.metrics import KPIS, Group, View, headline, in_order, in_range
+from sim.metrics.registry import SHARE_UNITS
 from sim.metrics.stability import case_balance, closed_case_kpi, instability_warning, unstable_replications
 
 
@@ -225,7 +226,7 @@ def format_table(result: ExperimentResult, label: str) -> str:
 def _line(kpi: str, row: pd.Series) -> str:
     info = KPIS.get(kpi)
     zh, en, unit = (info.zh, info.en, info.unit) if info else (kpi, kpi, "")
-    percent = unit in ("share", "rate", "%")
+    percent = unit in SHARE_UNITS
 
     def fmt(value: float) -> str:
         if _num(value) is None:

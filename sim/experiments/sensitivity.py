@@ -34,6 +34,7 @@ from sim.experiments.running import run_experiment
 from sim.experiments.staffing_search import unit_overrides
 from sim.experiments.types import Progress, ReplicationStore
 from sim.metrics import KPIS, levels
+from sim.metrics.registry import SHARE_UNITS
 from sim.streams import Streams
 
 __all__ = [
@@ -647,7 +648,7 @@ def robustness(result: SensitivityResult) -> pd.DataFrame:
         met = (values >= (level.low if level.low is not None else -np.inf)) & (
             values <= (level.high if level.high is not None else np.inf)
         )
-        percent = KPIS[kpi].unit in ("share", "rate") if kpi in KPIS else False
+        percent = KPIS[kpi].unit in SHARE_UNITS if kpi in KPIS else False
         share = float(met.mean()) if values.size else math.nan
         rows.append(_robust_row(kpi, values, share, level.label(percent)))
     flags = result.outputs.loc[result.outputs["kpi"] == UNSTABLE, "value"].to_numpy(dtype=float)

@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from sim import frames
 from sim.experiments.attribution import Design, Part, compact_paths, effects, source_of
 from sim.metrics import KPIS, View, headline
+from sim.metrics.registry import SHARE_UNITS
 from sim.report import html as h
 from sim.report.data import Results
 from sim.report.figures import BLUE, GREEN, GREY, RED, svg_data_uri
@@ -59,7 +60,7 @@ def part_sources(results: Results, design: Design) -> dict[str, list[str]]:
 
 def _scale(kpi: str) -> tuple[float, str]:
     unit = kpi_names(kpi)[2]
-    return (100.0, "点") if unit in ("share", "rate") else (1.0, "")
+    return (100.0, "点") if unit in SHARE_UNITS else (1.0, "")
 
 
 def _diff_text(kpi: str, row: Mapping[str, Any] | pd.Series | None) -> str:

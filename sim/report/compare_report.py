@@ -27,6 +27,7 @@ from matplotlib.figure import Figure
 from sim import frames
 from sim.experiments.statistics import paired_differences
 from sim.metrics import KPI, KPIS, Group, View, headline, in_order, levels
+from sim.metrics.registry import SHARE_UNITS
 from sim.metrics.workload import denominators
 from sim.report import html as h
 from sim.report.attribution_report import attribution_sections, closing_section
@@ -86,7 +87,7 @@ def _diff_cell(diffs: pd.DataFrame, label: str, kpi: str) -> h.Cell:
         return h.num("—")
     r = rows.iloc[0]
     unit = kpi_names(kpi)[2]
-    scale, fmt = (100.0, "{:+.1f}点") if unit in ("share", "rate") else (1.0, "{:+,.1f}")
+    scale, fmt = (100.0, "{:+.1f}点") if unit in SHARE_UNITS else (1.0, "{:+,.1f}")
     mark = " *" if bool(r["significant"]) else ""
     ci = f"{fmt.format(scale * r.ci_low)}–{fmt.format(scale * r.ci_high)}"
     return h.Cell(
@@ -175,7 +176,7 @@ def _focus_figure(results: Results) -> Figure:
         ax.set_visible(False)
     for ax, kpi in zip(axes, kpis, strict=False):
         zh, en, unit = kpi_names(kpi)
-        scale = 100.0 if unit in ("share", "rate") else 1.0
+        scale = 100.0 if unit in SHARE_UNITS else 1.0
         for i, label in enumerate(labels):
             row = results.kpi(label, kpi)
             if row is None:

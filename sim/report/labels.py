@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sim.metrics import KPIS
+from sim.metrics.registry import SHARE_UNITS
 from sim.vocab import OUTCOME_ZH, ROLE_ZH, TEAM_ZH, TRACK_ZH, Outcome, Role, Team, Track
 
 __all__ = [
@@ -106,6 +107,6 @@ def value_text(value: float | None, unit: str) -> str:
     """A KPI value in its unit: shares as percent, days and counts with sensible digits."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    if unit in ("share", "rate", "%"):
+    if unit in SHARE_UNITS:
         return pct(value)
     return f"{value:,.1f}" if abs(value) < 1000 else f"{value:,.0f}"

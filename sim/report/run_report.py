@@ -16,6 +16,7 @@ import pandas as pd
 from sim import frames
 from sim.io import write_atomic
 from sim.metrics import KPIS, Group, in_order, levels
+from sim.metrics.registry import SHARE_UNITS
 from sim.metrics.stability import UNSTABLE_KPI, closed_case_kpi, instability_warning
 from sim.metrics.why_late import detail_label
 from sim.report import figures as fig
@@ -175,7 +176,7 @@ def _kpi_section(a: RunAnalysis) -> h.Section:
         row = frames.line(a.kpis, kpi)
         ci = f"{value_text(row.ci_low, unit)} – {value_text(row.ci_high, unit)}"
         target = level_of(kpi)
-        percent = unit in ("share", "rate")
+        percent = unit in SHARE_UNITS
         level: object = ""
         status: object = ""
         if target is None:

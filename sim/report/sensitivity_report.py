@@ -20,6 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.metrics import View, headline
+from sim.metrics.registry import SHARE_UNITS
 from sim.report import html as h
 from sim.report.data import ReportDataError
 from sim.report.figures import RED, svg_data_uri
@@ -82,7 +83,7 @@ def _tornado(indices: pd.DataFrame, kpis: list[str], method: str, top: int = 10)
     for ax, kpi in zip(axes, kpis, strict=False):
         rows = indices[indices["kpi"] == kpi].sort_values(key, ascending=False).head(top).iloc[::-1]
         zh, en, unit = kpi_names(kpi)
-        scale = 100.0 if unit in ("share", "rate") and method != "sobol" else 1.0
+        scale = 100.0 if unit in SHARE_UNITS and method != "sobol" else 1.0
         ax.barh(rows["parameter"], scale * rows[key], xerr=scale * rows[conf], color="#3182bd", capsize=2)
         if method == "sobol":
             ax.barh(rows["parameter"], rows["S1"], color="#9ecae1", height=0.4, label="S1")

@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 
 from sim import frames
 from sim.metrics import View, headline, levels
+from sim.metrics.registry import SHARE_UNITS
 from sim.report import html as h
 from sim.report.data import ReportDataError
 from sim.report.figures import RED, svg_data_uri
@@ -82,7 +83,7 @@ def _figure(summary: pd.DataFrame, paths: list[str], breaks: pd.DataFrame) -> Fi
     seconds = sorted(summary[paths[1]].unique()) if len(paths) > 1 else [None]
     for ax, kpi in zip(axes, kpis, strict=False):
         zh, en, unit = kpi_names(kpi)
-        scale = 100.0 if unit in ("share", "rate") else 1.0
+        scale = 100.0 if unit in SHARE_UNITS else 1.0
         for second in seconds:
             own = summary.loc[summary["kpi"] == kpi]
             own = own if second is None else own.loc[own[paths[1]] == second]
