@@ -1,9 +1,11 @@
 """A share's interval is shown within [0, 1] wherever it is shown (issue 14 item 7).
 
-The merged baseline's 45-day rate is 0.0% in two replications and 0.3% in one: its
-t-interval is [−0.4%, 0.6%], which the terminal printed as "[-0.4%, 0.6%]" while the report
-(through ``pct``) showed "0.0% – 0.6%". Both now show the t-interval intersected with [0, 1];
-the summary table keeps the plain t-interval (the precision rule needs its half-width).
+The merged baseline (``courtsim run scenarios/dengzhou_2022.toml --reps 3 --seed 7``) printed its
+45-day rate as "0.0% [-0.0%, 0.1%]" and the fast-track officers' utilisation as
+"[96.4%, 101.4%]" in the terminal, while the report (through ``pct``) clipped them. Both now
+show the t-interval intersected with [0, 1]; the summary table keeps the plain t-interval (the
+precision rule needs its half-width). The hand-made replications below (0, 0, 0.3%) give a
+t-interval of about [-0.3%, 0.5%].
 """
 
 from __future__ import annotations
