@@ -25,7 +25,9 @@ censoring time used by every duration fit.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -35,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calibration import parsing as p
-from sim.calibration.table import RawTable, RecordsError, map_columns, read_table
+from sim.calibration.table import CHUNK_ROWS, RawTable, RecordsError, TableStream, map_columns, open_table
 
 __all__ = ["CLEANING_COLUMNS", "CaseRecords", "RecordsError", "clean", "from_frame", "load_records"]
 
@@ -80,7 +82,18 @@ class CaseRecords:
         return self.n_rows - len(self.cases)
 
 
-def load_records(path: str | Path, extraction_date: date | None = None, header_row: int | None = None) -> CaseRecords:
+Progress = Callable[[int], None]
+"""Called with the number of rows read so far after each chunk of the file."""
+
+
+def load_records(
+    path: str | Path,
+    extraction_date: date | None = None,
+    header_row: int | None = None,
+    *,
+    chunk_rows: int = CHUNK_ROWS,
+    progress: Progress | None = None,
+) -> CaseRecords:
     """Read and clean a case export; see the module docstring for the rules.
 
     Parameters
@@ -93,16 +106,21 @@ def load_records(path: str | Path, extraction_date: date | None = None, header_r
     header_row
         The line (CSV) or sheet row (xlsx) of the header, 1-based. Default: the first of
         the top rows that names 案号 and 立案日期, so title rows above it are skipped.
+    chunk_rows
+        Rows read and cleaned at a time: the file's raw cells are never all in memory
+        (the result is the same for every chunk size).
+    progress
+        Called after each chunk with the rows read so far.
 
     Raises
     ------
     RecordsError
         If the file cannot be read, lacks a required column, or has no usable row.
     """
-    table = read_table(path, header_row)
+    table = open_table(path, header_row)
     if extraction_date is None and (given := table.comment_extraction_date()):
         extraction_date = date.fromisoformat(given)
-    return clean(table, extraction_date)
+    return clean(table, extraction_date, chunk_rows=chunk_rows, progress=progress)
 
 
 def from_frame(frame: pd.DataFrame, source: str, extraction_date: date | None = None) -> CaseRecords:
@@ -112,37 +130,62 @@ def from_frame(frame: pd.DataFrame, source: str, extraction_date: date | None = 
     return clean(table, extraction_date)
 
 
-def clean(table: RawTable, extraction_date: date | None = None) -> CaseRecords:
-    """Clean a raw table into :class:`CaseRecords` (see :func:`load_records`)."""
+def clean(
+    table: RawTable | TableStream,
+    extraction_date: date | None = None,
+    *,
+    chunk_rows: int = CHUNK_ROWS,
+    progress: Progress | None = None,
+) -> CaseRecords:
+    """Clean a raw table into :class:`CaseRecords` (see :func:`load_records`).
+
+    The rows are parsed ``chunk_rows`` at a time; what is kept of a row is its clean
+    values (and a digest of its cells, to tell identical repeats of a case number from
+    conflicting ones), so memory grows with the cases, not with the file's text.
+    """
     columns, units, notes = map_columns(table)
     if table.title_rows:
         shown = "; ".join(repr(t[:60]) for t in table.title_rows[:3])
         notes.insert(0, f"{len(table.title_rows)} row(s) above the header skipped as a title: {shown}")
-    notes += _empty_column_notes(table, columns)
     log = _Log()
-    rows = [r for r in (_parse_row(table, i, columns, units, log) for i in range(len(table.rows))) if r]
-    blank = len(table.rows) - len(rows) - log.dropped_rows
-    if blank:
-        notes.append(f"{blank} empty row(s) skipped")
-    rows = _drop_duplicates(rows, log)
-    if not rows and not log.dropped_rows:
-        found = "only empty rows" if table.rows else "no rows"
+    kept = _Kept()
+    filled: set[int] = set()  # columns with a value in some row
+    n_read = n_blank = 0
+    for rows, numbers in table.chunks(chunk_rows):
+        for cells, row_no in zip(rows, numbers, strict=True):
+            present = [j for j, v in enumerate(cells) if not p.is_blank(v)]
+            if not present:
+                n_blank += 1
+                continue
+            filled.update(present)
+            record = _parse_row(cells, row_no, columns, units, log)
+            if record is not None:
+                kept.append(record)
+        n_read += len(rows)
+        if progress is not None:
+            progress(n_read)
+    notes += _empty_column_notes(table.header, columns, filled, n_read)
+    if n_blank:
+        notes.append(f"{n_blank} empty row(s) skipped")
+    _drop_duplicates(kept, log)
+    if not kept.n_used and not log.dropped_rows:
+        found = "only empty rows" if n_read else "no rows"
         raise RecordsError(
             f"{table.source}: no case rows: the file has {found} below its header; export the cases "
             "with one row per case under the header (案号, 立案日期, …)"
         )
-    if not rows:
+    if not kept.n_used:
         raise RecordsError(
             f"{table.source}: no usable case rows: all {log.dropped_rows} dropped (commonest reasons: "
             + _first_reasons(log).removeprefix("; ").replace("; ", ", ")
             + ")"
         )
-    extraction = extraction_date or max(d for r in rows for d in (r["filed"], r["closed"]) if d is not None)
-    rows = [r for r in (_censor(r, extraction, log) for r in rows) if r]
-    if not rows:
+    extraction = extraction_date or kept.latest_date()
+    _censor(kept, extraction, log)
+    if not kept.n_used:
         raise RecordsError(f"{table.source}: every case was filed after the extraction date {extraction}")
-    cases = _frame(rows, extraction)
-    synthetic = _is_synthetic(table, cases)
+    cases = _frame(kept, extraction)
+    synthetic = _is_synthetic(table.comments, cases)
     if extraction_date is None:
         notes.append(f"extraction date not given: the latest date in the file, {extraction}, is used")
     notes += _team_notes(cases)
@@ -158,9 +201,71 @@ def clean(table: RawTable, extraction_date: date | None = None) -> CaseRecords:
         cases["filed"].min().date(),
         extraction,
         synthetic,
-        len(table.rows) - blank,
+        n_read - n_blank,
         tuple(columns),
     )
+
+
+class _Kept:
+    """The clean values of the rows parsed so far, a list per field (a dict per row cost
+    several times the memory), and which of them are still used."""
+
+    FIELDS = (
+        "row",
+        "case_no",
+        "key",
+        "case_type",
+        "filed",
+        "closed",
+        "status",
+        "outcome",
+        "claim_cny",
+        "recovered_cny",
+        "team",
+        "track",
+        "handler",
+        "synthetic",
+        "origin",
+        "content",
+    )
+
+    def __init__(self) -> None:
+        self.values: dict[str, list[Any]] = {name: [] for name in self.FIELDS}
+        self.used: list[bool] = []
+        self._texts: dict[str, str] = {}  # one object per distinct team or handler name
+
+    def append(self, record: dict[str, Any]) -> None:
+        for name in ("team", "handler"):
+            record[name] = self._texts.setdefault(record[name], record[name])
+        for name, column in self.values.items():
+            column.append(record[name])
+        self.used.append(True)
+
+    @property
+    def n_used(self) -> int:
+        return sum(self.used)
+
+    def latest_date(self) -> date:
+        """The latest filing or closing date of the rows used."""
+        dates = (
+            d
+            for i, used in enumerate(self.used)
+            if used
+            for d in (self.values["filed"][i], self.values["closed"][i])
+            if d is not None
+        )
+        return max(dates)
+
+    def frame(self) -> pd.DataFrame:
+        """The rows used, one column per field but the content digest."""
+        used = self.used
+        return pd.DataFrame(
+            {
+                name: [v for v, u in zip(column, used, strict=True) if u]
+                for name, column in self.values.items()
+                if name != "content"
+            }
+        )
 
 
 # ---------------------------------------------------------------- the log
@@ -194,25 +299,28 @@ def _first_reasons(log: _Log) -> str:
 # ---------------------------------------------------------------- one row
 
 
-def _cell(table: RawTable, i: int, columns: dict[str, int], name: str) -> Any:
+def _cell(cells: list[Any], columns: dict[str, int], name: str) -> Any:
     index = columns.get(name)
-    row = table.rows[i]
-    return row[index] if index is not None and index < len(row) else None
+    return cells[index] if index is not None and index < len(cells) else None
+
+
+def _content_digest(cells: list[Any]) -> bytes:
+    """A row's cells, stripped, as a digest: two rows of a case number are identical repeats
+    when their digests are equal (128 bits: a chance collision is out of the question)."""
+    content = [str(c).strip() for c in cells]
+    return hashlib.blake2b(repr(content).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def _parse_row(
-    table: RawTable, i: int, columns: dict[str, int], units: dict[str, float], log: _Log
+    cells: list[Any], row_no: int, columns: dict[str, int], units: dict[str, float], log: _Log
 ) -> dict[str, Any] | None:
-    """One row as a dict of clean values, or None if dropped (or blank)."""
-    if all(p.is_blank(v) for v in table.rows[i]):
-        return None
-    row_no = table.row_numbers[i]
-    raw_no = _cell(table, i, columns, "case_no")
+    """One (non-blank) row as a dict of clean values, or None if dropped."""
+    raw_no = _cell(cells, columns, "case_no")
     case_no = "" if p.is_blank(raw_no) else str(raw_no).strip()
-    case_type = _case_type(table, i, columns, row_no, case_no, log)
+    case_type = _case_type(cells, columns, row_no, case_no, log)
     if case_type is None:
         return None
-    filed, problem = p.parse_date(_cell(table, i, columns, "filed"))
+    filed, problem = p.parse_date(_cell(cells, columns, "filed"))
     if filed is None:
         log.add(row_no, case_no, "filed", "dropped", problem or "no filing date (立案日期)")
         return None
@@ -222,28 +330,28 @@ def _parse_row(
         "key": p.normalise(case_no),
         "case_type": case_type,
         "filed": filed,
-        "raw": table.rows[i],
+        "content": _content_digest(cells),
     }
-    record.update(_closing(table, i, columns, record, log))
-    record.update(_amounts(table, i, columns, units, record, log))
-    team = _cell(table, i, columns, "team")
+    record.update(_closing(cells, columns, record, log))
+    record.update(_amounts(cells, columns, units, record, log))
+    team = _cell(cells, columns, "team")
     record["team"] = "" if p.is_blank(team) else str(team).strip()
     record["track"] = p.track_of_team(team)
-    handler = _cell(table, i, columns, "handler")
+    handler = _cell(cells, columns, "handler")
     record["handler"] = "" if p.is_blank(handler) else str(handler).strip()
-    record["synthetic"] = not p.is_blank(_cell(table, i, columns, "synthetic"))
-    origin = _cell(table, i, columns, "origin")
+    record["synthetic"] = not p.is_blank(_cell(cells, columns, "synthetic"))
+    origin = _cell(cells, columns, "origin")
     record["origin"] = "" if p.is_blank(origin) else p.normalise(str(origin).strip())
     return record
 
 
-def _case_type(table: RawTable, i: int, columns: dict[str, int], row_no: int, case_no: str, log: _Log) -> str | None:
+def _case_type(cells: list[Any], columns: dict[str, int], row_no: int, case_no: str, log: _Log) -> str | None:
     """The case type from the case number's kind (执/执恢/执保), else from 案件类型."""
     if not case_no:
         log.add(row_no, "", "case_no", "dropped", "no case number (案号)")
         return None
     number, problem = p.parse_case_number(case_no)
-    from_column, column_problem = p.parse_case_type(_cell(table, i, columns, "case_type"))
+    from_column, column_problem = p.parse_case_type(_cell(cells, columns, "case_type"))
     if number is not None and not problem:
         by_number = p.CASE_KINDS[number.kind]
         if from_column is not None and from_column != by_number:
@@ -272,12 +380,12 @@ def _case_type(table: RawTable, i: int, columns: dict[str, int], row_no: int, ca
     return None
 
 
-def _closing(table: RawTable, i: int, columns: dict[str, int], record: dict[str, Any], log: _Log) -> dict[str, Any]:
+def _closing(cells: list[Any], columns: dict[str, int], record: dict[str, Any], log: _Log) -> dict[str, Any]:
     """Closing date, outcome and status (closed, open or closed on an unknown date)."""
     row_no, case_no, filed = record["row"], record["case_no"], record["filed"]
-    raw_closed = _cell(table, i, columns, "closed")
+    raw_closed = _cell(cells, columns, "closed")
     closed, problem = p.parse_date(raw_closed)
-    outcome, note, outcome_problem = p.parse_outcome(_cell(table, i, columns, "outcome"))
+    outcome, note, outcome_problem = p.parse_outcome(_cell(cells, columns, "outcome"))
     has_outcome = outcome is not None or bool(outcome_problem)
     status = "closed" if closed is not None else "open"
     if problem:
@@ -320,12 +428,12 @@ def _closing(table: RawTable, i: int, columns: dict[str, int], record: dict[str,
 
 
 def _amounts(
-    table: RawTable, i: int, columns: dict[str, int], units: dict[str, float], record: dict[str, Any], log: _Log
+    cells: list[Any], columns: dict[str, int], units: dict[str, float], record: dict[str, Any], log: _Log
 ) -> dict[str, Any]:
     row_no, case_no = record["row"], record["case_no"]
     values: dict[str, Any] = {}
     for name, column in (("claim", "claim_cny"), ("recovered", "recovered_cny")):
-        amount, problem = p.parse_amount(_cell(table, i, columns, name), units.get(name, 1.0))
+        amount, problem = p.parse_amount(_cell(cells, columns, name), units.get(name, 1.0))
         values[column] = np.nan if amount is None else amount
         use = "amount fits and the recovery rate" if name == "claim" else "the recovery rate"
         if problem:
@@ -343,77 +451,71 @@ DUPLICATE_RULE = "closed beats open, then the later row of the file wins"
 """Which row of a case number given more than once is kept (a re-export appends the newer state)."""
 
 
-def _drop_duplicates(rows: list[dict[str, Any]], log: _Log) -> list[dict[str, Any]]:
+def _drop_duplicates(kept: _Kept, log: _Log) -> None:
     """Keep one row per case number by :data:`DUPLICATE_RULE`; list the others with what differs.
 
     A case closed in one row and open in another was closed (an export taken while it was
     open, appended to a later one); among rows equally closed or open, the later row is the
     later state. Identical repeats are reported as such.
     """
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for record in rows:
-        groups.setdefault(record["key"], []).append(record)
-    keep: set[int] = set()
+    first: dict[str, int] = {}
+    groups: dict[str, list[int]] = {}  # only the case numbers given more than once
+    for i, key in enumerate(kept.values["key"]):
+        if key in first:
+            groups.setdefault(key, [first[key]]).append(i)
+        else:
+            first[key] = i
+    values = kept.values
+    rows, case_nos, statuses, contents = values["row"], values["case_no"], values["status"], values["content"]
     for group in groups.values():
-        distinct: list[tuple[list[str], dict[str, Any]]] = []
-        for record in group:
-            content = [str(c).strip() for c in record["raw"]]
-            repeated = next((r for c, r in distinct if c == content), None)
+        distinct: list[tuple[bytes, int]] = []
+        for i in group:
+            repeated = next((j for c, j in distinct if c == contents[i]), None)
             if repeated is None:
-                distinct.append((content, record))
+                distinct.append((contents[i], i))
             else:
+                kept.used[i] = False
                 log.add(
-                    record["row"],
-                    record["case_no"],
-                    "case_no",
-                    "dropped",
-                    f"duplicate case number (identical to row {repeated['row']})",
+                    rows[i], case_nos[i], "case_no", "dropped", f"duplicate case number (identical to row {rows[repeated]})"
                 )
-        winner = max((r for _, r in distinct), key=lambda r: (r["status"] != "open", r["row"]))
-        keep.add(id(winner))
-        for _, record in distinct:
-            if record is winner:
+        winner = max((i for _, i in distinct), key=lambda i: (statuses[i] != "open", rows[i]))
+        for _, i in distinct:
+            if i == winner:
                 continue
-            rule = "closed beats open" if record["status"] == "open" else "the later row wins"
+            kept.used[i] = False
+            rule = "closed beats open" if statuses[i] == "open" else "the later row wins"
             log.add(
-                record["row"],
-                record["case_no"],
+                rows[i],
+                case_nos[i],
                 "case_no",
                 "dropped",
-                f"duplicate case number (conflicts with row {winner['row']}, which is kept: {rule})",
+                f"duplicate case number (conflicts with row {rows[winner]}, which is kept: {rule})",
             )
-    return [r for r in rows if id(r) in keep]
 
 
-def _censor(record: dict[str, Any], extraction: date, log: _Log) -> dict[str, Any] | None:
+def _censor(kept: _Kept, extraction: date, log: _Log) -> None:
     """Apply the extraction date: later filings are dropped, later closings count as open."""
-    if record["filed"] > extraction:
-        log.add(
-            record["row"],
-            record["case_no"],
-            "filed",
-            "dropped",
-            f"filed {record['filed']} after the extraction date {extraction}",
-        )
-        return None
-    if record["closed"] is not None and record["closed"] > extraction:
-        log.add(
-            record["row"],
-            record["case_no"],
-            "closed",
-            "repaired",
-            f"closed {record['closed']} after the extraction date {extraction}: counted as open",
-        )
-        record = {**record, "closed": None, "status": "open", "outcome": ""}
-    return record
+    values = kept.values
+    for i, used in enumerate(kept.used):
+        if not used:
+            continue
+        row, case_no, filed, closed = values["row"][i], values["case_no"][i], values["filed"][i], values["closed"][i]
+        if filed > extraction:
+            kept.used[i] = False
+            log.add(row, case_no, "filed", "dropped", f"filed {filed} after the extraction date {extraction}")
+        elif closed is not None and closed > extraction:
+            log.add(
+                row, case_no, "closed", "repaired", f"closed {closed} after the extraction date {extraction}: counted as open"
+            )
+            values["closed"][i], values["status"][i], values["outcome"][i] = None, "open", ""
 
 
-def _frame(rows: list[dict[str, Any]], extraction: date) -> pd.DataFrame:
-    cases = pd.DataFrame(rows)
+def _frame(kept: _Kept, extraction: date) -> pd.DataFrame:
+    cases = kept.frame()
     own = set(cases["key"])
     # A 执恢 case whose 原案号 is a case of these records resumes one of their 终本 cases.
     cases["resumes_own"] = cases["case_type"].eq("resumed") & cases["origin"].isin(own) & cases["origin"].ne("")
-    cases = cases.drop(columns=["raw", "key"])
+    cases = cases.drop(columns=["key"])
     cases["filed"] = pd.to_datetime(cases["filed"])
     cases["closed"] = pd.to_datetime(cases["closed"])
     end = pd.Timestamp(extraction)
@@ -462,10 +564,10 @@ def _resumption_notes(cases: pd.DataFrame, linked: bool) -> list[str]:
     ]
 
 
-def _empty_column_notes(table: RawTable, columns: dict[str, int]) -> list[str]:
+def _empty_column_notes(header: list[str], columns: dict[str, int], filled: set[int], n_rows: int) -> list[str]:
     notes = []
-    for index, name in enumerate(table.header):
-        if table.rows and all(p.is_blank(r[index] if index < len(r) else None) for r in table.rows):
+    for index, name in enumerate(header):
+        if n_rows and index not in filled:
             used = "; its field counts as missing in every row" if index in columns.values() else ""
             notes.append(f"column {name or f'#{index + 1}'!r} is empty in every row{used}")
     return notes
@@ -479,6 +581,6 @@ def _team_notes(cases: pd.DataFrame) -> list[str]:
     return [f"team names not matched to a track (快执/精执/三统一): {shown}; durations by track leave them out"]
 
 
-def _is_synthetic(table: RawTable, cases: pd.DataFrame) -> bool:
-    in_comments = any("synthetic" in c.lower() or "合成" in c for c in table.comments)
+def _is_synthetic(comments: list[str], cases: pd.DataFrame) -> bool:
+    in_comments = any("synthetic" in c.lower() or "合成" in c for c in comments)
     return in_comments or bool(cases["synthetic"].any())

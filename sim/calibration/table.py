@@ -41,19 +41,31 @@ where the header is when detection cannot.
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
+import itertools
 import logging
 import re
 import unicodedata
 import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sim.calibration.parsing import is_blank, normalise
 
-__all__ = ["FIELDS", "REQUIRED", "RawTable", "RecordsError", "map_columns", "read_table"]
+__all__ = [
+    "CHUNK_ROWS",
+    "FIELDS",
+    "REQUIRED",
+    "RawTable",
+    "RecordsError",
+    "TableStream",
+    "map_columns",
+    "open_table",
+    "read_table",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +115,24 @@ class RecordsError(Exception):
     """A case export cannot be read at all; the message names the problem."""
 
 
+CHUNK_ROWS = 50_000
+"""Rows read and cleaned at a time (:meth:`TableStream.chunks`): a million-row export is
+never held as raw cells all at once, and a line of progress can follow each chunk."""
+
+_BLOCK_BYTES = 1 << 20  # the bytes of a CSV file are checked a block at a time
+
+
+def _extraction_of(comments: list[str]) -> str | None:
+    for line in comments:
+        if match := _EXTRACTION_RE.search(line):
+            return match.group(1)
+    return None
+
+
+Chunk = tuple[list[list[Any]], list[int]]
+"""Some rows of a table (raw cells) and their row numbers in the file."""
+
+
 @dataclass(frozen=True)
 class RawTable:
     """A file's header, its data rows (raw cells) and where each row stands in the file."""
@@ -116,22 +146,75 @@ class RawTable:
 
     def comment_extraction_date(self) -> str | None:
         """The ``extraction_date=`` given in a comment line, if any (ISO text)."""
-        for line in self.comments:
-            if match := _EXTRACTION_RE.search(line):
-                return match.group(1)
-        return None
+        return _extraction_of(self.comments)
+
+    def chunks(self, size: int = CHUNK_ROWS) -> Iterator[Chunk]:
+        """The rows ``size`` at a time, as :meth:`TableStream.chunks` gives them."""
+        for i in range(0, len(self.rows), size):
+            yield self.rows[i : i + size], self.row_numbers[i : i + size]
+
+
+@dataclass(frozen=True)
+class TableStream:
+    """A file's header and comments, and its data rows read from the file a chunk at a time.
+
+    What :func:`open_table` returns: the rows are not in memory; :meth:`chunks` reads them
+    (each call reads the file again from its header on).
+    """
+
+    source: Path
+    header: list[str]
+    body: Callable[[], Iterator[tuple[int, list[Any]]]]  # (row number, cells) of each data row
+    comments: list[str] = field(default_factory=list)
+    title_rows: list[str] = field(default_factory=list)
+
+    def comment_extraction_date(self) -> str | None:
+        """The ``extraction_date=`` given in a comment line, if any (ISO text)."""
+        return _extraction_of(self.comments)
+
+    def chunks(self, size: int = CHUNK_ROWS) -> Iterator[Chunk]:
+        """The data rows, at most ``size`` at a time, with their row numbers."""
+        if size < 1:
+            raise ValueError(f"chunk size must be 1 or more, got {size}")
+        rows: list[list[Any]] = []
+        numbers: list[int] = []
+        for number, cells in self.body():
+            rows.append(cells)
+            numbers.append(number)
+            if len(rows) == size:
+                yield rows, numbers
+                rows, numbers = [], []
+        if rows:
+            yield rows, numbers
 
 
 def read_table(path: str | Path, header_row: int | None = None) -> RawTable:
-    """Read a CSV (UTF-8 or GB18030, comma, tab or semicolon) or an .xlsx file.
+    """Read a CSV (UTF-8 or GB18030, comma, tab or semicolon) or an .xlsx file into memory.
 
-    ``header_row``: the line (CSV) or sheet row (xlsx) of the header, 1-based; by default
-    the header is found below any title rows (see the module docstring).
+    :func:`open_table` reads the same file a chunk at a time; this holds every row.
+    """
+    stream = open_table(path, header_row)
+    rows: list[list[Any]] = []
+    numbers: list[int] = []
+    for chunk_rows, chunk_numbers in stream.chunks():
+        rows += chunk_rows
+        numbers += chunk_numbers
+    return RawTable(stream.source, stream.header, rows, numbers, stream.comments, stream.title_rows)
+
+
+def open_table(path: str | Path, header_row: int | None = None) -> TableStream:
+    """Open a CSV (UTF-8 or GB18030, comma, tab or semicolon) or an .xlsx file.
+
+    The header, comments and title rows are read at once; the data rows are read when
+    :meth:`TableStream.chunks` asks for them. ``header_row``: the line (CSV) or sheet row
+    (xlsx) of the header, 1-based; by default the header is found below any title rows
+    (see the module docstring).
 
     Raises
     ------
     RecordsError
-        If the file is missing, unreadable, of an unknown type, or has no header row.
+        If the file is missing, unreadable, of an unknown type, or has no header row
+        (also, from :meth:`TableStream.chunks`, if it cannot be read further).
     """
     path = Path(path)
     if not path.is_file():
@@ -140,12 +223,12 @@ def read_table(path: str | Path, header_row: int | None = None) -> RawTable:
     if header_row is not None and header_row < 1:
         raise RecordsError(f"{path}: the header row must be 1 or more (got {header_row})")
     if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path, header_row)
+        return _open_xlsx(path, header_row)
     if suffix == ".xls":
         raise RecordsError(f"{path}: the old .xls format is not supported; save the sheet as .xlsx or CSV")
     if suffix not in (".csv", ".tsv", ".txt", ""):
         raise RecordsError(f"{path}: unknown file type {suffix!r}; expected .csv, .tsv, .txt or .xlsx")
-    return _read_csv(path, header_row)
+    return _open_csv(path, header_row)
 
 
 def _names_required(cells: list[Any]) -> bool:
@@ -176,77 +259,135 @@ def _title_text(cells: list[Any]) -> str:
     return " ".join(str(c).strip() for c in cells if not is_blank(c))
 
 
-def _decode(path: Path) -> str:
+def _encoding(path: Path) -> str:
+    """The text encoding of a CSV file, checked over the whole file a block at a time.
+
+    The checks of the whole file read into memory, without holding it: empty, a zip
+    (an Excel file named .csv), UTF-16 (Excel's "Unicode text"), NUL bytes (binary), and
+    UTF-8 (with or without its byte-order mark) tried before GB18030.
+    """
+    decoders = {name: codecs.getincrementaldecoder(name)() for name in ("utf-8-sig", "gb18030")}
+    failed: set[str] = set()
+    has_text = False
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as file:
+            first = True
+            while block := file.read(_BLOCK_BYTES):
+                if first:
+                    if block[:4] == b"PK\x03\x04":
+                        raise RecordsError(f"{path}: this is a zip/Excel file; give it the .xlsx extension")
+                    if block[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text" export
+                        return "utf-16"
+                    first = False
+                has_text = has_text or bool(block.strip())
+                if b"\x00" in block:
+                    raise RecordsError(f"{path}: binary data (NUL bytes), not a text CSV file")
+                for name in decoders.keys() - failed:
+                    try:
+                        decoders[name].decode(block)
+                    except UnicodeDecodeError:
+                        failed.add(name)
     except OSError as exc:
         raise RecordsError(f"{path}: cannot read the file: {exc.strerror or exc}") from exc
-    if not raw.strip():
+    if not has_text:
         raise RecordsError(f"{path}: the file is empty")
-    if raw[:4] == b"PK\x03\x04":
-        raise RecordsError(f"{path}: this is a zip/Excel file; give it the .xlsx extension")
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text" export
-        return raw.decode("utf-16")
-    if b"\x00" in raw:
-        raise RecordsError(f"{path}: binary data (NUL bytes), not a text CSV file")
-    for encoding in ("utf-8-sig", "gb18030"):
+    for name in ("utf-8-sig", "gb18030"):
+        if name in failed:
+            continue
         try:
-            return raw.decode(encoding)
+            decoders[name].decode(b"", final=True)
         except UnicodeDecodeError:
             continue
+        return name
     raise RecordsError(f"{path}: not text in UTF-8 or GB18030 (GBK); save it as UTF-8 CSV")
 
 
-def _read_csv(path: Path, header_row: int | None = None) -> RawTable:
-    text = _decode(path)
-    lines = text.splitlines(keepends=True)
+def _text_lines(path: Path, encoding: str) -> Iterator[str]:
+    """The file's lines, their ends kept; a line ends at ``\\n``, ``\\r\\n`` or a lone ``\\r``
+    (old Mac and some exports end lines with CR only)."""
+    try:
+        with path.open(encoding=encoding, newline="") as file:
+            yield from file
+    except OSError as exc:
+        raise RecordsError(f"{path}: cannot read the file: {exc.strerror or exc}") from exc
+
+
+def _open_csv(path: Path, header_row: int | None = None) -> TableStream:
+    encoding = _encoding(path)
     comments: list[str] = []
+    lines = _text_lines(path, encoding)
+    top: list[tuple[int, str]] = []  # the candidate header lines: (index, line)
+    between: dict[int, str] = {}  # every line from the first candidate on, up to the last read
     skipped = 0
-    while skipped < len(lines) and (lines[skipped].lstrip().startswith("#") or not lines[skipped].strip()):
-        if lines[skipped].strip():
-            comments.append(lines[skipped].strip().lstrip("#").strip())
-        skipped += 1
-    if skipped == len(lines):
+    in_comments = True
+    for i, line in enumerate(lines):
+        if header_row is not None and i + 1 > header_row:
+            break
+        if in_comments and (line.lstrip().startswith("#") or not line.strip()):
+            if line.strip():
+                comments.append(line.strip().lstrip("#").strip())
+            skipped = i + 1
+            continue
+        in_comments = False
+        between[i] = line
+        if header_row is not None:
+            if i + 1 == header_row:
+                top = [(i, line)]
+                break
+        elif line.strip():
+            top.append((i, line))
+            if len(top) == HEADER_SEARCH:
+                break
+    lines.close()
+    if not between:
         raise RecordsError(f"{path}: no header row (only comments or blank lines)")
+    if header_row is not None and (not top or header_row <= skipped):
+        raise RecordsError(
+            f"{path}: --header-row {header_row} is not a row of the table (a comment, blank or past the end)"
+        )
     # The header (not a title row above it) tells the delimiter: try each of the top rows.
-    top = [(i, line) for i, line in enumerate(lines[skipped:], skipped) if line.strip()][:HEADER_SEARCH]
-    if header_row is not None:
-        top = [(i, line) for i, line in enumerate(lines) if i + 1 == header_row]
-        if not top or header_row <= skipped:
-            raise RecordsError(
-                f"{path}: --header-row {header_row} is not a row of the table (a comment, blank or past the end)"
-            )
     start = top[0][0]
     for i, line in top:
         delimiter = max((",", "\t", ";"), key=line.count)
         if header_row is not None or _names_required(next(csv.reader([line], delimiter=delimiter), [])):
             start = i
             break
-    titles = [line.strip() for line in lines[skipped:start] if line.strip()]
-    delimiter = max((",", "\t", ";"), key=lines[start].count)
-    body = "".join(lines[start:])
-    _check_quotes_closed(path, body, delimiter)
-    reader = csv.reader(io.StringIO(body), delimiter=delimiter)
+    titles = [line.strip() for i, line in between.items() if i < start and line.strip()]
+    delimiter = max((",", "\t", ";"), key=between[start].count)
+    _check_quotes_closed(path, _lines_from(path, encoding, start), delimiter)
+    reader = csv.reader(_lines_from(path, encoding, start), delimiter=delimiter)
     try:
         header = [cell.strip() for cell in next(reader)]
-        rows, numbers = [], []
-        for row in reader:
-            rows.append(row)
-            numbers.append(start + reader.line_num)
-    except csv.Error as exc:
+    except (csv.Error, StopIteration) as exc:
         raise RecordsError(f"{path}: not a readable CSV file near line {start + reader.line_num}: {exc}") from exc
-    return RawTable(path, header, rows, numbers, comments, titles)
+
+    def body() -> Iterator[tuple[int, list[Any]]]:
+        reader = csv.reader(_lines_from(path, encoding, start), delimiter=delimiter)
+        try:
+            next(reader)  # the header (which may span lines, in quotes)
+            for row in reader:
+                yield start + reader.line_num, row
+        except csv.Error as exc:
+            raise RecordsError(f"{path}: not a readable CSV file near line {start + reader.line_num}: {exc}") from exc
+
+    return TableStream(path, header, body, comments, titles)
 
 
-def _check_quotes_closed(path: Path, body: str, delimiter: str) -> None:
+def _lines_from(path: Path, encoding: str, start: int) -> Iterator[str]:
+    """The file's lines from line index ``start`` (0-based) on."""
+    return itertools.islice(_text_lines(path, encoding), start, None)
+
+
+def _check_quotes_closed(path: Path, lines: Iterator[str], delimiter: str) -> None:
     """Refuse a file that ends inside a quoted field: it was cut short (a copy or an export
     interrupted), and the lenient reader would quietly take its last row as it stands.
 
     Only this one error of strict CSV is fatal; a stray quote inside a field (``"x"y``) is
     left to the lenient reader, which keeps the row, as the cleaning report then shows.
+    The strict reading streams over the file (one row at a time).
     """
     try:
-        for _ in csv.reader(io.StringIO(body), delimiter=delimiter, strict=True):
+        for _ in csv.reader(lines, delimiter=delimiter, strict=True):
             pass
     except csv.Error as exc:
         if "end of data" in str(exc):
@@ -256,7 +397,8 @@ def _check_quotes_closed(path: Path, body: str, delimiter: str) -> None:
             ) from None
 
 
-def _read_xlsx(path: Path, header_row: int | None = None) -> RawTable:
+def _sheet_rows(path: Path) -> Iterator[list[Any]]:
+    """The first sheet's rows as lists of values, read lazily (openpyxl's read-only mode)."""
     try:
         import openpyxl  # optional: only .xlsx needs it
     except ImportError:
@@ -267,35 +409,57 @@ def _read_xlsx(path: Path, header_row: int | None = None) -> RawTable:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-            sheet = book.worksheets[0]
-            values = [list(row) for row in sheet.iter_rows(values_only=True)]
-            book.close()
     except Exception as exc:  # openpyxl raises many kinds for damaged files; all mean "unreadable"
         raise RecordsError(f"{path}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from exc
     for warning in caught:
         logger.info("openpyxl: %s", warning.message)
-    start = 0
+    try:
+        for row in book.worksheets[0].iter_rows(values_only=True):
+            yield list(row)
+    except Exception as exc:  # a sheet damaged past its start is unreadable too
+        raise RecordsError(f"{path}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from exc
+    finally:
+        book.close()
+
+
+def _open_xlsx(path: Path, header_row: int | None = None) -> TableStream:
     comments: list[str] = []
-    while start < len(values) and (_blank_row(values[start]) or str(values[start][0] or "").startswith("#")):
-        if not _blank_row(values[start]):
-            comments.append(str(values[start][0]).lstrip("#").strip())
-        start += 1
-    if start == len(values):
+    candidates: list[list[Any]] = []  # the non-blank rows from the first that is not a comment
+    numbers: list[int] = []  # their sheet rows
+    in_comments = True
+    rows = _sheet_rows(path)
+    for i, row in enumerate(rows):
+        if in_comments and (_blank_row(row) or str(row[0] or "").startswith("#")):
+            if not _blank_row(row):
+                comments.append(str(row[0]).lstrip("#").strip())
+            continue
+        in_comments = False
+        if _blank_row(row):
+            continue
+        candidates.append(row)
+        numbers.append(i + 1)
+        if (header_row is None and len(candidates) == HEADER_SEARCH) or (header_row is not None and i + 1 >= header_row):
+            break
+    rows.close()
+    if not candidates:
         raise RecordsError(f"{path}: the first sheet has no header row")
-    candidates = [i for i in range(start, len(values)) if not _blank_row(values[i])]
-    at = _find_header([values[i] for i in candidates], [i + 1 for i in candidates], header_row, path)
-    titles = [_title_text(values[i]) for i in candidates[:at]]
-    start = candidates[at]
-    header = ["" if v is None else str(v).strip() for v in values[start]]
-    rows = values[start + 1 :]
-    return RawTable(path, header, rows, list(range(start + 2, start + 2 + len(rows))), comments, titles)
+    at = _find_header(candidates, numbers, header_row, path)
+    titles = [_title_text(cells) for cells in candidates[:at]]
+    start = numbers[at] - 1  # index of the header in the sheet
+    header = ["" if v is None else str(v).strip() for v in candidates[at]]
+
+    def body() -> Iterator[tuple[int, list[Any]]]:
+        for i, row in enumerate(itertools.islice(_sheet_rows(path), start + 1, None), start + 2):
+            yield i, row
+
+    return TableStream(path, header, body, comments, titles)
 
 
 def _blank_row(row: list[Any]) -> bool:
     return all(is_blank(v) for v in row)
 
 
-def map_columns(table: RawTable) -> tuple[dict[str, int], dict[str, float], list[str]]:
+def map_columns(table: RawTable | TableStream) -> tuple[dict[str, int], dict[str, float], list[str]]:
     """Find each canonical field's column.
 
     Returns

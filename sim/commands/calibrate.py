@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,7 +12,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim import frames
-from sim.calibration.records import CaseRecords, RecordsError, load_records
+from sim.calibration.records import CaseRecords, Progress, RecordsError, load_records
+from sim.calibration.table import CHUNK_ROWS
 from sim.commands import SUMMARIES, common
 from sim.config.errors import ScenarioError
 from sim.config.load import load_scenario
@@ -66,6 +68,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run)
 
 
+def reading_progress(path: str | Path) -> Progress:
+    """A line on stderr per chunk of a large export read (one of :data:`CHUNK_ROWS` rows or
+    more; a smaller file prints nothing), whether or not stderr is a terminal: a million
+    rows take minutes, and a log file should show how far the reading got."""
+    name = Path(path).name
+    started = time.perf_counter()
+
+    def show(rows: int) -> None:
+        if rows >= CHUNK_ROWS:
+            seconds = time.perf_counter() - started
+            print(f"读取 reading {name}: {rows:,} 行 rows ({seconds:.0f} s)", file=sys.stderr, flush=True)
+
+    return show
+
+
 def _error(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return common.EXIT_USAGE
@@ -93,9 +110,17 @@ def run(args: argparse.Namespace) -> int:
     except ScenarioError as exc:
         return common.print_scenario_error(exc)
     try:
-        records = load_records(args.records, args.extraction_date, args.header_row)
+        records = load_records(
+            args.records,
+            args.extraction_date,
+            args.header_row,
+            chunk_rows=CHUNK_ROWS,
+            progress=reading_progress(args.records),
+        )
     except RecordsError as exc:
         return _error(str(exc))
+    if records.n_rows >= CHUNK_ROWS:
+        print(f"拟合 fitting {len(records.cases):,} cases …", file=sys.stderr, flush=True)
     try:
         cal = calibrate(records, base)
     except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:

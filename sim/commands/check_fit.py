@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sim.calibration.records import RecordsError, load_records
 from sim.commands import SUMMARIES, common
-from sim.commands.calibrate import iso_date
+from sim.commands.calibrate import iso_date, reading_progress
 from sim.config.load import load_scenario
 
 
@@ -50,7 +50,9 @@ def run(args: argparse.Namespace) -> int:
         raise common.CommandError(f"--reps must be at least 1 (got {args.reps})")
     scenario = load_scenario(args.scenario)
     try:
-        records = load_records(args.records, args.extraction_date, args.header_row)
+        records = load_records(
+            args.records, args.extraction_date, args.header_row, progress=reading_progress(args.records)
+        )
     except RecordsError as exc:
         raise common.CommandError(str(exc)) from None
     # A ScenarioError here: the records' period does not fit the scenario's run settings.
