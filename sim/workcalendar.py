@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import math
 import operator
+import threading
 from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import cache
@@ -51,6 +52,23 @@ def allowed_start_dates(horizon_days: float) -> tuple[date, date]:
     overflow (``OverflowError``) in the middle of a run. (Early starts are clamped: the
     year before the start is only looked at, never needed.)"""
     return date.min, date.max - timedelta(math.ceil(horizon_days) + _MARGIN_DAYS + 1)
+
+
+_WARNED: set[tuple[int, ...]] = set()
+"""The sets of uncovered years this process has warned about: once each.
+
+A replication builds its calendar twice (the model's and the KPIs'), every replication
+builds its own, and a sweep builds one per scenario, so "once per calendar" printed the
+same paragraph two to hundreds of times in one run (issue 18 item 15). The warning is
+about the years, not about one calendar object: it is said once per process per set of
+uncovered years (a later calendar reaching further years says so again). Sharing one
+calendar per scenario instead was not chosen: a calendar grows its span on demand, so it
+is not immutable, and reusing it across runs (or threads of the Python API) would make a
+cache of mutable state; the warning is the only thing that was repeated. Worker processes
+are forked from the parent, which builds a calendar before it starts them, so they
+inherit this set and stay quiet too.
+"""
+_WARNED_LOCK = threading.Lock()
 
 
 @cache
@@ -252,6 +270,10 @@ class WorkCalendar:
 
     def _warn(self, asked: date) -> None:
         self._warned = True  # one warning per calendar: the rest would only repeat it
+        with _WARNED_LOCK:
+            if self._uncovered in _WARNED:  # another calendar of this process said it already
+                return
+            _WARNED.add(self._uncovered)
         logger.warning(
             "The official working calendar (chinesecalendar) has no data for year(s) %s "
             "(first needed for %s); for these years working days fall back to Monday-Friday "

@@ -121,6 +121,10 @@ def stream_experiment(
     if not todo:
         return
     args = [(scenario, rep, seed, keep_runs) for _, scenario, rep in todo]
+    for scenario in {id(s): s for _, s, _ in todo}.values():
+        # Here, not in each worker: the warning about years without official holiday data
+        # is said once per process, and workers forked after this inherit that it was said.
+        build_calendar(scenario)
     with (
         _opened(backend, jobs, len(args)) as runner,
         closing(

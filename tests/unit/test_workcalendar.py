@@ -14,6 +14,10 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from sim import workcalendar
+from sim.config.load import with_overrides
+from sim.config.schema import Scenario
+from sim.experiments.running import replicate
 from sim.workcalendar import WorkCalendar, official_calendar_covers
 
 
@@ -240,6 +244,13 @@ def test_continuous_mode_is_24_7_and_never_rolls() -> None:
 # -- years without official data -------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def _fresh_coverage_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts as a new process would: nothing warned yet (the warning is said
+    once per process per set of uncovered years)."""
+    monkeypatch.setattr(workcalendar, "_WARNED", set())
+
+
 def test_uncovered_year_uses_weekends_and_scenario_holidays(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -269,9 +280,26 @@ def test_covered_horizon_warns_once_only_when_a_query_leaves_coverage(
         c.finish_time(c.time_of(date(2027, 3, 1)), 5.0)
         c.is_working_day(date(2028, 1, 3))
         assert len(caplog.records) == 1
-        # The simulation's hot path warns too.
+        # Another calendar over the same years says nothing new: once per process, not per
+        # calendar (a replication builds two; issue 18 item 15) ...
         WorkCalendar(date(2024, 1, 1), horizon_days=365).finish_time(c.time_of(date(2027, 3, 1)), 5)
+        assert len(caplog.records) == 1
+        # ... but one reaching other years does, and the simulation's hot path warns too.
+        WorkCalendar(date(2024, 1, 1), horizon_days=3650).finish_time(c.time_of(date(2038, 3, 1)), 5)
         assert len(caplog.records) == 2
+        assert "2038" in caplog.records[1].getMessage()
+
+
+def test_a_run_past_the_official_data_warns_once(
+    short: Scenario, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two replications, each with the model's calendar and the KPIs': one warning, naming the years."""
+    late = with_overrides(short, {"run.start_date": "2026-06-01"})
+    with caplog.at_level(logging.WARNING, logger="sim.workcalendar"):
+        for rep in range(2):
+            replicate(late, rep, 7)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "2027" in warnings[0]
 
 
 # -- properties ------------------------------------------------------------
