@@ -16,14 +16,15 @@ import argparse
 import math
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from sim.config.errors import ScenarioError
-from sim.config.schema import MAX_REPLICATIONS
+from sim.config.schema import MAX_REPLICATIONS, Scenario
 from sim.experiments.backends import Backend, make_backend
 from sim.experiments.cache import DEFAULT_CACHE, ReplicationCache
+from sim.experiments.load_forecast import forecast_load
 from sim.experiments.results import ResultsExistError, is_empty
 from sim.experiments.running import Evaluator
 from sim.io import FolderInUseError, folder_lock
@@ -185,6 +186,15 @@ def report_usage(args: argparse.Namespace, backend: Backend, evaluator: Evaluato
 
 
 # ---------------------------------------------------------------- errors and messages
+
+
+def warn_of_load(scenarios: Mapping[str, Scenario], reps: int) -> None:
+    """Before simulating: a warning on stderr for each scenario whose filings are far beyond its
+    staffing, with the cases, CPU time and memory a run will take (:mod:`sim.experiments.load_forecast`)."""
+    for label, scenario in scenarios.items():
+        forecast = forecast_load(scenario)
+        if forecast is not None and forecast.overloaded:
+            print(forecast.warning(label, reps), file=sys.stderr, flush=True)
 
 
 def guarded(body: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:

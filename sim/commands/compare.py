@@ -32,6 +32,7 @@ from sim.commands.common import (
     out_folder,
     report_usage,
     session,
+    warn_of_load,
 )
 from sim.config.load import load_scenario
 from sim.config.schema import Scenario
@@ -199,6 +200,7 @@ def run(args: argparse.Namespace) -> int:
     for plan in plans:
         everything.update(plan.intermediate)
     reps = args.reps or scenarios[base].run.replications
+    warn_of_load(scenarios, reps)
     with session(args) as (backend, evaluator):
         ran = run_experiment(
             everything, reps, args.seed, backend=backend, cache=evaluator.cache, progress=evaluator.progress

@@ -32,7 +32,7 @@ from sim.experiments.resume import RunStore, folder_state
 from sim.experiments.running import run_experiment
 from sim.experiments.types import ExperimentResult
 from sim.metrics import KPIS, Group, View, headline, in_order, in_range
-from sim.metrics.registry import SHARE_UNITS
+from sim.metrics.registry import SHARE_UNITS, missing_reason
 from sim.metrics.stability import case_balance, closed_case_kpi, instability_warning, unstable_replications
 
 
@@ -78,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
     store = None if out is None else RunStore(out)
     if store is not None:
         store.begin(scenario, seed)
+    common.warn_of_load({scenario.name: scenario}, reps)
     try:
         with _backend(args) as backend:
             result = run_experiment(
@@ -169,6 +170,8 @@ def summary_payload(result: ExperimentResult, label: str) -> dict[str, Any]:
             "ci_high": _num(in_range(row.kpi, row.ci_high)),
             "n": int(row.n),
         }
+        if row.n == 0:
+            entry["missing"] = missing_reason(row.kpi)
         if flagged and closed_case_kpi(row.kpi):
             entry["misleading"] = True
         kpis[row.kpi] = entry
@@ -218,7 +221,11 @@ def format_table(result: ExperimentResult, label: str) -> str:
         lines += [f"!! {zh}", f"!! {en}", ""]
     lines += [f"{label}: {result.reps} replications, seed {result.seed} (mean [95% CI])", ""]
     for kpi in order:
-        line = _line(kpi, frames.line(table, kpi))
+        row = frames.line(table, kpi)
+        if row["n"] == 0:  # undefined in every replication: shown as missing, with why
+            lines.append(_line(kpi, row) + f"  ← {missing_reason(kpi)}")
+            continue
+        line = _line(kpi, row)
         lines.append(line + ("  ← 误导 misleading (unstable)" if flagged and closed_case_kpi(kpi) else ""))
     return "\n".join(lines)
 

@@ -42,6 +42,7 @@ import pandas as pd
 from sim.config.load import scenario_hash
 from sim.experiments.types import ExperimentResult
 from sim.io import LOCK_NAME, checksum, sha256_file, write_atomic, write_csv
+from sim.metrics.registry import missing_reason
 from sim.provenance import environment
 
 __all__ = [
@@ -117,6 +118,8 @@ def write_results(
         else:
             stale.unlink(missing_ok=True)
     summary = result.summary()
+    # A KPI with no value in any replication is a row saying why, not a row left out.
+    summary["missing"] = [missing_reason(k) if n == 0 else "" for k, n in zip(summary["kpi"], summary["n"], strict=True)]
     write_csv(folder / "kpis_by_rep.csv", result.kpis)
     write_csv(folder / "kpis_summary.csv", summary)
     for label in result.scenarios:

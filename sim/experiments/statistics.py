@@ -46,9 +46,11 @@ def summarise(kpis: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """Per scenario and KPI: n, mean, SD and the Student-t confidence interval of the mean.
 
     NaN replications (a KPI undefined in that run, e.g. no simple cases) are left
-    out of ``n``; with fewer than two values the interval is NaN.
+    out of ``n``; with fewer than two values the interval is NaN. A KPI undefined in
+    every replication stays in the table with ``n`` 0 and a NaN mean, so that listings
+    show it as missing (:func:`sim.metrics.registry.missing_reason`) rather than drop it.
     """
-    grouped = kpis.dropna(subset=["value"]).groupby(["scenario", "kpi"], sort=False)["value"]
+    grouped = kpis.groupby(["scenario", "kpi"], sort=False)["value"]
     table = grouped.agg(n="count", mean="mean", sd="std").reset_index()
     half = _half_width(table["sd"].to_numpy(), table["n"].to_numpy(), level)
     table["ci_low"] = table["mean"] - half

@@ -44,6 +44,7 @@ __all__ = [
     "kpi_table",
     "kpi_values",
     "levels",
+    "missing_reason",
     "register",
     "run_view",
     "utilisation_id",
@@ -294,6 +295,20 @@ def levels(among: Iterable[str] | None = None) -> dict[str, Level]:
 
 SHARE_UNITS = ("share", "rate", "%")
 """Units of KPIs that are fractions of a whole: their values lie in [0, 1]."""
+
+
+def missing_reason(kpi_id: str) -> str:
+    """Why a KPI has no value in any replication, bilingual, for every listing that shows it.
+
+    A KPI is NaN when what it divides by or averages over is empty: no counted case
+    closed (a court swamped by its filings closes none in a short window), none reached
+    the track or outcome it is about, or no staff of that kind. The listings print the
+    KPI as missing with this reason instead of leaving it out (issue 18 item 12).
+    """
+    info = KPIS.get(kpi_id)
+    if info is not None and info.closed_only:
+        return "缺失：各次重复中均无已结案件 missing: no counted case closed in any replication"
+    return "缺失：各次重复中均无可计数的对象 missing: nothing to count in any replication (its denominator is 0)"
 
 
 def in_range(kpi_id: str, value: float) -> float:

@@ -161,7 +161,8 @@ def fig_days_to_close(days: pd.DataFrame, reps: int) -> Figure:
             fontsize=10,
         )
         ax.set_ylabel("案件数 cases")
-    axes[0].legend(loc="center right", frameon=False)
+    if axes[0].get_legend_handles_labels()[0]:  # no closed case drawn (an overloaded run): no legend
+        axes[0].legend(loc="center right", frameon=False)
     ymax = axes[0].get_ylim()[1]
     axes[0].text(46, ymax * 0.92, "45日 45 days", fontsize=8)
     axes[0].text(SIX_MONTHS_DAYS + 1, ymax * 0.92, "6个月 6 months", fontsize=8, color=RED)

@@ -186,7 +186,9 @@ def _kpi_section(a: RunAnalysis) -> h.Section:
             kind = "目标 target" if target.kind == "target" else "参考 reference"
             level = h.bi(target.label(percent), kind)
             status = h.badge(f"{STATUS_ZH[s]} {STATUS_EN[s]}", s)
-        if unstable and closed_case_kpi(kpi):
+        if "missing" in row.index and isinstance(row["missing"], str) and row["missing"]:
+            status = h.Cell(f'<span class="badge not_met">{h.esc(row["missing"])}</span>')
+        elif unstable and closed_case_kpi(kpi):
             before = status.html if isinstance(status, h.Cell) else h.esc(str(status))
             status = h.Cell(f'{before} <span class="badge not_met">误导 misleading</span>')
         rows.append([h.bi(zh, en), h.num(value_text(row["mean"], unit)), h.num(ci), level, status])
