@@ -31,13 +31,14 @@ import argparse
 import csv
 import json
 import os
-import random
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "scenarios" / "dengzhou_2022.toml"
@@ -58,10 +59,10 @@ def synthetic_export(work: Path) -> Path:
     return path
 
 
-def _spoil(row: list[str], index: dict[str, int], rnd: random.Random) -> list[list[str]]:
+def _spoil(row: list[str], index: dict[str, int], rnd: np.random.Generator) -> list[list[str]]:
     """The row, perhaps spoilt, and perhaps a repeat of it or an empty row after it."""
     row = list(row)
-    spoil = rnd.randrange(9)
+    spoil = int(rnd.integers(9))
     if spoil == 0:
         row[index["立案日期"]] = "2023/13/45"
     elif spoil == 1:
@@ -75,7 +76,7 @@ def _spoil(row: list[str], index: dict[str, int], rnd: random.Random) -> list[li
     elif spoil == 5:
         row[index["结案方式"]] = "和解"
     out = [row]
-    extra = rnd.randrange(4)
+    extra = int(rnd.integers(4))
     if extra == 0:
         out.append(list(row))  # an identical repeat
     elif extra == 1:
@@ -96,7 +97,7 @@ def make_export(source: Path, rows: int, dirty: float, out: Path) -> Path:
         table = list(csv.reader(file))
     header, body = table[0], table[1:]
     index = {name: i for i, name in enumerate(header)}
-    rnd = random.Random(20221)
+    rnd = np.random.default_rng(20221)
     written = copy = 0
     with out.open("w", encoding="utf-8", newline="") as file:
         file.write(comment)
@@ -173,6 +174,7 @@ def main() -> None:
             print(f"{label:>8} {n:>10,} {r['wall_s']:>8} {r['cpu_s']:>8} {r['peak_mb']:>8} {r['cleaning_rows']:>14,}")
         if label in slopes:
             print(f"{label:>8} peak memory per million rows: {slopes[label]} MB")
+
 
 if __name__ == "__main__":
     main()

@@ -254,7 +254,8 @@ class _Kept:
             for d in (self.values["filed"][i], self.values["closed"][i])
             if d is not None
         )
-        return max(dates)
+        latest: date = max(dates)
+        return latest
 
     def frame(self) -> pd.DataFrame:
         """The rows used, one column per field but the content digest."""
@@ -476,7 +477,11 @@ def _drop_duplicates(kept: _Kept, log: _Log) -> None:
             else:
                 kept.used[i] = False
                 log.add(
-                    rows[i], case_nos[i], "case_no", "dropped", f"duplicate case number (identical to row {rows[repeated]})"
+                    rows[i],
+                    case_nos[i],
+                    "case_no",
+                    "dropped",
+                    f"duplicate case number (identical to row {rows[repeated]})",
                 )
         winner = max((i for _, i in distinct), key=lambda i: (statuses[i] != "open", rows[i]))
         for _, i in distinct:
@@ -505,7 +510,11 @@ def _censor(kept: _Kept, extraction: date, log: _Log) -> None:
             log.add(row, case_no, "filed", "dropped", f"filed {filed} after the extraction date {extraction}")
         elif closed is not None and closed > extraction:
             log.add(
-                row, case_no, "closed", "repaired", f"closed {closed} after the extraction date {extraction}: counted as open"
+                row,
+                case_no,
+                "closed",
+                "repaired",
+                f"closed {closed} after the extraction date {extraction}: counted as open",
             )
             values["closed"][i], values["status"][i], values["outcome"][i] = None, "open", ""
 

@@ -48,7 +48,7 @@ import logging
 import re
 import unicodedata
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -302,7 +302,7 @@ def _encoding(path: Path) -> str:
     raise RecordsError(f"{path}: not text in UTF-8 or GB18030 (GBK); save it as UTF-8 CSV")
 
 
-def _text_lines(path: Path, encoding: str) -> Iterator[str]:
+def _text_lines(path: Path, encoding: str) -> Generator[str, None, None]:
     """The file's lines, their ends kept; a line ends at ``\\n``, ``\\r\\n`` or a lone ``\\r``
     (old Mac and some exports end lines with CR only)."""
     try:
@@ -397,7 +397,7 @@ def _check_quotes_closed(path: Path, lines: Iterator[str], delimiter: str) -> No
             ) from None
 
 
-def _sheet_rows(path: Path) -> Iterator[list[Any]]:
+def _sheet_rows(path: Path) -> Generator[list[Any], None, None]:
     """The first sheet's rows as lists of values, read lazily (openpyxl's read-only mode)."""
     try:
         import openpyxl  # optional: only .xlsx needs it
@@ -438,7 +438,9 @@ def _open_xlsx(path: Path, header_row: int | None = None) -> TableStream:
             continue
         candidates.append(row)
         numbers.append(i + 1)
-        if (header_row is None and len(candidates) == HEADER_SEARCH) or (header_row is not None and i + 1 >= header_row):
+        if (header_row is None and len(candidates) == HEADER_SEARCH) or (
+            header_row is not None and i + 1 >= header_row
+        ):
             break
     rows.close()
     if not candidates:
@@ -449,8 +451,7 @@ def _open_xlsx(path: Path, header_row: int | None = None) -> TableStream:
     header = ["" if v is None else str(v).strip() for v in candidates[at]]
 
     def body() -> Iterator[tuple[int, list[Any]]]:
-        for i, row in enumerate(itertools.islice(_sheet_rows(path), start + 1, None), start + 2):
-            yield i, row
+        yield from enumerate(itertools.islice(_sheet_rows(path), start + 1, None), start + 2)
 
     return TableStream(path, header, body, comments, titles)
 

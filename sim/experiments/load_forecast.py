@@ -99,11 +99,12 @@ def forecast_load(scenario: Scenario) -> LoadForecast | None:
     load = load[~load["team"].isin(side) & load["load"].notna()]
     if load.empty or not len(result.cases):
         return None
-    busiest = load.loc[load["load"].idxmax()]
+    busiest = load.sort_values("load", ascending=False, kind="stable").iloc[0]
     scale = filings / pilot_filings
     n_pilot = len(result.cases)
     log_bytes = sum(
-        int(frame.memory_usage(deep=True).sum()) for frame in (result.steps, result.slas, result.cases, result.unfinished)
+        int(frame.memory_usage(deep=True).sum())
+        for frame in (result.steps, result.slas, result.cases, result.unfinished)
     )
     run = scenario.run
     cases = filings * (run.warmup_days + run.horizon_days + run.cooldown_days) / 365.0

@@ -119,7 +119,9 @@ def write_results(
             stale.unlink(missing_ok=True)
     summary = result.summary()
     # A KPI with no value in any replication is a row saying why, not a row left out.
-    summary["missing"] = [missing_reason(k) if n == 0 else "" for k, n in zip(summary["kpi"], summary["n"], strict=True)]
+    summary["missing"] = [
+        missing_reason(k) if n == 0 else "" for k, n in zip(summary["kpi"], summary["n"], strict=True)
+    ]
     write_csv(folder / "kpis_by_rep.csv", result.kpis)
     write_csv(folder / "kpis_summary.csv", summary)
     for label in result.scenarios:

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.config.schema import Scenario
 from sim.config.load import with_overrides
+from sim.config.schema import Scenario
 from sim.experiments.load_forecast import forecast_load
 from sim.experiments.statistics import summarise
 from sim.metrics.registry import missing_reason
@@ -71,9 +71,7 @@ def test_a_kpi_undefined_in_every_replication_stays_in_the_summary() -> None:
 
 
 @pytest.mark.slow
-def test_the_maximum_load_warns_and_shows_every_missing_kpi(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_the_maximum_load_warns_and_shows_every_missing_kpi(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Terminal, JSON, kpis_summary.csv and the report: each missing KPI is there, with why."""
     scenario = _huge_file(tmp_path)
     out = tmp_path / "out"

@@ -9,10 +9,10 @@ are the same with a chunk of 7 rows as with the whole file at once.
 from __future__ import annotations
 
 import csv
-import random
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -37,11 +37,11 @@ def dirty(tmp_path_factory: pytest.TempPathFactory) -> Path:
         table = list(csv.reader(file))
     header, body = table[0], table[1:3000]
     at = {name: i for i, name in enumerate(header)}
-    rnd = random.Random(11)
+    rnd = np.random.default_rng(11)
     rows: list[list[str]] = []
     for row in body:
         row = [*row, "", "已核对" if not rows else ""]  # a column empty throughout, one filled once
-        spoil = rnd.randrange(20)
+        spoil = int(rnd.integers(20))
         if spoil == 0:
             row[at["立案日期"]] = "2023/13/45"
         elif spoil == 1:
@@ -57,7 +57,8 @@ def dirty(tmp_path_factory: pytest.TempPathFactory) -> Path:
         rows.append(row)
         if spoil == 6:
             rows.append([""] * len(row))
-    for row in rnd.sample(rows[:1500], 60):  # repeats 1,500 rows or more after the first
+    for pick in rnd.choice(1500, size=60, replace=False):  # repeats 1,500 rows or more after the first
+        row = rows[int(pick)]
         repeat = list(row)
         if rnd.random() < 0.5:
             repeat[at["结案日期"]], repeat[at["结案方式"]] = "", ""
@@ -83,7 +84,11 @@ def test_tiny_chunks_clean_and_fit_as_the_whole_file(dirty: Path) -> None:
         pd.testing.assert_frame_equal(other.cases, whole.cases)
         pd.testing.assert_frame_equal(other.cleaning, whole.cleaning)
         assert other.notes == whole.notes
-        assert (other.n_rows, other.extraction_date, other.fields) == (whole.n_rows, whole.extraction_date, whole.fields)
+        assert (other.n_rows, other.extraction_date, other.fields) == (
+            whole.n_rows,
+            whole.extraction_date,
+            whole.fields,
+        )
     empty = [note for note in whole.notes if "empty in every row" in note]
     assert any("'空列'" in note for note in empty) and not any("'备注'" in note for note in empty)
     assert any("empty row(s) skipped" in note for note in whole.notes)
@@ -91,7 +96,9 @@ def test_tiny_chunks_clean_and_fit_as_the_whole_file(dirty: Path) -> None:
     fitted = [calibrate(records, base) for records in (whole, chunked)]
     pd.testing.assert_frame_equal(fitted[1].estimates_table(), fitted[0].estimates_table())
     assert fitted[1].recovery == fitted[0].recovery
-    assert [fitted[1].value_text(e) for e in fitted[1].written()] == [fitted[0].value_text(e) for e in fitted[0].written()]
+    assert [fitted[1].value_text(e) for e in fitted[1].written()] == [
+        fitted[0].value_text(e) for e in fitted[0].written()
+    ]
 
 
 def test_chunks_hold_at_most_their_size_and_number_every_row(dirty: Path) -> None:

@@ -290,9 +290,7 @@ def test_covered_horizon_warns_once_only_when_a_query_leaves_coverage(
         assert "2038" in caplog.records[1].getMessage()
 
 
-def test_a_run_past_the_official_data_warns_once(
-    short: Scenario, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_a_run_past_the_official_data_warns_once(short: Scenario, caplog: pytest.LogCaptureFixture) -> None:
     """Two replications, each with the model's calendar and the KPIs': one warning, naming the years."""
     late = with_overrides(short, {"run.start_date": "2026-06-01"})
     with caplog.at_level(logging.WARNING, logger="sim.workcalendar"):
