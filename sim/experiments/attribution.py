@@ -630,6 +630,9 @@ def effects(design: Design, kpis: pd.DataFrame, level: float = 0.95) -> pd.DataF
         values = sum((wide[label] * w for label, w in weights.items()), start=wide[base_label] * 0.0)
         long = values.rename("value").reset_index().assign(scenario="effect")
         table = summarise(long, level).drop(columns="scenario")
+        # summarise keeps a KPI undefined in every replication (n 0) so that run listings can
+        # say it is missing; an effect with no defined pair is no effect, so it has no row.
+        table = table.loc[table["n"] > 0]
         table = table.assign(method=method, order=order, part=part)
         if method == "waterfall":
             after = design.label(design.names[:order])
