@@ -16,9 +16,10 @@ they are plain values in the field's unit; a whole-number field (a head-count) i
 ``likely`` defaults to the scenario's own value (1 for a multiplier).
 
 Assumptions without an entry get a range by a stated rule (:data:`DEFAULT_RULES`), so that
-every parameter whose source mentions ``EST`` is uncertain unless the file says otherwise.
-Parameters sourced to the plan or a statute (staffing, deadlines, fixed statutory delays,
-policies) are never varied by default.
+every parameter whose source mentions ``EST`` is uncertain unless the file says otherwise,
+the reform's mechanisms (``[reform]``) included. Parameters sourced to the plan or a statute
+(staffing, deadlines, fixed statutory delays, policies, the batch hour of the inquiries) are
+never varied by default.
 """
 
 from __future__ import annotations
@@ -46,6 +47,18 @@ _SCALED = ("value", "low", "mode", "high", "median", "mean", "sd", "scale", "val
 """Keys of a distribution table that move with its scale (``sigma``, ``shape`` and ``cap`` do not)."""
 _SHARES = ("arrivals.case_mix", "probabilities.price_method")
 """Shares that must sum to 1: one of them cannot vary alone."""
+_REFORM_PROBABILITIES = ("share", "share_without", "success", "flag_rate")
+"""Fields of ``[reform]`` groups that are probabilities (their names do not end in ``_rate``)."""
+_REFORM_MULTIPLIERS = (
+    "reform.specialisation.teams.",
+    "reform.specialisation.tasks.",
+    "reform.centralised_intake.effort.",
+)
+"""Paths of ``[reform]`` effort multipliers: positive, at most :data:`MAX_MULTIPLIER`."""
+_REFORM_WHEN_OFF = {"electronic_service": ("share_without",), "scanned_files": ("paper_wait_wdays",)}
+"""Mechanism parameters that act only while the mechanism is off (the court before the reform)."""
+MAX_MULTIPLIER = 10.0
+"""The largest effort multiplier ``[reform]`` accepts (sim/config/reform.py)."""
 
 
 class UncertainRange(BaseModel):
@@ -94,13 +107,17 @@ class Uncertain:
 
 
 DEFAULT_RULES: dict[str, str] = {
-    "effort": "EST effort hours (tasks.<task>.hours): ×0.75 to ×1.33 of the distribution's scale",
+    "effort": "EST effort hours (tasks.<task>.hours): ×0.7 to ×1.4 of the distribution's scale, the level of "
+    "the whole table elicited in docs/workload.md §1 (0.7 / 1.0 / 1.4)",
     "delay": "EST outside delays (delays.<delay>, not fixed): ×0.5 to ×1.5 of the distribution's scale",
     "amount": "EST money distributions (amounts.<amount>): ×0.75 to ×1.33 of the distribution's scale",
     "probability": "EST probabilities (*_rate): ± min(0.1, p/2, (1−p)/2), so a small or large "
     "probability keeps its order of magnitude and stays inside [0, 1]",
     "load": "EST filings (arrivals.cases_per_year): ±15%",
     "side_stream": "EST side streams (side_streams.*_per_year): ±50%",
+    "mechanism": "EST parameters of a [reform] mechanism, those that act in its current state (on: its "
+    "multipliers, waits and shares; off: share_without, paper_wait_wdays): multipliers ×0.75 to ×1.33, waits "
+    "×0.5 to ×1.5 of the distribution's scale, probabilities by the rule 'probability'",
 }
 """The rules that give a range to an assumption (a source mentioning ``EST``) without an entry."""
 
@@ -128,12 +145,19 @@ def _kind(value: Any) -> Literal["scale", "value"] | None:
     return None
 
 
+def _is_probability(path: str) -> bool:
+    """A ``*_rate`` field, or a probability of a ``[reform]`` group (``share``, ``success``, ``flag_rate``…)."""
+    parts = path.split(".")
+    return path.endswith("_rate") or (parts[0] == "reform" and len(parts) == 3 and parts[2] in _REFORM_PROBABILITIES)
+
+
 def uncertainty_problems(document: Mapping[str, Any], ranges: Mapping[str, UncertainRange]) -> list[Problem]:
     """Every problem of ``[uncertainty]`` against the scenario ``document`` (its JSON dump).
 
     An unknown path, a path that is neither a number nor a distribution, shares that must
-    sum to 1, a probability outside [0, 1], a negative value or a multiplier that is not
-    positive: each is one :class:`Problem` naming the key.
+    sum to 1, a probability outside [0, 1], a negative value, a multiplier that is not
+    positive, a ``[reform]`` effort multiplier above :data:`MAX_MULTIPLIER`: each is one
+    :class:`Problem` naming the key.
     """
     problems: list[Problem] = []
     for path, entry in ranges.items():
@@ -155,9 +179,17 @@ def uncertainty_problems(document: Mapping[str, Any], ranges: Mapping[str, Uncer
         if kind == "scale" and min(numbers) <= 0:
             msg = "multipliers of a distribution must be positive"
             problems.append(Problem(where, msg, f"{min(numbers):g}", "> 0"))
-        elif kind == "value" and path.endswith("_rate") and not (min(numbers) >= 0 and max(numbers) <= 1):
+        elif kind == "value" and _is_probability(path) and not (min(numbers) >= 0 and max(numbers) <= 1):
             got = f"low={entry.low:g}, high={entry.high:g}"
             problems.append(Problem(where, "a probability's range must lie in [0, 1]", got, "0 <= low < high <= 1"))
+        elif (
+            kind == "value"
+            and path.startswith(_REFORM_MULTIPLIERS)
+            and not 0 < min(numbers) <= max(numbers) <= MAX_MULTIPLIER
+        ):
+            got = f"low={entry.low:g}, high={entry.high:g}"
+            msg = "an effort multiplier of [reform] must be positive and at most 10"
+            problems.append(Problem(where, msg, got, f"0 < low < high <= {MAX_MULTIPLIER:g}"))
         elif kind == "value" and min(numbers) < 0:
             problems.append(Problem(where, "a value of the scenario cannot be negative", f"{min(numbers):g}", ">= 0"))
     return problems
@@ -190,7 +222,7 @@ def _defaults(document: Mapping[str, Any]) -> list[Uncertain]:
     tasks = document["tasks"]
     for task, spec in tasks.items():
         if isinstance(spec, Mapping) and "hours" in spec and _is_est(tasks, task):
-            add(f"tasks.{task}.hours", "scale", 0.75, 1.0, 4 / 3, "effort")
+            add(f"tasks.{task}.hours", "scale", 0.7, 1.0, 1.4, "effort")
     delays = document["delays"]
     for delay, spec in delays.items():
         if isinstance(spec, Mapping) and spec.get("dist") not in (None, "fixed") and _is_est(delays, delay):
@@ -214,6 +246,41 @@ def _defaults(document: Mapping[str, Any]) -> list[Uncertain]:
     for field, value in side.items():
         if field.endswith("_per_year") and _kind(value) == "value" and value > 0 and _is_est(side, field):
             add(f"side_streams.{field}", "value", 0.5 * value, float(value), 1.5 * value, "side_stream")
+    return found + _mechanism_defaults(document.get("reform") or {})
+
+
+def _mechanism_defaults(reform: Mapping[str, Any]) -> list[Uncertain]:
+    """Rule 'mechanism': the EST parameters of each ``[reform]`` group that act in its current state."""
+    found: list[Uncertain] = []
+
+    def add(path: str, kind: Literal["scale", "value"], low: float, likely: float, high: float, source: str) -> None:
+        text = f"{source}; range by rule 'mechanism': {DEFAULT_RULES['mechanism']}"
+        found.append(Uncertain(path, kind, low, likely, high, text, "mechanism"))
+
+    for name, group in reform.items():
+        if not isinstance(group, Mapping):
+            continue
+        when_off = _REFORM_WHEN_OFF.get(name, ())
+        for field, value in group.items():
+            if field in ("enabled", "source", "sources") or (field in when_off) == bool(group.get("enabled")):
+                continue
+            if not _is_est(group, field):
+                continue
+            path = f"reform.{name}.{field}"
+            if isinstance(value, Mapping) and "dist" in value:
+                if value["dist"] != "fixed" or value.get("value", 0) > 0:
+                    add(path, "scale", 0.5, 1.0, 1.5, _source(group, field))
+            elif isinstance(value, Mapping):  # multipliers: {task: m} or {team: {task: m}}
+                for key, inner in value.items():
+                    items = inner.items() if isinstance(inner, Mapping) else [(None, inner)]
+                    for task, m in items:
+                        where = f"{path}.{key}" + ("" if task is None else f".{task}")
+                        hi = min(4 / 3 * float(m), MAX_MULTIPLIER)
+                        add(where, "value", 0.75 * float(m), float(m), hi, _source(group, field))
+            elif field in _REFORM_PROBABILITIES and _kind(value) == "value":
+                bounds = _probability_range(float(value))
+                if bounds is not None:
+                    add(path, "value", bounds[0], float(value), bounds[1], _source(group, field))
     return found
 
 

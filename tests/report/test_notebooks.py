@@ -15,7 +15,7 @@ import pytest
 from nbclient import NotebookClient
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
-EXPECTED = {"01_quickstart", "02_staffing_comparison", "03_calibration", "04_reform_evaluation"}
+EXPECTED = {"01_quickstart", "02_staffing_comparison", "03_calibration", "04_reform_evaluation", "05_sensitivity"}
 
 
 def test_every_notebook_is_there() -> None:
@@ -115,10 +115,22 @@ def check_reform(outputs: list[str]) -> None:
             assert "no significant difference" not in line
 
 
+def check_sensitivity(outputs: list[str]) -> None:
+    """05: 'met in M of N sets (P%)' agrees with itself, and the tornado's table has the KPI's rows."""
+    text = "\n".join(outputs)
+    found = re.search(r"met in (\d+) of (\d+) parameter sets \((\d+)%\)", text)
+    assert found, text
+    met, sets, percent = (int(found.group(i)) for i in (1, 2, 3))
+    assert 0 <= met <= sets and sets > 0
+    assert abs(100 * met / sets - percent) <= 0.5 + 1e-9, found.group(0)
+    assert "mu_star" in text and "S1" in text and "ST" in text
+
+
 CONCLUSIONS = {
     "02_staffing_comparison": check_staffing,
     "03_calibration": check_calibration,
     "04_reform_evaluation": check_reform,
+    "05_sensitivity": check_sensitivity,
 }
 
 
@@ -129,6 +141,9 @@ def test_the_conclusion_checks_catch_a_false_sentence() -> None:
         check_calibration(["fitted 6,635 a year [6,539, 6,732]; true 6,500: the interval covers\n"])
     with pytest.raises(AssertionError):
         check_staffing(["no staffing meets every target\n   team role base proposed change\n"])
+    with pytest.raises(AssertionError):
+        check_sensitivity(["45-day rate >= 90%: met in 3 of 16 parameter sets (25%)\nmu_star S1 ST\n"])
+    check_sensitivity(["45-day rate >= 90%: met in 4 of 16 parameter sets (25%)\nmu_star S1 ST\n"])
     check_reform(
         ["- rate: 99.99960 → 100.00000 (+0.00040 points, 95% CI +0.0001 to +0.0007, significant; better)\n" * 4]
     )
