@@ -25,15 +25,15 @@ from sim.cases import Case, CaseBook, generate_cases
 from sim.config.schema import Scenario
 from sim.distributions import build
 from sim.eventlog import STEP_COLUMNS, STEP_DTYPES, CaseRecord, EventLog, cases_frame
-from sim.flow import records
+from sim.flow import records, resumption
 from sim.flow.complex_track import complex_track
 from sim.flow.context import FlowContext, Step
 from sim.flow.fast_track import fast_track
 from sim.flow.intake import intake
-from sim.flow.oversight import preservation, recurring_reports, side_stream
+from sim.flow.oversight import platform_duty, preservation, recurring_reports, side_stream
 from sim.staffing import StaffOffice
 from sim.streams import Streams
-from sim.vocab import Task, Team, Track
+from sim.vocab import CaseType, Task, Team, Track
 from sim.workcalendar import WorkCalendar
 
 __all__ = ["RunResult", "build_calendar", "run_replication"]
@@ -148,8 +148,15 @@ def _replicate(scenario: Scenario, replication: int, seed: int) -> RunResult:
 def _arrivals(ctx: FlowContext, book: CaseBook) -> Step:
     for case in book.cases:
         yield ctx.env.timeout(max(case.arrived - ctx.env.now, 0.0))
-        if not ctx.docket.replaced(case):  # a 执恢 of the mix that one of the run's own stands in for
-            _start(ctx, case)
+        if ctx.docket.replaced(case):  # a 执恢 of the mix that one of the run's own stands in for
+            continue
+        _start(ctx, case)
+        if case.case_type is CaseType.RESUMED:
+            # The mix's 执恢 filing times are data, taken after the front end's check and review
+            # of the request: the work is asked for now and does not hold the filing back. Started
+            # after the case, so that where a handler takes the case at filing (before the reform)
+            # the handler does it.
+            ctx.env.process(resumption.review(ctx, case, refusable=False))
 
 
 def _start(ctx: FlowContext, case: Case) -> None:
@@ -184,6 +191,8 @@ def _start_side_streams(ctx: FlowContext, streams: Streams, end: float) -> None:
         (Task.COMMISSIONED, side.commissioned_per_year, Team.OVERSIGHT, ctx.scenario.delays.commissioned_days),
         (Task.PETITION, side.petitions_per_year, Team.OVERSIGHT, None),
         (Task.OBJECTION_HEARING, side.supervision_per_year, Team.REVIEW, None),  # 执行监督、请示、督办
+        (Task.FILE_LENDING, side.lending_per_year if records.has_centre(ctx) else 0.0, Team.RECORDS, None),
+        (Task.DATA_REPORT, side.data_requests_per_year, Team.OVERSIGHT, None),
     ):
         times = _poisson_times(streams.get(f"side.{task.value}.times"), per_year, end)
         hours = build(tasks[task].hours).ppf(streams.get(f"side.{task.value}.hours").random(times.size))
@@ -192,6 +201,9 @@ def _start_side_streams(ctx: FlowContext, streams: Streams, end: float) -> None:
         )
         ctx.env.process(side_stream(ctx, task, team_of(team), times, hours, external))
     ctx.env.process(recurring_reports(ctx, streams.get("side.reports")))
+    ctx.env.process(platform_duty(ctx, streams.get("side.platform_duty")))
+    ctx.env.process(records.monitoring(ctx, streams.get("side.node_monitoring")))
+    ctx.env.process(records.reports(ctx, streams.get("side.records_report")))
 
 
 def _poisson_times(rng: np.random.Generator, per_year: float, end: float) -> np.ndarray:

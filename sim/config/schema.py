@@ -27,6 +27,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     Field,
+    StrictBool,
     StrictInt,
     WithJsonSchema,
     field_validator,
@@ -266,7 +267,14 @@ class Probabilities(Sourced):
     in_kind_rate: Probability  # 以物抵债 accepted after the 2nd failure
     selloff_rate: Probability  # 变卖 sells within the sell-off period
     buyer_default_rate: Probability  # 悔拍
+    third_party_objection_rate: Probability  # 案外人异议 to the property of a disposal (CPL 2023 art. 238)
+    third_party_upheld_rate: Probability  # the objection upheld: that property is not disposed of
+    reward_rate: Probability  # 悬赏执行 used, where policy.reward_notice allows it, before a 终本
+    reward_find_rate: Probability  # the reward brings a lead that finds property
+    audit_rate: Probability  # 审计执行 used, where policy.audit allows it, before a 终本
+    audit_find_rate: Probability  # the audit finds property
     resume_within_5y_rate: Probability  # 终本 case resumed over the 5 years of re-queries
+    resume_refused_rate: Probability  # 恢复执行审查 refuses a request of the run's own 终本 cases
     price_method: Annotated[dict[PriceMethod, Probability], ReadOnly]
 
     @field_validator("price_method")
@@ -292,6 +300,9 @@ class Delays(Sourced):
     investigation_days: DistSpec  # registries, banks, village committees answering
     lead_check_days: DistSpec
     seizure_days: DistSpec
+    pre_sale_inquiry_days: DistSpec  # 变价前调查: the answers of registries, tax office, property manager
+    reward_days: DistSpec  # 悬赏公告期
+    audit_days: DistSpec  # 审计 by an outside firm (审限规定 art. 9 item 8: not counted)
     stay_days: DistSpec
     referral_evidence_days: DistSpec
     settlement_days: DistSpec
@@ -317,6 +328,7 @@ class Delays(Sourced):
     selloff_period_days: PositiveFloat  # the whole sell-off period, when nothing sells
     balance_payment_days: DistSpec
     objection_filing_days: DistSpec
+    third_party_filing_days: DistSpec  # 案外人异议 docketed (异议复议规定 art. 2: 3 days)
     hearing_notice_days: DistSpec
     higher_court_review_days: DistSpec
     commissioned_days: DistSpec
@@ -369,6 +381,7 @@ class Tasks(Sourced):
     first_contact: TaskSpec  # 初次接待
     standard_documents: TaskSpec  # 统一制式法律文书、网络查控
     triage: TaskSpec  # 查控结果分析、繁简分流
+    zhongben_check: TaskSpec  # 终本案件核查 before a 执恢 is filed
     resume_review: TaskSpec  # 恢复执行审查
     serve_documents: TaskSpec
     public_notice: TaskSpec
@@ -387,6 +400,9 @@ class Tasks(Sourced):
     panel_review: TaskSpec  # 合议庭评议
     settlement_record: TaskSpec
     zhongben_interview: TaskSpec
+    pre_sale_inquiry: TaskSpec  # 变价前调查 (方案 三(二)2)
+    reward_notice: TaskSpec  # 悬赏执行 (policy.reward_notice)
+    audit: TaskSpec  # 审计执行 (policy.audit)
     disposal_referral: TaskSpec
     sign_off: TaskSpec  # 签发 by the handling team's judge
     price_file: TaskSpec
@@ -399,13 +415,19 @@ class Tasks(Sourced):
     scan: TaskSpec
     archive: TaskSpec
     paper_handover: TaskSpec
+    node_monitoring: TaskSpec  # per open case and monitoring round (side_streams.monitoring_interval_wdays)
+    records_report: TaskSpec  # 定期通报, monthly
+    file_lending: TaskSpec  # 借阅登记, per request (side_streams.lending_per_year)
     objection_hearing: TaskSpec
     panel_member: TaskSpec
+    third_party_review: TaskSpec  # 案外人异议审查 (CPL 2023 art. 238)
     preservation: TaskSpec
     commissioned: TaskSpec
     petition: TaskSpec
     monthly_report: TaskSpec
     quarterly_report: TaskSpec
+    platform_duty: TaskSpec  # 执行指挥平台事务, each working day
+    data_report: TaskSpec  # 数据统计报送, per request (side_streams.data_requests_per_year)
     closing: TaskSpec  # 结案 formalities by the handling clerk
     read_file: TaskSpec  # 阅卷 by the team a case is handed to (reform.handoff)
     rework: TaskSpec  # 补正 by the team a flawed step is sent back to (reform.rework)
@@ -447,6 +469,7 @@ class Deadlines(Frozen):
     report_service: DeadlineSpec
     price_objection: DeadlineSpec
     objection: DeadlineSpec
+    third_party_objection: DeadlineSpec  # 15 days (CPL 2023 art. 238)
     sale_ruling: DeadlineSpec
     handover: DeadlineSpec
     reauction: DeadlineSpec
@@ -528,6 +551,8 @@ class Policy(Sourced):
     dispatch: DispatchRuleName = DEFAULT_DISPATCH
     handler_assignment: HandlerRuleName = DEFAULT_HANDLER_ASSIGNMENT
     related_same_handler: bool = True
+    reward_notice: StrictBool = False  # 悬赏执行 as an option (方案 三(二)2: 根据案件具体情况决定是否采取)
+    audit: StrictBool = False  # 审计执行 as an option (same clause; 终本规定 art. 3: on the applicant's request)
 
     @model_validator(mode="before")
     @classmethod
@@ -576,6 +601,10 @@ class SideStreams(Sourced):
     commissioned_per_year: PerYear  # 外地法院委托事务
     petitions_per_year: PerYear  # 执行信访
     supervision_per_year: PerYear  # 执行监督、请示、督办 at the review team
+    lending_per_year: PerYear  # 借出、借阅、复制 requests at the records centre (方案 三(一)3)
+    data_requests_per_year: PerYear  # 上级法院、上级机关要求上报的数据 (方案 三(一)4)
+    monitoring_interval_wdays: Annotated[StrictInt, Field(ge=1, le=250)]
+    """Working days between the records centre's rounds of key-node monitoring (方案 三(一)3: 实时监控)."""
 
 
 # ---------------------------------------------------------------- staffing

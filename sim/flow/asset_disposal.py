@@ -9,6 +9,8 @@ rest: announcements of ≥15 days (movables) or ≥30 days (real estate) before 
 notice and a price cut of up to 20% (art. 26); then payment in kind (以物抵债)
 or an online sell-off of up to 60 days (衔接通知); the buyer pays, the court
 rules (拍卖变卖规定 art. 20: 10 days) and hands over (art. 27: 15 days).
+A third party's objection to the property (案外人异议) holds the sale until it is
+ruled on (执行异议复议规定 art. 15: 审查期间不得处分); upheld, the property is not sold.
 Appraisal, auction and sell-off time do not count against the 6-month limit
 (审限规定 art. 9), so those waits are marked ``excluded``.
 """
@@ -56,11 +58,20 @@ def dispose(ctx: FlowContext, case: Case) -> Step:
         ctx.spawn(review.objection(ctx, case))  # enforcement does not stop (执行程序解释 art. 9)
 
     value = case.owed_cny * ctx.book.ratio(Ratio.PROPERTY_VALUE_RATIO, case)  # as seized (complex_track)
-    price, in_kind = yield from _sell(ctx, case, team)
-    if price == 0.0:
-        ctx.mark(case, Milestone.UNSOLD, team)
+    released = False
+    if ctx.decide(case, Decision.THIRD_PARTY, ctx.scenario.probabilities.third_party_objection_rate):
+        # 处分 (the sale) waits for the review; pricing, which disposes of nothing, went ahead.
+        case.stage = "asset_disposal:third_party"
+        released = yield from review.third_party(ctx, case)
+    if released:
+        price = 0.0  # 裁定中止对该标的的执行 (CPL 2023 art. 238): nothing is sold
+        ctx.mark(case, Milestone.THIRD_PARTY_UPHELD, team)
     else:
-        yield from _complete_sale(ctx, case, team, buyer_pays=not in_kind)
+        price, in_kind = yield from _sell(ctx, case, team)
+        if price == 0.0:
+            ctx.mark(case, Milestone.UNSOLD, team)
+        else:
+            yield from _complete_sale(ctx, case, team, buyer_pays=not in_kind)
     # 处置款 (or the unsold file) goes back to the handling team for payout or 终本.
     yield from ctx.reform.transfer(case, team, handling_team)
     ctx.mark(case, Milestone.RECEIVED, case.team)

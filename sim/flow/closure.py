@@ -3,8 +3,9 @@
 A case closes with one outcome (执行完毕, 终本, 终结执行, 不予执行, 驳回, 销案).
 The file then goes to the records centre for archiving. A 终本 case is not
 forgotten: for 5 years the online system queries the debtor every 6 months
-(终本规定 art. 9), and when property turns up the case resumes as a new 执恢
-case filed at the front-end team.
+(终本规定 art. 9), and when property turns up the front-end team checks the 终本
+file and reviews the request to resume (:mod:`sim.flow.resumption`); accepted, it
+resumes as a new 执恢 case.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import math
 
 from sim.cases import Case, resumed_case
-from sim.flow import records
+from sim.flow import records, resumption
 from sim.flow.context import FlowContext, Step
 from sim.vocab import Deadline, Decision, Milestone, Outcome, Task
 
@@ -59,9 +60,12 @@ def _requery(ctx: FlowContext, case: Case) -> Step:
     query = 1 + min(n - 1, int(u / probs.resume_within_5y_rate * n))
     # Counted from the closure (the archiving before this takes days, the queries months).
     yield ctx.env.timeout(max(case.closed + query * delays.requery_interval_days - ctx.env.now, 0.0))
-    # Property found: the applicant (or the court) files 执恢 on the next working day.
-    filed = ctx.calendar.next_working_time(ctx.env.now)
-    yield ctx.env.timeout(filed - ctx.env.now)
+    # Property found: the applicant (or the court) asks to resume on the next working day;
+    # the front end checks the 终本 file and reviews the request before a 执恢 is filed.
+    asked = ctx.calendar.next_working_time(ctx.env.now)
+    yield ctx.env.timeout(asked - ctx.env.now)
+    if not (yield from resumption.review(ctx, case)):
+        return  # refused: no 执恢 case, nothing to replace
     ctx.mark(case, Milestone.RESUMED)
     resumed = resumed_case(ctx.book, case, ctx.env.now)
     resumed.fee_due_cny = max(case.fee_due_cny - case.fee_paid_cny, 0.0)  # no new fee (诉讼费用交纳办法 art. 26)

@@ -10,6 +10,9 @@ warranted, refer refusal-to-enforce crimes within 30 days; start appraisal and
 auction of seized property within 30 days; draw up a distribution plan when
 several creditors share the debtor; behaviour cases follow an operation plan;
 every 终本 goes before the collegial panel (for property found but not sold, the plan says so).
+Before a sale the property is investigated (变价前调查); a reward notice or an audit
+(悬赏执行、审计执行) is used case by case (根据案件具体情况决定是否采取) where the
+scenario's policy allows them (``policy.reward_notice``, ``policy.audit``; off by default).
 """
 
 from __future__ import annotations
@@ -52,6 +55,8 @@ def complex_track(ctx: FlowContext, case: Case) -> Step:
     ctx.clocks.end(case, Deadline.INVESTIGATION)
     found = handling.property_found(ctx, case)
     found = (yield from _check_lead(ctx, case)) or found
+    if not found:
+        found = yield from _reward_and_audit(ctx, case)
     if found:
         yield from handling.seize(ctx, case)
         ctx.clocks.start(case, Deadline.DISPOSAL_START)  # 对查控（首封）的财产应在30日内启动评估、拍卖
@@ -84,6 +89,33 @@ def _check_lead(ctx: FlowContext, case: Case) -> Step:
     return useful
 
 
+def _reward_and_audit(ctx: FlowContext, case: Case) -> Step:
+    """悬赏执行 and 审计执行 where nothing was found (方案 三(二)2; 终本规定 art. 3: part of an
+    exhausted investigation, on the applicant's request); returns True if property is found.
+
+    Each is a scenario option (``policy.reward_notice``, ``policy.audit``), used for a share
+    of the cases that reach this point (``reward_rate``, ``audit_rate``, EST). The reward's
+    notice period waits for leads; the audit firm's time is not counted against the 6-month
+    limit (审限规定 art. 9 item 8).
+    """
+    policy, probs = ctx.scenario.policy, ctx.scenario.probabilities
+    found = False
+    if policy.reward_notice and ctx.decide(case, Decision.REWARD, probs.reward_rate):
+        case.stage = f"{case.team}:reward"
+        yield from ctx.work(case, Task.REWARD_NOTICE)
+        yield from ctx.wait(case, Delay.REWARD_DAYS, step="reward_period")
+        found = ctx.decide(case, Decision.REWARD_FINDS, probs.reward_find_rate)
+    if not found and policy.audit and ctx.decide(case, Decision.AUDIT, probs.audit_rate):
+        case.stage = f"{case.team}:audit"
+        yield from ctx.work(case, Task.AUDIT)
+        yield from ctx.wait(case, Delay.AUDIT_DAYS, step="audit_firm", excluded=True)
+        found = ctx.decide(case, Decision.AUDIT_FINDS, probs.audit_find_rate)
+    if found:
+        case.has_property = True
+        ctx.mark(case, Milestone.PROPERTY_FOUND, case.team)
+    return found
+
+
 def _coercive_measures(ctx: FlowContext, case: Case, found: bool) -> Step:
     """纳失 within 7 days, detention where warranted, 拒执罪 referral within 30 days.
 
@@ -106,7 +138,8 @@ def _coercive_measures(ctx: FlowContext, case: Case, found: bool) -> Step:
 
 
 def _dispose(ctx: FlowContext, case: Case) -> Step:
-    """对查控（首封）的财产应在30日内启动评估、拍卖程序: the judge signs the ruling, the file goes over."""
+    """对查控（首封）的财产应在30日内启动评估、拍卖程序: investigated, the ruling signed, the file sent over."""
+    yield from handling.pre_sale_inquiry(ctx, case)
     yield from ctx.work(case, Task.SIGN_OFF)
     yield from ctx.work(case, Task.DISPOSAL_REFERRAL)
     ctx.clocks.end(case, Deadline.DISPOSAL_START)

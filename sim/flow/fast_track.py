@@ -54,6 +54,7 @@ def fast_track(ctx: FlowContext, case: Case) -> Step:
         # The 30 days ran from receipt; the clock is written down only when it matters.
         ctx.clocks.start(case, Deadline.FAST_DISPOSAL_START, at=received)
         yield from handling.seize(ctx, case)
+        yield from handling.pre_sale_inquiry(ctx, case)
         yield from ctx.work(case, Task.SIGN_OFF)  # the judge signs the ruling to sell
         yield from ctx.work(case, Task.DISPOSAL_REFERRAL)
         ctx.clocks.end(case, Deadline.FAST_DISPOSAL_START)

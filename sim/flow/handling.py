@@ -23,6 +23,7 @@ __all__ = [
     "interview",
     "investigate",
     "list_dishonest",
+    "pre_sale_inquiry",
     "property_found",
     "receipt",
     "receive",
@@ -224,6 +225,22 @@ def seize(ctx: FlowContext, case: Case) -> Step:
     yield from ctx.work(case, Task.SEIZURE)
     yield from ctx.wait(case, Delay.SEIZURE_DAYS, step="seizure_registered")
     ctx.mark(case, Milestone.SEIZED, case.team)
+
+
+def pre_sale_inquiry(ctx: FlowContext, case: Case) -> Step:
+    """变价前调查 of the seized property before it is referred for sale (方案 三(二)2).
+
+    在采取变价措施前，应对财产权属、共有情况、权利负担、占有使用、装饰装修、附属设施、欠缴税费、
+    质量瑕疵等事项进行调查，必要时保存上传视频资料: a visit with a record (or video) and the
+    answers of the registry, the tax office and the property manager; the record goes to
+    the records centre. The plan gives it to the standard track; the fast track refers
+    property to the same disposal team, which needs the same facts, so it does it too (EST).
+    It runs inside the 30 days from 首封 to the start of the disposal.
+    """
+    case.stage = f"{case.team}:pre_sale_inquiry"
+    yield from ctx.work(case, Task.PRE_SALE_INQUIRY)
+    yield from ctx.wait(case, Delay.PRE_SALE_INQUIRY_DAYS, step="pre_sale_answers")
+    records.hand_over(ctx, case)
 
 
 def zhongben(ctx: FlowContext, case: Case) -> Step:

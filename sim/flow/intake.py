@@ -7,8 +7,9 @@ standard-track teams (繁简分流), by the scenario's triage rules
 (:mod:`sim.rules.triage`). Preservation cases go to the team the scenario
 names, straight after the filing check: a preservation ruling is carried out at once
 (CPL 2023 art. 103: 裁定采取保全措施的，应当立即开始执行), without the first contact, the
-standard documents and the inquiry that an enforcement case needs. 执恢 applications are
-reviewed here first (恢复执行审查).
+standard documents and the inquiry that an enforcement case needs. 执恢 requests are
+checked and reviewed here before they are filed (终本核查、恢复执行审查,
+:mod:`sim.flow.resumption`), so a 执恢 case arrives reviewed.
 """
 
 from __future__ import annotations
@@ -68,8 +69,6 @@ def intake(ctx: FlowContext, case: Case) -> Step:
     yield from ctx.wait(case, Delay.ONLINE_INQUIRY_DAYS, step="online_inquiry")
     _freeze(ctx, case)
 
-    if case.case_type is CaseType.RESUMED:
-        yield from ctx.work(case, Task.RESUME_REVIEW, team)  # 恢复执行审查
     # 查控结果分析 and 繁简分流.
     yield from ctx.work(case, Task.TRIAGE, team)
     track = triage(ctx, case)

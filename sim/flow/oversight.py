@@ -1,15 +1,18 @@
 """ "三统一"管理团队: preservation cases and the side streams (方案 三(一)4).
 
 Besides monitoring and reporting (每月通报执行质效，每季度分析通报), the team
-handles commissioned matters from other courts (外地法院委托事务办理), preservation
-cases (保全类案件办理) and enforcement petitions (执行信访). Except for the
-preservation cases, this is work that is not an enforcement case but takes
-the same people's time, so it is modelled as side streams that consume capacity.
+keeps the command platform (执行指挥平台事务办理) each working day, compiles the
+statistics higher courts and authorities ask for (对上级法院、上级机关要求上报的数据进行
+统计报送), handles commissioned matters from other courts (外地法院委托事务办理),
+preservation cases (保全类案件办理) and enforcement petitions (执行信访). Except for
+the preservation cases, this is work that is not an enforcement case but takes the
+same people's time, so it is modelled as side streams that consume capacity: the
+requests (commissions, petitions, statistics) arrive as Poisson streams of their own
+(:mod:`sim.model`), the reports and the platform come round by the calendar
+(:mod:`sim.flow.recurring`).
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import numpy as np
 
@@ -19,9 +22,10 @@ from sim.distributions import build
 from sim.flow import handling
 from sim.flow.closure import finish
 from sim.flow.context import FlowContext, Step
+from sim.flow.recurring import month_starts, working_days
 from sim.vocab import Delay, Outcome, Task, Team, Track
 
-__all__ = ["preservation", "recurring_reports", "side_stream"]
+__all__ = ["platform_duty", "preservation", "recurring_reports", "side_stream"]
 
 
 def preservation(ctx: FlowContext, case: Case) -> Step:
@@ -66,7 +70,7 @@ def recurring_reports(ctx: FlowContext, rng: np.random.Generator) -> Step:
     team = ctx.scenario.organisation.team_for(Team.OVERSIGHT)
     monthly = build(ctx.scenario.tasks.monthly_report.hours)
     quarterly = build(ctx.scenario.tasks.quarterly_report.hours)
-    for when, month in _month_starts(ctx):
+    for when, month in month_starts(ctx):
         yield ctx.env.timeout(max(when - ctx.env.now, 0.0))
         hours = float(monthly.sample(rng, 1)[0])
         ctx.spawn(ctx.desks.side_work(ctx.docket.next_side_id(), Task.MONTHLY_REPORT, team, hours))
@@ -75,13 +79,16 @@ def recurring_reports(ctx: FlowContext, rng: np.random.Generator) -> Step:
             ctx.spawn(ctx.desks.side_work(ctx.docket.next_side_id(), Task.QUARTERLY_REPORT, team, hours))
 
 
-def _month_starts(ctx: FlowContext) -> Iterator[tuple[float, int]]:
-    cal = ctx.calendar
-    d = cal.date_of(0.0).replace(day=1)
-    end = ctx.scenario.run.horizon_days + ctx.scenario.run.cooldown_days
-    while True:
-        d = d.replace(year=d.year + (d.month == 12), month=d.month % 12 + 1)
-        t = cal.next_working_time(cal.time_of(d))
-        if t >= end:
-            return
-        yield t, d.month
+def platform_duty(ctx: FlowContext, rng: np.random.Generator) -> Step:
+    """执行指挥平台事务办理 (方案 三(一)4): an officer's ``platform_duty`` hours each working day.
+
+    The platform's matters (督办 of the higher courts, 事项委托 sent and received, query
+    exceptions, the 终本 library's checks) come every day whatever the cases do, so the
+    work is drawn per day from its own stream, not per case.
+    """
+    team = ctx.scenario.organisation.team_for(Team.OVERSIGHT)
+    daily = build(ctx.scenario.tasks.platform_duty.hours)
+    for when in working_days(ctx):
+        yield ctx.env.timeout(max(when - ctx.env.now, 0.0))
+        hours = float(daily.sample(rng, 1)[0])
+        ctx.spawn(ctx.desks.side_work(ctx.docket.next_side_id(), Task.PLATFORM_DUTY, team, hours))

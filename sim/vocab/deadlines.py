@@ -37,6 +37,7 @@ class Deadline(StrEnum):
     REPORT_SERVICE = "report_service"
     PRICE_OBJECTION = "price_objection"
     OBJECTION = "objection"
+    THIRD_PARTY_OBJECTION = "third_party_objection"  # 案外人异议 reviewed within 15 days (CPL 2023 art. 238)
     SALE_RULING = "sale_ruling"
     HANDOVER = "handover"
     REAUCTION = "reauction"  # 2nd auction within 30 days of the 1st failing (网拍规定 art. 26)
@@ -63,6 +64,7 @@ DEADLINE_NAMES: Mapping[Deadline, tuple[str, str]] = {
     Deadline.REPORT_SERVICE: ("送达评估报告", "price report served"),
     Deadline.PRICE_OBJECTION: ("审查参考价异议", "price objection reviewed"),
     Deadline.OBJECTION: ("执行异议审查", "enforcement objection ruled"),
+    Deadline.THIRD_PARTY_OBJECTION: ("案外人异议审查", "third-party objection ruled"),
     Deadline.SALE_RULING: ("作出成交裁定", "sale confirmation ruling"),
     Deadline.HANDOVER: ("交付拍卖财产", "sold property handed over"),
     Deadline.REAUCTION: ("流拍后30日内再次拍卖", "re-auction within 30 days"),
@@ -121,6 +123,7 @@ DEADLINE_STARTS: Mapping[Deadline, tuple[str, str]] = {
     Deadline.REPORT_SERVICE: ("收到评估报告", "report received"),
     Deadline.PRICE_OBJECTION: ("收到异议", "objection received"),
     Deadline.OBJECTION: ("异议立案", "objection docketed"),
+    Deadline.THIRD_PARTY_OBJECTION: ("收到书面异议", "written objection received"),
     Deadline.SALE_RULING: ("价款交付", "price paid"),
     Deadline.HANDOVER: ("裁定送达", "ruling served"),
     Deadline.REAUCTION: ("流拍", "auction failed"),

@@ -59,8 +59,16 @@ class Decision(StrEnum):
     IN_KIND = "in_kind"  # the creditor takes the property in payment
     SELLOFF = "selloff"  # the sell-off sells
     BUYER_DEFAULT = "buyer_default"  # 悔拍
+    THIRD_PARTY = "third_party"  # a 案外人异议 to the seized property (CPL 2023 art. 238)
+    THIRD_PARTY_UPHELD = "third_party_upheld"  # the objection is upheld: the property is not disposed of
+    # 精执's options before a 终本 (方案 三(二)2; 终本规定 art. 3)
+    REWARD = "reward"  # 悬赏执行 used for the case
+    REWARD_FINDS = "reward_finds"  # the reward brings a lead to property
+    AUDIT = "audit"  # 审计执行 used for the case
+    AUDIT_FINDS = "audit_finds"  # the audit finds property
     # after 终本
     RESUME = "resume"  # a re-query finds property
+    RESUME_REFUSED = "resume_refused"  # 恢复执行审查 refuses the request to resume
 
 
 class Ratio(StrEnum):

@@ -29,6 +29,7 @@ class Task(StrEnum):
     FIRST_CONTACT = "first_contact"  # 初次接待
     STANDARD_DOCUMENTS = "standard_documents"  # 统一制式法律文书、网络查控
     TRIAGE = "triage"  # 查控结果分析、繁简分流
+    ZHONGBEN_CHECK = "zhongben_check"  # 终结本次执行案件核查: the 终本 file checked before a 执恢 is filed
     RESUME_REVIEW = "resume_review"  # 恢复执行审查
     # 快执/精执 (方案 三(二))
     SERVE_DOCUMENTS = "serve_documents"  # 送达文书
@@ -48,6 +49,9 @@ class Task(StrEnum):
     PANEL_REVIEW = "panel_review"  # 合议庭评议
     SETTLEMENT_RECORD = "settlement_record"  # 和解笔录
     ZHONGBEN_INTERVIEW = "zhongben_interview"  # 终本约谈
+    PRE_SALE_INQUIRY = "pre_sale_inquiry"  # 变价前调查: title, co-owners, charges, occupation … (方案 三(二)2)
+    REWARD_NOTICE = "reward_notice"  # 悬赏执行 (an option: policy.reward_notice)
+    AUDIT = "audit"  # 审计执行 (an option: policy.audit)
     DISPOSAL_REFERRAL = "disposal_referral"  # 移送财产处置
     SIGN_OFF = "sign_off"  # 签发: the handling team's judge signs a ruling or decision (以法官为主导)
     # 财产处置团队 (方案 三(一)2)
@@ -62,15 +66,21 @@ class Task(StrEnum):
     SCAN = "scan"  # 扫描上传
     ARCHIVE = "archive"  # 归档
     PAPER_HANDOVER = "paper_handover"  # 接收材料登记: a day's hand-over registered on receipt
+    NODE_MONITORING = "node_monitoring"  # 重要节点实时监控: per open case, each monitoring round
+    RECORDS_REPORT = "records_report"  # 定期通报 of the monitoring
+    FILE_LENDING = "file_lending"  # 借出、借阅、复制登记: per request
     # 执行审查团队 (方案 三(三))
     OBJECTION_HEARING = "objection_hearing"  # 异议听证、裁定
     PANEL_MEMBER = "panel_member"  # a judge of another team on the 合议庭 (异议复议规定 art. 11)
+    THIRD_PARTY_REVIEW = "third_party_review"  # 案外人异议审查、裁定 (CPL 2023 art. 238)
     # "三统一"管理团队 (方案 三(一)4)
     PRESERVATION = "preservation"  # 保全
     COMMISSIONED = "commissioned"  # 委托事项
     PETITION = "petition"  # 信访
     MONTHLY_REPORT = "monthly_report"  # 月报
     QUARTERLY_REPORT = "quarterly_report"  # 季报
+    PLATFORM_DUTY = "platform_duty"  # 执行指挥平台事务办理: each working day
+    DATA_REPORT = "data_report"  # 上报数据统计报送: per request of a higher court or authority
     # 快执/精执 again: the handling clerk's 结案 formalities
     CLOSING = "closing"  # 结案手续
     # A case changing hands between teams (the reform's mechanisms, sim.flow.mechanisms)
@@ -87,6 +97,7 @@ TASK_FUNCTION: Mapping[Task, Team | Handling] = {
     Task.FIRST_CONTACT: Team.INTAKE,
     Task.STANDARD_DOCUMENTS: Team.INTAKE,
     Task.TRIAGE: Team.INTAKE,
+    Task.ZHONGBEN_CHECK: Team.INTAKE,
     Task.RESUME_REVIEW: Team.INTAKE,
     Task.SERVE_DOCUMENTS: HANDLING,
     Task.PUBLIC_NOTICE: HANDLING,
@@ -105,6 +116,9 @@ TASK_FUNCTION: Mapping[Task, Team | Handling] = {
     Task.PANEL_REVIEW: HANDLING,
     Task.SETTLEMENT_RECORD: HANDLING,
     Task.ZHONGBEN_INTERVIEW: HANDLING,
+    Task.PRE_SALE_INQUIRY: HANDLING,
+    Task.REWARD_NOTICE: HANDLING,
+    Task.AUDIT: HANDLING,
     Task.DISPOSAL_REFERRAL: HANDLING,
     Task.SIGN_OFF: HANDLING,
     Task.HANDOVER: HANDLING,
@@ -118,13 +132,19 @@ TASK_FUNCTION: Mapping[Task, Team | Handling] = {
     Task.SCAN: Team.RECORDS,
     Task.ARCHIVE: Team.RECORDS,
     Task.PAPER_HANDOVER: Team.RECORDS,
+    Task.NODE_MONITORING: Team.RECORDS,
+    Task.RECORDS_REPORT: Team.RECORDS,
+    Task.FILE_LENDING: Team.RECORDS,
     Task.OBJECTION_HEARING: Team.REVIEW,
     Task.PANEL_MEMBER: Team.REVIEW,  # done by judges of other teams (sim.flow.review)
+    Task.THIRD_PARTY_REVIEW: Team.REVIEW,
     Task.PRESERVATION: Team.OVERSIGHT,  # or the fast track: policy.preservation_team
     Task.COMMISSIONED: Team.OVERSIGHT,
     Task.PETITION: Team.OVERSIGHT,
     Task.MONTHLY_REPORT: Team.OVERSIGHT,
     Task.QUARTERLY_REPORT: Team.OVERSIGHT,
+    Task.PLATFORM_DUTY: Team.OVERSIGHT,
+    Task.DATA_REPORT: Team.OVERSIGHT,
     # A change of hands: done by the team that receives (reads) or sent (reworks) the case,
     # which the flows name (sim.flow.mechanisms); a handling team's officer is the handler.
     Task.READ_FILE: HANDLING,
@@ -154,6 +174,7 @@ DEADLINE_FUNCTION: Mapping[Deadline, Team | Handling] = {
     Deadline.REPORT_SERVICE: Team.ASSET_DISPOSAL,
     Deadline.PRICE_OBJECTION: Team.ASSET_DISPOSAL,
     Deadline.OBJECTION: Team.REVIEW,
+    Deadline.THIRD_PARTY_OBJECTION: Team.REVIEW,
     Deadline.SALE_RULING: Team.ASSET_DISPOSAL,
     Deadline.HANDOVER: Team.ASSET_DISPOSAL,
     Deadline.REAUCTION: Team.ASSET_DISPOSAL,
@@ -182,6 +203,9 @@ class Delay(StrEnum):
     INVESTIGATION_DAYS = "investigation_days"  # 传统查控: registries, banks, villages answering
     LEAD_CHECK_DAYS = "lead_check_days"  # 线索核实
     SEIZURE_DAYS = "seizure_days"  # 查封登记: the registry records the seizure
+    PRE_SALE_INQUIRY_DAYS = "pre_sale_inquiry_days"  # 变价前调查: registries, tax office, property manager answering
+    REWARD_DAYS = "reward_days"  # 悬赏公告期: leads come in or not
+    AUDIT_DAYS = "audit_days"  # 审计机构审计 (审限规定 art. 9 item 8: not counted)
     STAY_DAYS = "stay_days"  # 暂缓执行 on security (民诉法解释 art. 467: ≤ 1 year)
     REFERRAL_EVIDENCE_DAYS = "referral_evidence_days"  # 拒执: evidence made up for the police
     SETTLEMENT_DAYS = "settlement_days"  # 和解履行
@@ -206,6 +230,7 @@ class Delay(StrEnum):
     SELLOFF_DAYS = "selloff_days"  # 变卖成交
     BALANCE_PAYMENT_DAYS = "balance_payment_days"  # 支付尾款
     OBJECTION_FILING_DAYS = "objection_filing_days"  # 异议申请
+    THIRD_PARTY_FILING_DAYS = "third_party_filing_days"  # 案外人异议: papers made up and docketed
     HEARING_NOTICE_DAYS = "hearing_notice_days"  # 听证通知
     HIGHER_COURT_REVIEW_DAYS = "higher_court_review_days"  # 上级法院复议
 
@@ -226,6 +251,8 @@ class Milestone(StrEnum):
     ARCHIVED = "archived"  # 归档
     RESUMED = "resumed"  # a 终本 case's re-query found property: it resumes as 执恢
     RETURNED = "returned"  # 方案 二.4: the receiving team sent the case back to the previous step
+    RESUME_REFUSED = "resume_refused"  # 恢复执行审查 refused the request: no 执恢 is filed
+    THIRD_PARTY_UPHELD = "third_party_upheld"  # 案外人异议 upheld: 中止对该标的的执行 (CPL 2023 art. 238)
 
 
 class PriceMethod(StrEnum):
@@ -254,6 +281,16 @@ TASK_ZH: Final[Mapping[Task, str]] = {
     Task.STANDARD_DOCUMENTS: "制式文书、网络查控",
     Task.TRIAGE: "查控分析、繁简分流",
     Task.RESUME_REVIEW: "恢复执行审查",
+    Task.ZHONGBEN_CHECK: "终本案件核查",
+    Task.PRE_SALE_INQUIRY: "变价前调查",
+    Task.REWARD_NOTICE: "悬赏执行",
+    Task.AUDIT: "审计执行",
+    Task.NODE_MONITORING: "重要节点监控",
+    Task.RECORDS_REPORT: "卷宗中心定期通报",
+    Task.FILE_LENDING: "卷宗借阅登记",
+    Task.THIRD_PARTY_REVIEW: "案外人异议审查",
+    Task.PLATFORM_DUTY: "指挥平台事务",
+    Task.DATA_REPORT: "数据统计报送",
     Task.SERVE_DOCUMENTS: "送达文书",
     Task.DEBTOR_INTERVIEW: "询问被执行人",
     Task.DEDUCT_PAYOUT: "扣划发放",
@@ -291,6 +328,9 @@ TASK_ZH: Final[Mapping[Task, str]] = {
 DELAY_ZH: Final[Mapping[Delay, str]] = {
     Delay.DEBTOR_SEARCH_DAYS: "查找被执行人答复",
     Delay.SEIZURE_DAYS: "查封登记",
+    Delay.PRE_SALE_INQUIRY_DAYS: "变价前调查答复",
+    Delay.REWARD_DAYS: "悬赏公告期",
+    Delay.AUDIT_DAYS: "审计",
     Delay.STAY_DAYS: "暂缓执行",
     Delay.REFERRAL_EVIDENCE_DAYS: "拒执证据补充",
     Delay.APPRAISER_REPLY_DAYS: "评估机构书面说明",
@@ -323,6 +363,7 @@ DELAY_ZH: Final[Mapping[Delay, str]] = {
     Delay.SELLOFF_DAYS: "变卖成交",
     Delay.BALANCE_PAYMENT_DAYS: "支付尾款",
     Delay.OBJECTION_FILING_DAYS: "异议申请",
+    Delay.THIRD_PARTY_FILING_DAYS: "案外人异议立案",
     Delay.HIGHER_COURT_REVIEW_DAYS: "上级法院复议",
 }
 """Each outside delay's Chinese name (the ``[delays]`` fields)."""

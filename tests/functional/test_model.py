@@ -90,8 +90,12 @@ def test_no_arrivals_nothing_happens(short: Scenario) -> None:
             "side_streams.commissioned_per_year": 0,
             "side_streams.petitions_per_year": 0,
             "side_streams.supervision_per_year": 0,
+            "side_streams.lending_per_year": 0,
+            "side_streams.data_requests_per_year": 0,
             "tasks.monthly_report.hours": zero_hours(),
             "tasks.quarterly_report.hours": zero_hours(),
+            "tasks.records_report.hours": zero_hours(),
+            "tasks.platform_duty.hours": zero_hours(),
         },
     )
     result = run_replication(quiet, 0)

@@ -28,6 +28,7 @@ RARE_MADE_COMMON: dict[str, Any] = {
     "probabilities.property_found_rate": 0.2,
     "probabilities.auction_first_sale_rate": 0.3,
     "probabilities.stay_rate": 0.1,
+    "probabilities.third_party_objection_rate": 0.3,
 }
 
 VARIANTS: dict[str, dict[str, Any]] = {
@@ -43,6 +44,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
         # one clerk for every filing check; one officer to list (and relist) every auction
         "staffing.intake.clerks": 1,
         "staffing.asset_disposal.officers": 1,
+        # more property to sell: the thin teams before it (the front end's 终本核查, the handlers'
+        # 变价前调查) pass fewer cases on than the one disposal officer needs to fall behind
+        "probabilities.property_found_rate": 0.35,
         "run.cooldown_days": 240,
     },
     # The plan's load, with outside parties at the slow end of what they do.
@@ -51,6 +55,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "delays.appraiser_reply_days": {"dist": "triangular", "low": 5, "mode": 12, "high": 20},
         "delays.referral_evidence_days": {"dist": "triangular", "low": 15, "mode": 30, "high": 60},
         "delays.hearing_notice_days": {"dist": "triangular", "low": 5, "mode": 10, "high": 15},
+        # a third party's papers made up late (异议复议规定 art. 2: missing papers within 3 days, often more)
+        "delays.third_party_filing_days": {"dist": "triangular", "low": 3, "mode": 8, "high": 15},
         "delays.seizure_days": {"dist": "triangular", "low": 5, "mode": 20, "high": 40},
         # a 2nd-auction notice longer than the 30 days of 网拍规定 art. 26 (a platform's backlog)
         "delays.second_announcement_real_estate_days": {"dist": "triangular", "low": 20, "mode": 30, "high": 40},

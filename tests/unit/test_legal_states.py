@@ -74,11 +74,16 @@ def test_a_preservation_case_goes_straight_to_the_preservation_act(run: RunResul
 
 @pytest.fixture(scope="module")
 def resuming(short: Scenario) -> Scenario:
-    """A third of the 终本 cases resume within months (so the run's own resumptions happen in 150 days)."""
+    """Half the 终本 cases resume within months (so the run's own resumptions happen in 150 days).
+
+    Each request waits for the front end's 终本核查 and 恢复执行审查 before it is filed
+    (sim.flow.resumption), none refused here.
+    """
     return with_overrides(
         short,
         {
-            "probabilities.resume_within_5y_rate": 0.3,
+            "probabilities.resume_within_5y_rate": 0.5,
+            "probabilities.resume_refused_rate": 0.0,
             "delays.requery_interval_days": 20,
             "delays.requery_years": 0.2,
         },

@@ -26,6 +26,9 @@ AFTER_CLOSING = {
     # The file goes to the records centre and is archived after closing; scans of earlier
     # papers may still be running. Objections run beside the case (执行程序解释 art. 9).
     # A 终本 case is re-queried and resumes as a new 执恢 case: its parent gets a mark.
+    # Its file is checked and the request reviewed first (终本核查、恢复执行审查, on the
+    # parent, after its closing); a mix's 执恢 is reviewed beside its path (its filing
+    # time is data, sim.flow.resumption), and a refused request gets a mark.
     "scan",
     "archive",
     "archived",
@@ -34,6 +37,9 @@ AFTER_CLOSING = {
     "objection_ruled",
     "reconsideration",
     "resumed",
+    "zhongben_check",
+    "resume_review",
+    "resume_refused",
 }
 EPS = 1e-9
 
