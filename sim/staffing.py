@@ -98,6 +98,7 @@ class _Waiting:
     needs: list[Need]
     event: simpy.Event
     tag: object  # how the desk's ``on_grant`` hook knows this work
+    shape: int | None = None  # what its needs ask for, less the handler (see TeamDesk._retry); None: never alike
 
 
 _Queue = list[tuple[tuple[Any, ...], _Waiting]]
@@ -122,6 +123,9 @@ class TeamDesk:
         # number, so the tuples compare in C and never reach the work itself.
         self._blocked: dict[int, tuple[object, _Queue]] = {}
         self._n_waiting = 0
+        # Every shape of multi-person work seen, numbered (see _shape): a memo key of an int
+        # and a person hashes at once.
+        self._shapes: dict[tuple[tuple[int, int, bool], ...], int] = {}
         self.on_grant: Callable[[Any, Grant], float] | None = None
         """Told of each piece of waiting work as it gets its people (its tag, the people);
         returns how long the work takes, and the work's event fires when it is done. Without
@@ -146,7 +150,7 @@ class TeamDesk:
         if grant is not None:
             return grant
         event = self.env.event()
-        self._file(_Waiting(key, needs, event, tag), blocker)
+        self._file(_Waiting(key, needs, event, tag, self._shape(needs)), blocker)
         self._n_waiting += 1
         return event
 
@@ -176,18 +180,55 @@ class TeamDesk:
         if self._n_waiting:
             self._retry(list(self._blocked.values()))
 
+    def _shape(self, needs: list[Need]) -> int | None:
+        """What ``needs`` ask for apart from who the handler is, numbered, for :meth:`_retry`'s memo.
+
+        Two pieces of work of the same shape whose handlers (if any) are the same person fare
+        alike in a ``_try`` of the same desk state. Only several needs with at most the first
+        naming a handler get a shape: a single need is granted or not at once, and other
+        layouts are rare enough to be tried one by one.
+        """
+        if len(needs) < 2 or any(n.owner is not None for n in needs[1:]):
+            return None
+        shape = tuple((id(n.pool), n.count, n.owner is not None) for n in needs)
+        number = self._shapes.get(shape)
+        if number is None:
+            number = self._shapes[shape] = len(self._shapes)
+        return number
+
     def _retry(self, entries: list[tuple[object, _Queue]]) -> None:
+        # Work of one shape whose handler is the same person fares alike until something is
+        # granted (a failed ``_try`` changes nothing): its outcome is remembered until then.
+        # Officers' panel reviews filed under a pool whose one free officer is their own
+        # handler are re-examined at every release; this skips the repeated ``_try``.
+        seen: dict[tuple[int, object], object] = {}
         for blocker, queue in entries:
             i = 0
-            # Everything filed under a blocker needs it; once it is taken again, stop.
-            while i < len(queue) and _available(blocker):
+            # Everything filed under a blocker needs it; once it is taken again, stop (only a
+            # grant changes whether it is free).
+            available = _available(blocker)
+            while available and i < len(queue):
                 waiting = queue[i][1]
-                grant, now_blocked_by = self._try(waiting.needs)
+                shape = waiting.shape
+                if shape is not None:
+                    owner = waiting.needs[0].owner
+                    memo = (shape, owner.handler if owner is not None else None)
+                    now_blocked_by = seen.get(memo)
+                    if now_blocked_by is None:
+                        grant, now_blocked_by = self._try(waiting.needs)
+                        if grant is None:
+                            seen[memo] = now_blocked_by
+                    else:
+                        grant = None
+                else:
+                    grant, now_blocked_by = self._try(waiting.needs)
                 if grant is not None:
+                    seen.clear()  # the desk's state changed: what failed may now fail elsewhere
                     del queue[i]
                     self._n_waiting -= 1
                     delay = self.on_grant(waiting.tag, grant) if self.on_grant is not None else 0.0
                     _succeed_after(waiting.event, grant, delay)
+                    available = _available(blocker)
                 elif now_blocked_by is blocker:
                     i += 1
                 else:

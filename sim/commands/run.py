@@ -79,6 +79,9 @@ def run(args: argparse.Namespace) -> int:
     if store is not None:
         store.begin(scenario, seed)
     common.warn_of_load({scenario.name: scenario}, reps)
+    # The tables of each replication stay on disk (.partial) and are read back one at a time for
+    # the results folder: this process holds the KPIs only. --json needs the case tables in memory.
+    hold = store is None or args.json
     try:
         with _backend(args) as backend:
             result = run_experiment(
@@ -90,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
                 keep_runs=out is not None or args.json,
                 cache=store,
                 progress=common.progress_printer(args.quiet),
+                hold_runs=hold,
             )
     except KeyboardInterrupt:
         if store is not None:
@@ -102,7 +106,13 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(format_table(result, scenario.name))
     if out is not None and store is not None:
-        write_results(out, result, sources={scenario.name: str(Path(args.scenario))}, overwrite=True)
+        write_results(
+            out,
+            result,
+            sources={scenario.name: str(Path(args.scenario))},
+            overwrite=True,
+            stored=None if hold else lambda _, rep: store.table_paths(scenario, seed, rep),
+        )
         store.discard()  # after the manifest: until then the kept replications are the way back
         if args.report:
             from sim.report import write_run_report  # matplotlib: only with --report

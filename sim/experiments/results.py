@@ -15,7 +15,9 @@ non-empty folder is refused unless overwriting is asked.
 While ``courtsim run`` works, the folder also holds ``.partial/``: each finished
 replication, kept as it arrives (:mod:`sim.experiments.resume`). A run killed mid-way leaves
 them there, and the same command into the same folder resumes from them; the
-area is removed once the manifest is written.
+area is removed once the manifest is written. ``courtsim run`` writes the folder's
+tables from there, one replication at a time (``stored``), so that the command
+holds the KPIs of its replications, not their tables.
 
 The manifest lists every file with its SHA-256 (``sha256``) and carries a checksum of
 itself (``manifest_sha256``), so a reader can tell the folder as written from one whose
@@ -32,8 +34,9 @@ import json
 import logging
 import re
 import shutil
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +45,9 @@ import pandas as pd
 from sim.config.load import scenario_hash
 from sim.experiments.types import ExperimentResult
 from sim.io import LOCK_NAME, checksum, sha256_file, write_atomic, write_csv
+from sim.metrics import case_deadlines
 from sim.metrics.registry import missing_reason
+from sim.model import build_calendar
 from sim.provenance import environment
 
 __all__ = [
@@ -98,6 +103,11 @@ def _text(content: str) -> Callable[[Path], object]:
     return lambda p: p.write_text(content, encoding="utf-8")
 
 
+StoredTables = Callable[[str, int], Mapping[str, Path]]
+"""(scenario label, replication) → that replication's kept tables on disk, by table name
+(:meth:`sim.experiments.resume.RunStore.table_paths`)."""
+
+
 def write_results(
     folder: Path,
     result: ExperimentResult,
@@ -105,8 +115,14 @@ def write_results(
     sources: Mapping[str, str] | None = None,
     overwrite: bool = False,
     extra: Mapping[str, Any] | None = None,
+    stored: StoredTables | None = None,
 ) -> Path:
-    """Write ``result`` into ``folder`` (see module docstring); returns the folder."""
+    """Write ``result`` into ``folder`` (see module docstring); returns the folder.
+
+    The tables come from ``result.runs``; a scenario without runs there is read from
+    ``stored``, one replication at a time, so a run of many replications never holds
+    them all (``run_experiment(..., hold_runs=False)``).
+    """
     if folder.exists() and not is_empty(folder) and not overwrite:
         raise ResultsExistError(f"{folder} exists and is not empty; choose another --out or pass --overwrite")
     folder.mkdir(parents=True, exist_ok=True)
@@ -125,10 +141,15 @@ def write_results(
     write_csv(folder / "kpis_by_rep.csv", result.kpis)
     write_csv(folder / "kpis_summary.csv", summary)
     for label in result.scenarios:
+        held = any(lab == label for lab, _ in result.runs)
         for table in TABLES:
+            path = folder / f"{_slug(label)}.{table}.parquet"
+            if not held and stored is not None:
+                write_atomic(path, partial(_write_parts, parts=_stored_parts(result, label, table, stored)))
+                continue
             frame = _stack(result, label, table)
             if frame is not None:
-                write_atomic(folder / f"{_slug(label)}.{table}.parquet", frame.to_parquet)
+                write_atomic(path, frame.to_parquet)
     meta = manifest(result, sources)
     meta.update(extra or {})
     write_manifest(folder, meta)
@@ -215,6 +236,40 @@ def _stack(result: ExperimentResult, label: str, table: str) -> pd.DataFrame | N
         [getattr(run, table).assign(replication=rep) for rep, run in runs], ignore_index=True
     )
     return stacked
+
+
+def _stored_parts(result: ExperimentResult, label: str, table: str, stored: StoredTables) -> Iterator[pd.DataFrame]:
+    """Each replication's ``table`` of scenario ``label`` read back from ``stored``, as :func:`_stack` gives them."""
+    scenario = result.scenarios[label]
+    calendar = build_calendar(scenario) if table == "cases" else None
+    for rep in range(result.reps):
+        paths = stored(label, rep)
+        if calendar is not None:  # the case table people open, as ExperimentResult.case_table makes it
+            cases, slas = pd.read_parquet(paths["cases"]), pd.read_parquet(paths["slas"])
+            frame = case_deadlines(cases, slas, scenario, calendar)
+        else:
+            frame = pd.read_parquet(paths[table])
+        yield frame.assign(replication=rep)
+
+
+def _write_parts(path: Path, parts: Iterator[pd.DataFrame]) -> None:
+    """One Parquet file of the replications' tables, written one replication at a time."""
+    import pyarrow as pa  # pandas' Parquet engine, imported by pandas anyway when it writes
+    import pyarrow.parquet as pq
+
+    writer = None
+    try:
+        for frame in parts:
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            if writer is None:
+                schema = table.schema  # the first replication's, pandas' dtypes included
+                writer = pq.ParquetWriter(path, schema)
+            elif table.schema != schema:
+                table = table.cast(schema)  # e.g. a column all missing in this replication
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def _slug(label: str) -> str:

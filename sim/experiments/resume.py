@@ -140,6 +140,23 @@ class RunStore:
         )
         return values, run
 
+    def table_paths(self, scenario: Scenario, seed: int, replication: int) -> dict[str, Path]:
+        """The kept tables of a replication, by table name, each checked against its checksum.
+
+        For writing the final files from the disk rather than from memory
+        (:func:`~sim.experiments.results.write_results`'s ``stored``); raises ``ValueError``
+        naming the replication when one is missing or damaged.
+        """
+        entry = self.run_folder(scenario, seed) / f"rep{replication}"
+        data = self._entry(self._key(scenario, seed), replication, entry.parent)
+        if data is None or sorted(data["tables"]) != sorted(TABLES):
+            raise ValueError(f"replication {replication} is not kept whole in {entry}; run the command again")
+        paths = {table: entry / f"{table}.parquet" for table in TABLES}
+        damaged = [p.name for t, p in paths.items() if not _matches(p, data["sha256"].get(t))]
+        if damaged:
+            raise ValueError(f"{entry}: {', '.join(damaged)} fail their checksums (damaged or edited); run again")
+        return paths
+
     def save(self, scenario: Scenario, seed: int, replication: int, output: Output) -> None:
         """Keep one replication: its tables (if any), then ``entry.json``, each atomically."""
         values, run = output

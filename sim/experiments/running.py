@@ -24,7 +24,7 @@ import math
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -150,6 +150,7 @@ def run_experiment(
     progress: Progress | None = None,
     backend: Backend | None = None,
     cache: ReplicationStore | None = None,
+    hold_runs: bool = True,
 ) -> ExperimentResult:
     """Run every scenario for replications ``0 .. reps-1`` under common random numbers.
 
@@ -177,12 +178,19 @@ def run_experiment(
         Finished replications are taken from it and each new one is stored in it
         as soon as it arrives (in this process, whichever backend computed it), so
         an interrupted experiment resumes.
+    hold_runs : bool
+        With ``keep_runs``, whether the result holds every run's tables in memory. False
+        drops each run once ``cache`` has stored it (a :class:`~sim.experiments.resume.RunStore`
+        keeps the tables on disk): this process then holds the KPIs only, whatever the
+        number of replications, and the tables are read back from the store
+        (``write_results(..., stored=...)``); ``result.runs`` is empty.
     """
     check_reps(reps)
     wall = time.perf_counter()
     finished: dict[tuple[str, int], Finished] = {}
+    drop = not hold_runs and cache is not None
     for item in stream_experiment(scenarios, reps, seed, jobs=jobs, keep_runs=keep_runs, backend=backend, cache=cache):
-        finished[(item.label, item.replication)] = item
+        finished[(item.label, item.replication)] = replace(item, run=None) if drop else item
         if progress:
             progress(item.done, item.total)
     seed = next(iter(scenarios.values())).run.seed if seed is None else seed

@@ -229,3 +229,25 @@ def test_run_overwrite_over_a_linked_partial_and_a_stray_folder_completes(
     assert "Traceback" not in capsys.readouterr().err
     assert (victim / "keep.txt").read_text(encoding="utf-8") == "keep"
     assert (out / "notes").is_dir() and "notes" not in verify_folder(out)["files"]
+
+
+def test_final_tables_read_back_from_the_kept_replications_equal_those_from_memory(
+    tiny: Scenario, straight: ExperimentResult, kept: tuple[Path, ExperimentResult], tmp_path: Path
+) -> None:
+    """``courtsim run`` holds the KPIs only and writes the results folder's tables from ``.partial``
+    one replication at a time (``hold_runs=False``, ``write_results(stored=...)``): the same files."""
+    store = _copy(kept, tmp_path / "run")
+    seed = tiny.run.seed
+    lean = run_experiment({"tiny": tiny}, 2, jobs=1, keep_runs=True, cache=store, hold_runs=False)
+    assert lean.runs == {} and lean.cached == 2
+    write_results(tmp_path / "lean", lean, stored=lambda _, rep: store.table_paths(tiny, seed, rep))
+    write_results(tmp_path / "held", straight)
+    for table in TABLES:
+        name = f"tiny.{table}.parquet"
+        held, lean_table = pd.read_parquet(tmp_path / "held" / name), pd.read_parquet(tmp_path / "lean" / name)
+        pd.testing.assert_frame_equal(lean_table, held, check_exact=True)
+        assert sorted(set(held.replication)) == [0, 1]
+    damaged = store.table_paths(tiny, seed, 1)["steps"]
+    damaged.write_bytes(damaged.read_bytes()[:-10])
+    with pytest.raises(ValueError, match="checksum"):
+        store.table_paths(tiny, seed, 1)
