@@ -21,7 +21,7 @@ from sim.flow.fees import application_fee
 from sim.rules.triage import PLAN_TRIAGE, is_simple
 from sim.vocab import CaseType, Deadline, Decision, Delay, Milestone, Outcome, Ratio, Task, Team, Track
 
-__all__ = ["intake", "triage"]
+__all__ = ["freeze", "intake", "triage"]
 
 
 def intake(ctx: FlowContext, case: Case) -> Step:
@@ -66,7 +66,7 @@ def intake(ctx: FlowContext, case: Case) -> Step:
     ctx.clocks.end(case, Deadline.STANDARD_DOCUMENTS)
     yield from ctx.reform.inquiry_batch(case)  # 集约: the day's inquiries go out together
     yield from ctx.wait(case, Delay.ONLINE_INQUIRY_DAYS, step="online_inquiry")
-    _freeze(ctx, case)
+    freeze(ctx, case)
 
     if case.case_type is CaseType.RESUMED:
         yield from ctx.work(case, Task.RESUME_REVIEW, team)  # 恢复执行审查
@@ -77,7 +77,7 @@ def intake(ctx: FlowContext, case: Case) -> Step:
     return track
 
 
-def _freeze(ctx: FlowContext, case: Case) -> None:
+def freeze(ctx: FlowContext, case: Case) -> None:
     """The online inquiry's answer: all, part or none of what is owed frozen (the fee with it).
 
     A 执恢 case was filed because money or property turned up: when it was money
