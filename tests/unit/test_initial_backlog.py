@@ -22,7 +22,7 @@ from sim.config.schema import Scenario
 from sim.metrics.backlog import backlog_at, backlog_counts
 from sim.model import build_calendar, run_replication
 from sim.streams import Streams
-from sim.vocab import BacklogStage, Deadline, Decision
+from sim.vocab import Deadline, Decision
 
 BANDS = [0, 30, 90, 400]
 COUNTS = {
