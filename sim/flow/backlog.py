@@ -54,9 +54,9 @@ def _from_stage(ctx: FlowContext, case: Case, stage: BacklogStage) -> Step:
     if stage is BacklogStage.PRESERVATION:
         yield from preservation(ctx, case)
     elif stage is BacklogStage.FAST_TRACK:
-        freeze(ctx, case)
         case.simple_by_rules = True
         received = receive_fast(ctx, case, team_of(Team.FAST_TRACK))
+        freeze(ctx, case)  # the online inquiry's answer, known when the run starts
         yield from fast_handling(ctx, case, received)
     elif stage is BacklogStage.FAST_ZHONGBEN_FLOOR:
         case.simple_by_rules = True
@@ -64,8 +64,8 @@ def _from_stage(ctx: FlowContext, case: Case, stage: BacklogStage) -> Step:
         _conditions_met(case)
         yield from handling.zhongben(ctx, case)
     elif stage is BacklogStage.STANDARD_TRACK:
-        freeze(ctx, case)
         receive_standard(ctx, case, team_of(Team.COMPLEX_TRACK))
+        freeze(ctx, case)
         yield from standard_handling(ctx, case)
     elif stage is BacklogStage.STANDARD_INVESTIGATION:
         receive_standard(ctx, case, team_of(Team.COMPLEX_TRACK), served=True)
