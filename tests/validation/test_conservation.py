@@ -2,8 +2,8 @@
 
 Nothing is lost (DOMAIN.md §4): every filing (and every case of a starting backlog) becomes a
 case that is either closed with an outcome or open in a known stage, and the work still
-waiting when the run ends is in the unfinished table. Time runs forward within a case, every piece of work ends when the
-calendar says its effort ends, and nobody works on two things at once.
+waiting when the run ends is in the unfinished table. Time runs forward within a case, every
+piece of work ends when the calendar says its effort ends, and nobody works on two things at once.
 """
 
 from __future__ import annotations
