@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim import frames
 from sim.config.schema import Scenario
 from sim.metrics.series import backlog_series, stage_series
 from sim.metrics.stability import backlog_trend
@@ -143,7 +144,7 @@ class WarmupCheck:
         table = self.table.dropna(subset=["truncation_days"])
         if table.empty:
             return ""
-        return str(table.loc[table["truncation_days"].idxmax(), "output"])
+        return str(frames.cell(table, table["truncation_days"].idxmax(), "output"))
 
     @classmethod
     def of(cls, table: pd.DataFrame, warmup_days: float) -> WarmupCheck:
