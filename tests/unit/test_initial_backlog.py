@@ -60,6 +60,8 @@ def test_validation_names_the_field(baseline: Scenario) -> None:
     _refused(baseline, {"age_bands_days": [0, 30, 9999], "counts": {}}, "age_bands_days", "3653")
     _refused(baseline, {"age_bands_days": [0, 30, 30], "counts": {}}, "age_bands_days", "increase strictly")
     _refused(baseline, {"age_bands_days": [-5, 30], "counts": {}}, "age_bands_days", "0")
+    with pytest.raises(ScenarioError, match="before year 1"):  # the oldest filing must be a date
+        _with(baseline, {"age_bands_days": [0, 3000], "counts": {"intake": [1]}}, start_date="0005-01-01")
 
 
 def test_a_scenario_without_a_backlog_keeps_its_hash_and_its_book(baseline: Scenario) -> None:
