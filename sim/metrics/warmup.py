@@ -27,7 +27,6 @@ import pandas as pd
 from sim import frames
 from sim.config.schema import Scenario
 from sim.metrics.series import backlog_series, stage_series
-from sim.metrics.stability import backlog_trend
 
 __all__ = [
     "BACKLOG_OUTPUT",
@@ -105,6 +104,11 @@ def mser5_table(runs: Iterable[tuple[int, pd.DataFrame, pd.DataFrame]], warmup: 
     whose backlog still grows over the last third of [``warmup``, ``end``]; its
     truncations are NaN (no steady state, no truncation point).
     """
+    # Here, not at the top: importing sim.metrics.stability registers its KPIs, and sim.metrics
+    # imports this module before the KPI modules, so a top-level import would move them to the
+    # front of the register (and of every KPI table, e.g. kpis_by_rep.csv).
+    from sim.metrics.stability import backlog_trend
+
     rows = []
     for rep, steps, cases in runs:
         steady = not backlog_trend(cases, warmup, end).unstable
