@@ -249,6 +249,7 @@ def _ratio(scenario: Scenario, name: Ratio, u: np.ndarray) -> np.ndarray:
 
 
 FAR_ALONG = (
+    BacklogStage.FAST_INVESTIGATION,
     BacklogStage.STANDARD_INVESTIGATION,
     BacklogStage.DISPOSAL,
     BacklogStage.FAST_ZHONGBEN_FLOOR,

@@ -10,6 +10,7 @@ the model at the step its stage names and goes on by the same rules as every cas
 - ``intake``: the whole path, from the filing check (the front end's clocks start now);
 - ``fast_track`` / ``standard_track``: received by the team, the online inquiry
   answered (its freeze drawn as at intake), service to come;
+- ``fast_investigation``: served and interviewed, the traditional investigation to come;
 - ``standard_investigation``: served and interviewed, 限消 ordered, the traditional
   investigation to come;
 - ``disposal``: property seized and the ruling to sell referred: the disposal team
@@ -29,7 +30,7 @@ from sim.cases import Case
 from sim.flow import handling
 from sim.flow.complex_track import receive_standard, standard_disposal, standard_handling, standard_investigation
 from sim.flow.context import FlowContext, Step
-from sim.flow.fast_track import fast_handling, receive_fast
+from sim.flow.fast_track import fast_handling, fast_investigation, receive_fast
 from sim.flow.fees import application_fee
 from sim.flow.intake import freeze
 from sim.flow.oversight import preservation
@@ -58,6 +59,10 @@ def _from_stage(ctx: FlowContext, case: Case, stage: BacklogStage) -> Step:
         received = receive_fast(ctx, case, team_of(Team.FAST_TRACK))
         freeze(ctx, case)  # the online inquiry's answer, known when the run starts
         yield from fast_handling(ctx, case, received)
+    elif stage is BacklogStage.FAST_INVESTIGATION:
+        case.simple_by_rules = True
+        received = receive_fast(ctx, case, team_of(Team.FAST_TRACK), served=True)
+        yield from fast_investigation(ctx, case, received)
     elif stage is BacklogStage.FAST_ZHONGBEN_FLOOR:
         case.simple_by_rules = True
         receive_fast(ctx, case, team_of(Team.FAST_TRACK), served=True)

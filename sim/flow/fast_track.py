@@ -21,7 +21,7 @@ from sim.flow.closure import finish
 from sim.flow.context import FlowContext, Step
 from sim.vocab import Deadline, Outcome, Task, Team, Track
 
-__all__ = ["fast_handling", "fast_track", "receive_fast"]
+__all__ = ["fast_handling", "fast_investigation", "fast_track", "receive_fast"]
 
 
 def fast_track(ctx: FlowContext, case: Case) -> Step:
@@ -62,6 +62,11 @@ def fast_handling(ctx: FlowContext, case: Case, received: float) -> Step:
     if case.outstanding_cny <= 0:
         yield from finish(ctx, case, Outcome.COMPLETED)
         return
+    yield from fast_investigation(ctx, case, received)
+
+
+def fast_investigation(ctx: FlowContext, case: Case, received: float) -> Step:
+    """From the traditional investigation to closure (served, interviewed, frozen funds paid out)."""
     # 线上控制的资金不足以清偿债务，经传统调查有财产的，应在收案后30日内启动财产处置程序.
     yield from handling.investigate(ctx, case)
     if handling.property_found(ctx, case):

@@ -16,7 +16,7 @@ A case open at ``t`` (``arrived <= t < closed``) stands at:
   ``zhongben_floor`` wait) or its 终本 interview was asked for;
 - ``disposal`` once its file was referred for disposal (``disposal_referral``), priced
   (``price_file``) or received by the asset disposal team, whichever track;
-- ``standard_investigation`` once its standard-track investigation was asked for;
+- ``fast_investigation`` / ``standard_investigation`` once its investigation was asked for;
 - else ``fast_track`` or ``standard_track`` by its track (the case table's ``track``).
 """
 
@@ -71,8 +71,8 @@ def backlog_at(steps: pd.DataFrame, cases: pd.DataFrame, at: float) -> pd.DataFr
             stage = BacklogStage.FAST_ZHONGBEN_FLOOR if is_fast else BacklogStage.STANDARD_ZHONGBEN_FLOOR
         elif case_id in disposal:
             stage = BacklogStage.DISPOSAL
-        elif case_id in investigated and not is_fast:
-            stage = BacklogStage.STANDARD_INVESTIGATION
+        elif case_id in investigated:
+            stage = BacklogStage.FAST_INVESTIGATION if is_fast else BacklogStage.STANDARD_INVESTIGATION
         else:
             stage = BacklogStage.FAST_TRACK if is_fast else BacklogStage.STANDARD_TRACK
         stages.append(stage.value)

@@ -21,6 +21,7 @@ class BacklogStage(StrEnum):
 
     INTAKE = "intake"  # 前置团队: filed, not yet triaged (立案后待分流)
     FAST_TRACK = "fast_track"  # 快执团队: received, service and handling to come
+    FAST_INVESTIGATION = "fast_investigation"  # 快执: served and interviewed, the investigation to come
     FAST_ZHONGBEN_FLOOR = "fast_zhongben_floor"  # 快执: no property, 终本 waiting for its 3-month floor
     STANDARD_TRACK = "standard_track"  # 精执团队: received, service and interview to come
     STANDARD_INVESTIGATION = "standard_investigation"  # 精执: served, traditional investigation under way
@@ -32,6 +33,7 @@ class BacklogStage(StrEnum):
 BACKLOG_STAGE_ZH: Mapping[BacklogStage, str] = {
     BacklogStage.INTAKE: "前置团队·待分流",
     BacklogStage.FAST_TRACK: "快执·办理中",
+    BacklogStage.FAST_INVESTIGATION: "快执·传统调查",
     BacklogStage.FAST_ZHONGBEN_FLOOR: "快执·终本待满三个月",
     BacklogStage.STANDARD_TRACK: "精执·送达询问",
     BacklogStage.STANDARD_INVESTIGATION: "精执·传统调查",

@@ -28,6 +28,7 @@ BANDS = [0, 30, 90, 400]
 COUNTS = {
     "intake": [6, 0, 0],
     "fast_track": [4, 5, 1],
+    "fast_investigation": [1, 3, 1],
     "fast_zhongben_floor": [0, 6, 2],
     "standard_track": [4, 5, 2],
     "standard_investigation": [2, 5, 2],
