@@ -8,6 +8,8 @@ that run from filing (the 6-month limit, the implementation teams' 收案 limits
 the model at the step its stage names and goes on by the same rules as every case:
 
 - ``intake``: the whole path, from the filing check (the front end's clocks start now);
+- ``intake_triage``: documents issued and the online inquiry answered (its freeze drawn):
+  the 执恢 review and triage next, then the track triage chooses;
 - ``fast_track`` / ``standard_track``: received by the team, the online inquiry
   answered (its freeze drawn as at intake), service to come;
 - ``fast_investigation``: served and interviewed, the traditional investigation to come;
@@ -28,13 +30,19 @@ from __future__ import annotations
 
 from sim.cases import Case
 from sim.flow import handling
-from sim.flow.complex_track import receive_standard, standard_disposal, standard_handling, standard_investigation
+from sim.flow.complex_track import (
+    complex_track,
+    receive_standard,
+    standard_disposal,
+    standard_handling,
+    standard_investigation,
+)
 from sim.flow.context import FlowContext, Step
-from sim.flow.fast_track import fast_handling, fast_investigation, receive_fast
+from sim.flow.fast_track import fast_handling, fast_investigation, fast_track, receive_fast
 from sim.flow.fees import application_fee
-from sim.flow.intake import freeze
+from sim.flow.intake import freeze, sort_case
 from sim.flow.oversight import preservation
-from sim.vocab import BacklogStage, CaseType, Deadline, Task, Team
+from sim.vocab import BacklogStage, CaseType, Deadline, Milestone, Task, Team, Track
 
 __all__ = ["seed_backlog"]
 
@@ -54,6 +62,12 @@ def _from_stage(ctx: FlowContext, case: Case, stage: BacklogStage) -> Step:
     team_of = ctx.scenario.organisation.team_for
     if stage is BacklogStage.PRESERVATION:
         yield from preservation(ctx, case)
+    elif stage is BacklogStage.INTAKE_TRIAGE:
+        front_end = team_of(Team.INTAKE)
+        ctx.mark(case, Milestone.RECEIVED, front_end)
+        freeze(ctx, case)  # the inquiry has answered
+        track = yield from sort_case(ctx, case, front_end)
+        yield from (fast_track(ctx, case) if track is Track.FAST else complex_track(ctx, case))
     elif stage is BacklogStage.FAST_TRACK:
         case.simple_by_rules = True
         received = receive_fast(ctx, case, team_of(Team.FAST_TRACK))

@@ -21,7 +21,7 @@ from sim.flow.fees import application_fee
 from sim.rules.triage import PLAN_TRIAGE, is_simple
 from sim.vocab import CaseType, Deadline, Decision, Delay, Milestone, Outcome, Ratio, Task, Team, Track
 
-__all__ = ["freeze", "intake", "triage"]
+__all__ = ["freeze", "intake", "sort_case", "triage"]
 
 
 def intake(ctx: FlowContext, case: Case) -> Step:
@@ -67,7 +67,11 @@ def intake(ctx: FlowContext, case: Case) -> Step:
     yield from ctx.reform.inquiry_batch(case)  # 集约: the day's inquiries go out together
     yield from ctx.wait(case, Delay.ONLINE_INQUIRY_DAYS, step="online_inquiry")
     freeze(ctx, case)
+    return (yield from sort_case(ctx, case, team))
 
+
+def sort_case(ctx: FlowContext, case: Case, team: Team) -> Step:
+    """查控结果分析 and 繁简分流 once the inquiry has answered; returns the track."""
     if case.case_type is CaseType.RESUMED:
         yield from ctx.work(case, Task.RESUME_REVIEW, team)  # 恢复执行审查
     # 查控结果分析 and 繁简分流.

@@ -10,8 +10,10 @@ the seeded cases stand where they were put.
 A case open at ``t`` (``arrived <= t < closed``) stands at:
 
 - ``preservation`` if it is a 执保 case;
-- ``intake`` until its triage mark (``triaged_fast`` / ``triaged_standard``); a case
-  seeded past triage has no such mark and is triaged from the start;
+- ``intake`` until its triage mark (``triaged_fast`` / ``triaged_standard``), and
+  ``intake_triage`` among those once its standard documents were done (the online
+  inquiry out or answered) or its 执恢 review or triage was asked for; a case seeded past
+  triage has no such mark and is triaged from the start;
 - ``*_zhongben_floor`` once it waits for the 3-month floor of 终本 (the
   ``zhongben_floor`` wait) or its 终本 interview was asked for;
 - ``disposal`` once its file was referred for disposal (``disposal_referral``), priced
@@ -45,6 +47,14 @@ def backlog_at(steps: pd.DataFrame, cases: pd.DataFrame, at: float) -> pd.DataFr
     frame = cases.loc[open_now, ["case_id", "case_type", "track", "arrived"]]
     mine = steps.loc[steps["case_id"].isin(frame["case_id"]), ["case_id", "step", "team", "queued"]]
     seen = mine.loc[mine["queued"].to_numpy(float) < at]
+    documents = set(
+        steps.loc[
+            steps["case_id"].isin(frame["case_id"])
+            & (steps["step"] == Task.STANDARD_DOCUMENTS.value)
+            & (steps["end"].to_numpy(float) < at),
+            "case_id",
+        ].tolist()
+    )
 
     def having(*names: str, ever: bool = False) -> set[int]:
         rows = mine if ever else seen
@@ -54,6 +64,7 @@ def backlog_at(steps: pd.DataFrame, cases: pd.DataFrame, at: float) -> pd.DataFr
     on_track = frame["track"].isin((Track.FAST.value, Track.STANDARD.value)).to_numpy()
     never_triaged = set(frame.loc[on_track, "case_id"].tolist()) - having(*triage_marks, ever=True)
     triaged = having(*triage_marks) | never_triaged
+    sorting = having(Task.RESUME_REVIEW.value, Task.TRIAGE.value)
     fast = set(frame.loc[frame["track"].to_numpy() == Track.FAST.value, "case_id"].tolist())
     floor = having(FLOOR_WAIT, Task.ZHONGBEN_INTERVIEW.value)
     disposal = having(Task.DISPOSAL_REFERRAL.value, Task.PRICE_FILE.value) | set(
@@ -66,7 +77,8 @@ def backlog_at(steps: pd.DataFrame, cases: pd.DataFrame, at: float) -> pd.DataFr
         if case_type == CaseType.PRESERVATION.value:
             stage = BacklogStage.PRESERVATION
         elif case_id not in triaged:
-            stage = BacklogStage.INTAKE
+            waiting = case_id in documents or case_id in sorting
+            stage = BacklogStage.INTAKE_TRIAGE if waiting else BacklogStage.INTAKE
         elif case_id in floor:
             stage = BacklogStage.FAST_ZHONGBEN_FLOOR if is_fast else BacklogStage.STANDARD_ZHONGBEN_FLOOR
         elif case_id in disposal:

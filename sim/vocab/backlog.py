@@ -20,6 +20,7 @@ class BacklogStage(StrEnum):
     """The step an open case waits at when the run starts."""
 
     INTAKE = "intake"  # 前置团队: filed, not yet triaged (立案后待分流)
+    INTAKE_TRIAGE = "intake_triage"  # 前置团队: documents issued, the online inquiry answered, triage next
     FAST_TRACK = "fast_track"  # 快执团队: received, service and handling to come
     FAST_INVESTIGATION = "fast_investigation"  # 快执: served and interviewed, the investigation to come
     FAST_ZHONGBEN_FLOOR = "fast_zhongben_floor"  # 快执: no property, 终本 waiting for its 3-month floor
@@ -32,6 +33,7 @@ class BacklogStage(StrEnum):
 
 BACKLOG_STAGE_ZH: Mapping[BacklogStage, str] = {
     BacklogStage.INTAKE: "前置团队·待分流",
+    BacklogStage.INTAKE_TRIAGE: "前置团队·查控已回待分流",
     BacklogStage.FAST_TRACK: "快执·办理中",
     BacklogStage.FAST_INVESTIGATION: "快执·传统调查",
     BacklogStage.FAST_ZHONGBEN_FLOOR: "快执·终本待满三个月",

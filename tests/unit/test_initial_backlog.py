@@ -27,6 +27,7 @@ from sim.vocab import Deadline, Decision
 BANDS = [0, 30, 90, 400]
 COUNTS = {
     "intake": [6, 0, 0],
+    "intake_triage": [3, 1, 0],
     "fast_track": [4, 5, 1],
     "fast_investigation": [1, 3, 1],
     "fast_zhongben_floor": [0, 6, 2],
