@@ -7,6 +7,7 @@ lazily, so ``import sim`` (and the command line) stays light until one is used::
     base = sim.load("scenarios/dengzhou_2022.toml")
     sim.run(base, reps=5)               # KPI table with 95% intervals
     sim.case_table(base, reps=1)        # every case, each deadline's due time and whether met
+    sim.warmup(base, reps=3)            # MSER-5: is the warm-up long enough?
     sim.compare(base, other, reps=10)   # CRN-paired differences
     sim.attribute(other, base, reps=5)  # the difference taken apart into its parts
 """
@@ -23,6 +24,7 @@ _API = (
     "experiment",
     "run",
     "series",
+    "warmup",
     "case_table",
     "monthly",
     "precision",

@@ -52,6 +52,7 @@ from sim.metrics import KPI, KPIS, catalogue, monthly_view
 from sim.metrics import why_late as metrics_why_late
 from sim.metrics.registry import utilisation_kpi
 from sim.metrics.series import SERIES, tidy_series
+from sim.metrics.warmup import WarmupCheck, warmup_check
 from sim.model import build_calendar
 from sim.vocab import Role, Team
 
@@ -75,6 +76,7 @@ __all__ = [
     "staff",
     "sweep",
     "uncertain_parameters",
+    "warmup",
     "why_late",
     "with_names",
 ]
@@ -349,6 +351,21 @@ def series(
     ]
     table = pd.concat(frames, ignore_index=True)
     return table[["replication", "time", "date", "series", "item", "value"]]
+
+
+def warmup(scenario: ScenarioLike, reps: int | None = None, **options: Any) -> WarmupCheck:
+    """Is the scenario's warm-up long enough? MSER-5 over several outputs of each replication.
+
+    The outputs are the open cases, each team's cases in hand and the closures of each day
+    (:func:`sim.metrics.warmup.warmup_outputs`). The result's ``table`` has ``replication,
+    output, truncation_days, steady``; ``needed_days`` is the longest truncation, ``enough``
+    whether ``run.warmup_days`` covers it and ``message()`` the verdict in Chinese and
+    English. A replication whose backlog still grows has no steady state: its truncations
+    are NaN and the verdict says so. ``options`` as for :func:`experiment`.
+    """
+    resolved = _scenario(scenario)
+    result = experiment({resolved.name: resolved}, reps, keep_runs=True, **options)
+    return warmup_check({rep: run for (_, rep), run in result.runs.items()}, resolved)
 
 
 def case_table(scenario: ScenarioLike, reps: int | None = None, **options: Any) -> pd.DataFrame:

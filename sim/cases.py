@@ -16,6 +16,7 @@ mapped through the scenario's distributions in bulk (inverse transform).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,10 +25,10 @@ from sim.config.schema import Scenario
 from sim.distributions import build, categorical_ppf
 from sim.staffing import Member
 from sim.streams import Streams
-from sim.vocab import CaseType, Decision, Delay, Outcome, Ratio, Task, Team, Track
+from sim.vocab import BacklogStage, CaseType, Decision, Delay, Outcome, Ratio, Task, Team, Track
 from sim.workcalendar import WorkCalendar
 
-__all__ = ["REPEATS", "Case", "CaseBook", "generate_cases"]
+__all__ = ["REPEATS", "Case", "CaseBook", "generate_cases", "resumed_case", "with_backlog"]
 
 REPEATS: dict[Task, int] = {Task.SCAN: 12, Task.DEDUCT_PAYOUT: 4, Task.PANEL_REVIEW: 3, Task.AUCTION_LISTING: 3}
 """Draws kept per case for work that can happen several times (others keep 2)."""
@@ -98,7 +99,10 @@ class CaseBook:
 
     Rows ``0 .. n-1`` are the filed cases; row ``n + i`` holds the draws of the
     执恢 case that would resume case ``i`` after 终本, so resumptions are common
-    random numbers too.
+    random numbers too. A starting backlog of ``b`` cases (``[initial_backlog]``) adds
+    rows ``2n .. 2n+b-1`` for its cases and ``2n+b+j`` for the resumption of its case
+    ``j``, drawn from streams of their own (``backlog.…``): the filed cases' draws are
+    the same with or without a backlog. A case's id is its row.
     """
 
     cases: list[Case]
@@ -106,6 +110,8 @@ class CaseBook:
     effort_hours: dict[Task, np.ndarray]  # task → (rows, repeats)
     delay_days: dict[Delay, np.ndarray]  # delay → (rows, repeats)
     ratios: dict[Ratio, np.ndarray]  # amounts as shares of a claim, e.g. partial_freeze_share
+    backlog: list[tuple[Case, BacklogStage]] = field(default_factory=list)
+    """The open cases seeded at time 0 and the stage each waits at (rows from ``2 n``)."""
 
     def ratio(self, name: Ratio, case: Case) -> float:
         """The ``amounts`` ratio ``name`` for ``case`` (shares of a claim; see :data:`RATIOS`)."""
@@ -115,6 +121,16 @@ class CaseBook:
     def n_filed(self) -> int:
         """Cases filed from outside (not resumptions)."""
         return len(self.cases)
+
+    def can_resume(self, case: Case) -> bool:
+        """Whether ``case``'s draws have a row for its 执恢 (a filed or a backlog case, not a resumption)."""
+        n = len(self.cases)
+        return case.row < n or 2 * n <= case.row < 2 * n + len(self.backlog)
+
+    def resumption_row(self, parent: Case) -> int:
+        """The row (and id) of the 执恢 that resumes ``parent``."""
+        n = len(self.cases)
+        return n + parent.row if parent.row < n else parent.row + len(self.backlog)
 
     def u(self, decision: Decision, case: Case) -> float:
         """The uniform that decides ``decision`` for ``case``."""
@@ -213,9 +229,10 @@ def _link_related(cases: list[Case], u: dict[Decision, np.ndarray], rate: float)
 
 def resumed_case(book: CaseBook, parent: Case, time: float) -> Case:
     """The 执恢 case that resumes ``parent`` (closed by 终本) at ``time``."""
+    row = book.resumption_row(parent)
     return Case(
-        id=book.n_filed + parent.id,
-        row=book.n_filed + parent.row,
+        id=row,
+        row=row,
         case_type=CaseType.RESUMED,
         behaviour=parent.behaviour,
         labelled=parent.labelled,
@@ -229,3 +246,102 @@ def resumed_case(book: CaseBook, parent: Case, time: float) -> Case:
 def _ratio(scenario: Scenario, name: Ratio, u: np.ndarray) -> np.ndarray:
     values = build(getattr(scenario.amounts, name.value)).ppf(u)
     return np.minimum(values, 1.0) if name in CAPPED_AT_ONE else values
+
+
+FAR_ALONG = (
+    BacklogStage.FAST_INVESTIGATION,
+    BacklogStage.STANDARD_INVESTIGATION,
+    BacklogStage.DISPOSAL,
+    BacklogStage.FAST_ZHONGBEN_FLOOR,
+    BacklogStage.STANDARD_ZHONGBEN_FLOOR,
+)
+"""Stages past the interview: a behaviour case (腾退、交付) has no investigation, sale or floor to wait at."""
+
+
+def with_backlog(book: CaseBook, scenario: Scenario, calendar: WorkCalendar, streams: Streams) -> CaseBook:
+    """``book`` with the cases of ``scenario.initial_backlog`` added (the book itself if it has none).
+
+    Each backlog case has draws of its own from the ``backlog.…`` streams (its rows after
+    the filed cases' and their resumptions'), and a filing day drawn uniformly among the
+    working days whose age (days before time 0, at midday) falls in its band, at a uniform
+    time of the working window, so always before time 0 (a band without a working day, such
+    as [0, 1) on a Monday, takes the last working day before it). Its type is 执保 at the
+    preservation stage, else 首执 or 执恢 in the proportion of the case mix; its claim,
+    labels and behaviour follow the arrivals' rates (behaviour cases only where one can
+    stand). The cases are listed oldest first, the order they queue in at time 0.
+    """
+    spec = scenario.initial_backlog
+    if spec is None or spec.total == 0:
+        return book
+    b, rows = spec.total, 2 * spec.total
+    decisions = {d: streams.get(f"backlog.case.{d.value}").random(rows) for d in Decision}
+    effort = {
+        task: build(scenario.tasks[task].hours).ppf(
+            streams.get(f"backlog.effort.{task.value}").random((rows, REPEATS.get(task, 2)))
+        )
+        for task in Task
+    }
+    delays = {
+        d: build(scenario.delays[d]).ppf(streams.get(f"backlog.delay.{d.value}").random((rows, 2))) for d in Delay
+    }
+    ratios = {name: _ratio(scenario, name, decisions[decision]) for name, decision in RATIOS.items()}
+    claims = build(scenario.amounts.claim_cny).ppf(decisions[Decision.CLAIM])
+    age_u, time_u = streams.get("backlog.age").random(b), streams.get("backlog.time").random(b)
+    mix = scenario.arrivals.case_mix
+    enforcement = mix[CaseType.FIRST] + mix[CaseType.RESUMED]
+    first_share = mix[CaseType.FIRST] / enforcement if enforcement > 0 else 1.0
+    first_row = 2 * book.n_filed
+    edges = spec.age_bands_days
+    window = calendar.hours_per_day / 24.0
+    days = [_filing_days(calendar, edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
+    seeded: list[tuple[Case, BacklogStage]] = []
+    j = 0
+    for stage in BacklogStage:  # a fixed order, so a case keeps its row whatever the file's order
+        for band, count in enumerate(spec.counts.get(stage, ())):
+            for _ in range(count):
+                choice = days[band]
+                day = choice[min(int(float(age_u[j]) * len(choice)), len(choice) - 1)]
+                arrived = day + calendar.day_start_hour / 24.0 + window * float(time_u[j])
+                if stage is BacklogStage.PRESERVATION:
+                    case_type = CaseType.PRESERVATION
+                else:
+                    case_type = CaseType.FIRST if decisions[Decision.CASE_TYPE][j] < first_share else CaseType.RESUMED
+                behaviour = (
+                    case_type is CaseType.FIRST
+                    and stage not in FAR_ALONG
+                    and bool(decisions[Decision.BEHAVIOUR][j] < scenario.arrivals.behaviour_rate)
+                )
+                case = Case(
+                    id=first_row + j,
+                    row=first_row + j,
+                    case_type=case_type,
+                    behaviour=behaviour,
+                    labelled=bool(decisions[Decision.LABELLED][j] < scenario.arrivals.labelled_rate),
+                    related_group=first_row + j,
+                    claim_cny=0.0 if behaviour else float(claims[j]),
+                    arrived=arrived,
+                )
+                seeded.append((case, stage))
+                j += 1
+    seeded.sort(key=lambda item: (item[0].arrived, item[0].id))
+    # The backlog's draws go after the filed cases' rows and their resumptions' (2 n of them).
+    return CaseBook(
+        cases=book.cases,
+        decisions={d: np.concatenate([book.decisions[d], decisions[d]]) for d in Decision},
+        effort_hours={t: np.concatenate([book.effort_hours[t], effort[t]]) for t in Task},
+        delay_days={d: np.concatenate([book.delay_days[d], delays[d]]) for d in Delay},
+        ratios={r: np.concatenate([book.ratios[r], ratios[r]]) for r in RATIOS},
+        backlog=seeded,
+    )
+
+
+def _filing_days(calendar: WorkCalendar, low: float, high: float) -> list[int]:
+    """Working days ``k < 0`` (sim day numbers) whose age at midday, ``-k - 0.5``, is in ``[low, high)``."""
+    first, last = -math.floor(high + 0.5), -1
+    found = [
+        k for k in range(first, last + 1) if low <= -k - 0.5 < high and calendar.is_working_day(calendar.date_of(k))
+    ]
+    if found:
+        return found
+    before = calendar.add_working_days(calendar.date_of(min(first + 1, last)), -1)  # older than the band
+    return [round(calendar.time_of(before))]

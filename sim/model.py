@@ -21,11 +21,12 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from sim.cases import Case, CaseBook, generate_cases
+from sim.cases import Case, CaseBook, generate_cases, with_backlog
 from sim.config.schema import Scenario
 from sim.distributions import build
 from sim.eventlog import STEP_COLUMNS, STEP_DTYPES, CaseRecord, EventLog, cases_frame
 from sim.flow import records, resumption
+from sim.flow.backlog import seed_backlog
 from sim.flow.complex_track import complex_track
 from sim.flow.context import FlowContext, Step
 from sim.flow.fast_track import fast_track
@@ -106,12 +107,13 @@ def _replicate(scenario: Scenario, replication: int, seed: int) -> RunResult:
     streams = Streams(seed, replication)
     env = simpy.Environment()
     calendar = build_calendar(scenario)
-    book = generate_cases(scenario, calendar, streams)
+    book = with_backlog(generate_cases(scenario, calendar, streams), scenario, calendar, streams)
     office = StaffOffice(env, scenario)
     log = EventLog()
     ctx = FlowContext(env, scenario, calendar, office, book, log, start_case=lambda case: None, streams=streams)
     ctx.start_case = lambda case: _start(ctx, case)
     end = scenario.run.horizon_days + scenario.run.cooldown_days
+    seed_backlog(ctx)  # the court's open cases at the start ([initial_backlog]), if the scenario has any
     env.process(_arrivals(ctx, book))
     _start_side_streams(ctx, streams, end)
     _schedule_staffing_changes(ctx)

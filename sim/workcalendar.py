@@ -293,7 +293,8 @@ class WorkCalendar:
 
     def is_working_day(self, d: date) -> bool:
         """Whether ``d`` is a working day (official tables, 调休, closures applied)."""
-        return self._work[self._index(self._offset(d))]
+        i = self._index(self._offset(d))  # first: growing the span replaces self._work
+        return self._work[i]
 
     def date_of(self, t: float) -> date:
         """Calendar date containing simulation time ``t`` (days)."""
@@ -415,7 +416,10 @@ class WorkCalendar:
         if self._work[i] and self._open_h - _EPS_HOURS <= h <= self._close_h + _EPS_HOURS:
             return True
         # A window ending at 24:00 ends at the next day's midnight.
-        return h <= _EPS_HOURS and self._close_h >= 24.0 and self._work[self._index(k - 1)]
+        if not (h <= _EPS_HOURS and self._close_h >= 24.0):
+            return False
+        before = self._index(k - 1)  # first: growing the span replaces self._work
+        return self._work[before]
 
     def next_working_time(self, t: float) -> float:
         """Earliest time ``t' >= t`` (days) inside a working window."""

@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sim.calibration.backlog import backlog_from_records, backlog_run
 from sim.calibration.fit import Calibration
 from sim.calibration.outcomes import Estimate
 from sim.config.load import load_scenario
@@ -85,8 +86,14 @@ def _values(cal: Calibration) -> dict[str, dict[str, tuple[Any, str]]]:
     return out
 
 
-def scenario_document(cal: Calibration, base_path: Path, out_path: Path, name: str | None = None) -> dict[str, Any]:
-    """The calibrated scenario as a TOML-ready dict (``base`` relative to ``out_path``)."""
+def scenario_document(
+    cal: Calibration, base_path: Path, out_path: Path, name: str | None = None, *, backlog: bool = False
+) -> dict[str, Any]:
+    """The calibrated scenario as a TOML-ready dict (``base`` relative to ``out_path``).
+
+    ``backlog``: the run starts the day after the extraction from the records' open cases
+    (``[run]`` and ``[initial_backlog]``, :mod:`sim.calibration.backlog`).
+    """
     base_rel = os.path.relpath(base_path.resolve(), out_path.resolve().parent).replace(os.sep, "/")
     records = cal.records
     doc: dict[str, Any] = {
@@ -97,10 +104,15 @@ def scenario_document(cal: Calibration, base_path: Path, out_path: Path, name: s
         f"fitted from {records.source} ({records.period}, {len(records.cases)} cases"
         f"{', SYNTHETIC' if records.synthetic else ''}); everything else from {base_rel}.",
     }
+    if backlog:
+        run = cal.base.run
+        doc["run"] = backlog_run(records, run.horizon_days, run.warmup_days, run.cooldown_days)
     for group, fields in _values(cal).items():
         if fields:
             doc[group] = {f: v for f, (v, _) in fields.items()}
             doc[group]["sources"] = {f: s for f, (_, s) in fields.items()}
+    if backlog:
+        doc["initial_backlog"] = backlog_from_records(records)
     return doc
 
 
@@ -129,10 +141,14 @@ def _key(key: str) -> str:
     return key if re.fullmatch(r"[A-Za-z0-9_\-]+", key) else json.dumps(key, ensure_ascii=False)
 
 
+_SUBTABLES = ("sources", "counts")
+
+
 def to_toml(doc: dict[str, Any], header: str = "") -> str:
     """TOML text of a scenario document: top-level keys, then one table per group.
 
-    A group's ``sources`` dict becomes its own ``[group.sources]`` table.
+    A group's ``sources`` dict becomes its own ``[group.sources]`` table, and so do the
+    backlog's ``counts`` (``[initial_backlog.counts]``); other dicts are inline tables.
     """
     lines = [f"# {line}".rstrip() for line in header.splitlines()] + ([""] if header else [])
     lines += [f"{_key(k)} = {_toml_value(v)}" for k, v in doc.items() if not isinstance(v, dict)]
@@ -140,10 +156,11 @@ def to_toml(doc: dict[str, Any], header: str = "") -> str:
         if not isinstance(table, dict):
             continue
         lines += ["", f"[{group}]"]
-        lines += [f"{_key(k)} = {_toml_value(v)}" for k, v in table.items() if k != "sources"]
-        if "sources" in table:
-            lines += ["", f"[{group}.sources]"]
-            lines += [f"{_key(k)} = {_toml_value(v)}" for k, v in table["sources"].items()]
+        lines += [f"{_key(k)} = {_toml_value(v)}" for k, v in table.items() if k not in _SUBTABLES]
+        for sub in _SUBTABLES:
+            if sub in table:
+                lines += ["", f"[{group}.{sub}]"]
+                lines += [f"{_key(k)} = {_toml_value(v)}" for k, v in table[sub].items()]
     return "\n".join(lines) + "\n"
 
 
@@ -162,15 +179,19 @@ def _header(cal: Calibration, base_rel: str) -> str:
     )
 
 
-def write_scenario(cal: Calibration, base_path: Path, out_path: Path, name: str | None = None) -> Scenario:
+def write_scenario(
+    cal: Calibration, base_path: Path, out_path: Path, name: str | None = None, *, backlog: bool = False
+) -> Scenario:
     """Write the calibrated scenario to ``out_path`` after validating it through its base.
+
+    ``backlog``: start from the records' open cases (see :func:`scenario_document`).
 
     Raises
     ------
     sim.config.errors.ScenarioError
         If the written scenario does not validate (the file is then not written).
     """
-    doc = scenario_document(cal, base_path, out_path, name)
+    doc = scenario_document(cal, base_path, out_path, name, backlog=backlog)
     text = to_toml(doc, _header(cal, doc["base"]))
     validated: list[Scenario] = []
 

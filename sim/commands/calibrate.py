@@ -63,6 +63,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--no-report", action="store_true", help="write no report")
     parser.add_argument("--cleaning", metavar="FILE.csv", help="also write the cleaning report as CSV")
+    parser.add_argument(
+        "--backlog",
+        action="store_true",
+        help="start the scenario the day after the extraction from the records' open cases "
+        "([initial_backlog] by track and age, no warm-up) instead of an empty court",
+    )
     parser.add_argument("--name", help="scenario name (default: from OUT's file name)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing OUT")
     parser.set_defaults(func=run)
@@ -126,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
         return _error(f"{records.source}: the fit failed: {exc}")
     try:
-        write_scenario(cal, base_path, out, args.name)
+        write_scenario(cal, base_path, out, args.name, backlog=args.backlog)
     except ScenarioError as exc:
         print("error: the calibrated scenario does not validate (nothing written):", file=sys.stderr)
         return common.print_scenario_error(exc)

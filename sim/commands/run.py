@@ -34,6 +34,7 @@ from sim.experiments.types import ExperimentResult
 from sim.metrics import KPIS, Group, View, headline, in_order, in_range
 from sim.metrics.registry import SHARE_UNITS, missing_reason
 from sim.metrics.stability import case_balance, closed_case_kpi, instability_warning, unstable_replications
+from sim.metrics.warmup import WarmupCheck, warmup_check
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -90,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
                 seed,
                 jobs=args.jobs,
                 backend=backend,
-                keep_runs=out is not None or args.json,
+                keep_runs=out is not None or args.json,  # the tables: also for the warm-up check
                 cache=store,
                 progress=common.progress_printer(args.quiet),
                 hold_runs=hold,
@@ -101,10 +102,13 @@ def run(args: argparse.Namespace) -> int:
             print(f"{kept} of {reps} replications kept in {out}; rerun with --out {out} to resume", file=sys.stderr)
         raise
     payload = summary_payload(result, scenario.name)
+    check = _warmup(result, scenario)
     if args.json:
+        payload["warmup"] = warmup_payload(check)
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         print(format_table(result, scenario.name))
+        print(_warmup_lines(check))
     if out is not None and store is not None:
         write_results(
             out,
@@ -120,6 +124,44 @@ def run(args: argparse.Namespace) -> int:
             write_run_report(out)
         print(f"results: {out}", file=sys.stderr)
     return 0
+
+
+def _warmup(result: ExperimentResult, scenario: Scenario) -> WarmupCheck | None:
+    """MSER-5 over the replications' outputs (:func:`sim.metrics.warmup.warmup_check`); None without tables."""
+    runs = {rep: run for (label, rep), run in result.runs.items() if label == scenario.name}
+    return warmup_check(runs, scenario) if runs else None
+
+
+def _warmup_lines(check: WarmupCheck | None) -> str:
+    if check is None:
+        return "\n  预热未检验（--no-save 不保留数据表） / warm-up not checked (--no-save keeps no tables)"
+    zh, en = check.message()
+    mark = "  " if check.enough else "!! "
+    return f"\n{mark}{zh}\n{mark}{en}"
+
+
+def warmup_payload(check: WarmupCheck | None) -> dict[str, Any] | None:
+    """The ``--json`` object's ``warmup``: the verdict, the longest truncation and each one (None: no tables)."""
+    if check is None:
+        return None
+    zh, en = check.message()
+    return {
+        "warmup_days": check.warmup_days,
+        "needed_days": _num(check.needed_days),
+        "enough": check.enough,
+        "steady": check.steady,
+        "message": en,
+        "message_zh": zh,
+        "mser5": [
+            {
+                "replication": int(row.replication),
+                "output": str(row.output),
+                "truncation_days": _num(row.truncation_days),
+                "steady": bool(row.steady),
+            }
+            for row in frames.rows(check.table)
+        ],
+    }
 
 
 def _folder(args: argparse.Namespace, scenario: Scenario, seed: int, reps: int) -> Path:

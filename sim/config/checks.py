@@ -14,6 +14,7 @@ most 1: otherwise the last ones are silently cut short (:data:`EXCLUSIVE_GROUPS`
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from datetime import date, timedelta
 
@@ -94,10 +95,31 @@ def cross_checks(scenario: Scenario) -> list[Problem]:
         *_mix_needs(scenario),
         *_exclusive_probabilities(scenario),
         *_reform(scenario),
+        *_backlog_dates(scenario),
     ]
     if scenario.uncertainty:
         problems += uncertainty_problems(scenario.model_dump(mode="json"), scenario.uncertainty)
     return problems
+
+
+def _backlog_dates(scenario: Scenario) -> list[Problem]:
+    """The starting backlog's oldest filing (and a year before it, for working-day counts) is a date."""
+    backlog = scenario.initial_backlog
+    if backlog is None:
+        return []
+    oldest = math.ceil(backlog.age_bands_days[-1]) + 366
+    first = date.min + timedelta(days=oldest)
+    if scenario.run.start_date >= first:
+        return []
+    return [
+        Problem(
+            "initial_backlog.age_bands_days",
+            f"the oldest open case would be filed before year 1: with bands up to "
+            f"{backlog.age_bands_days[-1]:g} days the run must start on {first} or later",
+            str(scenario.run.start_date),
+            f"start_date >= {first}",
+        )
+    ]
 
 
 def _exclusive_probabilities(scenario: Scenario) -> list[Problem]:

@@ -294,7 +294,9 @@ def with_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario
 def scenario_hash(scenario: Scenario) -> str:
     """A stable 16-hex-digit fingerprint of the resolved scenario (for caches and manifests)."""
     # The ranges of [uncertainty] do not change what a replication computes.
-    dumped = scenario.model_dump(mode="json", exclude={"uncertainty"})
+    # A scenario without a starting backlog hashes as it did before the field existed.
+    leave_out = {"uncertainty"} if scenario.initial_backlog is not None else {"uncertainty", "initial_backlog"}
+    dumped = scenario.model_dump(mode="json", exclude=leave_out)
     text = json.dumps(dumped, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 

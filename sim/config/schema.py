@@ -49,10 +49,22 @@ from sim.rules import (
     TRIAGE,
     Registry,
 )
-from sim.vocab import CaseType, Deadline, Delay, PriceMethod, ReceiptBasis, Role, Task, Team, require_complete
+from sim.vocab import (
+    BacklogStage,
+    CaseType,
+    Deadline,
+    Delay,
+    PriceMethod,
+    ReceiptBasis,
+    Role,
+    Task,
+    Team,
+    require_complete,
+)
 from sim.workcalendar import MARGIN_YEARS, allowed_start_dates
 
 __all__ = [
+    "MAX_BACKLOG_AGE_DAYS",
     "MAX_PER_YEAR",
     "MAX_REPLICATIONS",
     "UNIT_ROLES",
@@ -62,6 +74,7 @@ __all__ = [
     "DeadlineSpec",
     "Deadlines",
     "Delays",
+    "InitialBacklog",
     "Organisation",
     "Policy",
     "Probabilities",
@@ -716,6 +729,59 @@ class StaffingChange(Frozen):
         return self
 
 
+# ---------------------------------------------------------------- the court's open cases at the start
+
+MAX_BACKLOG_AGE_DAYS = 3653
+"""Ten years since filing: the oldest open case a starting backlog may hold. An 执行 case older
+than that is outside every limit the model knows (the 6-month limit, the 5 years of 终本
+re-queries) and almost surely a data error of the export."""
+
+
+class InitialBacklog(Sourced):
+    """The court's open cases when the run starts, by stage and by age (days since 立案).
+
+    ``age_bands_days`` are the edges of the age bands, e.g. ``[0, 30, 90, 180, 365]`` gives
+    the bands [0, 30), [30, 90), [90, 180) and [180, 365) days; ``counts`` gives, for each
+    stage of :class:`~sim.vocab.BacklogStage`, one count per band. Each case's age is drawn
+    uniformly within its band (its own named random stream, so common random numbers hold).
+    """
+
+    age_bands_days: Annotated[
+        tuple[Annotated[float, Field(ge=0, le=MAX_BACKLOG_AGE_DAYS, allow_inf_nan=False, strict=True)], ...],
+        Field(min_length=2, max_length=100),
+    ]
+    counts: Annotated[dict[BacklogStage, tuple[Count, ...]], ReadOnly]
+
+    @field_validator("age_bands_days")
+    @classmethod
+    def _edges_increase(cls, edges: tuple[float, ...]) -> tuple[float, ...]:
+        for i in range(1, len(edges)):
+            if edges[i] <= edges[i - 1]:
+                raise ValueError(
+                    f"band edges must increase strictly (edge {i} is {edges[i]:g} after {edges[i - 1]:g}), "
+                    "e.g. [0, 30, 90, 180, 365]"
+                )
+        return edges
+
+    @model_validator(mode="after")
+    def _one_count_per_band(self) -> InitialBacklog:
+        bands = len(self.age_bands_days) - 1
+        for stage, row in self.counts.items():
+            if len(row) != bands:
+                raise ValueError(
+                    f"counts.{stage} has {len(row)} counts for the {bands} age bands of age_bands_days "
+                    f"{list(self.age_bands_days)}: give one count per band"
+                )
+        if self.total > MAX_COUNT:
+            raise ValueError(f"the backlog holds {self.total} cases, more than the {MAX_COUNT} a court can hold")
+        return self
+
+    @property
+    def total(self) -> int:
+        """Open cases seeded at the start."""
+        return sum(sum(row) for row in self.counts.values())
+
+
 # ---------------------------------------------------------------- the scenario
 
 
@@ -743,6 +809,7 @@ class Scenario(Frozen):
     # not change what a replication computes, so the scenario's hash leaves them out.
     uncertainty: Annotated[dict[str, UncertainRange], ReadOnly] = Field(default_factory=FrozenDict)
     reform: Reform = Reform()  # the reform's mechanisms (sim.config.reform); absent: all off
+    initial_backlog: InitialBacklog | None = None  # the open cases at the start; absent: an empty court
 
 
 # ---------------------------------------------------------------- one vocabulary

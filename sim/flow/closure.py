@@ -50,7 +50,7 @@ def _requery(ctx: FlowContext, case: Case) -> Step:
     ``resume_within_5y_rate``; which query does is uniform over the ``n``.
     A resumed case does not resume again (its draws have no row for that).
     """
-    if case.parent_id >= 0 or case.row >= ctx.book.n_filed:
+    if case.parent_id >= 0 or not ctx.book.can_resume(case):
         return
     delays, probs = ctx.scenario.delays, ctx.scenario.probabilities
     n = max(1, math.floor(delays.requery_years * 365.0 / delays.requery_interval_days))

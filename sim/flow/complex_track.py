@@ -24,7 +24,14 @@ from sim.flow.closure import finish
 from sim.flow.context import FlowContext, Step
 from sim.vocab import Deadline, Decision, Delay, Milestone, Outcome, Ratio, Task, Team, Track
 
-__all__ = ["complex_track"]
+__all__ = [
+    "complex_track",
+    "receive_standard",
+    "standard_closing",
+    "standard_disposal",
+    "standard_handling",
+    "standard_investigation",
+]
 
 
 def complex_track(ctx: FlowContext, case: Case) -> Step:
@@ -32,13 +39,29 @@ def complex_track(ctx: FlowContext, case: Case) -> Step:
     team = ctx.scenario.organisation.team_for(Team.COMPLEX_TRACK)
     front_end = ctx.scenario.organisation.team_for(Team.INTAKE)
     yield from ctx.reform.transfer(case, front_end, team)  # the file comes over (sim.flow.mechanisms)
-    handling.receive(ctx, case, team, Track.STANDARD)
-    # 送达 within 10 days and the traditional investigation within 30 days of receipt.
-    received = handling.receipt(ctx, case)
-    ctx.clocks.start(case, Deadline.SERVE, at=received)
-    ctx.clocks.start(case, Deadline.INVESTIGATION, at=received)
+    receive_standard(ctx, case, team)
     yield from ctx.reform.take_up(case, front_end, team)  # in-tray, reading, a flaw sent back
+    yield from standard_handling(ctx, case)
 
+
+def receive_standard(
+    ctx: FlowContext, case: Case, team: Team, *, served: bool = False, investigated: bool = False
+) -> None:
+    """A 精执 team receives ``case``; 送达 within 10 days and the investigation within 30 days of receipt.
+
+    ``served``, ``investigated``: done before (a case of the starting backlog further on),
+    so their clocks are not started again.
+    """
+    handling.receive(ctx, case, team, Track.STANDARD)
+    received = handling.receipt(ctx, case)
+    if not served:
+        ctx.clocks.start(case, Deadline.SERVE, at=received)
+    if not investigated:
+        ctx.clocks.start(case, Deadline.INVESTIGATION, at=received)
+
+
+def standard_handling(ctx: FlowContext, case: Case) -> Step:
+    """The standard track's rules from service to closure."""
     yield from handling.serve(ctx, case)
     yield from handling.interview(ctx, case)
     if case.behaviour:
@@ -51,6 +74,11 @@ def complex_track(ctx: FlowContext, case: Case) -> Step:
     if case.outstanding_cny <= 0:
         yield from finish(ctx, case, Outcome.COMPLETED)
         return
+    yield from standard_investigation(ctx, case)
+
+
+def standard_investigation(ctx: FlowContext, case: Case) -> Step:
+    """From the traditional investigation to closure (served, interviewed, frozen funds paid out)."""
     yield from handling.investigate(ctx, case)
     ctx.clocks.end(case, Deadline.INVESTIGATION)
     found = handling.property_found(ctx, case)
@@ -66,11 +94,25 @@ def complex_track(ctx: FlowContext, case: Case) -> Step:
         if case.outstanding_cny <= 0:
             yield from finish(ctx, case, Outcome.COMPLETED)
             return
+    yield from standard_closing(ctx, case)
+
+
+def standard_closing(ctx: FlowContext, case: Case) -> Step:
+    """What is left when nothing (more) is to be sold: settlement, an ending, else 终本."""
     if (yield from handling.settle(ctx, case)):
         return
     if (yield from handling.ending(ctx, case)):
         return
     yield from handling.zhongben(ctx, case)
+
+
+def standard_disposal(ctx: FlowContext, case: Case) -> Step:
+    """From the disposal of seized property (the ruling to sell signed and referred) to closure."""
+    yield from _sell(ctx, case)
+    if case.outstanding_cny <= 0:
+        yield from finish(ctx, case, Outcome.COMPLETED)
+        return
+    yield from standard_closing(ctx, case)
 
 
 def _check_lead(ctx: FlowContext, case: Case) -> Step:
@@ -143,6 +185,11 @@ def _dispose(ctx: FlowContext, case: Case) -> Step:
     yield from ctx.work(case, Task.SIGN_OFF)
     yield from ctx.work(case, Task.DISPOSAL_REFERRAL)
     ctx.clocks.end(case, Deadline.DISPOSAL_START)
+    yield from _sell(ctx, case)
+
+
+def _sell(ctx: FlowContext, case: Case) -> Step:
+    """The disposal team sells; the proceeds are shared out (a distribution plan) and paid."""
     proceeds = yield from dispose(ctx, case)
     if proceeds > 0 and ctx.decide(case, Decision.CREDITORS, ctx.scenario.probabilities.multiple_creditors_rate):
         # 对同一被执行人有多个执行债权人申请执行的依法制作分配方案.

@@ -21,7 +21,7 @@ from sim.flow.closure import finish
 from sim.flow.context import FlowContext, Step
 from sim.vocab import Deadline, Outcome, Task, Team, Track
 
-__all__ = ["fast_track"]
+__all__ = ["fast_handling", "fast_investigation", "fast_track", "receive_fast"]
 
 
 def fast_track(ctx: FlowContext, case: Case) -> Step:
@@ -29,13 +29,27 @@ def fast_track(ctx: FlowContext, case: Case) -> Step:
     team = ctx.scenario.organisation.team_for(Team.FAST_TRACK)
     front_end = ctx.scenario.organisation.team_for(Team.INTAKE)
     yield from ctx.reform.transfer(case, front_end, team)  # the file comes over (sim.flow.mechanisms)
+    received = receive_fast(ctx, case, team)
+    yield from ctx.reform.take_up(case, front_end, team)  # in-tray, reading, a flaw sent back
+    yield from fast_handling(ctx, case, received)
+
+
+def receive_fast(ctx: FlowContext, case: Case, team: Team, *, served: bool = False) -> float:
+    """The fast-track team receives ``case``; its clocks start from receipt, which is returned.
+
+    ``served``: the documents were served before (a case of the starting backlog further on).
+    """
     handling.receive(ctx, case, team, Track.FAST)
     received = handling.receipt(ctx, case)
     # 送达 within 10 days and 结案 within 45 days of receipt (收案).
-    ctx.clocks.start(case, Deadline.SERVE, at=received)
+    if not served:
+        ctx.clocks.start(case, Deadline.SERVE, at=received)
     ctx.clocks.start(case, Deadline.FAST_CLOSE, at=received)
-    yield from ctx.reform.take_up(case, front_end, team)  # in-tray, reading, a flaw sent back
+    return received
 
+
+def fast_handling(ctx: FlowContext, case: Case, received: float) -> Step:
+    """The fast track's rules from service to closure (``received``: when its 收案 clocks started)."""
     yield from handling.serve(ctx, case)
     yield from handling.interview(ctx, case)
     if case.behaviour:
@@ -48,6 +62,11 @@ def fast_track(ctx: FlowContext, case: Case) -> Step:
     if case.outstanding_cny <= 0:
         yield from finish(ctx, case, Outcome.COMPLETED)
         return
+    yield from fast_investigation(ctx, case, received)
+
+
+def fast_investigation(ctx: FlowContext, case: Case, received: float) -> Step:
+    """From the traditional investigation to closure (served, interviewed, frozen funds paid out)."""
     # 线上控制的资金不足以清偿债务，经传统调查有财产的，应在收案后30日内启动财产处置程序.
     yield from handling.investigate(ctx, case)
     if handling.property_found(ctx, case):

@@ -22,7 +22,7 @@ from sim.flow.fees import application_fee
 from sim.rules.triage import PLAN_TRIAGE, is_simple
 from sim.vocab import CaseType, Deadline, Decision, Delay, Milestone, Outcome, Ratio, Task, Team, Track
 
-__all__ = ["intake", "triage"]
+__all__ = ["freeze", "intake", "sort_case", "triage"]
 
 
 def intake(ctx: FlowContext, case: Case) -> Step:
@@ -67,8 +67,13 @@ def intake(ctx: FlowContext, case: Case) -> Step:
     ctx.clocks.end(case, Deadline.STANDARD_DOCUMENTS)
     yield from ctx.reform.inquiry_batch(case)  # 集约: the day's inquiries go out together
     yield from ctx.wait(case, Delay.ONLINE_INQUIRY_DAYS, step="online_inquiry")
-    _freeze(ctx, case)
+    freeze(ctx, case)
+    return (yield from sort_case(ctx, case, team))
 
+
+
+def sort_case(ctx: FlowContext, case: Case, team: Team) -> Step:
+    """查控结果分析 and 繁简分流 once the inquiry has answered; returns the track."""
     # 查控结果分析 and 繁简分流.
     yield from ctx.work(case, Task.TRIAGE, team)
     track = triage(ctx, case)
@@ -76,7 +81,7 @@ def intake(ctx: FlowContext, case: Case) -> Step:
     return track
 
 
-def _freeze(ctx: FlowContext, case: Case) -> None:
+def freeze(ctx: FlowContext, case: Case) -> None:
     """The online inquiry's answer: all, part or none of what is owed frozen (the fee with it).
 
     A 执恢 case was filed because money or property turned up: when it was money

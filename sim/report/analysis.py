@@ -28,6 +28,7 @@ from sim.metrics import (
     stage_series,
     why_late,
 )
+from sim.metrics.warmup import WarmupCheck, mser5_table
 from sim.report.data import Results, ScenarioRun
 from sim.vocab import CaseType, Deadline, Outcome, Role, Team, Track
 
@@ -55,6 +56,7 @@ class RunAnalysis:
     zhongben: pd.DataFrame  # index quantity: mean, ci_low, ci_high (statute-vs-plan note)
     why_late: pd.DataFrame  # deadline × part (× detail): shares of late clocks each part explains, mean + CI
     monthly: pd.DataFrame  # one row per month of the counted window (monthly_view), mean of replications
+    warmup: WarmupCheck | None = None  # MSER-5 over the outputs: is the warm-up long enough?
 
     def kpi(self, kpi: str) -> pd.Series | None:
         """Summary row of ``kpi`` (n, mean, sd, ci_low, ci_high) or None."""
@@ -78,6 +80,7 @@ def analyse_run(results: Results, label: str) -> RunAnalysis:
     parts: dict[str, list[pd.DataFrame]] = {k: [] for k in ("slas", "bneck", "stages", "days", "load", "late", "month")}
     backlog: dict[int, pd.Series] = {}
     zhongben: dict[str, list[float]] = {}
+    mser: list[pd.DataFrame] = []
     for rep, tables in run.per_replication():
         cases, slas, steps = tables["cases"], tables["slas"], tables["steps"]
         comp = sla_compliance(slas, cases, run.scenario, run.calendar)
@@ -94,6 +97,7 @@ def analyse_run(results: Results, label: str) -> RunAnalysis:
             ).assign(replication=rep)
         )
         parts["month"].append(monthly_view(cases, slas, run.scenario).assign(replication=rep))
+        mser.append(mser5_table([(rep, steps, cases)], run.window[0], run.end))
         for name, value in _zhongben_numbers(cases, slas, run).items():
             zhongben.setdefault(name, []).append(value)
     return RunAnalysis(
@@ -110,6 +114,7 @@ def analyse_run(results: Results, label: str) -> RunAnalysis:
         zhongben=interval_table(zhongben),
         why_late=summarise_why_late(parts["late"]),
         monthly=summarise_monthly(parts["month"]),
+        warmup=WarmupCheck.of(pd.concat(mser, ignore_index=True), run.window[0]) if mser else None,
     )
 
 

@@ -85,6 +85,11 @@ def _verdict_section(a: RunAnalysis, split_uri: str, why_uri: str | None) -> h.S
         warning = (
             f'<p class="headline unstable" style="color:#c0392b">⚠ {h.esc(zh)} <span class="en">{h.esc(en)}</span></p>'
         )
+    if a.warmup is not None:
+        zh, en = a.warmup.message()
+        colour = "" if a.warmup.enough else ' style="color:#c0392b"'
+        mark = "" if a.warmup.enough else "⚠ "
+        warning += f'<p class="warmup"{colour}>{mark}{h.esc(zh)} <span class="en">{h.esc(en)}</span></p>'
     box = (
         f'<div class="verdict {v.status}">{warning}<p class="headline">{h.esc(v.headline[0])} '
         f'<span class="en">{h.esc(v.headline[1])}</span></p><ul>{points}</ul></div>'

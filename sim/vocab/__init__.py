@@ -13,6 +13,7 @@ is imported. This is the bottom layer: it imports nothing else from ``sim``.
 from __future__ import annotations
 
 from sim.vocab._complete import require_complete
+from sim.vocab.backlog import BACKLOG_STAGE_ZH, BacklogStage
 from sim.vocab.court import CASE_TYPE_ZH, OUTCOME_ZH, ROLE_ZH, TEAM_ZH, TRACK_ZH, CaseType, Outcome, Role, Team, Track
 from sim.vocab.deadlines import (
     DEADLINE_NAMES,
@@ -38,6 +39,7 @@ from sim.vocab.steps import (
 )
 
 __all__ = [
+    "BACKLOG_STAGE_ZH",
     "CASE_TYPE_ZH",
     "DEADLINE_FUNCTION",
     "DEADLINE_NAMES",
@@ -53,6 +55,7 @@ __all__ = [
     "TASK_ZH",
     "TEAM_ZH",
     "TRACK_ZH",
+    "BacklogStage",
     "CaseType",
     "Deadline",
     "Decision",

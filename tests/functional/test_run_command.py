@@ -223,3 +223,30 @@ def test_overwrite_never_reuses_kept_replications(
     pd.testing.assert_frame_equal(
         mine, pd.read_csv(run_folder / "kpis_by_rep.csv").query("replication == 0"), check_exact=True
     )
+
+
+def test_the_run_says_whether_its_warm_up_is_long_enough(
+    tmp_path: Path, short_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A light court started empty without a warm-up: it fills for months (MSER-5 cuts them).
+    light = tmp_path / "light.toml"
+    light.write_text(
+        f'base = "{short_file.as_posix()}"\nname = "light"\n[run]\nwarmup_days = 0\nhorizon_days = 500\n'
+        "cooldown_days = 0\n[arrivals]\ncases_per_year = 1500\n",
+        encoding="utf-8",
+    )
+    assert main(["run", str(light), "--reps", "2", "--jobs", "1", "--no-save", "--json", "-q"]) == 0
+    warmup = json.loads(capsys.readouterr().out)["warmup"]
+    assert warmup["steady"] and not warmup["enough"]
+    assert warmup["needed_days"] > 30
+    assert "too short" in warmup["message"] and "预热不足" in warmup["message_zh"]
+    outputs = {m["output"] for m in warmup["mser5"]}
+    assert {"open_cases", "closures", "wip:fast_track"} <= outputs
+    assert max(m["truncation_days"] for m in warmup["mser5"]) == warmup["needed_days"]
+    # The overloaded baseline has no steady state: said instead of a truncation point.
+    assert main(["run", str(short_file), "--reps", "1", "--jobs", "1", "--no-save", "--json", "-q"]) == 0
+    unsteady = json.loads(capsys.readouterr().out)["warmup"]
+    assert not unsteady["steady"] and unsteady["needed_days"] is None and "no steady state" in unsteady["message"]
+    # Without tables (--no-save, no --json) the terminal says the check was not made.
+    assert main(["run", str(short_file), "--reps", "1", "--jobs", "1", "--no-save", "-q"]) == 0
+    assert "warm-up not checked" in capsys.readouterr().out

@@ -375,3 +375,13 @@ def test_due_date_in_working_days_counts_working_days(name: str, d: date, n: int
     due = c.due_date(d, n, "working_days")
     assert c.is_working_day(due)
     assert c.working_days_between(d, due) == n
+
+
+def test_a_day_that_grows_the_span_is_read_from_the_grown_span() -> None:
+    """``is_working_day`` used to index the old day table with the new span's index when the
+    date lay outside the span (found seeding a backlog ten years old): 2021-11-27, a Saturday,
+    came out a working day."""
+    calendar = WorkCalendar(date(2023, 1, 2), horizon_days=40, mode="official")
+    assert calendar.is_working_day(date(2021, 11, 27)) is False  # outside the year looked back on
+    assert calendar.is_working_day(date(2021, 11, 29)) is True  # Monday
+    assert calendar.is_working_day(date(2012, 10, 1)) is False  # National Day, further back still

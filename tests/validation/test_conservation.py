@@ -1,9 +1,9 @@
 """Conservation and event order on every scenario shipped in ``scenarios/`` (short runs).
 
-Nothing is lost (DOMAIN.md §4): every filing becomes a case that is either closed with an
-outcome or open in a known stage, and the work still waiting when the run ends is in the
-unfinished table. Time runs forward within a case, every piece of work ends when the
-calendar says its effort ends, and nobody works on two things at once.
+Nothing is lost (DOMAIN.md §4): every filing (and every case of a starting backlog) becomes a
+case that is either closed with an outcome or open in a known stage, and the work still
+waiting when the run ends is in the unfinished table. Time runs forward within a case, every
+piece of work ends when the calendar says its effort ends, and nobody works on two things at once.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.cases import generate_cases
+from sim.cases import generate_cases, with_backlog
 from sim.config.load import load_scenario, with_overrides
 from sim.config.schema import Scenario
 from sim.model import RunResult, build_calendar, run_replication
@@ -60,8 +60,11 @@ def shipped(request: pytest.FixtureRequest) -> tuple[Scenario, RunResult]:
 def test_every_filing_is_closed_or_open_in_a_known_stage(shipped: tuple[Scenario, RunResult]) -> None:
     scenario, result = shipped
     cases, end = result.cases, result.meta["end_days"]
-    book = generate_cases(scenario, build_calendar(scenario), Streams(scenario.run.seed, 0))
-    assert (cases.parent_id < 0).sum() == book.n_filed
+    calendar, streams = build_calendar(scenario), Streams(scenario.run.seed, 0)
+    book = with_backlog(generate_cases(scenario, calendar, streams), scenario, calendar, streams)
+    # Every filing and every case of the starting backlog ([initial_backlog]: filed before time 0).
+    assert (cases.parent_id < 0).sum() == book.n_filed + len(book.backlog)
+    assert (cases.arrived < 0).sum() == len(book.backlog)
     assert cases.case_id.is_unique
     closed = cases.outcome != ""
     assert ((cases.stage == "closed") == closed).all()
@@ -103,10 +106,11 @@ def test_events_run_forward_within_each_case(shipped: tuple[Scenario, RunResult]
     assert (own.queued.to_numpy() >= cases.loc[own.case_id, "arrived"].to_numpy() - EPS).all()
     marks = steps[steps.kind == "mark"]
     assert (marks.start == marks.end).all()
-    # The first thing in every case is its receipt at filing, at the filing time.
+    # The first thing in every case is its receipt at filing, at the filing time; a case of the
+    # starting backlog, filed before the run, is received at time 0.
     first = own.sort_values(["case_id", "queued", "end"], kind="stable").groupby("case_id").head(1)
     assert (first.step == "received").all()
-    np.testing.assert_allclose(first.queued, cases.loc[first.case_id, "arrived"], rtol=0, atol=EPS)
+    np.testing.assert_allclose(first.queued, cases.loc[first.case_id, "arrived"].clip(lower=0.0), rtol=0, atol=EPS)
     # One closing mark per closed case, at its closing time, and nothing of its path after it.
     closes = own[own.step == "closed"]
     assert closes.case_id.is_unique
