@@ -11,8 +11,8 @@ Nothing is simulated twice. Every replication is kept, tables and all, in a
 :class:`~sim.experiments.resume.RunStore` keyed by scenario content, seed and model code,
 so the baseline is simulated once for all variants, and :class:`Jobs` hands back the same
 finished job for the same scenarios and settings, so going back to an earlier variant is
-instant. A finished job writes a results folder (:func:`~sim.experiments.results.write_results`),
-its HTML run report and a zip of it, for the page's downloads.
+instant. A finished job writes a results folder (:func:`~sim.experiments.results.write_results`)
+and a zip of it, and its HTML run report when the page asks (:meth:`Job.report`), for the downloads.
 """
 
 from __future__ import annotations
@@ -59,7 +59,6 @@ class RunSettings:
     min_reps: int = 3
     max_reps: int = 20
     jobs: int = 0
-    report: bool = True
 
     def precision(self) -> Precision:
         """The stopping rule of :func:`run_to_precision`."""
@@ -74,7 +73,6 @@ class Outcome:
     reason: str
     folder: Path
     analyses: Mapping[str, RunAnalysis]
-    report: Path | None
     archive: Path
 
 
@@ -86,7 +84,9 @@ class Snapshot:
     done: Mapping[str, int]
     kpis: pd.DataFrame
     started: float
+    first_result: float | None  # seconds from the start to the first replication of every scenario
     first_estimate: float | None  # seconds from the start to the first interval (two replications of each)
+    stopped: float | None  # seconds from the start until the precision (or the cap) was reached
     message: str = ""
 
 
@@ -108,11 +108,14 @@ class Job:
         self._state: State = "running"
         self._message = ""
         self._lock = threading.Lock()
+        self._report_lock = threading.Lock()
         self._cancel = threading.Event()
         self._kpis = pd.DataFrame(columns=["scenario", "replication", "kpi", "value"])
         self._done: dict[str, int] = dict.fromkeys(self.scenarios, 0)
         self._started = time.perf_counter()
+        self._first_result: float | None = None
         self._first: float | None = None
+        self._stopped: float | None = None
         self._thread = threading.Thread(target=self._work, name=f"courtsim-app-{self.key[:8]}", daemon=True)
 
     @property
@@ -148,7 +151,16 @@ class Job:
     def snapshot(self) -> Snapshot:
         """A consistent copy of what is known now."""
         with self._lock:
-            return Snapshot(self._state, dict(self._done), self._kpis, self._started, self._first, self._message)
+            return Snapshot(
+                self._state,
+                dict(self._done),
+                self._kpis,
+                self._started,
+                self._first_result,
+                self._first,
+                self._stopped,
+                self._message,
+            )
 
     # ------------------------------------------------------------ the thread
 
@@ -159,8 +171,11 @@ class Job:
         done = {label: estimates.n(label) for label in self.scenarios}
         with self._lock:
             self._kpis, self._done = kpis, done
+            elapsed = time.perf_counter() - self._started
+            if self._first_result is None and min(done.values()) >= 1:
+                self._first_result = elapsed
             if self._first is None and min(done.values()) >= 2:
-                self._first = time.perf_counter() - self._started
+                self._first = elapsed
 
     def _work(self) -> None:
         settings = self.settings
@@ -180,7 +195,8 @@ class Job:
                     on_update=self._update,
                 )
             with self._lock:
-                self._message = "正在写结果与报告 / writing the results and the report"
+                self._stopped = time.perf_counter() - self._started
+                self._message = "正在写结果文件夹 / writing the results folder"
             self.outcome = self._finish(result, reason)
             with self._lock:
                 self._state, self._message = "finished", reason
@@ -195,16 +211,22 @@ class Job:
     def _finish(self, result: ExperimentResult, reason: str) -> Outcome:
         folder = self.root / f"{self.key[:16]}-n{result.reps}"
         write_results(folder, result, overwrite=True, extra={"app": {"stopped": reason}})
-        results = load_results(folder)
-        analyses = {label: analyse_run(results, label) for label in results.labels}
-        report = None
-        if self.settings.report:
-            from sim.report import write_run_report  # matplotlib and the HTML builders: only when asked
-
-            label = list(self.scenarios)[-1]
-            report = write_run_report(folder, folder / "report.html", label=label)
+        shown = list(self.scenarios)[-1]  # the variant (or the base run alone): the page's tables are its
+        analyses = {shown: analyse_run(load_results(folder), shown)}
         archive = Path(shutil.make_archive(str(folder), "zip", root_dir=folder.parent, base_dir=folder.name))
-        return Outcome(result, reason, folder, analyses, report, archive)
+        return Outcome(result, reason, folder, analyses, archive)
+
+    def report(self) -> Path:
+        """The HTML run report of the finished run's variant, written on first asking (some seconds)."""
+        if self.outcome is None:
+            raise RuntimeError("the run has not finished")
+        path = self.outcome.folder / "report.html"
+        with self._report_lock:
+            if not path.is_file():
+                from sim.report import write_run_report  # matplotlib and the HTML builders: only when asked
+
+                write_run_report(self.outcome.folder, path, label=list(self.scenarios)[-1])
+        return path
 
 
 def job_key(scenarios: Mapping[str, Scenario], settings: RunSettings) -> str:

@@ -2,18 +2,18 @@
 
 Run by ``streamlit run`` (``courtsim app`` starts it), which executes this file top to
 bottom on every interaction; ``main`` draws the page from the session's widget values.
-The scenario comes from the command line (``-- SCENARIO --root DIR``) or the
-``COURTSIM_APP_SCENARIO`` environment variable (Streamlit's ``AppTest`` sets it).
+The scenario, the results folder and the workers come in the environment
+(``COURTSIM_APP_SCENARIO``, ``COURTSIM_APP_ROOT``, ``COURTSIM_APP_JOBS``), which ``courtsim app``
+and Streamlit's ``AppTest`` set.
 Results poll once a second in a fragment while a run is under way, so the page never blocks.
 """
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
-import sys
 from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -73,13 +73,21 @@ def values_from_state(state: Mapping[str, Any], base: Scenario, fields: list[Edi
     return with_unit_totals(values)
 
 
-def _arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="courtsim app (page)")
-    parser.add_argument("scenario", nargs="?", default=os.environ.get("COURTSIM_APP_SCENARIO"))
-    parser.add_argument("--root", default=os.environ.get("COURTSIM_APP_ROOT", str(DEFAULT_ROOT)))
-    parser.add_argument("--jobs", type=int, default=int(os.environ.get("COURTSIM_APP_JOBS", "0")))
-    args, _ = parser.parse_known_args(sys.argv[1:])
-    return args
+@dataclass(frozen=True)
+class _Settings:
+    scenario: str | None
+    root: str
+    jobs: int
+
+
+def _settings() -> _Settings:
+    """What ``courtsim app`` passes in the environment (Streamlit owns the command line)."""
+    jobs = os.environ.get("COURTSIM_APP_JOBS", "0")
+    return _Settings(
+        os.environ.get("COURTSIM_APP_SCENARIO") or None,
+        os.environ.get("COURTSIM_APP_ROOT") or str(DEFAULT_ROOT),
+        int(jobs) if jobs.isdigit() else 0,
+    )
 
 
 @st.cache_resource
@@ -319,10 +327,11 @@ def _finished(job: Job) -> None:
             st.pyplot(figures.fig_monthly(analysis.monthly, float(FAST45_TARGET.low or 0.0)))
             st.dataframe(analysis.monthly, hide_index=True, width="stretch")
     with files:
-        if outcome.report is not None:
+        report = outcome.folder / "report.html"
+        if report.is_file() or st.button("生成HTML报告 Make the HTML report (some seconds)"):
             st.download_button(
                 "下载HTML报告 Download the HTML report",
-                outcome.report.read_bytes(),
+                job.report().read_bytes(),
                 file_name=f"{label}-report.html",
                 mime="text/html",
             )
@@ -417,7 +426,7 @@ def _kept(jobs: Jobs) -> None:
 def main() -> None:
     """Draw the page."""
     st.set_page_config(page_title="courtsim 执行模拟 what-if", layout="wide")
-    args = _arguments()
+    args = _settings()
     st.title("执行改革模拟：人员与政策的假设分析")
     st.caption("What-if: move people between teams, change the load and the rules, and see whether the deadlines hold")
     if not args.scenario:
@@ -478,7 +487,10 @@ def main() -> None:
         cancel = cancel_col.button("取消 Cancel", width="stretch")
         if run and built.scenario is not None:
             scenarios = {base.name: base} if not edits else {base.name: base, built.scenario.name: built.scenario}
-            settings = RunSettings(seed=int(seed), half_width=float(half) / 100, max_reps=int(max_reps), jobs=args.jobs)
+            cap = int(max_reps)
+            settings = RunSettings(
+                seed=int(seed), half_width=float(half) / 100, min_reps=min(3, cap), max_reps=cap, jobs=args.jobs
+            )
             job = jobs.run(scenarios, settings)
             st.session_state["current"] = job.key
             kept = st.session_state.setdefault("kept", [])

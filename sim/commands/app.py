@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -81,13 +82,17 @@ def streamlit_command(args: argparse.Namespace) -> list[str]:
         *STREAMLIT_OPTIONS,
         f"--server.port={args.port}",
         f"--server.address={args.address}",
-        "--",
-        str(Path(args.scenario).resolve()),
-        "--root",
-        str(Path(args.results).resolve()),
-        "--jobs",
-        str(args.jobs),
     ]
+
+
+def page_environment(args: argparse.Namespace) -> dict[str, str]:
+    """The environment of the page: this one, and the scenario, results folder and workers it serves."""
+    return {
+        **os.environ,
+        "COURTSIM_APP_SCENARIO": str(Path(args.scenario).resolve()),
+        "COURTSIM_APP_ROOT": str(Path(args.results).resolve()),
+        "COURTSIM_APP_JOBS": str(args.jobs),
+    }
 
 
 @common.guarded
@@ -101,4 +106,4 @@ def run(args: argparse.Namespace) -> int:
         raise common.CommandError("the page needs Streamlit: pip install 'courtsim[app]' (or make app)")
     load_scenario(args.scenario)  # a bad file is refused here, with every problem, not in the browser
     print(f"courtsim app: http://{args.address}:{args.port}/  (Ctrl-C 停止 to stop)", file=sys.stderr, flush=True)
-    return subprocess.call(streamlit_command(args))
+    return subprocess.call(streamlit_command(args), env=page_environment(args))

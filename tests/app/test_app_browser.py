@@ -113,6 +113,13 @@ def test_edit_run_compare_download_in_a_real_browser(served: str, tmp_path: Path
         page.get_by_text("执行改革模拟").wait_for(timeout=60_000)
         page.get_by_role("button", name="运行 Run").wait_for(timeout=60_000)  # the script has drawn it all
 
+        # A short run: at most three replications of each (the page's default cap is 20).
+        cap = page.get_by_label("最多重复次数 replication cap")
+        cap.fill("3")
+        cap.press("Enter")
+        playwright_api.expect(cap).to_have_value("3")
+        page.get_by_role("button", name="运行 Run").wait_for()
+
         # One more fast-track officer, by the stepper.
         officers = page.get_by_label("快执团队·执行员 fast_track officers")
         before = int(officers.input_value())
@@ -143,8 +150,9 @@ def test_edit_run_compare_download_in_a_real_browser(served: str, tmp_path: Path
         page.get_by_text("CRN-paired", exact=False).wait_for(timeout=180_000)
         verdict = page.get_by_text("目标 target ≥ 90.0%").first.inner_text()
         assert any(word in verdict for word in ("达标", "未达标", "不确定", "不稳定")), verdict
-        page.get_by_text("已完成 finished", exact=False).wait_for(timeout=240_000)
+        page.get_by_text("已完成 finished", exact=False).wait_for(timeout=120_000)
         page.get_by_text("为什么超期 Why late").wait_for(timeout=60_000)
+        page.get_by_test_id("stImage").first.wait_for(timeout=60_000)  # the why-late figure
         shot = tmp_path / "app.png"
         page.screenshot(path=str(shot), full_page=True)
         browser.close()
