@@ -264,8 +264,8 @@ def variant_toml(base_file: str, name: str, edits: Mapping[str, Any], title: str
     """
     tables: dict[str, list[str]] = {}
     for path, value in edits.items():
-        *table, leaf = path.split(".")
-        tables.setdefault(".".join(_key(t) for t in table), []).append(f"{_key(leaf)} = {_toml_value(value)}")
+        *parents, leaf = path.split(".")
+        tables.setdefault(".".join(_key(t) for t in parents), []).append(f"{_key(leaf)} = {_toml_value(value)}")
     lines = [
         "# A what-if variant written by `courtsim app` (the administrator's page): the base and only what changed.",
         "# Check it with `courtsim validate FILE`; run it with `courtsim run FILE`.",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from sim import frames
 from sim.app.edits import (
     CASES_PER_YEAR,
     Built,
@@ -56,8 +57,11 @@ def widget_key(path: str, *parts: object) -> str:
     return ":".join(["f", path, *map(str, parts)])
 
 
-def values_from_state(state: Mapping[str, Any], base: Scenario, fields: list[EditField]) -> dict[str, Any]:
-    """The values the form holds: each widget's, or the base's where the widget is not drawn yet."""
+def values_from_state(state: Any, base: Scenario, fields: list[EditField]) -> dict[str, Any]:
+    """The values the form holds: each widget's, or the base's where the widget is not drawn yet.
+
+    ``state`` is Streamlit's session state (a mapping of widget keys to values; any mapping in tests).
+    """
     values = values_of(base, fields)
     for f in fields:
         if f.kind == "units":
@@ -101,7 +105,7 @@ def _base(path: str, mtime: float) -> Scenario:
     return load_scenario(path)
 
 
-def _init(state: MutableMapping[str, Any], key: str, value: Any) -> None:
+def _init(state: Any, key: str, value: Any) -> None:  # Streamlit's session state
     if key not in state:
         state[key] = value
 
@@ -148,11 +152,16 @@ def _staffing(base: Scenario, fields: list[EditField], problems: Mapping[str, li
         cols = st.columns(len(units))
         for i, (col, unit) in enumerate(zip(cols, units, strict=True)):
             col.markdown(unit.name)
-            for role in ("officers", "clerks"):
-                key = widget_key(path, i, role)
-                _init(state, key, getattr(unit, role))
+            for column in ("officers", "clerks"):
+                key = widget_key(path, i, column)
+                _init(state, key, getattr(unit, column))
                 col.number_input(
-                    f"{unit.name} {role}", min_value=0, max_value=MAX_COUNT, step=1, key=key, label_visibility="visible"
+                    f"{unit.name} {column}",
+                    min_value=0,
+                    max_value=MAX_COUNT,
+                    step=1,
+                    key=key,
+                    label_visibility="visible",
                 )
         for text in _shortened(problems.get(path, [])):
             st.error(text, icon="⚠️")
@@ -247,7 +256,7 @@ def _verdict_lines(job: Job, kpis: pd.DataFrame, label: str) -> None:
     if flagged:
         zh, en = instability_warning(flagged, reps)
         st.warning(f"{zh}\n\n{en}", icon="⚠️")
-    for r in table.itertuples():
+    for r in frames.rows(table):
         interval = "" if r.n < 2 else f" [{_fmt(r.kpi, r.ci_low)}, {_fmt(r.kpi, r.ci_high)}]"
         colour = _STATUS_COLOUR.get(str(r.status), "gray")
         st.markdown(
@@ -268,14 +277,14 @@ def _comparison(job: Job, kpis: pd.DataFrame) -> None:
         return
     shown = pd.DataFrame(
         {
-            "指标 KPI": [f"{r.zh} {r.en}" for r in table.itertuples()],
-            "基线 base": [_fmt(r.kpi, r.base_mean) for r in table.itertuples()],
-            "方案 variant": [_fmt(r.kpi, r.mean) for r in table.itertuples()],
+            "指标 KPI": [f"{r.zh} {r.en}" for r in frames.rows(table)],
+            "基线 base": [_fmt(r.kpi, r.base_mean) for r in frames.rows(table)],
+            "方案 variant": [_fmt(r.kpi, r.mean) for r in frames.rows(table)],
             "差值 difference [95% CI]": [
                 f"{_diff(r.kpi, r.mean_diff)} [{_diff(r.kpi, r.ci_low)}, {_diff(r.kpi, r.ci_high)}]"
-                for r in table.itertuples()
+                for r in frames.rows(table)
             ],
-            "显著 significant": ["是 yes" if r.significant else "否 no" for r in table.itertuples()],
+            "显著 significant": ["是 yes" if r.significant else "否 no" for r in frames.rows(table)],
             "判断 verdict": list(table["verdict"]),
         }
     )
@@ -307,20 +316,18 @@ def _finished(job: Job) -> None:
             st.caption("没有超期计时 / no late clocks")
     with sla:
         slas = analysis.slas
-        st.dataframe(
+        st.table(
             pd.DataFrame(
                 {
-                    "期限 deadline": [f"{r.zh} {r.en}" for r in slas.itertuples()],
-                    "按期率 on time": [_fmt("fast45_rate", r.on_time_rate) for r in slas.itertuples()],
+                    "期限 deadline": [f"{r.zh} {r.en}" for r in frames.rows(slas)],
+                    "按期率 on time": [_fmt("fast45_rate", r.on_time_rate) for r in frames.rows(slas)],
                     "95% CI": [
                         f"[{_fmt('fast45_rate', r.ci_low)}, {_fmt('fast45_rate', r.ci_high)}]"
-                        for r in slas.itertuples()
+                        for r in frames.rows(slas)
                     ],
-                    "每年计时 clocks a year": [f"{r.started_per_year:,.0f}" for r in slas.itertuples()],
+                    "每年计时 clocks a year": [f"{r.started_per_year:,.0f}" for r in frames.rows(slas)],
                 }
-            ),
-            hide_index=True,
-            width="stretch",
+            ).set_index("期限 deadline")
         )
     with month:
         if len(analysis.monthly):
@@ -436,8 +443,8 @@ def main() -> None:
     try:
         base = _base(str(path), path.stat().st_mtime)
     except (ScenarioError, OSError) as exc:
-        problems = exc.problems if isinstance(exc, ScenarioError) else [str(exc)]
-        st.error(f"情景文件有误 / the scenario file is invalid: {path}\n\n" + "\n".join(f"- {p}" for p in problems))
+        found = [str(p) for p in exc.problems] if isinstance(exc, ScenarioError) else [str(exc)]
+        st.error(f"情景文件有误 / the scenario file is invalid: {path}\n\n" + "\n".join(f"- {p}" for p in found))
         return
     jobs = _jobs(args.root)
     fields = edit_fields(base)

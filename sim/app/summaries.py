@@ -77,7 +77,7 @@ def verdicts(summary: pd.DataFrame, kpis: pd.DataFrame, label: str) -> pd.DataFr
         mean = math.nan if row is None else float(row["mean"])
         low = math.nan if row is None else float(in_range(kpi, row["ci_low"]))
         high = math.nan if row is None else float(in_range(kpi, row["ci_high"]))
-        status = judge(level, mean, low, high)
+        status: str = judge(level, mean, low, high)
         if flagged and closed_case_kpi(kpi) and status != "n/a":
             status = "unstable"
         zh, en = STATUS_NAMES[status]
