@@ -17,7 +17,9 @@ variant costs in a new page process (in the same one the finished job is handed 
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -50,7 +52,10 @@ def main() -> int:
     settings = RunSettings(seed=scenario.run.seed, half_width=args.half_width, max_reps=args.max_reps, jobs=args.jobs)
     with tempfile.TemporaryDirectory(prefix="bench_app_") as root:
         job = Job({scenario.name: scenario}, settings, Path(root))
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
         total = _timed(job)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the pool's workers, joined at its close
+        worker_cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
         snap = job.snapshot()
         if snap.state != "finished" or job.outcome is None:
             print(f"the run did not finish: {snap.state} {snap.message}")
@@ -71,6 +76,14 @@ def main() -> int:
     half = (row["ci_high"] - row["ci_low"]) / 2
     print(f"  {settings.kpi} = {100 * row['mean']:.1f}% ± {100 * half:.1f} points over {int(row['n'])} replications")
     print(f"  the same run again from the store (a new page process) {again:5.1f} s")
+    reps = int(row["n"])
+    if worker_cpu > 0 and reps:
+        per = worker_cpu / reps
+        print(
+            f"  CPU in the workers: {worker_cpu:.1f} s for {reps} replications, {per:.1f} s each; on {args.jobs} idle "
+            f"cores the first interval would take about {per:.0f} s and {reps} replications about "
+            f"{per * math.ceil(reps / max(args.jobs, 1)):.0f} s (a projection from CPU time, not a measurement)"
+        )
     return 0
 
 

@@ -10,15 +10,17 @@ Results poll once a second in a fragment while a run is under way, so the page n
 
 from __future__ import annotations
 
+import io
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
+from matplotlib.figure import Figure
 
 from sim import frames
 from sim.app.edits import (
@@ -293,6 +295,14 @@ def _comparison(job: Job, kpis: pd.DataFrame) -> None:
     st.caption(f"同一批案件（共同随机数）逐次配对比较，{pairs} 对重复 / CRN-paired, {pairs} pairs")
 
 
+@st.cache_resource(max_entries=64)
+def _png(key: str, kind: str, _draw: Callable[[], Figure]) -> bytes:
+    """A finished run's figure as PNG, drawn once per run (not at every rerun of the page)."""
+    buffer = io.BytesIO()
+    _draw().savefig(buffer, format="png", dpi=110)
+    return buffer.getvalue()
+
+
 def _finished(job: Job) -> None:
     outcome = job.outcome
     if outcome is None:
@@ -311,7 +321,7 @@ def _finished(job: Job) -> None:
     with why:
         deadlines = why_late_deadlines(analysis)
         if deadlines:
-            st.pyplot(figures.fig_why_late(analysis.why_late, deadlines))
+            st.image(_png(job.key, "why", lambda: figures.fig_why_late(analysis.why_late, deadlines)))
         else:
             st.caption("没有超期计时 / no late clocks")
     with sla:
@@ -331,7 +341,8 @@ def _finished(job: Job) -> None:
         )
     with month:
         if len(analysis.monthly):
-            st.pyplot(figures.fig_monthly(analysis.monthly, float(FAST45_TARGET.low or 0.0)))
+            target = float(FAST45_TARGET.low or 0.0)
+            st.image(_png(job.key, "monthly", lambda: figures.fig_monthly(analysis.monthly, target)))
             st.dataframe(analysis.monthly, hide_index=True, width="stretch")
     with files:
         report = outcome.folder / "report.html"
@@ -374,7 +385,9 @@ def _progress(job: Job) -> None:
         "failed": "失败 failed",
     }[snap.state]
     st.progress(min(n / cap, 1.0), text=f"{state_zh}：{n} / {cap} 次重复 replications{width}")
-    if snap.message:
+    if snap.state == "finished":
+        st.caption(f"已停止 stopped: {snap.message}")
+    elif snap.message:
         (st.error if snap.state == "failed" else st.caption)(snap.message)
     if n == 0:
         st.caption("第一批重复完成后显示第一个估计 / the first estimate appears after the first replications")
@@ -507,19 +520,19 @@ def main() -> None:
         current = jobs.get(st.session_state.get("current", ""))
         if cancel and current is not None:
             current.cancel()
-        _results(current)
-        _kept(jobs)
+        _results(current, jobs)
 
 
-def _results(job: Job | None) -> None:
+def _results(job: Job | None, jobs: Jobs) -> None:
     if job is None:
-        st.caption("修改左侧，然后点“运行” / edit on the left, then press Run")
+        st.caption("修改上方，然后点“运行” / edit above, then press Run")
         return
     live = job.state in ("running", "cancelling")
 
     @st.fragment(run_every=1.0 if live else None)
     def poll() -> None:
         _progress(job)
+        _kept(jobs)
         if live and job.state not in ("running", "cancelling"):
             st.rerun()  # the run ended: draw the whole page once more, without polling
 

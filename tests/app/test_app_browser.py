@@ -103,7 +103,7 @@ def test_edit_run_compare_download_in_a_real_browser(served: str, tmp_path: Path
     outside: list[str] = []
     with playwright_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1500, "height": 1900}, accept_downloads=True)
+        page = browser.new_page(viewport={"width": 1500, "height": 4400}, accept_downloads=True)
         # Nothing may come from outside this machine (no CDN, fonts or telemetry).
         page.on(
             "request",
@@ -154,7 +154,7 @@ def test_edit_run_compare_download_in_a_real_browser(served: str, tmp_path: Path
         page.get_by_text("为什么超期 Why late").wait_for(timeout=60_000)
         page.get_by_test_id("stImage").first.wait_for(timeout=60_000)  # the why-late figure
         shot = tmp_path / "app.png"
-        page.screenshot(path=str(shot), full_page=True)
+        page.screenshot(path=str(shot))  # the page scrolls inside its own pane: a tall window shows it all
         browser.close()
     assert outside == [], f"the page fetched from outside this machine: {outside}"
     assert shot.stat().st_size > 50_000

@@ -8,9 +8,9 @@ import pytest
 
 pytest.importorskip("streamlit", reason="Streamlit is not installed (pip install '.[app]')")
 
-from streamlit.testing.v1 import AppTest  # noqa: E402  (after the skip: Streamlit is optional)
+from streamlit.testing.v1 import AppTest
 
-from sim.app.page import widget_key  # noqa: E402
+from sim.app.page import widget_key
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "sim" / "app" / "page.py"
