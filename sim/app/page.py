@@ -298,8 +298,11 @@ def _comparison(job: Job, kpis: pd.DataFrame) -> None:
 @st.cache_resource(max_entries=64)
 def _png(key: str, kind: str, _draw: Callable[[], Figure]) -> bytes:
     """A finished run's figure as PNG, drawn once per run (not at every rerun of the page)."""
+    from sim.report.fonts import figure_style  # matplotlib's settings: only once a run has finished
+
     buffer = io.BytesIO()
-    _draw().savefig(buffer, format="png", dpi=110)
+    with figure_style():  # the CJK font, as in the reports (else Chinese labels are empty boxes)
+        _draw().savefig(buffer, format="png", dpi=110)
     return buffer.getvalue()
 
 
