@@ -106,4 +106,9 @@ def run(args: argparse.Namespace) -> int:
         raise common.CommandError("the page needs Streamlit: pip install 'courtsim[app]' (or make app)")
     load_scenario(args.scenario)  # a bad file is refused here, with every problem, not in the browser
     print(f"courtsim app: http://{args.address}:{args.port}/  (Ctrl-C 停止 to stop)", file=sys.stderr, flush=True)
+    return serve(args)
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Run the Streamlit server in a child process until it ends (Ctrl-C); its exit code."""
     return subprocess.call(streamlit_command(args), env=page_environment(args))
