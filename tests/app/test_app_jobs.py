@@ -32,7 +32,7 @@ def _variant(tiny: Scenario) -> Scenario:
     return built.scenario
 
 
-@pytest.mark.slow  # about 30 s on a loaded machine: six replications, the results folder and its analyses
+@pytest.mark.slow  # 5 s on a quiet machine, 30 s under the shared load: six replications and a results folder
 def test_a_job_streams_then_finishes_with_a_results_folder(tiny: Scenario, tmp_path: Path) -> None:
     scenarios = {tiny.name: tiny, "more": _variant(tiny)}
     settings = RunSettings(seed=5, min_reps=2, max_reps=3, half_width=1e-9, jobs=1)
@@ -52,7 +52,7 @@ def test_a_job_streams_then_finishes_with_a_results_folder(tiny: Scenario, tmp_p
     assert report.is_file() and "快执团队" in report.read_text(encoding="utf-8")
 
 
-@pytest.mark.slow  # about 15 s: two replications and two results folders
+@pytest.mark.slow  # 2 s on a quiet machine, 15 s under load: two replications and two results folders
 def test_an_earlier_run_is_instant_and_nothing_is_simulated_twice(tiny: Scenario, tmp_path: Path) -> None:
     jobs = Jobs(tmp_path)
     settings = RunSettings(seed=6, min_reps=2, max_reps=2, jobs=1)
