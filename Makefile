@@ -9,7 +9,7 @@ REPS   ?= 5
 # Debian packages: a CJK font so figures render Chinese, Chromium for the report's browser test.
 SYSTEM_PACKAGES := fonts-noto-cjk chromium
 
-.PHONY: demo test test-fast system-packages constraints clean
+.PHONY: demo app test test-fast system-packages constraints clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ system-packages:
 
 demo: $(STAMP) system-packages
 	$(BIN)/courtsim run scenarios/dengzhou_2022.toml --reps $(REPS) --report
+
+# The what-if page (courtsim app) on http://127.0.0.1:8501/; SCENARIO=... for another base.
+SCENARIO ?= scenarios/dengzhou_2022.toml
+app: $(STAMP) system-packages
+	$(BIN)/courtsim app $(SCENARIO)
 
 test: $(STAMP) system-packages
 	$(BIN)/python -m pytest -n 2 --durations=10

@@ -8,6 +8,7 @@ pandas, scipy and the model, which made ``courtsim --help`` or ``validate`` take
 from __future__ import annotations
 
 COMMANDS: dict[str, str] = {
+    "app": "app",
     "calibrate": "calibrate",
     "capacity": "capacity",
     "check-fit": "check_fit",
@@ -26,6 +27,7 @@ COMMANDS: dict[str, str] = {
 """Command name → the module of :mod:`sim.commands` that registers and runs it."""
 
 SUMMARIES: dict[str, str] = {
+    "app": "the what-if page in a browser: edit staffing and policies, run, read the verdict (Streamlit)",
     "calibrate": "fit a scenario to a court's case records (CSV or .xlsx) and write a calibration report",
     "capacity": "find the highest arrival multiplier at which a target holds with confidence",
     "check-fit": "simulate a scenario over the records' period and compare it with the records",

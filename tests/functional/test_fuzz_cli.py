@@ -36,6 +36,7 @@ from hypothesis import strategies as st
 import sim.calibration.checkfit
 import sim.calibration.fit
 import sim.calibration.synth
+import sim.commands.app
 import sim.config.load
 import sim.model
 from sim.cli import build_parser, main
@@ -85,6 +86,7 @@ def no_work(monkeypatch: pytest.MonkeyPatch, place: Path) -> None:
     monkeypatch.setattr(sim.calibration.synth, "run_replication", _stop)
     monkeypatch.setattr(sim.calibration.checkfit, "run_replication", _stop)
     monkeypatch.setattr(sim.calibration.fit, "calibrate", _stop)
+    monkeypatch.setattr(sim.commands.app, "serve", _stop)  # `courtsim app` would serve until stopped
     monkeypatch.chdir(place)
 
 

@@ -38,7 +38,7 @@ LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "calibration": (("sim.calibration.*",), ("model", "metrics")),
     "report": (("sim.report.*",), ("experiments",)),
     "api": (("sim.api",), ("experiments",)),
-    "front end": (("sim", "sim.__main__", "sim.cli", "sim.commands.*"), ("api", "report", "calibration")),
+    "front end": (("sim", "sim.__main__", "sim.cli", "sim.commands.*", "sim.app.*"), ("api", "report", "calibration")),
 }
 
 LEAVES = ("sim.io", "sim.frames", "sim.vocab", "sim.config.errors")

@@ -1,0 +1,136 @@
+"""Background runs and the page's tables without a browser: streaming, cancel, cache, verdicts, pairs."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.app.edits import build_variant
+from sim.app.jobs import Job, Jobs, RunSettings
+from sim.app.summaries import comparison, utilisation_grid, verdicts
+from sim.config.load import load_scenario, with_overrides
+from sim.config.schema import Scenario
+from sim.experiments.statistics import summarise
+from sim.metrics.stability import closed_case_kpi
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def tiny() -> Scenario:
+    """The short test scenario cut further: a replication in about a second."""
+    short = load_scenario(ROOT / "tests" / "data" / "app_short.toml")
+    return with_overrides(short, {"run.warmup_days": 10, "run.horizon_days": 50, "run.cooldown_days": 10})
+
+
+def _variant(tiny: Scenario) -> Scenario:
+    built = build_variant(tiny, {"staffing.fast_track.officers": tiny.staffing.fast_track.officers + 2})
+    assert built.scenario is not None
+    return built.scenario
+
+
+@pytest.mark.slow  # 5 s on a quiet machine, 30 s under the shared load: six replications and a results folder
+def test_a_job_streams_then_finishes_with_a_results_folder(tiny: Scenario, tmp_path: Path) -> None:
+    scenarios = {tiny.name: tiny, "more": _variant(tiny)}
+    settings = RunSettings(seed=5, min_reps=2, max_reps=3, half_width=1e-9, jobs=1)
+    job = Job(scenarios, settings, tmp_path).start()
+    assert job.wait(120), "the job did not end"
+    snap = job.snapshot()
+    assert snap.state == "finished", snap.message
+    assert snap.done == {tiny.name: 3, "more": 3}  # the precision was never met: the cap
+    assert snap.first_result is not None and snap.first_estimate is not None and snap.stopped is not None
+    assert snap.first_result <= snap.first_estimate <= snap.stopped
+    assert job.outcome is not None
+    assert (job.outcome.folder / "manifest.json").is_file()
+    assert job.outcome.archive.is_file() and job.outcome.archive.suffix == ".zip"
+    assert set(job.outcome.analyses) == {"more"}  # the page's tables are the variant's
+    assert "limit of 3" in job.outcome.reason
+    report = job.report()
+    assert report.is_file() and "快执团队" in report.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow  # 2 s on a quiet machine, 15 s under load: two replications and two results folders
+def test_an_earlier_run_is_instant_and_nothing_is_simulated_twice(tiny: Scenario, tmp_path: Path) -> None:
+    jobs = Jobs(tmp_path)
+    settings = RunSettings(seed=6, min_reps=2, max_reps=2, jobs=1)
+    first = jobs.run({tiny.name: tiny}, settings)
+    assert first.wait(120) and first.state == "finished"
+    assert jobs.run({tiny.name: tiny}, settings) is first  # the same finished job, at once
+    again = Job({tiny.name: tiny}, settings, tmp_path).start()  # a new page process: the store
+    assert again.wait(120) and again.state == "finished"
+    assert again.outcome is not None and first.outcome is not None
+    assert again.outcome.result.computed == 0 and again.outcome.result.cached == 2
+    pd.testing.assert_frame_equal(again.outcome.result.kpis, first.outcome.result.kpis)
+
+
+def test_cancel_stops_the_run_early(tiny: Scenario, tmp_path: Path) -> None:
+    settings = RunSettings(seed=7, min_reps=2, max_reps=60, half_width=1e-9, jobs=1)
+    job = Job({tiny.name: tiny}, settings, tmp_path).start()
+    deadline = time.monotonic() + 60
+    while job.snapshot().done[tiny.name] < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    job.cancel()
+    assert job.state in ("cancelling", "cancelled")
+    assert job.wait(60)
+    snap = job.snapshot()
+    assert snap.state == "cancelled"
+    assert snap.done[tiny.name] < 60 and job.outcome is None
+
+
+def _kpis(values: dict[str, dict[str, list[float]]]) -> pd.DataFrame:
+    rows = [
+        (label, rep, kpi, value)
+        for label, kpis in values.items()
+        for kpi, series in kpis.items()
+        for rep, value in enumerate(series)
+    ]
+    return pd.DataFrame(rows, columns=["scenario", "replication", "kpi", "value"])
+
+
+def test_verdicts_judge_the_interval_and_say_unstable_first() -> None:
+    kpis = _kpis(
+        {
+            "s": {
+                "fast45_rate": [0.95, 0.96, 0.94],
+                "property_within_limit_rate": [0.5, 0.52, 0.48],
+                "unstable": [0.0, 0.0, 0.0],
+            }
+        }
+    )
+    table = verdicts(summarise(kpis), kpis, "s").set_index("kpi")
+    assert table.loc["fast45_rate", "status"] == "met"
+    assert table.loc["property_within_limit_rate", "status"] == "not_met"
+    assert table.loc["fast45_rate", "n"] == 3
+    wobbly = kpis.assign(value=kpis["value"].where(~((kpis["kpi"] == "unstable") & (kpis["replication"] == 1)), 1.0))
+    flagged = verdicts(summarise(wobbly), wobbly, "s").set_index("kpi")
+    for kpi in ("fast45_rate", "property_within_limit_rate"):
+        expected = "unstable" if closed_case_kpi(kpi) else table.loc[kpi, "status"]
+        assert flagged.loc[kpi, "status"] == expected
+    assert (flagged["unstable_replications"] == 1).all()
+
+
+def test_the_comparison_pairs_replications_and_finds_a_real_difference() -> None:
+    kpis = _kpis(
+        {
+            "base": {"fast45_rate": [0.30, 0.40, 0.35, 0.32]},
+            "more": {"fast45_rate": [0.35, 0.45, 0.40]},  # one replication fewer: three pairs
+        }
+    )
+    table = comparison(kpis, {}, "base", 1).set_index("kpi")
+    row = table.loc["fast45_rate"]
+    assert row["n"] == 3
+    assert row["mean_diff"] == pytest.approx(0.05)
+    assert bool(row["significant"])  # the same +5 points in every pair: no spread at all
+    assert comparison(_kpis({"base": {"fast45_rate": [0.3]}, "more": {"fast45_rate": [0.4]}}), {}, "base", 1).empty
+
+
+def test_utilisation_is_a_team_by_role_grid() -> None:
+    kpis = _kpis({"s": {"util_fast_track_officer": [0.8, 0.9], "util_intake_clerk": [0.5, 0.5]}})
+    grid = utilisation_grid(summarise(kpis), "s")
+    assert grid.shape == (7, 4)
+    assert grid.loc["快执团队 fast_track", "执行员 officer"] == pytest.approx(0.85)
+    assert grid.loc["前置团队 intake", "书记员 clerk"] == pytest.approx(0.5)
+    assert grid.isna().sum().sum() == 26
