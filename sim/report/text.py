@@ -187,7 +187,7 @@ def why_late_point(a: RunAnalysis, sla: str = FAST_CLOSE) -> Pair | None:
             f"单独去掉{zh_name}可使其中{pct(r.explains_share)}按期",
             f"removing {en_name} alone would put {pct(r.explains_share)} on time",
         )
-        top = _top_detail(why, sla, r.part) if r.part in ("queue", "outside") else None
+        top = _top_detail(why, sla, r.part) if r.part in ("queue", "outside", "handoff") else None
         if top is not None:
             d_zh, d_en = detail_label(r.part, str(top.detail))
             zh += f"（最多的是{d_zh}，超期计时平均{top.mean_days_late:.1f}天）"
