@@ -15,7 +15,8 @@ run the same replications (common random numbers), and the one whose one-sided
 confidence bounds come closest to the thresholds (the largest drop of the summed
 relative shortfall, i.e. the best improvement per person) is kept. The search
 stops when every target holds with confidence, when the budget is spent, or when
-no candidate improves. Then the **finalists** (the path's staffings from the
+no candidate improves; it does not start when a target lies above its **ceiling**
+(the most any staffing can reach, :mod:`sim.experiments.ceilings`), and says so. Then the **finalists** (the path's staffings from the
 first whose means meet the targets) are run with ``check_reps`` replications,
 and the answer is the smallest one whose targets all hold with confidence.
 
@@ -42,6 +43,7 @@ from sim.config.distspec import FixedSpec
 from sim.config.errors import ScenarioError
 from sim.config.load import scenario_hash, with_overrides
 from sim.config.schema import UNIT_ROLES, Scenario
+from sim.experiments.ceilings import CeilingCheck, ceiling_checks
 from sim.experiments.statistics import screen
 from sim.experiments.types import Evaluate, Target
 from sim.vocab import Role, Team
@@ -144,6 +146,7 @@ class StaffResult:
     stopped: str = ""  # why the path stopped
     usage: str = ""  # replications simulated and reused, in words
     simulated: int = 0  # replications this search asked for that it had not asked for before
+    ceilings: tuple[CeilingCheck, ...] = ()  # the targets' ceilings in the scenario as given
 
     @property
     def met(self) -> bool:
@@ -218,7 +221,11 @@ def search_staffing(
     path, explored = [scorer.row(kpis, "step0", 0, state)], []
     limit = add if add is not None else max_moves
     reason = f"the budget of {limit} {'people' if add is not None else 'moves'} is spent"
-    for step in range(1, limit + 2):
+    ceilings = tuple(ceiling_checks(kpis, "step0", targets, confidence))
+    out_of_reach = [c for c in ceilings if not c.reachable]
+    if out_of_reach:  # no staffing can pass the ceiling: trying people would only spend the budget
+        reason = "; ".join(c.sentence()[1] for c in out_of_reach)
+    for step in range(1, 1 if out_of_reach else limit + 2):
         label = f"step{step - 1}"
         if scorer.all_hold(kpis, label):
             reason = "every target holds with confidence"
@@ -263,6 +270,7 @@ def search_staffing(
         reason,
         usage,
         counter.simulated,
+        ceilings,
     )
 
 

@@ -92,7 +92,7 @@ def _fast45_point(a: RunAnalysis, status: Status) -> Pair:
 def _floor_point(a: RunAnalysis) -> Pair:
     z = a.zhongben
     share, ceiling, other = (
-        _g(frames.line(z, k)) for k in ("zhongben_share", "fast45_ceiling", "fast45_rate_non_zhongben")
+        _g(frames.line(z, k)) for k in ("zhongben_share", "floor_ceiling", "fast45_rate_non_zhongben")
     )
     if a.scenario.policy.zhongben_floor:
         months = a.scenario.policy.zhongben_floor_months
@@ -213,7 +213,7 @@ def verdict(a: RunAnalysis) -> Verdict:
     row = a.kpi("fast45_rate")
     status: Status = "n/a" if row is None else judge(FAST45_TARGET, _g(row), _g(row, "ci_low"), _g(row, "ci_high"))
     points = [_fast45_point(a, status)] if row is not None else []
-    if row is not None and "fast45_ceiling" in a.zhongben.index:
+    if row is not None and "floor_ceiling" in a.zhongben.index:
         points.append(_floor_point(a))
     why = why_late_point(a)
     if why is not None:

@@ -262,6 +262,29 @@ def test_staff_never_checks_a_staffing_whose_mean_misses(baseline: Scenario) -> 
     assert len(counting.simulated) == result.simulated == 3 + 2 * 7  # no final check
 
 
+def test_staff_on_a_target_above_its_ceiling_says_the_ceiling_and_why_and_tries_nobody(baseline: Scenario) -> None:
+    """The 45-day rate cannot pass 0.62 whatever the staff (floor 0.25, outside waits 0.12, hand-offs 0.01)."""
+
+    def model(scenario: Scenario) -> dict[str, float]:
+        bounds = {"fast45_bound_floor": 0.25, "fast45_bound_outside": 0.12, "fast45_bound_handoff": 0.01}
+        return {**_staff_model(scenario), "fast45_ceiling": 0.62, **bounds}
+
+    counting = Counting(model)
+    result = search_staffing(baseline, [parse_target("fast45_rate>=0.9")], counting, add=2, reps=3)
+    assert not result.met and len(result.path) == 1 and result.explored.empty
+    assert result.simulated == 3  # the scenario as given only: no candidate is simulated
+    (check,) = result.ceilings
+    assert not check.reachable and check.mean == pytest.approx(0.62)
+    assert "the ceiling of fast45_rate is 62.0%" in result.stopped
+    assert "25.0% of simple cases: 终本 only after 3 months" in result.stopped
+    assert "budget" not in result.conclusion and "ceiling" in result.conclusion
+    zh, _ = check.sentence()
+    assert zh.startswith("人手不限时fast45_rate最高约62.0%") and "任何人员配置都达不到" in zh
+    # A target under the ceiling is searched as before, the ceiling reported beside it.
+    below = search_staffing(baseline, [parse_target("fast45_rate>=0.59")], stand_in(model), add=2, reps=3)
+    assert below.met and below.ceilings[0].reachable
+
+
 def test_staff_needs_exactly_one_mode(baseline: Scenario) -> None:
     target = [parse_target("fast45_rate>=0.9")]
     with pytest.raises(ValueError, match="exactly one"):
