@@ -135,11 +135,21 @@ def format_capacity(result: CapacityResult, name: str) -> str:
         lines.append(f"  analytic bound: {result.saturation}")
     if result.usage:
         lines.append(f"  replications: {result.usage}; stopped: {result.stopped}")
-    lines += ["", f"  {'load':>6} {'cases/year':>11} {'mean':>9} {side + ' bound':>12} {'n':>3}  verdict"]
-    for row in frames.rows(result.evaluations.sort_values("multiplier"), index=False):
+    table = result.evaluations.sort_values("multiplier")
+    if "unstable" in table and (table["unstable"] > 0).any():
+        lines += [
+            "",
+            "⚠ 不稳定：标注“不稳定”的负荷下未结案件持续增长，按已结案件计算的均值有误导性。",
+            "  UNSTABLE: at the loads marked unstable the backlog still grows; means over closed cases mislead.",
+        ]
+    header = f"{'load':>6} {'cases/year':>11} {'mean':>9} {side + ' bound':>12} {'n':>3} {'unstable':>8}  verdict"
+    lines += ["", f"  {header}"]
+    for row in frames.rows(table, index=False):
+        flagged = int(getattr(row, "unstable", 0) or 0)
+        unstable = f"{flagged}/{int(row.n)}" if flagged else "0"
         lines.append(
             f"  {row.multiplier:>6.3f} {row.cases_per_year:>11,.0f} {fmt_value(kpi, row.mean):>9} "
-            f"{fmt_value(kpi, row.bound):>12} {int(row.n):>3}  {row.basis}"
+            f"{fmt_value(kpi, row.bound):>12} {int(row.n):>3} {unstable:>8}  {row.basis}"
         )
     return "\n".join(lines)
 
@@ -166,7 +176,10 @@ def payload(result: CapacityResult) -> dict[str, Any]:
         if result.saturation is None
         else {**vars(result.saturation), "text": str(result.saturation)},
         "evaluations": [
-            {k: (bool(v) if k == "holds" else v if k == "basis" else num(v)) for k, v in row.items()}
+            {
+                k: (bool(v) if k == "holds" else v if k == "basis" else int(v) if k == "unstable" else num(v))
+                for k, v in row.items()
+            }
             for row in result.evaluations.to_dict(orient="records")
         ],
     }

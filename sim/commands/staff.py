@@ -142,7 +142,20 @@ def _targets_cells(result: StaffResult, row: Any) -> str:
 def format_staff(result: StaffResult, name: str, reps: int, check_reps: int, screen_reps: int = 2) -> str:
     """Conclusion, replications used, staffing table, the trade-off path, candidates explored, the final check."""
     targets = ", ".join(str(t) for t in result.targets)
+    tables = [t for t in (result.path, result.explored, result.checks) if "unstable_reps" in t]
+    flagged = any(bool((t["unstable_reps"] > 0).any()) for t in tables)
+    warning = (
+        [
+            "⚠ 不稳定：标注的人员配置在部分重复中未结案件持续增长，其按已结案件计算的均值有误导性。",
+            "  UNSTABLE: the points marked unstable have a growing backlog in some replications; "
+            "their means over closed cases are misleading.",
+            "",
+        ]
+        if flagged
+        else []
+    )
     lines = [
+        *warning,
         f"staffing search on {name}: {result.mode}; targets {targets} "
         f"({result.confidence:.0%} one-sided; candidates screened after {screen_reps} replications, "
         f"{reps} for the staffing kept at each step, {check_reps} to check)",
@@ -215,9 +228,11 @@ def _rows(result: StaffResult, table: pd.DataFrame, kind: str) -> list[str]:
         status = "holds" if row["all_hold"] else ("means meet" if row["means_meet"] else "short")
         gain = f" gain {row['gain']:+.4f}; {row['screen']}" if kind == "try" and "screen" in row else ""
         n = f" n={int(row['n'])}" if "n" in row and not pd.isna(row["n"]) else ""
+        flagged = int(row.get("unstable_reps", 0) or 0)
+        unstable = f"  ⚠ 不稳定 unstable {flagged}/{int(row['n'])}" if flagged else ""
         lines.append(
             f"  {kind} {int(row['step'])}: {row['change']:<34} staff {int(row['staff']):>3}  "
-            f"{_targets_cells(result, row)}  [{status}]{n}{gain}"
+            f"{_targets_cells(result, row)}  [{status}]{n}{unstable}{gain}"
         )
     return lines
 

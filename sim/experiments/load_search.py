@@ -39,6 +39,7 @@ from sim.config.load import with_overrides
 from sim.config.schema import Scenario
 from sim.experiments.statistics import one_sided_bound
 from sim.experiments.types import Evaluate, Target
+from sim.metrics.stability import unstable_replications
 from sim.vocab import Team
 
 __all__ = ["CapacityResult", "Saturation", "analytic_capacity", "find_capacity"]
@@ -61,7 +62,7 @@ class CapacityResult:
     base_cases_per_year: float
     multiplier: float | None
     bracket: tuple[float | None, float | None]
-    evaluations: pd.DataFrame  # multiplier, cases_per_year, n, mean, bound, holds, basis (in the order tried)
+    evaluations: pd.DataFrame  # multiplier, cases_per_year, n, mean, bound, holds, basis, unstable (reps flagged)
     conclusion: str
     saturation: Saturation | None = None  # the analytic bound found at the scenario's load
     stopped: str = ""  # why the search stopped
@@ -148,6 +149,7 @@ def find_capacity(
                 "bound": check.bound,
                 "holds": check.holds,
                 "basis": verdict or ("holds" if check.holds else "not shown to hold"),
+                "unstable": unstable_replications(kpis, label)[0],
             }
         )
         if m == 1.0:
@@ -176,7 +178,8 @@ def find_capacity(
         f"{used['simulated']} replications over {len(rows)} loads (a load failing with confidence after "
         f"{first_look} is not run to {reps})"
     )
-    table = pd.DataFrame(rows, columns=["multiplier", "cases_per_year", "n", "mean", "bound", "holds", "basis"])
+    columns = ["multiplier", "cases_per_year", "n", "mean", "bound", "holds", "basis", "unstable"]
+    table = pd.DataFrame(rows, columns=columns)
     return CapacityResult(
         target, confidence, reps, base, lo, (lo, hi), table, conclusion, limit, stopped, usage, used["simulated"]
     )

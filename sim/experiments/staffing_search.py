@@ -46,6 +46,7 @@ from sim.config.schema import UNIT_ROLES, Scenario
 from sim.experiments.ceilings import CeilingCheck, ceiling_checks
 from sim.experiments.statistics import screen
 from sim.experiments.types import Evaluate, Target
+from sim.metrics.stability import unstable_replications
 from sim.vocab import Role, Team
 
 __all__ = ["Key", "StaffResult", "headcounts", "needed_roles", "search_staffing", "staffed", "unit_overrides"]
@@ -130,8 +131,9 @@ class StaffResult:
 
     ``path`` has one row per accepted step (step 0 = the scenario as given),
     ``explored`` one per candidate tried, ``checks`` the finalists re-run with
-    more replications; each carries the staff total and, per target KPI, the mean
-    and the one-sided bound.
+    more replications; each carries the staff total, per target KPI the mean
+    and the one-sided bound, and ``unstable_reps``: the replications whose
+    backlog still grows (the ``unstable`` KPI; its closed-case means mislead).
     """
 
     targets: tuple[Target, ...]
@@ -255,7 +257,14 @@ def search_staffing(
         f"{counter.simulated} replications simulated ({search_reps} in the search, "
         f"{counter.simulated - search_reps} in the final check), {counter.reused} reused"
     )
-    conclusion = _conclusion(answer, checks, reason, check_reps, confidence, check_note)
+    if out_of_reach:
+        blocked = ", ".join(str(c.target) for c in out_of_reach)
+        conclusion = (
+            f"no staffing can meet {blocked}: the target is above its ceiling, the most any staffing can "
+            "reach (上限 ceiling below); no candidate was tried"
+        )
+    else:
+        conclusion = _conclusion(answer, checks, reason, check_reps, confidence, check_note)
     mode = "add" if add is not None else f"redistribute {redistribute}"
     return StaffResult(
         targets,
@@ -392,6 +401,7 @@ class _Scorer:
             row[f"{target.kpi}_mean"], row[f"{target.kpi}_bound"] = check.mean, check.bound
             n = max(n, check.n)
         row["n"] = n
+        row["unstable_reps"] = unstable_replications(kpis, label)[0]  # backlog still growing: means mislead
         row["means_meet"] = self.objective(kpis, label, use_mean=True) == 0
         row["all_hold"] = self.all_hold(kpis, label)
         row["shortfall"], row["mean_shortfall"] = (
