@@ -73,9 +73,7 @@ def _pct(value: float) -> str:
     return "—" if math.isnan(value) else f"{100 * value:.1f}%"
 
 
-def ceiling_checks(
-    kpis: pd.DataFrame, label: str, targets: Sequence[Target], confidence: float
-) -> list[CeilingCheck]:
+def ceiling_checks(kpis: pd.DataFrame, label: str, targets: Sequence[Target], confidence: float) -> list[CeilingCheck]:
     """One check per ``>=``/``>`` target whose KPI has a ceiling, on scenario ``label`` of a long KPI table.
 
     Targets without a ceiling, or whose ceiling KPI is not in the table (a cache of an older
