@@ -129,7 +129,7 @@ def unstable_points(summary: pd.DataFrame, paths: list[str]) -> dict[tuple[Any, 
     """Per grid point (its parameter values): ``(replications flagged unstable, replications)``."""
     rows = summary.loc[summary["kpi"] == UNSTABLE_KPI]
     return {
-        tuple(row[p] for p in paths): (int(round(float(row["mean"]) * int(row["n"]))), int(row["n"]))
+        tuple(row[p] for p in paths): (round(float(row["mean"]) * int(row["n"])), int(row["n"]))
         for _, row in rows.iterrows()
     }
 

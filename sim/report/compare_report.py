@@ -27,8 +27,8 @@ from matplotlib.figure import Figure
 from sim import frames
 from sim.experiments.statistics import paired_differences
 from sim.metrics import KPI, KPIS, Group, View, headline, in_order, levels
-from sim.metrics.stability import UNSTABLE_KPI, closed_case_kpi, instability_warning
 from sim.metrics.registry import SHARE_UNITS
+from sim.metrics.stability import UNSTABLE_KPI, closed_case_kpi, instability_warning
 from sim.metrics.workload import denominators
 from sim.report import html as h
 from sim.report.attribution_report import attribution_sections, closing_section

@@ -124,7 +124,7 @@ def _table(summary: pd.DataFrame, paths: list[str]) -> str:
                 mask &= summary[path] == value
             r = summary.loc[mask].iloc[0]
             if kpi == UNSTABLE_KPI:  # how many replications were flagged, in red when any
-                flagged = int(round(float(r["mean"]) * int(r["n"])))
+                flagged = round(float(r["mean"]) * int(r["n"]))
                 css = "num unstable" if flagged else "num"
                 row.append(h.bi(f"{flagged}/{int(r['n'])}", "⚠ 积案增长 growing" if flagged else "稳定 stable", css))
                 continue
