@@ -16,8 +16,8 @@ confidence bounds come closest to the thresholds (the largest drop of the summed
 relative shortfall, i.e. the best improvement per person) is kept. The search
 stops when every target holds with confidence, when the budget is spent, or when
 no candidate improves; it does not start when a target lies above its **ceiling**
-(the most any staffing can reach, :mod:`sim.experiments.ceilings`), and says so. Then the **finalists** (the path's staffings from the
-first whose means meet the targets) are run with ``check_reps`` replications,
+(the most any staffing can reach, :mod:`sim.experiments.ceilings`), and says so.
+Then the **finalists** (the path's staffings from the first whose means meet the targets) are run with ``check_reps`` replications,
 and the answer is the smallest one whose targets all hold with confidence.
 
 Validation is respected: candidates are built with :func:`staffed`, which
