@@ -18,7 +18,8 @@ stops when every target holds with confidence, when the budget is spent, or when
 no candidate improves; it does not start when a target lies above its **ceiling**
 (the most any staffing can reach, :mod:`sim.experiments.ceilings`), and says so.
 Then the **finalists** (the path's staffings from the first whose means meet the
-targets) are run with ``check_reps`` replications, and the answer is the smallest one whose targets all hold with confidence.
+targets) are run with ``check_reps`` replications, and the answer is the smallest
+one whose targets all hold with confidence.
 
 Validation is respected: candidates are built with :func:`staffed`, which
 re-validates the scenario (a team keeps the roles its work needs) and keeps the
