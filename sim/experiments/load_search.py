@@ -68,6 +68,7 @@ class CapacityResult:
     stopped: str = ""  # why the search stopped
     usage: str = ""  # replications used, in words
     simulated: int = 0  # replications the search asked for
+    kpis: pd.DataFrame | None = None  # every replication used: scenario (x<multiplier>), replication, kpi, value
 
     @property
     def cases_per_year(self) -> float | None:
@@ -128,6 +129,7 @@ def find_capacity(
     base = scenario.arrivals.cases_per_year
     rows: list[dict[str, float | bool | int | str]] = []
     used = {"simulated": 0}
+    seen: list[pd.DataFrame] = []  # the KPI tables of every load, for a results folder
 
     def holds(m: float) -> bool:
         label = f"x{m:.3f}"
@@ -140,6 +142,7 @@ def find_capacity(
             kpis = evaluate({label: loaded}, reps)
             check, n = target.on(kpis, label, confidence), reps
         used["simulated"] += n
+        seen.append(kpis)
         rows.append(
             {
                 "multiplier": m,
@@ -180,8 +183,10 @@ def find_capacity(
     )
     columns = ["multiplier", "cases_per_year", "n", "mean", "bound", "holds", "basis", "unstable"]
     table = pd.DataFrame(rows, columns=columns)
+    every = pd.concat(seen, ignore_index=True) if seen else None
+    kept = None if every is None else every.drop_duplicates(["scenario", "replication", "kpi"], keep="last")
     return CapacityResult(
-        target, confidence, reps, base, lo, (lo, hi), table, conclusion, limit, stopped, usage, used["simulated"]
+        target, confidence, reps, base, lo, (lo, hi), table, conclusion, limit, stopped, usage, used["simulated"], kept
     )
 
 

@@ -150,6 +150,8 @@ class StaffResult:
     usage: str = ""  # replications simulated and reused, in words
     simulated: int = 0  # replications this search asked for that it had not asked for before
     ceilings: tuple[CeilingCheck, ...] = ()  # the targets' ceilings in the scenario as given
+    kpis: pd.DataFrame | None = None  # every replication the search used: scenario (its label), replication, kpi, value
+    scenarios: dict[str, Scenario] | None = None  # the labels' scenarios
 
     @property
     def met(self) -> bool:
@@ -281,6 +283,8 @@ def search_staffing(
         usage,
         counter.simulated,
         ceilings,
+        counter.kpis(),
+        dict(counter.scenarios),
     )
 
 
@@ -296,6 +300,8 @@ class _Counter:
         self.seen: dict[str, int] = {}  # the scenario's content hash → replications asked so far
         self.simulated = 0
         self.reused = 0
+        self.tables: list[pd.DataFrame] = []  # every table returned, kept for a results folder
+        self.scenarios: dict[str, Scenario] = {}
 
     def __call__(self, scenarios: Mapping[str, Scenario], reps: int) -> pd.DataFrame:
         for scenario in scenarios.values():
@@ -304,7 +310,17 @@ class _Counter:
             self.simulated += max(0, reps - have)
             self.reused += min(have, reps)
             self.seen[key] = max(have, reps)
-        return self.evaluate(scenarios, reps)
+        table = self.evaluate(scenarios, reps)
+        self.tables.append(table)
+        self.scenarios.update(scenarios)
+        return table
+
+    def kpis(self) -> pd.DataFrame:
+        """Every (label, replication, kpi) the search saw, once (the last value asked wins; CRN makes them equal)."""
+        if not self.tables:
+            return pd.DataFrame(columns=["scenario", "replication", "kpi", "value"])
+        every = pd.concat(self.tables, ignore_index=True)
+        return every.drop_duplicates(["scenario", "replication", "kpi"], keep="last").reset_index(drop=True)
 
 
 def _try_step(

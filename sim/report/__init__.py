@@ -73,9 +73,15 @@ def _command(folder: Path) -> str | None:
 
 
 def write_report(folder: Path, out: Path | None = None) -> Path:
-    """The report that fits the folder: sweep, sensitivity, comparison (several scenarios) or run."""
+    """The report that fits the folder: sweep, staff, capacity, sensitivity, comparison (several scenarios) or run."""
     if _command(folder) == "sweep":
         return write_sweep_report(folder, out)
+    if _command(folder) in ("staff", "capacity"):
+        from sim.report.run_report import write_html  # builders (matplotlib) load when used
+        from sim.report.search_report import build_capacity_report, build_staff_report
+
+        build = build_staff_report if _command(folder) == "staff" else build_capacity_report
+        return write_html(Path(out) if out else Path(folder) / REPORT_NAME, build(Path(folder)))
     if _command(folder) == "marginal":
         raise ReportDataError(
             f"增减一人的结果没有网页报告，表在 marginal.csv / {folder} holds a `courtsim marginal` table "
