@@ -25,7 +25,9 @@ __all__ = [
 REPORT_NAME = "report.html"
 
 
-def write_run_report(folder: Path, out: Path | None = None, label: str | None = None) -> Path:
+def write_run_report(
+    folder: Path, out: Path | None = None, label: str | None = None, staff: Path | None = None
+) -> Path:
     """Write the run report of ``folder`` (scenario ``label``, default the first); return its path.
 
     Parameters
@@ -36,11 +38,14 @@ def write_run_report(folder: Path, out: Path | None = None, label: str | None = 
         Where to write; default ``folder/report.html``.
     label
         The scenario to report on when the folder holds several.
+    staff
+        A ``courtsim staff --out`` folder: page one shows its recommended staffing (or, when none
+        held, its ceiling).
     """
     from sim.report.run_report import build_run_report, write_html  # builders (matplotlib) load when used
 
     results = load_results(folder)
-    return write_html(Path(out) if out else Path(folder) / REPORT_NAME, build_run_report(results, label))
+    return write_html(Path(out) if out else Path(folder) / REPORT_NAME, build_run_report(results, label, staff))
 
 
 def write_comparison_report(folder: Path, out: Path | None = None, base: str | None = None) -> Path:
@@ -72,7 +77,7 @@ def _command(folder: Path) -> str | None:
     return manifest.get("command") if isinstance(manifest, dict) else None
 
 
-def write_report(folder: Path, out: Path | None = None) -> Path:
+def write_report(folder: Path, out: Path | None = None, staff: Path | None = None) -> Path:
     """The report that fits the folder: sweep, staff, capacity, sensitivity, comparison (several scenarios) or run."""
     if _command(folder) == "sweep":
         return write_sweep_report(folder, out)
@@ -95,5 +100,7 @@ def write_report(folder: Path, out: Path | None = None) -> Path:
     from sim.report.run_report import build_run_report, write_html
 
     results = load_results(folder)
-    build = build_comparison_report if len(results.labels) > 1 else build_run_report
-    return write_html(Path(out) if out else Path(folder) / REPORT_NAME, build(results))
+    target = Path(out) if out else Path(folder) / REPORT_NAME
+    if len(results.labels) > 1:
+        return write_html(target, build_comparison_report(results))
+    return write_html(target, build_run_report(results, staff=staff))
