@@ -87,6 +87,11 @@ def write_report(folder: Path, out: Path | None = None, staff: Path | None = Non
 
         build = build_staff_report if _command(folder) == "staff" else build_capacity_report
         return write_html(Path(out) if out else Path(folder) / REPORT_NAME, build(Path(folder)))
+    if _command(folder) == "levers":
+        raise ReportDataError(
+            f"杠杆搜索的结果没有网页报告，表在 levers.csv / {folder} holds a `courtsim levers` table "
+            "(levers.csv, levers.json), which has no HTML report: the terminal prints it, --json gives it whole"
+        )
     if _command(folder) == "marginal":
         raise ReportDataError(
             f"增减一人的结果没有网页报告，表在 marginal.csv / {folder} holds a `courtsim marginal` table "
