@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim import frames
 from sim.config.errors import ScenarioError
 from sim.config.load import with_overrides
 from sim.config.schema import Scenario
@@ -339,7 +340,7 @@ def _row(
     for target in targets:
         check = target.on(kpis, label, scorer.confidence)
         row[f"{target.kpi}_mean"], row[f"{target.kpi}_bound"] = check.mean, check.bound
-        d = diffs.loc[target.kpi] if target.kpi in diffs.index else None
+        d = frames.line(diffs, target.kpi) if target.kpi in diffs.index else None
         row[f"{target.kpi}_diff"] = float(d["mean_diff"]) if d is not None else math.nan
         row[f"{target.kpi}_diff_low"] = float(d["ci_low"]) if d is not None else math.nan
         row[f"{target.kpi}_diff_high"] = float(d["ci_high"]) if d is not None else math.nan

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim import frames
 from sim.experiments.types import parse_target
 from sim.report import html as h
 from sim.report.data import ReportDataError
@@ -62,9 +63,14 @@ def _unstable_box() -> str:
     )
 
 
+def _count(value: object) -> int:
+    """A count read from a CSV cell (NaN or missing: 0)."""
+    number = float(str(value)) if value is not None else math.nan
+    return 0 if math.isnan(number) else int(number)
+
+
 def _flag_cell(flagged: object, n: object) -> h.Cell:
-    k = 0 if pd.isna(flagged) else int(float(str(flagged)))  # type: ignore[arg-type]
-    total = 0 if pd.isna(n) else int(float(str(n)))  # type: ignore[arg-type]
+    k, total = _count(flagged), _count(n)
     if k:
         return h.Cell(
             f'<span style="color:#c0392b">⚠ {k}/{total}</span><br><span class="en">不稳定 unstable</span>', "num"
@@ -114,7 +120,7 @@ def recommended_staffing(folder: Path) -> tuple[dict[str, Any], pd.DataFrame, li
 def staffing_rows(table: pd.DataFrame, changed_only: bool = False) -> str:
     """The staffing table as HTML: team, role, base, proposed, change (changes in bold)."""
     rows = []
-    for r in table.itertuples(index=False):
+    for r in frames.rows(table, index=False):
         change = int(r.change)
         if changed_only and not change:
             continue
