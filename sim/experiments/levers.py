@@ -182,12 +182,18 @@ def _build(scenario: Scenario, lever: Lever) -> Scenario | None:
     return changed
 
 
-def _combine(levers: Sequence[Lever]) -> Lever:
+def _combine(levers: Sequence[Lever], triage: Sequence[str]) -> Lever:
+    """The levers together: overrides merged (triage: every rule dropped and added), staffing added up."""
     overrides: dict[str, Any] = {}
     counts: dict[Key, int] = {}
+    dropped: set[str] = set()
+    added: list[str] = []
     for lever in levers:
         for path, value in lever.overrides.items():
-            if path == "policy.triage" and path in overrides:  # two triage levers: apply both changes
+            if path == "policy.triage":
+                dropped |= set(triage) - set(value)
+                added += [r for r in value if r not in triage and r not in added]
+                overrides[path] = [r for r in triage if r not in dropped] + added
                 continue
             overrides[path] = value
         for key, delta in (lever.counts or {}).items():
@@ -279,7 +285,7 @@ def search_levers(
     combined: tuple[str, ...] = ()
     if len(helping) >= 2:
         by_id = {lever.id: lever for lever in chosen}
-        combo = _combine([by_id[r["lever"]] for r in helping])  # the largest gain first
+        combo = _combine([by_id[r["lever"]] for r in helping], scenario.policy.triage)  # largest gain first
         together = _build(scenario, combo)
         if together is not None:
             kpis = pd.concat([kpis, counter({COMBINED: together}, reps)], ignore_index=True)

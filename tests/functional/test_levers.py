@@ -70,3 +70,12 @@ def test_the_scenario_exposes_levers_of_every_kind_and_only_valid_ones(baseline:
     assert {lever.id for lever in bare if lever.kind == "triage_rules"} == {
         f"triage +{r}" for r in baseline.policy.triage
     }
+
+
+def test_triage_levers_combined_apply_every_rule_they_drop(baseline: Scenario) -> None:
+    from sim.experiments.levers import _combine
+
+    rules = list(baseline.policy.triage)
+    levers = {lever.id: lever for lever in levers_of(baseline)}
+    both = _combine([levers[f"triage -{rules[1]}"], levers[f"triage -{rules[2]}"]], rules)
+    assert both.overrides["policy.triage"] == [rules[0]]
