@@ -31,6 +31,7 @@ _API = (
     "sweep",
     "capacity",
     "staff",
+    "levers",
     "marginal",
     "sensitivity",
     "kpi_catalogue",

@@ -99,6 +99,26 @@ def test_staff_and_capacity_write_sealed_folders_with_reports(
     assert "承载能力报告" in page and "所试负荷" in page and "courtsim capacity" in page
 
 
+@pytest.mark.slow
+def test_levers_runs_end_to_end_prints_json_and_writes_a_sealed_folder(
+    files: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sim.experiments.results import verify_folder
+
+    out = tmp_path / "levers"
+    argv = ["levers", files["dengzhou_2022"], "--target", "fast45_rate>=0.9", "--reps", "2", "--jobs", "1"]
+    argv += ["--cache", str(tmp_path / "cache"), "-q"]
+    assert main([*argv, "--json", "--out", str(out)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    kinds = {row["kind"] for row in data["levers"]}
+    assert {"staffing", "triage_rules", "reform", "dispatch", "handlers"} <= kinds
+    assert all(row["n"] == 2 for row in data["levers"]) and data["ceilings"][0]["target"] == "fast45_rate>=0.9"
+    manifest = verify_folder(out)
+    assert manifest["command"] == "levers" and {"levers.csv", "levers.json"} <= set(manifest["files"])
+    assert main(["report", str(out)]) == 2  # no HTML report of its own, said in plain words
+    assert "杠杆搜索的结果没有网页报告" in capsys.readouterr().err
+
+
 def test_marginal_prints_the_verdict_and_a_table_and_writes_a_folder(
     files: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
