@@ -91,5 +91,6 @@ def test_in_the_browser_page_one_has_the_instability_flag_and_the_recommended_st
     seen = check_page(write_run_report(folder, tmp_path / "r.html", staff=staff))
     assert seen.errors == ()
     first_page = seen.dom.split('id="staffing"')[0]
-    assert first_page.index("不稳定：1/2次重复中未结案件持续增长") < first_page.index("建议人员配置")
-    assert "<strong>+2</strong>" in first_page.split("建议人员配置")[1]
+    heading = "建议人员配置 Recommended staffing"
+    assert first_page.index("不稳定：1/2次重复中未结案件持续增长") < first_page.index(heading)
+    assert "<strong>+2</strong>" in first_page.split(heading)[1]
