@@ -33,6 +33,7 @@ _API = (
     "sweep",
     "capacity",
     "staff",
+    "levers",
     "marginal",
     "sensitivity",
     "kpi_catalogue",

@@ -39,6 +39,7 @@ from sim.config.schema import Scenario
 from sim.experiments.attribution import AttributionResult, effects, plan_attribution
 from sim.experiments.backends import Backend, make_backend
 from sim.experiments.cache import ReplicationCache
+from sim.experiments.levers import LeverResult, search_levers
 from sim.experiments.load_search import CapacityResult, find_capacity
 from sim.experiments.marginal import MarginalResult, marginal_staffing
 from sim.experiments.running import Evaluator, run_experiment
@@ -66,6 +67,7 @@ __all__ = [
     "experiment",
     "kpi_catalogue",
     "kpi_info",
+    "levers",
     "load",
     "marginal",
     "monthly",
@@ -686,6 +688,37 @@ def staff(
             check_reps=check_reps,
             confidence=confidence,
             max_moves=max_moves,
+        )
+
+
+def levers(
+    scenario: ScenarioLike,
+    targets: Sequence[str | Target],
+    *,
+    reps: int = 3,
+    screen_reps: int = 2,
+    top_k: int = 3,
+    confidence: float = 0.95,
+    seed: int | None = None,
+    jobs: int = 0,
+    scheduler: str | None = None,
+    cache: str | Path | None = None,
+    progress: Progress | None = None,
+) -> LeverResult:
+    """Every lever the scenario exposes (staffing, triage, ``[reform]`` switches, dispatch, handler rule)
+    against it under common random numbers, screened after ``screen_reps`` replications.
+
+    Returns a :class:`sim.experiments.levers.LeverResult`: ``table`` (one row per lever and the
+    combination of the helpful ones, best first: effect with its interval, ``holds``, ``ceiling``,
+    ``unstable_reps``), ``ceilings``, ``met`` and ``conclusion``.
+    """
+    goals = [parse_target(t) if isinstance(t, str) else t for t in targets]
+    if not goals:
+        raise ValueError("give at least one target, e.g. 'fast45_rate>=0.9'")
+    _check_reps(reps)
+    with _session(seed, jobs, scheduler, cache, progress) as evaluate:
+        return search_levers(
+            _scenario(scenario), goals, evaluate, reps=reps, screen_reps=screen_reps, confidence=confidence, top_k=top_k
         )
 
 

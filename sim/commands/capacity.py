@@ -5,7 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
+from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from sim import frames
 from sim.commands import SUMMARIES
@@ -15,14 +19,19 @@ from sim.commands.common import (
     finite_number,
     fmt_value,
     guarded,
+    out_folder,
     report_usage,
     session,
     set_reps_help,
 )
-from sim.config.load import load_scenario
-from sim.config.schema import MAX_PER_YEAR
+from sim.config.load import load_scenario, scenario_hash
+from sim.config.schema import MAX_PER_YEAR, Scenario
 from sim.experiments.load_search import CapacityResult, find_capacity
+from sim.experiments.results import write_manifest
+from sim.experiments.statistics import summarise
 from sim.experiments.types import parse_target
+from sim.io import write_atomic, write_csv
+from sim.provenance import environment
 
 DEFAULT_TARGET = "fast45_rate>=0.9"
 
@@ -62,6 +71,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_experiment_options(parser)
     set_reps_help(parser, "replications per load (default 5)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        help="write a results folder (every load tried, KPIs by replication, manifest); "
+        "`courtsim report DIR` makes its HTML report",
+    )
+    parser.add_argument("--overwrite", action="store_true", help="allow writing into a non-empty --out folder")
     parser.set_defaults(func=run)
 
 
@@ -74,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--confidence must be in [0.5, 1) (got {args.confidence})")
     _check_bracket(args, scenario.arrivals.cases_per_year)
     reps = args.reps or 5
+    out = out_folder(args)  # locked and checked before any simulation
     with session(args) as (backend, evaluator):
         result = find_capacity(
             scenario,
@@ -91,7 +108,40 @@ def run(args: argparse.Namespace) -> int:
         else format_capacity(result, scenario.name)
     )
     report_usage(args, backend, evaluator)
+    if out is not None:
+        seed = scenario.run.seed if args.seed is None else args.seed
+        settings = {"reps": reps, "low": args.low, "high": args.high, "tol": args.tol}
+        write_capacity_folder(out, result, str(args.scenario), scenario, seed, settings)
+        print(f"results: {out}", file=sys.stderr)
     return 0
+
+
+def write_capacity_folder(
+    out: Path, result: CapacityResult, source: str, scenario: Scenario, seed: int, settings: dict[str, Any]
+) -> Path:
+    """A sealed results folder of a capacity search (the manifest last, with every file's checksum)."""
+    write_csv(out / "capacity_loads.csv", result.evaluations)
+    data = payload(result)
+    write_atomic(out / "capacity.json", lambda p: p.write_text(json.dumps(data, ensure_ascii=False, indent=2), "utf-8"))
+    kpis = result.kpis if result.kpis is not None else pd.DataFrame(columns=["scenario", "replication", "kpi", "value"])
+    write_csv(out / "kpis_by_rep.csv", kpis)
+    write_csv(out / "kpis_summary.csv", summarise(kpis) if len(kpis) else kpis)
+    meta = {
+        "command": "capacity",
+        "scenario": source,
+        "scenario_name": scenario.name,
+        "scenario_hash": scenario_hash(scenario),
+        "seed": seed,
+        "target": str(result.target),
+        "confidence": result.confidence,
+        **settings,
+        "multiplier": result.multiplier,
+        "conclusion": result.conclusion,
+        "stopped": result.stopped,
+        **environment(),
+    }
+    write_manifest(out, meta)  # last: a folder with a manifest is complete
+    return out
 
 
 def _check_bracket(args: argparse.Namespace, cases_per_year: float) -> None:
@@ -135,11 +185,21 @@ def format_capacity(result: CapacityResult, name: str) -> str:
         lines.append(f"  analytic bound: {result.saturation}")
     if result.usage:
         lines.append(f"  replications: {result.usage}; stopped: {result.stopped}")
-    lines += ["", f"  {'load':>6} {'cases/year':>11} {'mean':>9} {side + ' bound':>12} {'n':>3}  verdict"]
-    for row in frames.rows(result.evaluations.sort_values("multiplier"), index=False):
+    table = result.evaluations.sort_values("multiplier")
+    if "unstable" in table and (table["unstable"] > 0).any():
+        lines += [
+            "",
+            "⚠ 不稳定：标注“不稳定”的负荷下未结案件持续增长，按已结案件计算的均值有误导性。",
+            "  UNSTABLE: at the loads marked unstable the backlog still grows; means over closed cases mislead.",
+        ]
+    header = f"{'load':>6} {'cases/year':>11} {'mean':>9} {side + ' bound':>12} {'n':>3} {'unstable':>8}  verdict"
+    lines += ["", f"  {header}"]
+    for row in frames.rows(table, index=False):
+        flagged = int(getattr(row, "unstable", 0) or 0)
+        unstable = f"{flagged}/{int(row.n)}" if flagged else "0"
         lines.append(
             f"  {row.multiplier:>6.3f} {row.cases_per_year:>11,.0f} {fmt_value(kpi, row.mean):>9} "
-            f"{fmt_value(kpi, row.bound):>12} {int(row.n):>3}  {row.basis}"
+            f"{fmt_value(kpi, row.bound):>12} {int(row.n):>3} {unstable:>8}  {row.basis}"
         )
     return "\n".join(lines)
 
@@ -166,7 +226,10 @@ def payload(result: CapacityResult) -> dict[str, Any]:
         if result.saturation is None
         else {**vars(result.saturation), "text": str(result.saturation)},
         "evaluations": [
-            {k: (bool(v) if k == "holds" else v if k == "basis" else num(v)) for k, v in row.items()}
+            {
+                k: (bool(v) if k == "holds" else v if k == "basis" else int(v) if k == "unstable" else num(v))
+                for k, v in row.items()
+            }
             for row in result.evaluations.to_dict(orient="records")
         ],
     }

@@ -25,6 +25,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--scenario", metavar="LABEL", help="report on this scenario only (run report)")
     parser.add_argument("--base", metavar="LABEL", help="base scenario of a comparison (default: the first)")
     parser.add_argument(
+        "--staff",
+        metavar="STAFF_DIR",
+        help="a `courtsim staff --out` folder: the run report's page one shows its recommended staffing",
+    )
+    parser.add_argument(
         "--screenshot",
         metavar="PNG",
         help="also save a 1280×2400 screenshot of the report's top (needs Chromium)",
@@ -36,6 +41,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     """Write the report (and the screenshot); print where."""
     # pandas and matplotlib load when the command runs, not for `courtsim report --help`
+    from sim.experiments.results import ResultsCorruptError, verify_folder
     from sim.report import ReportDataError, write_comparison_report, write_report, write_run_report
     from sim.report.browser import screenshot
 
@@ -43,13 +49,16 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else None
     try:
         _hold(args, folder)
+        staff = Path(args.staff) if args.staff else None
+        if staff is not None:
+            verify_folder(staff)  # a damaged or unfinished staff folder is refused, naming the file
         if args.scenario:
-            path = write_run_report(folder, out, label=args.scenario)
+            path = write_run_report(folder, out, label=args.scenario, staff=staff)
         elif args.base:
             path = write_comparison_report(folder, out, base=args.base)
         else:
-            path = write_report(folder, out)
-    except (ReportDataError, KeyError, ValueError, common.CommandError) as exc:
+            path = write_report(folder, out, staff=staff)
+    except (ReportDataError, ResultsCorruptError, KeyError, ValueError, common.CommandError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return common.EXIT_USAGE
     print(f"report: {path}", file=sys.stderr)

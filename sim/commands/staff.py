@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -15,13 +17,19 @@ from sim.commands.common import (
     add_experiment_options,
     fmt_value,
     guarded,
+    out_folder,
     report_usage,
     session,
     set_reps_help,
 )
-from sim.config.load import load_scenario
+from sim.config.load import load_scenario, scenario_hash
+from sim.config.schema import Scenario
+from sim.experiments.results import write_manifest
 from sim.experiments.staffing_search import StaffResult, search_staffing
+from sim.experiments.statistics import summarise
 from sim.experiments.types import parse_target
+from sim.io import write_atomic, write_csv
+from sim.provenance import environment
 from sim.vocab import ROLE_ZH, TEAM_ZH, Role, Team
 
 
@@ -91,6 +99,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_experiment_options(parser)
     set_reps_help(parser, "replications per candidate during the search (default 3)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        help="write a results folder (staffing, path, candidates, check, KPIs by replication, manifest); "
+        "`courtsim report DIR` makes its HTML report",
+    )
+    parser.add_argument("--overwrite", action="store_true", help="allow writing into a non-empty --out folder")
     parser.set_defaults(func=run)
 
 
@@ -105,6 +120,7 @@ def run(args: argparse.Namespace) -> int:
     check_reps = args.check_reps or 2 * reps
     if not 2 <= args.screen_reps <= reps:
         raise ValueError(f"--screen-reps must be between 2 and --reps ({reps}) (got {args.screen_reps})")
+    out = out_folder(args)  # locked and checked before any simulation
     with session(args) as (backend, evaluator):
         result = search_staffing(
             scenario,
@@ -125,7 +141,68 @@ def run(args: argparse.Namespace) -> int:
         else format_staff(result, scenario.name, reps, check_reps, args.screen_reps)
     )
     report_usage(args, backend, evaluator)
+    if out is not None:
+        seed = scenario.run.seed if args.seed is None else args.seed
+        settings = {
+            "reps": reps,
+            "check_reps": check_reps,
+            "screen_reps": args.screen_reps,
+            "top_k": args.top_k,
+            "max_moves": args.max_moves,
+            "add": args.add,
+            "redistribute": args.redistribute,
+        }
+        write_staff_folder(out, result, str(args.scenario), scenario, seed, settings)
+        print(f"results: {out}", file=sys.stderr)
     return 0
+
+
+STAFF_FILES = ("staff_staffing.csv", "staff_path.csv", "staff_explored.csv", "staff_checks.csv", "staff.json")
+"""The tables of a ``staff --out`` folder (besides the KPI tables and the manifest)."""
+
+
+def write_staff_folder(
+    out: Path, result: StaffResult, source: str, scenario: Scenario, seed: int, settings: dict[str, Any]
+) -> Path:
+    """A sealed results folder of a staffing search (the manifest last, with every file's checksum)."""
+    table = result.staffing_table()
+    table.insert(2, "team_zh", [str(TEAM_ZH[Team(t)]) for t in table["team"]])
+    table.insert(3, "role_zh", [str(ROLE_ZH[Role(r)]) for r in table["role"]])
+    write_csv(out / "staff_staffing.csv", table)
+    for name, frame in (("path", result.path), ("explored", result.explored), ("checks", result.checks)):
+        write_csv(out / f"staff_{name}.csv", _flat(frame))
+    data = payload(result)
+    write_atomic(out / "staff.json", lambda p: p.write_text(json.dumps(data, ensure_ascii=False, indent=2), "utf-8"))
+    kpis = result.kpis if result.kpis is not None else pd.DataFrame(columns=["scenario", "replication", "kpi", "value"])
+    write_csv(out / "kpis_by_rep.csv", kpis)
+    write_csv(out / "kpis_summary.csv", summarise(kpis) if len(kpis) else kpis)
+    meta = {
+        "command": "staff",
+        "scenario": source,
+        "scenario_name": scenario.name,
+        "scenario_hash": scenario_hash(scenario),
+        "seed": seed,
+        "targets": [str(t) for t in result.targets],
+        "mode": result.mode,
+        "confidence": result.confidence,
+        **settings,
+        "met": result.met,
+        "conclusion": result.conclusion,
+        "stopped": result.stopped,
+        "labels": {label: scenario_hash(s) for label, s in (result.scenarios or {}).items()},
+        **environment(),
+    }
+    write_manifest(out, meta)  # last: a folder with a manifest is complete
+    return out
+
+
+def _flat(frame: pd.DataFrame) -> pd.DataFrame:
+    """A path/candidate table with its head-counts as JSON (team → role → count) instead of a dict column."""
+    if "counts" not in frame:
+        return frame
+    flat = frame.drop(columns="counts")
+    flat["staffing"] = [json.dumps(_nested(c), ensure_ascii=False) for c in frame["counts"]]
+    return flat
 
 
 def _targets_cells(result: StaffResult, row: Any) -> str:
@@ -142,13 +219,27 @@ def _targets_cells(result: StaffResult, row: Any) -> str:
 def format_staff(result: StaffResult, name: str, reps: int, check_reps: int, screen_reps: int = 2) -> str:
     """Conclusion, replications used, staffing table, the trade-off path, candidates explored, the final check."""
     targets = ", ".join(str(t) for t in result.targets)
+    tables = [t for t in (result.path, result.explored, result.checks) if "unstable_reps" in t]
+    flagged = any(bool((t["unstable_reps"] > 0).any()) for t in tables)
+    warning = (
+        [
+            "⚠ 不稳定：标注的人员配置在部分重复中未结案件持续增长，其按已结案件计算的均值有误导性。",
+            "  UNSTABLE: the points marked unstable have a growing backlog in some replications; "
+            "their means over closed cases are misleading.",
+            "",
+        ]
+        if flagged
+        else []
+    )
     lines = [
+        *warning,
         f"staffing search on {name}: {result.mode}; targets {targets} "
         f"({result.confidence:.0%} one-sided; candidates screened after {screen_reps} replications, "
         f"{reps} for the staffing kept at each step, {check_reps} to check)",
         "",
         ("answer: " if result.met else "not met: ") + result.conclusion,
         f"replications: {result.usage}" if result.usage else "",
+        *_ceiling_lines(result),
         "",
         "staffing (proposed = the answer, or the last step if none met the targets):",
         f"  {'team':<16} {'role':<8} {'base':>5} {'proposed':>9} {'change':>7}",
@@ -171,15 +262,54 @@ def format_staff(result: StaffResult, name: str, reps: int, check_reps: int, scr
     return "\n".join(lines)
 
 
+def _ceiling_lines(result: StaffResult) -> list[str]:
+    """上限 ceiling: per target that has one, Chinese then English."""
+    lines = []
+    for check in result.ceilings:
+        zh, en = check.sentence()
+        lines += [f"上限 ceiling ({check.target}): {zh}", f"  {en}"]
+    return lines
+
+
+def ceiling_payload(result: StaffResult) -> list[dict[str, Any]]:
+    """The ceilings as JSON records (NaN as null)."""
+
+    def num(v: float) -> float | None:
+        return None if math.isnan(v) else v
+
+    records = []
+    for c in result.ceilings:
+        zh, en = c.sentence()
+        records.append(
+            {
+                "target": str(c.target),
+                "kpi": c.kpi,
+                "reachable": c.reachable,
+                "n": c.n,
+                "mean": num(c.mean),
+                "ci_low": num(c.ci_low),
+                "ci_high": num(c.ci_high),
+                "upper_bound": num(c.bound),
+                "confidence": c.confidence,
+                "reasons": c.reasons,
+                "zh": zh,
+                "en": en,
+            }
+        )
+    return records
+
+
 def _rows(result: StaffResult, table: pd.DataFrame, kind: str) -> list[str]:
     lines = []
     for _, row in table.iterrows():
         status = "holds" if row["all_hold"] else ("means meet" if row["means_meet"] else "short")
         gain = f" gain {row['gain']:+.4f}; {row['screen']}" if kind == "try" and "screen" in row else ""
         n = f" n={int(row['n'])}" if "n" in row and not pd.isna(row["n"]) else ""
+        flagged = int(row.get("unstable_reps", 0) or 0)
+        unstable = f"  ⚠ 不稳定 unstable {flagged}/{int(row['n'])}" if flagged else ""
         lines.append(
             f"  {kind} {int(row['step'])}: {row['change']:<34} staff {int(row['staff']):>3}  "
-            f"{_targets_cells(result, row)}  [{status}]{n}{gain}"
+            f"{_targets_cells(result, row)}  [{status}]{n}{unstable}{gain}"
         )
     return lines
 
@@ -206,6 +336,7 @@ def payload(result: StaffResult) -> dict[str, Any]:
         "stopped": result.stopped,
         "replications": result.usage,
         "simulated": result.simulated,
+        "ceilings": ceiling_payload(result),
         "staffing": result.staffing_table().to_dict(orient="records"),
         "path": clean(result.path),
         "explored": clean(result.explored),

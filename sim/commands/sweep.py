@@ -25,6 +25,7 @@ from sim.experiments.results import write_manifest
 from sim.experiments.sweep import grid, parse_set, sweep
 from sim.io import write_csv
 from sim.metrics import View, headline
+from sim.metrics.stability import UNSTABLE_KPI, closed_case_kpi
 from sim.provenance import environment
 
 
@@ -99,18 +100,38 @@ def format_sweep(summary: pd.DataFrame, paths: list[str], kpis: list[str], reps:
     """One block per KPI: a row per grid point, mean [95% CI]."""
     lines = [f"sweep of {' × '.join(paths)}: {reps} replications per point, seed {seed} (mean [95% CI])"]
     widths = [max(len(p), 8) for p in paths]
+    flags = unstable_points(summary, paths)
+    if any(k for k, _ in flags.values()):
+        lines += [
+            "⚠ 不稳定：标注的取值下未结案件持续增长，按已结案件计算的均值有误导性。",
+            "  UNSTABLE: at the points marked the backlog still grows in some replications; means over "
+            "closed cases mislead.",
+        ]
     for kpi in kpis:
         rows = summary[summary["kpi"] == kpi]
         lines += [
             "",
             f"{rows['en'].iloc[0]} / {rows['zh'].iloc[0]}",
-            "  " + "  ".join(f"{p:<{w}}" for p, w in zip(paths, widths, strict=True)),
+            "  "
+            + "  ".join(f"{p:<{w}}" for p, w in zip(paths, widths, strict=True))
+            + f"  {'mean':>10} {'[95% CI]':<20}  不稳定 unstable",
         ]
         for _, row in rows.iterrows():
             cells = "  ".join(f"{row[p]!s:<{w}}" for p, w in zip(paths, widths, strict=True))
             ci = f"[{fmt_value(kpi, row['ci_low'])}, {fmt_value(kpi, row['ci_high'])}]"
-            lines.append(f"  {cells}  {fmt_value(kpi, row['mean']):>10} {ci}")
+            flagged, n = flags.get(tuple(row[p] for p in paths), (0, 0))
+            mark = f"{flagged}/{n}" + ("  ← 误导 misleading" if closed_case_kpi(kpi) else "") if flagged else "0"
+            lines.append(f"  {cells}  {fmt_value(kpi, row['mean']):>10} {ci:<20}  {mark}")
     return "\n".join(lines)
+
+
+def unstable_points(summary: pd.DataFrame, paths: list[str]) -> dict[tuple[Any, ...], tuple[int, int]]:
+    """Per grid point (its parameter values): ``(replications flagged unstable, replications)``."""
+    rows = summary.loc[summary["kpi"] == UNSTABLE_KPI]
+    return {
+        tuple(row[p] for p in paths): (round(float(row["mean"]) * int(row["n"])), int(row["n"]))
+        for _, row in rows.iterrows()
+    }
 
 
 def _write(

@@ -39,6 +39,7 @@ from sim.config.load import with_overrides
 from sim.config.schema import Scenario
 from sim.experiments.statistics import one_sided_bound
 from sim.experiments.types import Evaluate, Target
+from sim.metrics.stability import unstable_replications
 from sim.vocab import Team
 
 __all__ = ["CapacityResult", "Saturation", "analytic_capacity", "find_capacity"]
@@ -61,12 +62,13 @@ class CapacityResult:
     base_cases_per_year: float
     multiplier: float | None
     bracket: tuple[float | None, float | None]
-    evaluations: pd.DataFrame  # multiplier, cases_per_year, n, mean, bound, holds, basis (in the order tried)
+    evaluations: pd.DataFrame  # multiplier, cases_per_year, n, mean, bound, holds, basis, unstable (reps flagged)
     conclusion: str
     saturation: Saturation | None = None  # the analytic bound found at the scenario's load
     stopped: str = ""  # why the search stopped
     usage: str = ""  # replications used, in words
     simulated: int = 0  # replications the search asked for
+    kpis: pd.DataFrame | None = None  # every replication used: scenario (x<multiplier>), replication, kpi, value
 
     @property
     def cases_per_year(self) -> float | None:
@@ -127,6 +129,7 @@ def find_capacity(
     base = scenario.arrivals.cases_per_year
     rows: list[dict[str, float | bool | int | str]] = []
     used = {"simulated": 0}
+    seen: list[pd.DataFrame] = []  # the KPI tables of every load, for a results folder
 
     def holds(m: float) -> bool:
         label = f"x{m:.3f}"
@@ -139,6 +142,7 @@ def find_capacity(
             kpis = evaluate({label: loaded}, reps)
             check, n = target.on(kpis, label, confidence), reps
         used["simulated"] += n
+        seen.append(kpis)
         rows.append(
             {
                 "multiplier": m,
@@ -148,6 +152,7 @@ def find_capacity(
                 "bound": check.bound,
                 "holds": check.holds,
                 "basis": verdict or ("holds" if check.holds else "not shown to hold"),
+                "unstable": unstable_replications(kpis, label)[0],
             }
         )
         if m == 1.0:
@@ -176,9 +181,12 @@ def find_capacity(
         f"{used['simulated']} replications over {len(rows)} loads (a load failing with confidence after "
         f"{first_look} is not run to {reps})"
     )
-    table = pd.DataFrame(rows, columns=["multiplier", "cases_per_year", "n", "mean", "bound", "holds", "basis"])
+    columns = ["multiplier", "cases_per_year", "n", "mean", "bound", "holds", "basis", "unstable"]
+    table = pd.DataFrame(rows, columns=columns)
+    every = pd.concat(seen, ignore_index=True) if seen else None
+    kept = None if every is None else every.drop_duplicates(["scenario", "replication", "kpi"], keep="last")
     return CapacityResult(
-        target, confidence, reps, base, lo, (lo, hi), table, conclusion, limit, stopped, usage, used["simulated"]
+        target, confidence, reps, base, lo, (lo, hi), table, conclusion, limit, stopped, usage, used["simulated"], kept
     )
 
 

@@ -15,9 +15,11 @@ run the same replications (common random numbers), and the one whose one-sided
 confidence bounds come closest to the thresholds (the largest drop of the summed
 relative shortfall, i.e. the best improvement per person) is kept. The search
 stops when every target holds with confidence, when the budget is spent, or when
-no candidate improves. Then the **finalists** (the path's staffings from the
-first whose means meet the targets) are run with ``check_reps`` replications,
-and the answer is the smallest one whose targets all hold with confidence.
+no candidate improves; it does not start when a target lies above its **ceiling**
+(the most any staffing can reach, :mod:`sim.experiments.ceilings`), and says so.
+Then the **finalists** (the path's staffings from the first whose means meet the
+targets) are run with ``check_reps`` replications, and the answer is the smallest
+one whose targets all hold with confidence.
 
 Validation is respected: candidates are built with :func:`staffed`, which
 re-validates the scenario (a team keeps the roles its work needs) and keeps the
@@ -42,8 +44,10 @@ from sim.config.distspec import FixedSpec
 from sim.config.errors import ScenarioError
 from sim.config.load import scenario_hash, with_overrides
 from sim.config.schema import UNIT_ROLES, Scenario
+from sim.experiments.ceilings import CeilingCheck, ceiling_checks
 from sim.experiments.statistics import screen
 from sim.experiments.types import Evaluate, Target
+from sim.metrics.stability import unstable_replications
 from sim.vocab import Role, Team
 
 __all__ = ["Key", "StaffResult", "headcounts", "needed_roles", "search_staffing", "staffed", "unit_overrides"]
@@ -128,8 +132,9 @@ class StaffResult:
 
     ``path`` has one row per accepted step (step 0 = the scenario as given),
     ``explored`` one per candidate tried, ``checks`` the finalists re-run with
-    more replications; each carries the staff total and, per target KPI, the mean
-    and the one-sided bound.
+    more replications; each carries the staff total, per target KPI the mean
+    and the one-sided bound, and ``unstable_reps``: the replications whose
+    backlog still grows (the ``unstable`` KPI; its closed-case means mislead).
     """
 
     targets: tuple[Target, ...]
@@ -144,6 +149,9 @@ class StaffResult:
     stopped: str = ""  # why the path stopped
     usage: str = ""  # replications simulated and reused, in words
     simulated: int = 0  # replications this search asked for that it had not asked for before
+    ceilings: tuple[CeilingCheck, ...] = ()  # the targets' ceilings in the scenario as given
+    kpis: pd.DataFrame | None = None  # every replication the search used: scenario (its label), replication, kpi, value
+    scenarios: dict[str, Scenario] | None = None  # the labels' scenarios
 
     @property
     def met(self) -> bool:
@@ -218,7 +226,11 @@ def search_staffing(
     path, explored = [scorer.row(kpis, "step0", 0, state)], []
     limit = add if add is not None else max_moves
     reason = f"the budget of {limit} {'people' if add is not None else 'moves'} is spent"
-    for step in range(1, limit + 2):
+    ceilings = tuple(ceiling_checks(kpis, "step0", targets, confidence))
+    out_of_reach = [c for c in ceilings if not c.reachable]
+    if out_of_reach:  # no staffing can pass the ceiling: trying people would only spend the budget
+        reason = "; ".join(c.sentence()[1] for c in out_of_reach)
+    for step in range(1, 1 if out_of_reach else limit + 2):
         label = f"step{step - 1}"
         if scorer.all_hold(kpis, label):
             reason = "every target holds with confidence"
@@ -248,7 +260,14 @@ def search_staffing(
         f"{counter.simulated} replications simulated ({search_reps} in the search, "
         f"{counter.simulated - search_reps} in the final check), {counter.reused} reused"
     )
-    conclusion = _conclusion(answer, checks, reason, check_reps, confidence, check_note)
+    if out_of_reach:
+        blocked = ", ".join(str(c.target) for c in out_of_reach)
+        conclusion = (
+            f"no staffing can meet {blocked}: the target is above its ceiling, the most any staffing can "
+            "reach (上限 ceiling below); no candidate was tried"
+        )
+    else:
+        conclusion = _conclusion(answer, checks, reason, check_reps, confidence, check_note)
     mode = "add" if add is not None else f"redistribute {redistribute}"
     return StaffResult(
         targets,
@@ -263,6 +282,9 @@ def search_staffing(
         reason,
         usage,
         counter.simulated,
+        ceilings,
+        counter.kpis(),
+        dict(counter.scenarios),
     )
 
 
@@ -278,6 +300,8 @@ class _Counter:
         self.seen: dict[str, int] = {}  # the scenario's content hash → replications asked so far
         self.simulated = 0
         self.reused = 0
+        self.tables: list[pd.DataFrame] = []  # every table returned, kept for a results folder
+        self.scenarios: dict[str, Scenario] = {}
 
     def __call__(self, scenarios: Mapping[str, Scenario], reps: int) -> pd.DataFrame:
         for scenario in scenarios.values():
@@ -286,7 +310,17 @@ class _Counter:
             self.simulated += max(0, reps - have)
             self.reused += min(have, reps)
             self.seen[key] = max(have, reps)
-        return self.evaluate(scenarios, reps)
+        table = self.evaluate(scenarios, reps)
+        self.tables.append(table)
+        self.scenarios.update(scenarios)
+        return table
+
+    def kpis(self) -> pd.DataFrame:
+        """Every (label, replication, kpi) the search saw, once (the last value asked wins; CRN makes them equal)."""
+        if not self.tables:
+            return pd.DataFrame(columns=["scenario", "replication", "kpi", "value"])
+        every = pd.concat(self.tables, ignore_index=True)
+        return every.drop_duplicates(["scenario", "replication", "kpi"], keep="last").reset_index(drop=True)
 
 
 def _try_step(
@@ -384,6 +418,7 @@ class _Scorer:
             row[f"{target.kpi}_mean"], row[f"{target.kpi}_bound"] = check.mean, check.bound
             n = max(n, check.n)
         row["n"] = n
+        row["unstable_reps"] = unstable_replications(kpis, label)[0]  # backlog still growing: means mislead
         row["means_meet"] = self.objective(kpis, label, use_mean=True) == 0
         row["all_hold"] = self.all_hold(kpis, label)
         row["shortfall"], row["mean_shortfall"] = (

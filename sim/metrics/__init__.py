@@ -43,7 +43,7 @@ from sim.metrics.why_late import clock_parts, why_late
 from sim.workcalendar import add_months
 
 # Importing these registers the KPIs, in this order (the order of kpi_values).
-from sim.metrics import kpis, stability, workload, comparable  # noqa: F401  isort: skip
+from sim.metrics import kpis, stability, workload, comparable, ceiling  # noqa: F401  isort: skip
 
 __all__ = [
     "KPI",

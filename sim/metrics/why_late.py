@@ -15,6 +15,12 @@ are split into
     waiting on an outside party (post, banks, appraisers, auctions, the debtor),
     by kind: the wait's step name in the log (``service``, ``registry_answers``,
     ``auction_1`` …);
+``handoff``
+    交接: the court's own hand-over waits when a case changes teams (the
+    reform's in-tray wait ``handoff_wait``, the paper file in transit
+    ``paper_transfer``, waiting for the e-file's scans ``e_file_wait``;
+    :mod:`sim.flow.mechanisms`): internal, not an outside party, and no staff is
+    held (the re-reading that follows is ``read_file`` effort);
 ``floor``
     the statutory floor: the 终本 case waiting for its 3 months since filing
     (终本规定 art. 1(4); the log's ``zhongben_floor`` wait);
@@ -31,7 +37,7 @@ are split into
 
 The parts of one clock do not overlap and add up to its length (the steps of a
 case's own path follow one another; where two overlap, the earlier part in the
-list ``floor, excluded, outside, effort, queue`` takes the time). Work that runs
+list ``floor, excluded, outside, handoff, effort, queue`` takes the time). Work that runs
 beside the case (scanning, archiving, an objection) is not on its path: it is
 counted only for the deadlines that are about it (``scan``, ``objection``).
 
@@ -67,6 +73,7 @@ from sim.workcalendar import WorkCalendar
 __all__ = [
     "BESIDE_STEPS",
     "FLOOR_STEPS",
+    "HANDOFF_STEPS",
     "PARTS",
     "PART_NAMES",
     "WHY_LATE_COLUMNS",
@@ -75,13 +82,14 @@ __all__ = [
     "why_late",
 ]
 
-PARTS: tuple[str, ...] = ("effort", "queue", "outside", "floor", "excluded", "other")
+PARTS: tuple[str, ...] = ("effort", "queue", "outside", "handoff", "floor", "excluded", "other")
 """The parts of a clock's time, in the order tables list them."""
 
 PART_NAMES: Mapping[str, tuple[str, str]] = {
     "effort": ("办理用时", "staff effort"),
     "queue": ("排队等人", "queueing for staff"),
     "outside": ("外部等待", "outside waits"),
+    "handoff": ("交接等待", "hand-off waits (交接)"),
     "floor": ("法定等待期（终本满3个月）", "statutory floor (终本 3 months)"),
     "excluded": ("扣除期间（不计入审限）", "excluded periods (not counted)"),
     "other": ("其他（未记录）", "other (not logged)"),
@@ -91,6 +99,9 @@ PART_NAMES: Mapping[str, tuple[str, str]] = {
 
 FLOOR_STEPS: frozenset[str] = frozenset({"zhongben_floor"})
 """Wait steps that are a statutory floor rather than an outside party."""
+
+HANDOFF_STEPS: frozenset[str] = frozenset({"handoff_wait", "paper_transfer", "e_file_wait"})
+"""Wait steps of a change of hands inside the court (:mod:`sim.flow.mechanisms`), not an outside party."""
 
 BESIDE_STEPS: Mapping[Deadline, frozenset[str]] = {
     Deadline.RECORDS_HANDOVER: frozenset(),  # the batch carry is not logged: its days are "other"
@@ -104,7 +115,7 @@ _OFF_PATH: frozenset[str] = frozenset(
 )
 """Steps that run beside a case's own path (records.py, review.py): left out of its other deadlines."""
 
-_PRIORITY = {"floor": 0, "excluded": 1, "outside": 2, "effort": 3, "queue": 4}
+_PRIORITY = {"floor": 0, "excluded": 1, "outside": 2, "handoff": 3, "effort": 4, "queue": 5}
 
 WAIT_ZH: Mapping[str, str] = {
     "service": "送达（含公告送达）",
@@ -132,6 +143,10 @@ WAIT_ZH: Mapping[str, str] = {
     "balance_payment": "尾款支付",
     "objection_docketing": "异议立案",
     "reconsideration": "复议",
+    "handoff_wait": "收件待办（交接）",
+    "paper_transfer": "纸质卷宗移送",
+    "e_file_wait": "等待电子卷宗扫描",
+    "inquiry_batch": "网络查控批次",
 }
 """Chinese names of the outside waits (log step names); a wait not listed shows its step name."""
 
@@ -273,7 +288,8 @@ def _segments(steps: pd.DataFrame, case_ids: pd.Series, labels: _Labels) -> pd.D
     effort_codes = labels.codes(np.full(len(tasks), "effort"), team)
     names = _text(waits["step"])
     is_floor = np.isin(names, list(FLOOR_STEPS))
-    wait_codes = labels.codes(np.where(is_floor, "floor", "outside"), names)
+    is_handoff = np.isin(names, list(HANDOFF_STEPS))
+    wait_codes = labels.codes(np.where(is_floor, "floor", np.where(is_handoff, "handoff", "outside")), names)
     excluded = waits["excluded"].to_numpy(dtype=bool)
     limit_codes = np.where(excluded, labels.codes(np.full(len(waits), "excluded"), names), wait_codes)
     task_steps = _text(tasks["step"])
@@ -428,7 +444,7 @@ def _split(
 
 def _sweep(pieces: pd.DataFrame, labels: _Labels) -> pd.DataFrame:
     """Overlapping pieces of one clock made disjoint: each instant goes to the first part in
-    ``floor, excluded, outside, effort, queue``, ties to the piece that started first."""
+    ``floor, excluded, outside, handoff, effort, queue``, ties to the piece that started first."""
     a, b, code = pieces["a"].to_numpy(), pieces["b"].to_numpy(), pieces["label"].to_numpy()
     rank = np.array([_PRIORITY[labels.pairs[c][0]] for c in code])
     points = np.unique(np.concatenate([a, b]))

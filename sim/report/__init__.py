@@ -25,7 +25,9 @@ __all__ = [
 REPORT_NAME = "report.html"
 
 
-def write_run_report(folder: Path, out: Path | None = None, label: str | None = None) -> Path:
+def write_run_report(
+    folder: Path, out: Path | None = None, label: str | None = None, staff: Path | None = None
+) -> Path:
     """Write the run report of ``folder`` (scenario ``label``, default the first); return its path.
 
     Parameters
@@ -36,11 +38,14 @@ def write_run_report(folder: Path, out: Path | None = None, label: str | None = 
         Where to write; default ``folder/report.html``.
     label
         The scenario to report on when the folder holds several.
+    staff
+        A ``courtsim staff --out`` folder: page one shows its recommended staffing (or, when none
+        held, its ceiling).
     """
     from sim.report.run_report import build_run_report, write_html  # builders (matplotlib) load when used
 
     results = load_results(folder)
-    return write_html(Path(out) if out else Path(folder) / REPORT_NAME, build_run_report(results, label))
+    return write_html(Path(out) if out else Path(folder) / REPORT_NAME, build_run_report(results, label, staff))
 
 
 def write_comparison_report(folder: Path, out: Path | None = None, base: str | None = None) -> Path:
@@ -72,10 +77,21 @@ def _command(folder: Path) -> str | None:
     return manifest.get("command") if isinstance(manifest, dict) else None
 
 
-def write_report(folder: Path, out: Path | None = None) -> Path:
-    """The report that fits the folder: sweep, sensitivity, comparison (several scenarios) or run."""
+def write_report(folder: Path, out: Path | None = None, staff: Path | None = None) -> Path:
+    """The report that fits the folder: sweep, staff, capacity, sensitivity, comparison (several scenarios) or run."""
     if _command(folder) == "sweep":
         return write_sweep_report(folder, out)
+    if _command(folder) in ("staff", "capacity"):
+        from sim.report.run_report import write_html  # builders (matplotlib) load when used
+        from sim.report.search_report import build_capacity_report, build_staff_report
+
+        build = build_staff_report if _command(folder) == "staff" else build_capacity_report
+        return write_html(Path(out) if out else Path(folder) / REPORT_NAME, build(Path(folder)))
+    if _command(folder) == "levers":
+        raise ReportDataError(
+            f"杠杆搜索的结果没有网页报告，表在 levers.csv / {folder} holds a `courtsim levers` table "
+            "(levers.csv, levers.json), which has no HTML report: the terminal prints it, --json gives it whole"
+        )
     if _command(folder) == "marginal":
         raise ReportDataError(
             f"增减一人的结果没有网页报告，表在 marginal.csv / {folder} holds a `courtsim marginal` table "
@@ -89,5 +105,7 @@ def write_report(folder: Path, out: Path | None = None) -> Path:
     from sim.report.run_report import build_run_report, write_html
 
     results = load_results(folder)
-    build = build_comparison_report if len(results.labels) > 1 else build_run_report
-    return write_html(Path(out) if out else Path(folder) / REPORT_NAME, build(results))
+    target = Path(out) if out else Path(folder) / REPORT_NAME
+    if len(results.labels) > 1:
+        return write_html(target, build_comparison_report(results))
+    return write_html(target, build_run_report(results, staff=staff))

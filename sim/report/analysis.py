@@ -291,7 +291,7 @@ def _zhongben_numbers(cases: pd.DataFrame, slas: pd.DataFrame, run: ScenarioRun)
         "zhongben_share": float(zb.sum() / n),
         "zhongben_within_share": float((within & zb).sum() / n),
         "fast45_rate_non_zhongben": float(within[~zb].sum() / max(int((~zb).sum()), 1)),
-        "fast45_ceiling": float(1.0 - zb.sum() / n),
+        "floor_ceiling": float(1.0 - zb.sum() / n),
         "zhongben_mean_days": float(zb_days.mean()) if zb_days.size else float("nan"),
         "early_zhongben_per_year": early * per_year,
     }

@@ -28,6 +28,7 @@ from sim import frames
 from sim.experiments.statistics import paired_differences
 from sim.metrics import KPI, KPIS, Group, View, headline, in_order, levels
 from sim.metrics.registry import SHARE_UNITS
+from sim.metrics.stability import UNSTABLE_KPI, closed_case_kpi, instability_warning
 from sim.metrics.workload import denominators
 from sim.report import html as h
 from sim.report.attribution_report import attribution_sections, closing_section
@@ -72,13 +73,28 @@ def _staff_total(results: Results, label: str) -> int:
     return sum(staffing.team(t).count(r) for t in Team for r in Role)
 
 
+def _unstable(results: Results, label: str) -> tuple[int, int]:
+    """``(flagged, replications)`` of ``label``'s ``unstable`` KPI (from the summary, as the run report)."""
+    row = results.kpi(label, UNSTABLE_KPI)
+    if row is None or pd.isna(row["mean"]):
+        return 0, 0
+    return round(float(row["mean"]) * int(row["n"])), int(row["n"])
+
+
 def _cell(results: Results, label: str, kpi: str) -> h.Cell:
     row = results.kpi(label, kpi)
     if row is None:
         return h.num("—")
     unit = kpi_names(kpi)[2]
+    flagged, reps = _unstable(results, label)
+    if kpi == UNSTABLE_KPI:  # the replications flagged, not a mean of flags
+        text = f"{flagged}/{reps}" + (" ⚠" if flagged else "")
+        return h.Cell(
+            f'{h.esc(text)}<br><span class="en">{"积案增长 growing" if flagged else "稳定 stable"}</span>', "num"
+        )
     ci = f"{value_text(row.ci_low, unit)}–{value_text(row.ci_high, unit)}"
-    return h.Cell(f'{h.esc(value_text(row["mean"], unit))}<br><span class="en">{h.esc(ci)}</span>', "num")
+    misleading = '<br><span class="unstable">误导 misleading</span>' if flagged and closed_case_kpi(kpi) else ""
+    return h.Cell(f'{h.esc(value_text(row["mean"], unit))}<br><span class="en">{h.esc(ci)}</span>{misleading}', "num")
 
 
 def _diff_cell(diffs: pd.DataFrame, label: str, kpi: str) -> h.Cell:
@@ -159,6 +175,14 @@ def _fast45_line(results: Results, diffs: pd.DataFrame, base: str, label: str) -
 def _verdicts(results: Results, diffs: pd.DataFrame, base: str) -> str:
     """Per scenario: the 45-day rate against the target and the base, then what changed."""
     items = []
+    for label in results.labels:  # a growing backlog first: the closed-case means of that scenario mislead
+        flagged, reps = _unstable(results, label)
+        if flagged:
+            zh, en = instability_warning(flagged, reps)
+            items.append(
+                f'<li class="unstable" style="color:#c0392b">⚠ {h.esc(label)}：{h.esc(zh)}<br>'
+                f'<span class="en">{h.esc(label)}: {h.esc(en)}</span></li>'
+            )
     for label in results.labels:
         for line in (_fast45_line(results, diffs, base, label), _changes(diffs, label)):
             if line is not None:

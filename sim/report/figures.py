@@ -320,6 +320,7 @@ PART_COLOURS = {
     "effort": BLUE,
     "queue": RED,
     "outside": AMBER,
+    "handoff": "#1b9e77",
     "floor": "#7b3294",
     "excluded": GREY,
     "other": "#bdbdbd",

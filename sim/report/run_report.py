@@ -14,6 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from sim import frames
+from sim.experiments.ceilings import ceiling_checks
+from sim.experiments.types import Target
 from sim.io import write_atomic
 from sim.metrics import KPIS, Group, in_order, levels
 from sim.metrics.registry import SHARE_UNITS
@@ -21,6 +23,7 @@ from sim.metrics.stability import UNSTABLE_KPI, closed_case_kpi, instability_war
 from sim.metrics.why_late import detail_label
 from sim.report import figures as fig
 from sim.report import html as h
+from sim.report import search_report
 from sim.report import sections as parts
 from sim.report.analysis import RunAnalysis, analyse_run
 from sim.report.data import Results
@@ -33,6 +36,7 @@ from sim.report.labels import (
     team_label,
     value_text,
 )
+from sim.report.search_report import recommended_staffing
 from sim.report.targets import FAST45_TARGET, STATUS_EN, STATUS_ZH, judge, level_of
 from sim.report.text import marginal_command, verdict, why_late_deadlines
 from sim.vocab import Deadline, Role, Team
@@ -75,7 +79,57 @@ def _why_late_table(a: RunAnalysis, sla: str) -> str:
     return h.table(header, rows)
 
 
-def _verdict_section(a: RunAnalysis, split_uri: str, why_uri: str | None) -> h.Section:
+def _staffing_answer(a: RunAnalysis, results: Results, staff: Path | None) -> str:
+    """建议人员配置 on page one: the staffing a ``staff`` folder found to hold the target, or, when
+    none holds (or no search was given), the ceiling no staffing can pass and its reasons."""
+    target = Target("fast45_rate", ">=", FAST45_TARGET.low or 0.9)
+    checks = ceiling_checks(results.by_rep, a.label, [target], 0.95)
+    ceiling = checks[0].sentence() if checks else None
+    title = "<h3>建议人员配置 Recommended staffing</h3>"
+    if staff is not None:
+        data, table, ceilings = recommended_staffing(staff)
+        targets = "、".join(data.get("targets") or [])
+        if data.get("met"):
+            changes = table.loc[table["change"] != 0]
+            body = h.paragraphs(
+                f"人员配置搜索（{targets}）找到了满足目标的最小配置，建议的变化如下：",
+                f"The staffing search ({targets}) found the smallest staffing meeting the targets; "
+                f"the changes it proposes: {data.get('conclusion', '')}",
+            )
+            body += search_report.staffing_rows(changes) if len(changes) else h.paragraphs("无需变化。", "No change.")
+            return f'<div class="recommended met">{title}{body}</div>'
+        lines = [c for c in ceilings if not c.get("reachable", True)] or ceilings
+        reason_zh = "".join(c["zh"] for c in lines) or (ceiling[0] if ceiling else "")
+        reason_en = " ".join(c["en"] for c in lines) or (ceiling[1] if ceiling else "")
+        body = h.paragraphs(
+            f"人员配置搜索（{targets}）没有找到满足目标的人员配置。{reason_zh}",
+            f"The staffing search ({targets}) found no staffing that meets the targets: "
+            f"{data.get('conclusion', '')}. {reason_en}",
+        )
+        return f'<div class="recommended not_met">{title}{body}</div>'
+    if ceiling is None:
+        return ""
+    blocked = not checks[0].reachable
+    more_zh = (
+        "因此没有能满足目标的人员配置，须改变人手以外的因素（终本规则、外部等待、交接）。"
+        if blocked
+        else "上限不排除达到目标：可用 courtsim staff … --out DIR 搜索人员配置，"
+        "再以 courtsim report --staff DIR 把结果放在这里。"
+    )
+    more_en = (
+        " So no staffing holds the target; only levers other than staff (the 终本 rule, outside waits, "
+        "hand-offs) can move it."
+        if blocked
+        else " The ceiling does not rule the target out: search with `courtsim staff … --out DIR` and pass "
+        "`courtsim report --staff DIR` to show its answer here."
+    )
+    css = "not_met" if blocked else ""
+    return (
+        f'<div class="recommended {css}">{title}{h.paragraphs(ceiling[0] + more_zh, ceiling[1] + "." + more_en)}</div>'
+    )
+
+
+def _verdict_section(a: RunAnalysis, split_uri: str, why_uri: str | None, recommended: str = "") -> h.Section:
     v = verdict(a)
     points = "".join(f'<li>{h.esc(zh)}<br><span class="en">{h.esc(en)}</span></li>' for zh, en in v.points)
     flagged, reps = unstable_of(a)
@@ -126,7 +180,7 @@ def _verdict_section(a: RunAnalysis, split_uri: str, why_uri: str | None) -> h.S
             )
             + _why_late_table(a, Deadline.FAST_CLOSE)
         )
-    return h.Section("verdict", "结论", "Verdict", box + figure + why + target)
+    return h.Section("verdict", "结论", "Verdict", box + recommended + figure + why + target)
 
 
 def _staffing_section(a: RunAnalysis) -> h.Section:
@@ -227,8 +281,11 @@ def _kpi_section(a: RunAnalysis) -> h.Section:
     return h.Section("kpis", "质效指标", "Quality indicators", body)
 
 
-def build_run_report(results: Results, label: str | None = None) -> str:
-    """The HTML of the report on scenario ``label`` (default: the first) of ``results``."""
+def build_run_report(results: Results, label: str | None = None, staff: Path | None = None) -> str:
+    """The HTML of the report on scenario ``label`` (default: the first) of ``results``.
+
+    ``staff``: a ``courtsim staff --out`` folder whose answer page one shows as the recommended staffing.
+    """
     label = label or results.labels[0]
     if label not in results.runs:
         raise ValueError(f"scenario {label!r} is not in the folder (scenarios: {results.labels})")
@@ -249,7 +306,7 @@ def build_run_report(results: Results, label: str | None = None) -> str:
             "monthly": fig.svg_data_uri(fig.fig_monthly(a.monthly, FAST45_TARGET.low or 0.9)),
         }
     body = [
-        _verdict_section(a, uris["split"], uris["why"] or None),
+        _verdict_section(a, uris["split"], uris["why"] or None, _staffing_answer(a, results, staff)),
         _staffing_section(a),
         _kpi_section(a),
         parts.sla_section(a, uris["sla"]),

@@ -260,7 +260,7 @@ ZHONGBEN_ROWS = {
         "45-day rate without the 终本 cases",
         "share",
     ),
-    "fast45_ceiling": (
+    "floor_ceiling": (
         "在3个月限制下可达到的最高比率",
         "highest rate possible under the floor",
         "share",

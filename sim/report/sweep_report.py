@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from sim import frames
 from sim.metrics import View, headline, levels
 from sim.metrics.registry import SHARE_UNITS
+from sim.metrics.stability import UNSTABLE_KPI
 from sim.report import html as h
 from sim.report.data import ReportDataError
 from sim.report.figures import RED, svg_data_uri
@@ -109,6 +110,7 @@ def _figure(summary: pd.DataFrame, paths: list[str], breaks: pd.DataFrame) -> Fi
 
 def _table(summary: pd.DataFrame, paths: list[str]) -> str:
     kpis = headline(View.SWEEP_REPORT, summary["kpi"])
+    kpis += [k for k in ("backlog_growth_per_day", UNSTABLE_KPI) if k in set(summary["kpi"]) and k not in kpis]
     points = summary[paths].drop_duplicates().sort_values(paths)
     header: list[object] = [h.hd("指标", "indicator")]
     header += [h.hd(" · ".join(_show(v) for v in p), " · ".join(paths), True) for p in points.to_numpy()]
@@ -121,6 +123,11 @@ def _table(summary: pd.DataFrame, paths: list[str]) -> str:
             for path, value in zip(paths, point, strict=True):
                 mask &= summary[path] == value
             r = summary.loc[mask].iloc[0]
+            if kpi == UNSTABLE_KPI:  # how many replications were flagged, in red when any
+                flagged = round(float(r["mean"]) * int(r["n"]))
+                css = "num unstable" if flagged else "num"
+                row.append(h.bi(f"{flagged}/{int(r['n'])}", "⚠ 积案增长 growing" if flagged else "稳定 stable", css))
+                continue
             ci = f"{value_text(r['ci_low'], unit)}–{value_text(r['ci_high'], unit)}"
             row.append(h.bi(value_text(r["mean"], unit), ci, "num"))
         rows.append(row)
@@ -158,9 +165,27 @@ def _break_line(r: Any, paths: list[str], first: object) -> tuple[str, str]:
     )
 
 
+def _unstable_line(summary: pd.DataFrame, paths: list[str]) -> tuple[str, str] | None:
+    """Which grid points have a growing backlog in some replication (said first)."""
+    rows = summary.loc[(summary["kpi"] == UNSTABLE_KPI) & (summary["mean"] > 0)]
+    if rows.empty:
+        return None
+    points = "；".join(
+        " · ".join(f"{p} = {_show(r[p])}" for p in paths) + f"（{round(float(r['mean']) * int(r['n']))}/{int(r['n'])}）"
+        for _, r in rows.iterrows()
+    )
+    return (
+        f"⚠ 不稳定：以下取值下未结案件持续增长，按已结案件计算的均值有误导性：{points}",
+        f"UNSTABLE: at these points the backlog still grows in some replications (flagged/replications); "
+        f"means over closed cases there are misleading: {points}",
+    )
+
+
 def _verdict(summary: pd.DataFrame, paths: list[str], breaks: pd.DataFrame) -> str:
     first = min(summary[paths[0]])
-    items = [h.bi(*_break_line(r, paths, first)).html for r in frames.rows(breaks)]
+    unstable = _unstable_line(summary, paths)
+    items = [f'<strong class="unstable" style="color:#c0392b">{h.bi(*unstable).html}</strong>'] if unstable else []
+    items += [h.bi(*_break_line(r, paths, first)).html for r in frames.rows(breaks)]
     lis = "".join(f"<li>{item}</li>" for item in items)
     return f'<div class="verdict"><ul>{lis}</ul></div>' if items else ""
 

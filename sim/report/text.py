@@ -92,7 +92,7 @@ def _fast45_point(a: RunAnalysis, status: Status) -> Pair:
 def _floor_point(a: RunAnalysis) -> Pair:
     z = a.zhongben
     share, ceiling, other = (
-        _g(frames.line(z, k)) for k in ("zhongben_share", "fast45_ceiling", "fast45_rate_non_zhongben")
+        _g(frames.line(z, k)) for k in ("zhongben_share", "floor_ceiling", "fast45_rate_non_zhongben")
     )
     if a.scenario.policy.zhongben_floor:
         months = a.scenario.policy.zhongben_floor_months
@@ -101,14 +101,16 @@ def _floor_point(a: RunAnalysis) -> Pair:
         return (
             f"{pct(share)}的简案最终以终本结案；依法终本须在立案满{months}个月后（《终本规定》第1条"
             "第4项），"
-            f"这些案件不可能在45日内结案，因此该比率最高约为{pct(ceiling)}。{extra_zh}"
+            f"这些案件不可能在45日内结案，因此仅此一项就使该比率最高约为{pct(ceiling)}"
+            "（加上外部等待的上限见“建议人员配置”）。"
+            f"{extra_zh}"
             f"不计终本案件，45日内结案率为{pct(other)}。",
             f"{pct(share)} of simple cases end as 终本, which the SPC rule allows only more than "
             f"{months} months "
-            "after filing (终本规定 art. 1(4)); they cannot close within 45 days, so the rate is "
-            "capped at about "
-            f"{pct(ceiling)}.{extra_en} Leaving the 终本 cases out, {pct(other)} close within 45 "
-            "days.",
+            "after filing (终本规定 art. 1(4)); they cannot close within 45 days, so the floor alone "
+            "caps the rate at about "
+            f"{pct(ceiling)} (with outside waits too, see the recommended staffing).{extra_en} "
+            f"Leaving the 终本 cases out, {pct(other)} close within 45 days.",
         )
     early = _g(frames.line(z, "early_zhongben_per_year"))
     return (
@@ -187,7 +189,7 @@ def why_late_point(a: RunAnalysis, sla: str = FAST_CLOSE) -> Pair | None:
             f"单独去掉{zh_name}可使其中{pct(r.explains_share)}按期",
             f"removing {en_name} alone would put {pct(r.explains_share)} on time",
         )
-        top = _top_detail(why, sla, r.part) if r.part in ("queue", "outside") else None
+        top = _top_detail(why, sla, r.part) if r.part in ("queue", "outside", "handoff") else None
         if top is not None:
             d_zh, d_en = detail_label(r.part, str(top.detail))
             zh += f"（最多的是{d_zh}，超期计时平均{top.mean_days_late:.1f}天）"
@@ -213,7 +215,7 @@ def verdict(a: RunAnalysis) -> Verdict:
     row = a.kpi("fast45_rate")
     status: Status = "n/a" if row is None else judge(FAST45_TARGET, _g(row), _g(row, "ci_low"), _g(row, "ci_high"))
     points = [_fast45_point(a, status)] if row is not None else []
-    if row is not None and "fast45_ceiling" in a.zhongben.index:
+    if row is not None and "floor_ceiling" in a.zhongben.index:
         points.append(_floor_point(a))
     why = why_late_point(a)
     if why is not None:

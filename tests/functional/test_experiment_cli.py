@@ -69,6 +69,56 @@ def test_sweep_capacity_and_staff_run_end_to_end(
     assert "trade-off explored" in text
 
 
+def test_staff_and_capacity_write_sealed_folders_with_reports(
+    files: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sim.experiments.results import verify_folder
+
+    common = ["--reps", "2", "--jobs", "1", "--cache", str(tmp_path / "cache"), "-q"]
+    base = files["dengzhou_2022"]
+    staff_out, capacity_out = tmp_path / "staff", tmp_path / "capacity"
+    argv = ["staff", base, "--target", "util_intake_officer<=0.5", "--add", "1", "--top-k", "2", *common]
+    assert main([*argv, "--out", str(staff_out)]) == 0
+    manifest = verify_folder(staff_out)  # sealed: every file listed with its checksum
+    assert manifest["command"] == "staff" and manifest["targets"] == ["util_intake_officer<=0.5"]
+    assert {"staff_staffing.csv", "staff_path.csv", "staff.json", "kpis_by_rep.csv"} <= set(manifest["files"])
+    assert main([*argv, "--out", str(staff_out)]) == 2  # not over a finished folder without --overwrite
+    assert "--overwrite" in capsys.readouterr().err
+    assert main(["report", str(staff_out)]) == 0
+    page = (staff_out / "report.html").read_text(encoding="utf-8")
+    assert "人员配置搜索报告" in page and "不稳定" in page and "courtsim staff" in page
+    assert page.count("data:image/svg+xml;base64,") == 1
+    argv = ["capacity", base, "--target", "util_intake_officer<=0.95", "--high", "1.5", "--tol", "0.3", *common]
+    assert main([*argv, "--out", str(capacity_out)]) == 0
+    manifest = verify_folder(capacity_out)
+    assert manifest["command"] == "capacity" and "capacity_loads.csv" in manifest["files"]
+    loads = (capacity_out / "capacity_loads.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert loads.endswith(",unstable")
+    assert main(["report", str(capacity_out)]) == 0
+    page = (capacity_out / "report.html").read_text(encoding="utf-8")
+    assert "承载能力报告" in page and "所试负荷" in page and "courtsim capacity" in page
+
+
+@pytest.mark.slow
+def test_levers_runs_end_to_end_prints_json_and_writes_a_sealed_folder(
+    files: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sim.experiments.results import verify_folder
+
+    out = tmp_path / "levers"
+    argv = ["levers", files["dengzhou_2022"], "--target", "fast45_rate>=0.9", "--reps", "2", "--jobs", "1"]
+    argv += ["--cache", str(tmp_path / "cache"), "-q"]
+    assert main([*argv, "--json", "--out", str(out)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    kinds = {row["kind"] for row in data["levers"]}
+    assert {"staffing", "triage_rules", "reform", "dispatch", "handlers"} <= kinds
+    assert all(row["n"] == 2 for row in data["levers"]) and data["ceilings"][0]["target"] == "fast45_rate>=0.9"
+    manifest = verify_folder(out)
+    assert manifest["command"] == "levers" and {"levers.csv", "levers.json"} <= set(manifest["files"])
+    assert main(["report", str(out)]) == 2  # no HTML report of its own, said in plain words
+    assert "杠杆搜索的结果没有网页报告" in capsys.readouterr().err
+
+
 def test_marginal_prints_the_verdict_and_a_table_and_writes_a_folder(
     files: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -94,6 +94,24 @@ def test_capacity_brackets_then_bisects_to_the_crossing(baseline: Scenario, thre
     assert result.evaluations["multiplier"].iloc[0] == 1.0  # starts at the scenario's own load
 
 
+def test_capacity_flags_every_load_whose_backlog_grows(baseline: Scenario) -> None:
+    """The stand-in court keeps up to 1.2× its load; beyond, every replication's backlog grows."""
+    from sim.commands.capacity import format_capacity, payload
+
+    def model(scenario: Scenario) -> dict[str, float]:
+        m = scenario.arrivals.cases_per_year / 6500
+        return {**_load_curve(scenario), "unstable": float(m > 1.2)}
+
+    result = find_capacity(baseline, parse_target("fast45_rate>=0.9"), stand_in(model), reps=3, tol=0.05)
+    table = result.evaluations
+    assert (table["unstable"] == np.where(table["multiplier"] > 1.2, table["n"], 0)).all()
+    assert (table["multiplier"] > 1.2).any()  # the search went past it, so the flag is seen
+    text = format_capacity(result, "stand-in")
+    assert "⚠ 不稳定" in text and "unstable" in text.splitlines()[-len(table) - 1]
+    flags = [row["unstable"] for row in payload(result)["evaluations"]]
+    assert flags == table["unstable"].tolist() and all(isinstance(f, int) for f in flags)
+
+
 def test_capacity_says_when_load_is_not_the_limit(baseline: Scenario) -> None:
     result = find_capacity(baseline, parse_target("fast45_rate>=0.9"), stand_in(lambda s: {"fast45_rate": 0.55}))
     assert result.multiplier is None
@@ -260,6 +278,45 @@ def test_staff_never_checks_a_staffing_whose_mean_misses(baseline: Scenario) -> 
     assert result.checks.empty
     assert "none was checked" in result.conclusion
     assert len(counting.simulated) == result.simulated == 3 + 2 * 7  # no final check
+
+
+def test_staff_on_a_target_above_its_ceiling_says_the_ceiling_and_why_and_tries_nobody(baseline: Scenario) -> None:
+    """The 45-day rate cannot pass 0.62 whatever the staff (floor 0.25, outside waits 0.12, hand-offs 0.01)."""
+
+    def model(scenario: Scenario) -> dict[str, float]:
+        bounds = {"fast45_bound_floor": 0.25, "fast45_bound_outside": 0.12, "fast45_bound_handoff": 0.01}
+        return {**_staff_model(scenario), "fast45_ceiling": 0.62, **bounds}
+
+    counting = Counting(model)
+    result = search_staffing(baseline, [parse_target("fast45_rate>=0.9")], counting, add=2, reps=3)
+    assert not result.met and len(result.path) == 1 and result.explored.empty
+    assert result.simulated == 3  # the scenario as given only: no candidate is simulated
+    (check,) = result.ceilings
+    assert not check.reachable and check.mean == pytest.approx(0.62)
+    assert "the ceiling of fast45_rate is 62.0%" in result.stopped
+    assert "25.0% of simple cases: 终本 only after 3 months" in result.stopped
+    assert "budget" not in result.conclusion and "ceiling" in result.conclusion
+    zh, _ = check.sentence()
+    assert zh.startswith("人手不限时fast45_rate最高约62.0%") and "任何人员配置都达不到" in zh
+    # A target under the ceiling is searched as before, the ceiling reported beside it.
+    below = search_staffing(baseline, [parse_target("fast45_rate>=0.59")], stand_in(model), add=2, reps=3)
+    assert below.met and below.ceilings[0].reachable
+
+
+def test_staff_flags_the_staffings_whose_backlog_grows(baseline: Scenario) -> None:
+    """With 4 fast-track officers the stand-in court falls behind; from 5 it keeps up."""
+    from sim.commands.staff import format_staff
+
+    def model(scenario: Scenario) -> dict[str, float]:
+        return {**_staff_model(scenario), "unstable": float(scenario.staffing.fast_track.officers < 5)}
+
+    result = search_staffing(baseline, [parse_target("fast45_rate>=0.69")], stand_in(model), add=4, reps=3)
+    assert result.path["unstable_reps"].tolist() == [3, 0, 0]
+    text = format_staff(result, "stand-in", 3, 6)
+    assert text.startswith("⚠ 不稳定")
+    assert (
+        "step 0: (as given)" in text and "⚠ 不稳定 unstable 3/3" in text.split("step 0: (as given)")[1].splitlines()[0]
+    )
 
 
 def test_staff_needs_exactly_one_mode(baseline: Scenario) -> None:

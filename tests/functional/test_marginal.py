@@ -187,3 +187,40 @@ def test_the_api_runs_it_and_ranks(short: Scenario) -> None:
     assert list(result.table["kpi"]) == ["fast45_rate"]
     best = result.ranking("fast45_rate").iloc[0]
     assert (best.team, best.role, best.delta) == ("fast_track", "clerk", 1) and best.gain > 0.2
+
+
+@pytest.mark.slow
+def test_one_more_intake_officer_raises_the_backlog_because_cases_move_downstream_not_because_work_is_lost() -> None:
+    """Issue 14's loose end, measured: in the overloaded baseline (shortened as in docs/experiments.md §7)
+    the intake officers work at ρ ≈ 1 and hold cases back. One more lets ~700 of them through to the
+    fast and standard teams, whose desks (first come, first served per task) then spread the same, or
+    more, effort over more cases: the new cases' first steps go ahead of older cases' last ones, so
+    fewer cases close by the horizon and ``backlog_end`` (open counted cases, however far they got)
+    rises. A window effect of an unstable court, not lost capacity."""
+    from sim.config.load import load_scenario, with_overrides
+    from sim.metrics import stage_series
+    from sim.model import run_replication
+    from tests.conftest import SCENARIOS
+
+    short = {"run.warmup_days": 60, "run.horizon_days": 240, "run.cooldown_days": 60}
+    base = with_overrides(load_scenario(SCENARIOS / "dengzhou_2022.toml"), short)
+    plus = with_overrides(base, {"staffing.intake.officers": base.staffing.intake.officers + 1})
+    seen = {}
+    for label, scenario in (("base", base), ("plus", plus)):
+        run = run_replication(scenario, 0, 7)
+        cases, (w, h) = run.cases, (scenario.run.warmup_days, scenario.run.horizon_days)
+        counted = cases.loc[cases["counted"]]
+        stages = stage_series(run.steps, counted, h + 1, 1.0)
+        busy = run.steps.loc[(run.steps["kind"] == "task") & (run.steps["start"] < h) & (run.steps["end"] > w)]
+        seen[label] = {
+            "backlog_end": int((~(counted["closed"] <= h)).sum()),
+            "closed": int(((cases["closed"] >= w) & (cases["closed"] < h)).sum()),
+            "at": stages.loc[stages.index <= h].iloc[-1],
+            "fast_hours": float(busy.loc[busy["team"] == "fast_track", "effort_hours"].sum()),
+        }
+    b, p = seen["base"], seen["plus"]
+    assert p["backlog_end"] > b["backlog_end"] and p["closed"] < b["closed"]  # the effect of the issue
+    moved = b["at"]["intake"] - p["at"]["intake"]
+    downstream = sum(p["at"][t] - b["at"][t] for t in ("fast_track", "complex_track"))
+    assert moved > 300 and downstream > moved  # the cases held at intake now wait further on
+    assert p["fast_hours"] >= 0.98 * b["fast_hours"]  # the fast-track team works no less: nothing is lost

@@ -199,3 +199,24 @@ def test_an_unstable_run_is_said_first_and_its_means_of_closed_cases_are_marked(
     stable = _text(write_run_report(folder, tmp_path / "stable.html"))
     assert "不稳定：" not in stable.split('<section id="verdict">')[1].split("</section>")[0]
     assert "误导 misleading" not in stable
+
+
+def test_the_comparison_report_flags_an_unstable_scenario_first_with_its_row(
+    compare_folder: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    folder = tmp_path / "compare_unstable"
+    shutil.copytree(compare_folder, folder)
+    summary = pd.read_csv(folder / "kpis_summary.csv")
+    summary.loc[summary["kpi"] == "unstable", "mean"] = 0.0
+    summary.loc[(summary["kpi"] == "unstable") & (summary["scenario"] == "fast_plus2"), "mean"] = 0.5
+    _rewrite_summary(folder, summary)
+    page = _text(write_comparison_report(folder, tmp_path / "c.html"))
+    box = page.split('<div class="verdict">')[1].split("</div>")[0]
+    assert box.index("⚠ fast_plus2：不稳定：1/2次重复") < box.index("简案45日内结案率"), "the warning comes first"
+    assert "⚠ dengzhou_2022" not in box
+    row = page.split("积案持续增长（不稳定）")[1].split("</tr>")[0]
+    assert "0/2" in row and "1/2 ⚠" in row
+    days = page.split('结案平均用时<br><span class="en">mean days to close</span>')[1].split("</tr>")[0]
+    assert days.count("误导 misleading") == 1  # fast_plus2's mean only

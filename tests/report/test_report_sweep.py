@@ -80,3 +80,21 @@ def test_a_sweep_folder_without_its_table_is_refused(tmp_path: Path) -> None:
     (folder / "sweep_summary.csv").unlink()
     with pytest.raises(ReportDataError, match=r"sweep_summary\.csv is missing"):
         write_report(folder)
+
+
+def test_the_sweep_report_flags_the_unstable_points_first_and_has_an_unstable_row(tmp_path: Path) -> None:
+    folder = _sweep_folder(tmp_path / "sweep", [0.95, 0.90, 0.80])
+    summary = pd.read_csv(folder / "sweep_summary.csv")
+    flags = pd.DataFrame(
+        [
+            {PATH: load, "kpi": "unstable", "n": 5, "mean": m, "sd": 0.0, "ci_low": m, "ci_high": m}
+            for load, m in ((5000, 0.0), (6500, 0.0), (8000, 0.6))
+        ]
+    )
+    pd.concat([summary, flags]).to_csv(folder / "sweep_summary.csv", index=False)
+    page = write_report(folder).read_text(encoding="utf-8")
+    verdict = page.split('class="verdict"')[1]
+    assert verdict.index("⚠ 不稳定") < verdict.index("转折点")  # said first
+    assert f"{PATH} = 8000（3/5）" in verdict and "5000（" not in verdict
+    table = page.split("Indicators at every grid point")[1]
+    assert "3/5" in table and "⚠ 积案增长 growing" in table and table.count("0/5") == 2

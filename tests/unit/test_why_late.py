@@ -219,3 +219,27 @@ def test_nothing_late_gives_undefined_shares_and_bad_names_are_refused() -> None
     with pytest.raises(ValueError, match="fast_clsoe"):
         why_late(*_table(log, cases), scenario(), calendar(), deadlines=["fast_clsoe"])
     assert math.isnan(_row(table, "fast_close", "none").explains_share)
+
+
+def test_hand_off_waits_are_their_own_part_not_outside() -> None:
+    log, cases = _fast_log()
+    # Case 3 waits 25 days in the fast-track team's in-tray before its queue: a hand-off, not an outside party.
+    log.sla_start(5, "fast_close", 30.0, 75.0)
+    _wait(log, 5, "handoff_wait", 30.0, 55.0)
+    _wait(log, 5, "paper_transfer", 55.0, 60.0)
+    _task(log, 5, "serve_documents", "fast_track", "officer", 60.0, 61.0, 62.0)
+    _wait(log, 5, "service", 62.0, 100.0)
+    log.sla_end(5, "fast_close", 100.0)
+    cases.append(case_record(5, 30.0, 100.0, "completed", **FAST))
+    steps, slas, frame = _table(log, cases)
+    clocks, parts = clock_parts(steps, slas, frame, scenario(), calendar(), deadlines=["fast_close"])
+    five = clocks.loc[clocks["case_id"] == 5, "clock"].item()
+    got = parts.loc[parts["clock"] == five].groupby("part")["days"].sum().to_dict()
+    assert got == pytest.approx({"handoff": 30.0, "queue": 1.0, "effort": 1.0, "outside": 38.0})
+    table = why_late(steps, slas, frame, scenario(), calendar())
+    handoff = _row(table, "fast_close", "handoff")
+    # Late by 25 days: the 30 days of hand-off alone explain it, the 38 of service too.
+    assert handoff.explains_share == pytest.approx(1 / 4)
+    assert _row(table, "fast_close", "handoff", "handoff_wait").mean_days_late == pytest.approx(25 / 4)
+    assert detail_label("handoff", "handoff_wait")[0] == "收件待办（交接）"
+    assert "handoff_wait" not in set(table.loc[table["part"] == "outside", "detail"])
