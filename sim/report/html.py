@@ -55,7 +55,9 @@ nav a { margin-right: 14px; white-space: nowrap; color: var(--blue); text-decora
 .headline { font-size: 22px; font-weight: bold; margin: 0 0 8px; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px;
          color: white; background: var(--muted); white-space: nowrap; }
-.badge.not_met, .badge.above, .badge.below, .badge.est { background: var(--red); }
+.badge.not_met, .badge.est { background: var(--red); }
+.badge.above, .badge.below, .badge.worse { background: var(--amber); }
+.badge.better { background: var(--blue); }
 .badge.met, .badge.inside { background: var(--green); }
 .badge.uncertain { background: var(--amber); }
 .badge.est { background: #8e44ad; }

@@ -20,7 +20,7 @@ from typing import Literal
 
 from sim.metrics import KPIS, Level
 
-__all__ = ["FAST45", "FAST45_TARGET", "STATUS_EN", "STATUS_ZH", "Status", "judge", "level_of"]
+__all__ = ["FAST45", "FAST45_TARGET", "STATUS_EN", "STATUS_ZH", "Status", "judge", "level_of", "tone"]
 
 Status = Literal["met", "not_met", "uncertain", "inside", "above", "below", "n/a"]
 
@@ -83,3 +83,15 @@ def judge(target: Level, mean: float, ci_low: float, ci_high: float) -> Status:
     fails_low = target.low is not None and hi < target.low
     fails_high = target.high is not None and lo > target.high
     return "not_met" if fails_low or fails_high else "uncertain"
+
+
+def tone(kpi: str, status: Status) -> str:
+    """The colour class of ``status`` for ``kpi``: a target's own status (met, not met, uncertain);
+    outside a reference range ``better`` (blue) when it lies on the side the KPI's direction
+    prefers (above a range of a rate where higher is better), else ``worse`` (amber). Neither is
+    red: a reference range is a plausibility check of the model, not a level the court failed."""
+    if status not in ("above", "below"):
+        return status
+    info = KPIS.get(kpi)
+    preferred = {"higher": "above", "lower": "below"}.get(info.better if info else "none")
+    return f"{status} better" if status == preferred else f"{status} worse"
