@@ -66,6 +66,8 @@ th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: lef
          vertical-align: top; }
 th { background: var(--bg); font-weight: 600; }
 td.name { white-space: nowrap; }
+td.param code { word-break: normal; overflow-wrap: normal; }
+td.zhname { min-width: 7em; word-break: keep-all; overflow-wrap: anywhere; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.total td { font-weight: bold; border-top: 2px solid var(--ink); }
 tr.est td { background: #fbf5ff; }

@@ -175,6 +175,11 @@ def format_value(value: Any) -> str:
     return _num(value)
 
 
+EXPERIMENT_SETTINGS = frozenset({"run.seed", "run.replications"})
+"""Fields that choose how the experiment is run, not what the court is like: never EST."""
+EXPERIMENT_SETTING = "实验设置，不是对法院的假设 / a setting of the experiment, not an assumption about the court"
+
+
 def _rows(path: str, node: Mapping[str, Any], inherited: str | None) -> Iterator[dict[str, Any]]:
     own = node.get("source") if "source" in node else inherited
     sources = node.get("sources", {}) if "source" in node else {}
@@ -185,6 +190,8 @@ def _rows(path: str, node: Mapping[str, Any], inherited: str | None) -> Iterator
             yield from _group_rows(f"{path}.{key}", key, value)
             continue
         source = sources.get(key) or own or "unsourced"
+        if f"{path}.{key}" in EXPERIMENT_SETTINGS:
+            source = EXPERIMENT_SETTING
         yield {
             "parameter": f"{path}.{key}",
             "zh": FIELD_ZH.get(key, ""),

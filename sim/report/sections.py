@@ -328,6 +328,11 @@ def statute_section(a: RunAnalysis) -> h.Section:
     )
 
 
+def _breakable(name: str) -> str:
+    """A dotted parameter name that wraps only after its dots and underscores (``<wbr>``)."""
+    return "".join(h.esc(c) + ("<wbr>" if c in "._" else "") for c in name)
+
+
 def model_section(a: RunAnalysis, results: Results, font: str) -> h.Section:
     label = a.label
     params = parameter_table(results.manifest["scenarios"][label]["resolved"])
@@ -340,8 +345,8 @@ def model_section(a: RunAnalysis, results: Results, font: str) -> h.Section:
             rows = [
                 [
                     h.Cell(h.esc(GROUP_ZH.get(r.group, r.group)), "name"),
-                    h.Cell(f"<code>{h.esc(r.parameter)}</code>"),
-                    r.zh,
+                    h.Cell(f"<code>{_breakable(r.parameter)}</code>", "param"),
+                    h.Cell(h.esc(r.zh), "zhname"),
                     r.value,
                     h.badge("EST", "est") if r.est else "",
                     h.Cell(f'<span class="small">{h.esc(r.source)}</span>'),

@@ -96,3 +96,21 @@ def test_outside_a_reference_range_is_never_coloured_as_not_met() -> None:
     css = PAGE_CSS
     red = css[css.index(".badge.not_met") : css.index("}", css.index(".badge.not_met"))]
     assert ".badge.above" not in red and ".badge.better" not in red
+
+
+def test_the_seed_and_the_replications_are_settings_not_assumptions(baseline: Scenario) -> None:
+    """run.seed and run.replications choose the experiment; they are not EST (issue 14 item 7),
+    while the rest of [run] keeps its EST source."""
+    table = parameter_table(baseline.model_dump(mode="json")).set_index("parameter")
+    for field in ("run.seed", "run.replications"):
+        assert not table.loc[field, "est"] and "experiment" in table.loc[field, "source"]
+    assert table.loc["run.warmup_days", "est"]
+
+
+def test_parameter_names_wrap_at_their_dots_not_letter_by_letter() -> None:
+    from sim.report.sections import _breakable
+
+    assert _breakable("probabilities.auction_first_sale_rate") == (
+        "probabilities.<wbr>auction_<wbr>first_<wbr>sale_<wbr>rate"
+    )
+    assert "td.zhname { min-width" in PAGE_CSS and "td.param code { word-break: normal" in PAGE_CSS
