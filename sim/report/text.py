@@ -102,13 +102,13 @@ def _floor_point(a: RunAnalysis) -> Pair:
             f"{pct(share)}的简案最终以终本结案；依法终本须在立案满{months}个月后（《终本规定》第1条"
             "第4项），"
             f"这些案件不可能在45日内结案，因此该比率最高约为{pct(ceiling)}。{extra_zh}"
-            f"不计终本案件，45日内结案率为{pct(other)}。",
+            f"终本以外的全部简案（未结的算超期）45日内结案率为{pct(other)}。",
             f"{pct(share)} of simple cases end as 终本, which the SPC rule allows only more than "
             f"{months} months "
             "after filing (终本规定 art. 1(4)); they cannot close within 45 days, so the rate is "
             "capped at about "
-            f"{pct(ceiling)}.{extra_en} Leaving the 终本 cases out, {pct(other)} close within 45 "
-            "days.",
+            f"{pct(ceiling)}.{extra_en} Of all simple cases but the 终本 ones (open ones counted as late), "
+            f"{pct(other)} close within 45 days.",
         )
     early = _g(frames.line(z, "early_zhongben_per_year"))
     return (

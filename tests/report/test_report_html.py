@@ -199,3 +199,15 @@ def test_an_unstable_run_is_said_first_and_its_means_of_closed_cases_are_marked(
     stable = _text(write_run_report(folder, tmp_path / "stable.html"))
     assert "不稳定：" not in stable.split('<section id="verdict">')[1].split("</section>")[0]
     assert "误导 misleading" not in stable
+
+
+def test_the_two_45_day_figures_without_zhongben_are_told_apart(run_report: Path) -> None:
+    """The statute section's rate of all simple cases but 终本 and the KPI over cases closed as
+    执行完毕 have different denominators, and the page says so beside them (issue 14 item 7)."""
+    text = run_report.read_text(encoding="utf-8")
+    section = text[text.index('id="statute"') :]
+    section = section[: section.index("</section>")]
+    assert "45-day rate of all simple cases but 终本 (open ones count as late)" in section
+    assert "fast-track 45-day rate, completed" in section
+    assert "divide by different cases" in section
+    assert "45-day rate without the 终本 cases" not in text
