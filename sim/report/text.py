@@ -22,7 +22,7 @@ from sim.metrics.why_late import PART_NAMES, detail_label
 from sim.report.analysis import RunAnalysis
 from sim.report.html import ref
 from sim.report.labels import pct, role_zh, team_zh
-from sim.report.targets import FAST45_TARGET, Status, judge
+from sim.report.targets import FAST45_TARGET, VERDICT_HEADLINES, Status, judge
 from sim.vocab import Deadline, Role, Team
 
 __all__ = [
@@ -38,15 +38,7 @@ __all__ = [
 
 Pair = tuple[str, str]
 
-HEADLINES: Mapping[str, Pair] = {
-    "not_met": ("45日结案目标未能达到", "The 45-day target is not met"),
-    "met": ("45日结案目标可以达到", "The 45-day target holds"),
-    "uncertain": ("能否达到45日结案目标尚不确定", "Whether the 45-day target holds is uncertain"),
-    "n/a": (
-        "本次运行没有简案，无法判断45日目标",
-        "No simple cases in this run: no verdict on the 45-day target",
-    ),
-}
+HEADLINES: Mapping[str, Pair] = VERDICT_HEADLINES
 MIN_CLOCKS_PER_YEAR = 20.0
 """A deadline needs this many clocks a year before it can be named the worst one."""
 

@@ -50,7 +50,7 @@ def _refused(argv: list[str], *words: str) -> str:
     code, _, err = _cli(argv)
     assert code == 2, err
     assert "Traceback" not in err and "During handling" not in err, err
-    assert err.startswith("error: "), err
+    assert err.startswith("错误 error: "), err
     for word in words:
         assert word in err, err
     return err
