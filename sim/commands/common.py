@@ -38,6 +38,7 @@ __all__ = [
     "add_experiment_options",
     "add_run_options",
     "add_scheduler_option",
+    "file_in_existing_folder",
     "finite_number",
     "fmt_diff",
     "fmt_value",
@@ -259,6 +260,23 @@ def out_folder(args: argparse.Namespace) -> Path | None:
     if not is_empty(out) and not args.overwrite:
         raise CommandError(f"{out} exists and is not empty; choose another --out or pass --overwrite")
     return out
+
+
+def file_in_existing_folder(path: str | Path, option: str) -> Path:
+    """The file an option names, refused (a :class:`CommandError`) when its folder does not exist:
+    a mistyped folder in ``--out`` must not be created silently with the file put out of sight."""
+    target = Path(path)
+    folder = target.parent
+    if not folder.is_dir():
+        zh, en = ("不是文件夹", "is not a folder") if folder.exists() else ("不存在", "does not exist")
+        raise CommandError(
+            bi(
+                f"{option} {target}：文件夹 {folder} {zh}；请先建好它（mkdir -p {folder}）或选一个已有的文件夹",
+                f"{option} {target}: the folder {folder} {en}; create it first (mkdir -p {folder}) "
+                "or choose an existing folder",
+            )
+        )
+    return target
 
 
 def print_scenario_error(exc: ScenarioError) -> int:

@@ -22,7 +22,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "the side-by-side comparison with paired differences.",
     )
     parser.add_argument("folder", metavar="RESULTS_DIR", help="a results folder written by courtsim run")
-    parser.add_argument("--out", metavar="FILE", help="where to write (default: RESULTS_DIR/report.html)")
+    parser.add_argument(
+        "--out",
+        metavar="FILE",
+        help=bi(
+            "写到哪里（默认 RESULTS_DIR/report.html；文件夹须已存在）",
+            "where to write (default: RESULTS_DIR/report.html; the folder must exist)",
+        ),
+    )
     parser.add_argument("--scenario", metavar="LABEL", help="report on this scenario only (run report)")
     parser.add_argument("--base", metavar="LABEL", help="base scenario of a comparison (default: the first)")
     parser.add_argument(
@@ -60,7 +67,9 @@ def run(args: argparse.Namespace) -> int:
     from sim.report.browser import screenshot
 
     folder = Path(args.folder)
-    out = Path(args.out) if args.out else None
+    out = common.file_in_existing_folder(args.out, "--out") if args.out else None
+    if args.screenshot:
+        common.file_in_existing_folder(args.screenshot, "--screenshot")
     if args.marginal and not (Path(args.marginal) / BRIEF_MARGINAL).is_file() and not Path(args.marginal).is_file():
         raise common.CommandError(
             bi(
