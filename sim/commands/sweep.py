@@ -84,14 +84,14 @@ def run(args: argparse.Namespace) -> int:
     if unknown:
         known = ", ".join(dict.fromkeys(summary["kpi"]))
         raise CommandError(f"unknown --kpi {', '.join(unknown)}; known: {known}")
+    seed = scenario.run.seed if args.seed is None else args.seed
     if args.json:
         print(summary.to_json(orient="records", force_ascii=False, indent=2))
     else:
-        seed = scenario.run.seed if args.seed is None else args.seed
         print(format_sweep(summary, list(parameters), shown, reps, seed))
     report_usage(args, backend, evaluator)
     if out is not None:
-        _write(out, summary, by_rep, scenario_hash(scenario), args, parameters, reps)
+        _write(out, summary, by_rep, scenario_hash(scenario), args, parameters, reps, seed)
     return 0
 
 
@@ -107,10 +107,17 @@ def format_sweep(summary: pd.DataFrame, paths: list[str], kpis: list[str], reps:
             "  " + "  ".join(f"{p:<{w}}" for p, w in zip(paths, widths, strict=True)),
         ]
         for _, row in rows.iterrows():
-            cells = "  ".join(f"{row[p]!s:<{w}}" for p, w in zip(paths, widths, strict=True))
+            cells = "  ".join(f"{_whole(row[p]):<{w}}" for p, w in zip(paths, widths, strict=True))
             ci = f"[{fmt_value(kpi, row['ci_low'])}, {fmt_value(kpi, row['ci_high'])}]"
             lines.append(f"  {cells}  {fmt_value(kpi, row['mean']):>10} {ci}")
     return "\n".join(lines)
+
+
+def _whole(value: Any) -> str:
+    """A grid value as given: ``5`` people, not ``5.0``."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _write(
@@ -121,6 +128,7 @@ def _write(
     args: argparse.Namespace,
     parameters: dict[str, list[Any]],
     reps: int,
+    seed: int,
 ) -> None:
     write_csv(out / "sweep_summary.csv", summary)
     write_csv(out / "sweep_by_rep.csv", by_rep)
@@ -129,7 +137,7 @@ def _write(
         "scenario": str(args.scenario),
         "scenario_hash": digest,
         "reps": reps,
-        "seed": args.seed,
+        "seed": seed,  # the seed used, the scenario's run.seed when --seed was not given
         "parameters": parameters,
         **environment(),
     }

@@ -230,6 +230,15 @@ def _group_rows(path: str, key: str, node: Mapping[str, Any]) -> Iterator[dict[s
     yield from _rows(path, node, None)
 
 
+def parameter_zh(path: str) -> str:
+    """A parameter's Chinese name for a sentence (never its code path): ``staffing.fast_track.officers``
+    → ``快执团队执行员人数``; ``arrivals.cases_per_year`` → ``年收案数``; else ``所扫描的参数``."""
+    parts = path.split(".")
+    if len(parts) == 3 and parts[0] == "staffing" and parts[1] in {t.value for t in Team} and parts[2] in FIELD_ZH:
+        return f"{TEAM_ZH[Team(parts[1])]}{FIELD_ZH[parts[2]]}人数"
+    return FIELD_ZH.get(parts[-1]) or "所扫描的参数"
+
+
 def parameter_table(resolved: Mapping[str, Any]) -> pd.DataFrame:
     """One row per parameter: ``group, parameter, zh, value, source, est``.
 

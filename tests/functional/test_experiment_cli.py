@@ -128,3 +128,12 @@ def test_user_errors_exit_2_with_a_message(
     err = capsys.readouterr().err
     assert message in err
     assert "Traceback" not in err
+
+
+def test_a_sweep_folder_keeps_the_seed_it_used(files: dict[str, str], tmp_path: Path) -> None:
+    """Without --seed the manifest records the scenario's run.seed, not null (issue 14 item 7)."""
+    out = tmp_path / "sweep"
+    argv = ["sweep", files["dengzhou_2022"], "--set", "staffing.fast_track.officers=4,5", "--reps", "1"]
+    assert main([*argv, "--jobs", "1", "--no-cache", "-q", "--out", str(out)]) == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["seed"] == 20220525  # dengzhou_2022's run.seed
