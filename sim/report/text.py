@@ -27,6 +27,7 @@ from sim.vocab import Deadline, Role, Team
 
 __all__ = [
     "Verdict",
+    "compare_command",
     "marginal_command",
     "reproduce_command",
     "statute_note",
@@ -260,6 +261,20 @@ def statute_note(a: RunAnalysis) -> Pair:
 def reproduce_command(source: str | None, reps: int, seed: int) -> str:
     """The command line that recreates the results folder and this report."""
     return f"courtsim run {source or 'SCENARIO.toml'} --reps {reps} --seed {seed} --report"
+
+
+def compare_command(manifest: Mapping[str, Any], base: str) -> str:
+    """The ``courtsim compare`` command that rewrites a comparison folder: the base's file first,
+    then the others', with the folder's replications and seed (and ``--attribute`` when it holds
+    an attribution)."""
+    scenarios: Mapping[str, Any] = manifest.get("scenarios") or {}
+    labels = [base, *[label for label in scenarios if label != base]]
+    files = " ".join(str((scenarios.get(label) or {}).get("source") or f"{label}.toml") for label in labels)
+    attribute = " --attribute" if manifest.get("attribution") else ""
+    return (
+        f"courtsim compare {files} --reps {manifest.get('reps')} --seed {manifest.get('seed')}"
+        f"{attribute} --out DIR --report"
+    )
 
 
 def marginal_command(source: str | None, seed: int, reps: int = 3) -> str:

@@ -119,6 +119,11 @@ def test_the_comparison_report_pairs_the_scenarios(compare_folder: Path, tmp_pat
     assert "staffing.fast_track.officers" in page  # what differs between the scenarios
     assert page.count("data:image/svg+xml;base64,") >= 1
     assert write_report(compare_folder, tmp_path / "auto.html").read_text(encoding="utf-8").count("情景比较报告") >= 1
+    block = page.split('<section id="reproduce">')[1]
+    assert (  # the compare command that writes this comparison again, not one run per scenario
+        "courtsim compare scenarios/dengzhou_2022.toml scenarios/fast_plus2.toml --reps 2 --seed" in block
+    )
+    assert "courtsim run" not in block
 
 
 def test_a_scenario_of_a_comparison_folder_gets_its_own_report(compare_folder: Path, tmp_path: Path) -> None:
