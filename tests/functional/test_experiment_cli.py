@@ -66,6 +66,12 @@ def test_sweep_capacity_and_staff_run_end_to_end(
     text = capsys.readouterr().out
     assert "+1 officer intake" in text
     assert "trade-off explored" in text
+    lines = text.splitlines()
+    head = next(i for i, line in enumerate(lines) if line.split()[:2] == ["岗位", "post"])
+    assert lines[head].split()[-3:] == ["base", "proposed", "change"]  # headed columns
+    assert lines[head + 1].split()[:3] == ["前置团队·执行员", "intake", "officer"] and lines[head + 1].endswith("+1")
+    step = next(line for line in lines if line.split()[:3] == ["step", "change", "staff"])  # the path is headed too
+    assert "util_intake_officer mean" in step and "status" in step
 
 
 def test_marginal_prints_the_verdict_and_a_table_and_writes_a_folder(

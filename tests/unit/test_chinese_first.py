@@ -124,3 +124,50 @@ def test_a_chinese_name_and_a_wrong_type_are_said_in_plain_words(tmp_path: Path)
     (low,) = _problems(tmp_path, 'name = "x"\n[staffing.fast_track]\njudges = -1\n')
     assert low.message == "must be 0 or more" and low.zh == "应不小于 0"
     assert str(low).startswith("staffing.fast_track.judges: must be 0 or more")  # English alone
+
+
+def test_staff_prints_the_changed_posts_first_under_headed_columns() -> None:
+    """``staff`` lists the posts that change before the others, each table with its headings
+    (issue 14 item 7); a stand-in result with a change in the fifth post of the listing."""
+    from types import SimpleNamespace
+
+    from sim.commands.staff import format_staff
+    from sim.experiments.types import parse_target
+
+    table = pd.DataFrame(
+        [("intake", "officer", 2, 2, 0), ("fast_track", "clerk", 4, 4, 0), ("complex_track", "officer", 11, 12, 1)],
+        columns=["team", "role", "base", "proposed", "change"],
+    )
+    target = parse_target("fast45_rate>=0.5")
+    path = pd.DataFrame(
+        [
+            {
+                "step": 0,
+                "change": "(as given)",
+                "staff": 73,
+                "fast45_rate_mean": 0.4,
+                "fast45_rate_bound": 0.38,
+                "all_hold": False,
+                "means_meet": False,
+                "n": 2,
+            }
+        ]
+    )
+    result = SimpleNamespace(
+        targets=[target],
+        mode="add",
+        confidence=0.95,
+        met=False,
+        conclusion="no staffing meets",
+        usage="",
+        staffing_table=lambda: table,
+        path=path,
+        explored=path.iloc[0:0],
+        checks=path.iloc[0:0],
+    )
+    lines = format_staff(result, "x", 2, 4).splitlines()  # type: ignore[arg-type]
+    head = next(i for i, line in enumerate(lines) if "proposed" in line and "team" in line)
+    assert lines[head + 1].split()[:3] == ["精执团队·执行员", "complex_track", "officer"]
+    assert lines[head + 1].endswith("+1") and lines[head + 2].split()[1] == "intake"
+    step = next(line for line in lines if line.split()[:3] == ["step", "change", "staff"])
+    assert "fast45_rate mean" in step and "≥ bound" in step
