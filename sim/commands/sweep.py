@@ -11,6 +11,7 @@ import pandas as pd
 
 from sim.api import with_names
 from sim.commands import SUMMARIES
+from sim.lang import bi
 from sim.commands.common import (
     CommandError,
     add_experiment_options,
@@ -103,7 +104,7 @@ def format_sweep(summary: pd.DataFrame, paths: list[str], kpis: list[str], reps:
         rows = summary[summary["kpi"] == kpi]
         lines += [
             "",
-            f"{rows['en'].iloc[0]} / {rows['zh'].iloc[0]}",
+            bi(str(rows["zh"].iloc[0]), str(rows["en"].iloc[0])),
             "  " + "  ".join(f"{p:<{w}}" for p, w in zip(paths, widths, strict=True)),
         ]
         for _, row in rows.iterrows():
