@@ -235,7 +235,7 @@ def run(args: argparse.Namespace) -> int:
     report_usage(args, backend, evaluator)
     if out is not None:
         _write(out, args, result, table, attributions, ran)
-        print(f"results: {out}", file=sys.stderr)
+        print(f"{bi('结果', 'results', ' ')}: {out}", file=sys.stderr)
     return 0
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 
 from sim import frames
 from sim.commands import SUMMARIES
+from sim.lang import bi
 from sim.commands.common import (
     CommandError,
     add_experiment_options,
@@ -150,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
     report_usage(args, backend, evaluator)
     if out is not None:
         _write(out, args, result, scenario, seed)
-        print(f"results: {out}", file=sys.stderr)
+        print(f"{bi('结果', 'results', ' ')}: {out}", file=sys.stderr)
     return 0
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from sim.commands import SUMMARIES
+from sim.lang import bi
 from sim.commands.common import (
     CommandError,
     add_experiment_options,
@@ -116,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     if out is not None:
         write_folder(out, analysis, model.parameters, scenario, args, focus)
         print(f"report: {write_sensitivity_report(out)}", file=sys.stderr)
-        print(f"results: {out}", file=sys.stderr)
+        print(f"{bi('结果', 'results', ' ')}: {out}", file=sys.stderr)
     return 0
 
 

@@ -143,4 +143,4 @@ def _write(
         **environment(),
     }
     write_manifest(out, meta)  # last, with each file's checksum: a folder with a manifest is complete
-    print(f"results: {out}", file=sys.stderr)
+    print(f"{bi('结果', 'results', ' ')}: {out}", file=sys.stderr)
