@@ -46,7 +46,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="courtsim",
         description=bi(
-            "模拟基层法院的执行工作（邓州2022年改革）。", "Simulate judgment enforcement (执行) at a Chinese basic-level court."
+            "模拟基层法院的执行工作（邓州2022年改革）。",
+            "Simulate judgment enforcement (执行) at a Chinese basic-level court.",
         ),
     )
     parser.add_argument("--version", action="version", version=f"courtsim {__version__}")
@@ -111,11 +112,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     empty = _empty_argument(parser, args)
     if empty:
-        print(f"courtsim: {bi('错误', 'error', ' ')}: argument {empty}: {bi('为空，请给出一个值', 'is empty; give a value')}", file=sys.stderr)
+        print(
+            f"courtsim: {bi('错误', 'error', ' ')}: argument {empty}: "
+            f"{bi('为空，请给出一个值', 'is empty; give a value')}",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     if not getattr(args, "func", None):
         parser.print_help()
-        print(f"courtsim: {bi('错误', 'error', ' ')}: {bi('请给出一个命令（见上）', 'give a COMMAND (listed above)')}", file=sys.stderr)
+        print(
+            f"courtsim: {bi('错误', 'error', ' ')}: {bi('请给出一个命令（见上）', 'give a COMMAND (listed above)')}",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     try:
         code: int = args.func(args)

@@ -81,11 +81,17 @@ def _whole_number(minimum: int, maximum: int | None = None) -> Callable[[str], i
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(bi(f"应为整数，得到 {text!r}", f"expected a whole number, got {text!r}")) from None
+            raise argparse.ArgumentTypeError(
+                bi(f"应为整数，得到 {text!r}", f"expected a whole number, got {text!r}")
+            ) from None
         if value < minimum:
-            raise argparse.ArgumentTypeError(bi(f"应 ≥ {minimum}，得到 {value}", f"expected a number >= {minimum}, got {value}"))
+            raise argparse.ArgumentTypeError(
+                bi(f"应 ≥ {minimum}，得到 {value}", f"expected a number >= {minimum}, got {value}")
+            )
         if maximum is not None and value > maximum:
-            raise argparse.ArgumentTypeError(bi(f"应 ≤ {maximum:,}，得到 {value:,}", f"expected a number <= {maximum:,}, got {value:,}"))
+            raise argparse.ArgumentTypeError(
+                bi(f"应 ≤ {maximum:,}，得到 {value:,}", f"expected a number <= {maximum:,}, got {value:,}")
+            )
         return value
 
     return parse
@@ -111,16 +117,25 @@ def finite_number(text: str) -> float:
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     """--reps, --seed, --jobs, --quiet."""
     parser.add_argument(
-        "--reps", type=_replications, metavar="N", help=bi("重复次数（默认：情景的 run.replications）", "replications (default: the scenario's run.replications)")
+        "--reps",
+        type=_replications,
+        metavar="N",
+        help=bi("重复次数（默认：情景的 run.replications）", "replications (default: the scenario's run.replications)"),
     )
-    parser.add_argument("--seed", type=_seed, metavar="S", help=bi("基础随机种子（默认：情景的 run.seed）", "base seed (default: the scenario's run.seed)"))
+    parser.add_argument(
+        "--seed",
+        type=_seed,
+        metavar="S",
+        help=bi("基础随机种子（默认：情景的 run.seed）", "base seed (default: the scenario's run.seed)"),
+    )
     parser.add_argument(
         "--jobs",
         type=_non_negative,
         default=0,
         metavar="J",
         help=bi(
-            "并行进程数；0 = 全部核心（默认）。结果与此无关", "worker processes; 0 = all cores (default). Results do not depend on it"
+            "并行进程数；0 = 全部核心（默认）。结果与此无关",
+            "worker processes; 0 = all cores (default). Results do not depend on it",
         ),
     )
     parser.add_argument("-q", "--quiet", action="store_true", help=bi("不显示进度", "no progress output"))
@@ -151,7 +166,9 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
             f"keep finished replications here so a rerun resumes (default {DEFAULT_CACHE})",
         ),
     )
-    parser.add_argument("--no-cache", action="store_true", help=bi("不读也不写缓存", "neither read nor write the cache"))
+    parser.add_argument(
+        "--no-cache", action="store_true", help=bi("不读也不写缓存", "neither read nor write the cache")
+    )
 
 
 def set_reps_help(parser: argparse.ArgumentParser, text: str) -> None:
@@ -204,7 +221,8 @@ def report_usage(args: argparse.Namespace, backend: Backend, evaluator: Evaluato
     where = f"cache {cache.folder}" if cache.folder is not None else "no disk cache"
     print(
         bi(
-            f"模拟 {evaluator.computed} 次重复，{evaluator.cached} 次取自缓存；后端 {backend.name}，{backend.workers} 个进程",
+            f"模拟 {evaluator.computed} 次重复，{evaluator.cached} 次取自缓存；"
+            f"后端 {backend.name}，{backend.workers} 个进程",
             f"simulated {evaluator.computed} replication(s), {evaluator.cached} from the cache ({where}); "
             f"backend: {backend.name}, {backend.workers} worker(s)",
         ),

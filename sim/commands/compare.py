@@ -23,7 +23,6 @@ import pandas as pd
 from sim import frames
 from sim.api import comparison_table, kpi_info
 from sim.commands import SUMMARIES
-from sim.lang import bi, lang
 from sim.commands.common import (
     CommandError,
     add_experiment_options,
@@ -51,6 +50,7 @@ from sim.experiments.running import run_experiment
 from sim.experiments.statistics import differences, replications_needed
 from sim.experiments.types import ExperimentResult
 from sim.io import write_csv
+from sim.lang import bi, lang
 from sim.metrics import View, headline, in_order
 from sim.metrics.workload import denominators
 
@@ -397,7 +397,8 @@ def _line(kpi: str, row: pd.Series, zh_width: int = 0) -> str:
     verdict = "" if row.verdict == "no significant difference" else row.verdict
     zh = f"{ljust(str(row.zh), zh_width)}  " if zh_width else ""
     return (
-        f"  {zh}{ljust(clip(str(row.en), 40), 40)} {fmt_value(kpi, row.base_mean):>14} {fmt_value(kpi, row['mean']):>14}"
+        f"  {zh}{ljust(clip(str(row.en), 40), 40)} "
+        f"{fmt_value(kpi, row.base_mean):>14} {fmt_value(kpi, row['mean']):>14}"
         f"  {diff:<32} {verdict}"
     ).rstrip()
 

@@ -21,7 +21,6 @@ import pandas as pd
 
 from sim import frames
 from sim.commands import SUMMARIES
-from sim.lang import bi
 from sim.commands.common import (
     CommandError,
     add_experiment_options,
@@ -48,6 +47,7 @@ from sim.experiments.marginal import (
 from sim.experiments.results import write_results
 from sim.experiments.types import ExperimentResult
 from sim.io import write_csv
+from sim.lang import bi
 from sim.metrics import KPIS, View, headline
 from sim.metrics.stability import closed_case_kpi, instability_warning
 from sim.vocab import ROLE_ZH, TEAM_ZH, Role, Team

@@ -74,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
         raise common.CommandError(
             bi(
                 f"--marginal {args.marginal} 中没有 {BRIEF_MARGINAL}：请给出 courtsim marginal --out 写出的文件夹",
-                f"--marginal {args.marginal} holds no {BRIEF_MARGINAL}: name a folder written by courtsim marginal --out",
+                f"--marginal {args.marginal} holds no {BRIEF_MARGINAL}: "
+                "name a folder written by courtsim marginal --out",
             )
         )
     try:

@@ -150,7 +150,10 @@ def _folder(args: argparse.Namespace, scenario: Scenario, seed: int, reps: int) 
         )
     if not args.out and not args.quiet:
         print(
-            bi(f"写入 {out}；若中断，用 --out {out} 重跑即可接着算", f"writing {out}; if interrupted, rerun with --out {out} to resume"),
+            bi(
+                f"写入 {out}；若中断，用 --out {out} 重跑即可接着算",
+                f"writing {out}; if interrupted, rerun with --out {out} to resume",
+            ),
             file=sys.stderr,
         )
     return out
@@ -275,9 +278,15 @@ def verdict_line(table: pd.DataFrame, flagged: int = 0) -> list[str]:
     target = FAST45_TARGET.label(percent=True)
     ci = f"{pct(low)}–{pct(high)}"
     closed_only = closed_case_kpi(FAST45)
-    caveat_zh = ("；积案仍在增长，此比率只计已结案件，会误导" if closed_only else "；积案仍在增长，见上") if flagged else ""
+    caveat_zh = (
+        ("；积案仍在增长，此比率只计已结案件，会误导" if closed_only else "；积案仍在增长，见上") if flagged else ""
+    )
     caveat_en = (
-        ("; the backlog still grows, so this rate of closed cases misleads" if closed_only else "; the backlog still grows, see above")
+        (
+            "; the backlog still grows, so this rate of closed cases misleads"
+            if closed_only
+            else "; the backlog still grows, see above"
+        )
         if flagged
         else ""
     )

@@ -28,7 +28,14 @@ def scenario_json_schema() -> dict[str, object]:
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``schema`` subcommand."""
     parser = subparsers.add_parser("schema", help=SUMMARIES["schema"])
-    parser.add_argument("-o", "--output", metavar="FILE", help=bi("写入 FILE（所在文件夹须已存在），不输出到屏幕", "write to FILE (in an existing folder) instead of stdout"))
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help=bi(
+            "写入 FILE（所在文件夹须已存在），不输出到屏幕", "write to FILE (in an existing folder) instead of stdout"
+        ),
+    )
     parser.set_defaults(func=run)
 
 

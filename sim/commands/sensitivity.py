@@ -13,7 +13,6 @@ from typing import Any
 import pandas as pd
 
 from sim.commands import SUMMARIES
-from sim.lang import bi
 from sim.commands.common import (
     CommandError,
     add_experiment_options,
@@ -28,6 +27,7 @@ from sim.config.load import load_scenario, scenario_hash
 from sim.config.schema import Scenario
 from sim.experiments.sensitivity import Analysis, CourtModel, analyse, measure_first, robustness
 from sim.io import write_atomic, write_text
+from sim.lang import bi
 from sim.metrics import KPIS
 from sim.provenance import environment
 from sim.report.sensitivity_report import write_sensitivity_report

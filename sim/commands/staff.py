@@ -167,7 +167,14 @@ def format_staff(result: StaffResult, name: str, reps: int, check_reps: int, scr
         mark = f"{row.change:+d}" if row.change else ""
         cells.append([zh, str(row.team), str(row.role), str(row.base), str(row.proposed), mark])
     lines += _aligned(cells, {3, 4, 5})
-    lines += ["", bi("权衡路径（人数与目标；平均值与单侧界）", "trade-off explored (staff against the targets; mean, one-sided bound):", "\n")]
+    lines += [
+        "",
+        bi(
+            "权衡路径（人数与目标；平均值与单侧界）",
+            "trade-off explored (staff against the targets; mean, one-sided bound):",
+            "\n",
+        ),
+    ]
     lines += _rows(result, result.path, "step")
     if len(result.explored):
         lines += [

@@ -11,7 +11,6 @@ import pandas as pd
 
 from sim.api import with_names
 from sim.commands import SUMMARIES
-from sim.lang import bi
 from sim.commands.common import (
     CommandError,
     add_experiment_options,
@@ -25,6 +24,7 @@ from sim.config.load import load_scenario, scenario_hash
 from sim.experiments.results import write_manifest
 from sim.experiments.sweep import grid, parse_set, sweep
 from sim.io import write_csv
+from sim.lang import bi
 from sim.metrics import View, headline
 from sim.provenance import environment
 

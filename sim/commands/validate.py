@@ -6,9 +6,9 @@ import argparse
 import sys
 
 from sim.commands import SUMMARIES
-from sim.lang import bi, lang
 from sim.config.errors import ScenarioError
 from sim.config.load import load_scenario
+from sim.lang import bi, lang
 
 EXIT_INVALID = 2
 

@@ -368,7 +368,7 @@ def _problem(error: Mapping[str, Any], document: Mapping[str, Any]) -> Problem:
             'folder); put a Chinese name in title, e.g. name = "fast_plus2", title = "快执加人"',
             got,
             None,
-            zh='情景的 name 只能用英文字母、数字和 _ . -（它用作结果文件夹名）；中文名称请写在 title 里，'
+            zh="情景的 name 只能用英文字母、数字和 _ . -（它用作结果文件夹名）；中文名称请写在 title 里，"
             '例如 name = "fast_plus2"，title = "快执加人"',
         )
     plain = _plain(kind, ctx)
@@ -378,7 +378,13 @@ def _problem(error: Mapping[str, Any], document: Mapping[str, Any]) -> Problem:
     if plain is not None:
         zh, message = plain
         return Problem(path, message, got, _expected(kind, ctx), zh=zh)
-    return Problem(path, message, got, _expected(kind, ctx), zh="取值不合要求（怎样改见下行英文）" if kind == "value_error" else None)
+    return Problem(
+        path,
+        message,
+        got,
+        _expected(kind, ctx),
+        zh="取值不合要求（怎样改见下行英文）" if kind == "value_error" else None,
+    )
 
 
 _PLAIN: dict[str, tuple[str, str]] = {
@@ -437,14 +443,16 @@ def _chinese_alias(loc: list[Any]) -> Problem | None:
     key = str(loc[-1])
     path = ".".join(str(p) for p in loc)
     if len(loc) == 2 and loc[0] == "staffing":
-        team = next((t for t in Team if key in (TEAM_ZH[t], TEAM_ZH[t].strip("“”"), TEAM_ZH[t].removesuffix("团队"))), None)
+        team = next(
+            (t for t in Team if key in (TEAM_ZH[t], TEAM_ZH[t].strip("“”"), TEAM_ZH[t].removesuffix("团队"))), None
+        )
         if team is not None:
             return Problem(
                 path,
                 f"a team is named by its id: write [staffing.{team.value}] for {key}",
                 None,
                 "one of: " + _team_ids(),
-                zh=f"团队要写英文 id：把 [staffing.\"{key}\"] 改为 [staffing.{team.value}]",
+                zh=f'团队要写英文 id：把 [staffing."{key}"] 改为 [staffing.{team.value}]',
             )
         if any(ord(c) > 127 for c in key):
             return Problem(

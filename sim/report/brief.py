@@ -205,4 +205,3 @@ def build_brief(results: Results, label: str | None = None, marginal: Path | Non
         f"<title>执行工作简报 {h.esc(title)}</title><style>{CSS}</style></head>"
         f"<body><main>{body}</main></body></html>\n"
     )
-

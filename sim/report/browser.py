@@ -110,7 +110,12 @@ def print_pdf(html: Path, pdf: Path, timeout_s: float = 120.0) -> Path:
     """Print ``html`` to ``pdf`` as the browser's print dialog would (the page's ``@page`` size)."""
     pdf = Path(pdf).resolve()
     pdf.parent.mkdir(parents=True, exist_ok=True)
-    args = ["--no-pdf-header-footer", f"--print-to-pdf={pdf}", "--virtual-time-budget=15000", Path(html).resolve().as_uri()]
+    args = [
+        "--no-pdf-header-footer",
+        f"--print-to-pdf={pdf}",
+        "--virtual-time-budget=15000",
+        Path(html).resolve().as_uri(),
+    ]
     done = _run(args, timeout_s)
     if done.returncode != 0 or not pdf.is_file():
         raise RuntimeError(f"Chromium did not write {pdf} (exit {done.returncode}): {done.stderr[-500:]}")

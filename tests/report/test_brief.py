@@ -72,5 +72,8 @@ def test_a_marginal_table_gives_the_recommended_change(run_folder: Path, tmp_pat
 def test_a_marginal_folder_without_its_table_is_refused(
     run_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["report", str(run_folder), "--brief", "--out", str(tmp_path / "r.html"), "--marginal", str(tmp_path)]) == 2
+    assert (
+        main(["report", str(run_folder), "--brief", "--out", str(tmp_path / "r.html"), "--marginal", str(tmp_path)])
+        == 2
+    )
     assert "holds no marginal.csv" in capsys.readouterr().err
