@@ -24,7 +24,8 @@ import sys
 from collections.abc import Sequence
 
 from sim import __version__
-from sim.commands import COMMANDS, SUMMARIES
+from sim.commands import COMMANDS, SUMMARIES, SUMMARIES_ZH
+from sim.lang import ENV, LANGS, bi, lang
 
 __all__ = ["build_parser", "main"]
 
@@ -44,23 +45,56 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """
     parser = argparse.ArgumentParser(
         prog="courtsim",
-        description="Simulate judgment enforcement (执行) at a Chinese basic-level court.",
+        description=bi(
+            "模拟基层法院的执行工作（邓州2022年改革）。",
+            "Simulate judgment enforcement (执行) at a Chinese basic-level court.",
+        ),
     )
     parser.add_argument("--version", action="version", version=f"courtsim {__version__}")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help=bi("更多日志（-vv 调试）", "more log output (-vv for debug)")
+    )
+    parser.add_argument(
+        "--lang",
+        choices=LANGS,
+        default=lang(),
+        help=bi(
+            f"终端语言：zh 中文在前、英文在旁（默认），en 只用英文；也可设环境变量 {ENV}",
+            f"terminal language: zh Chinese first with English beside it (default), en English only; or set {ENV}",
+        ),
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in sorted(COMMANDS):
         if command is None or name == command:
             importlib.import_module(f"sim.commands.{COMMANDS[name]}").register(sub)
+            if lang() == "zh":  # Chinese first on every command's --help, its English description beside
+                full = sub.choices[name]
+                full.description = f"{SUMMARIES_ZH[name].replace('%%', '%')}。 {full.description or ''}".strip()
         else:
             sub.add_parser(name, help=SUMMARIES[name])
     return parser
 
 
+def _lang_in(argv: Sequence[str]) -> str | None:
+    """The ``--lang`` value ``argv`` gives before its command (read first: the help texts depend on it)."""
+    for i, token in enumerate(argv):
+        if token in COMMANDS:
+            return None
+        if token == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if token.startswith("--lang="):
+            return token.partition("=")[2]
+    return None
+
+
 def _command_in(argv: Sequence[str]) -> str:
     """The subcommand ``argv`` names ("" when none or an unknown one: argparse then says so)."""
-    for token in argv:
-        if token in ("-v", "--verbose") or token.startswith("-vv"):
+    tokens = iter(argv)
+    for token in tokens:
+        if token in ("-v", "--verbose") or token.startswith(("-vv", "--lang=")):
+            continue
+        if token == "--lang":
+            next(tokens, None)
             continue
         return token if token in COMMANDS else ""
     return ""
@@ -69,29 +103,39 @@ def _command_in(argv: Sequence[str]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``courtsim`` and ``python -m sim``; returns the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    chosen = _lang_in(argv)
+    if chosen in LANGS:  # a bad value is argparse's to refuse, listing zh and en
+        os.environ[ENV] = chosen
     parser = build_parser(_command_in(argv))
     args = parser.parse_args(argv)
     level = logging.WARNING - 10 * min(args.verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     empty = _empty_argument(parser, args)
     if empty:
-        print(f"courtsim: error: argument {empty}: is empty; give a value", file=sys.stderr)
+        print(
+            f"courtsim: {bi('错误', 'error', ' ')}: argument {empty}: "
+            f"{bi('为空，请给出一个值', 'is empty; give a value')}",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     if not getattr(args, "func", None):
         parser.print_help()
-        print("courtsim: error: give a COMMAND (listed above)", file=sys.stderr)
+        print(
+            f"courtsim: {bi('错误', 'error', ' ')}: {bi('请给出一个命令（见上）', 'give a COMMAND (listed above)')}",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     try:
         code: int = args.func(args)
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(bi("已中断", "interrupted"), file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         _detach_stdout()
         return EXIT_PIPE_CLOSED
     except OSError as exc:
         logger.debug("the file system refused", exc_info=True)
-        print(f"error: {describe_os_error(exc, _options_of(parser, args))}", file=sys.stderr)
+        print(f"{bi('错误', 'error', ' ')}: {describe_os_error(exc, _options_of(parser, args))}", file=sys.stderr)
         return EXIT_USAGE
     return code
 

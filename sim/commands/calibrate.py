@@ -90,7 +90,7 @@ def reading_progress(path: str | Path) -> Progress:
 
 
 def _error(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    print(f"{common.ERROR}: {message}", file=sys.stderr)
     return common.EXIT_USAGE
 
 

@@ -16,6 +16,7 @@ import argparse
 import math
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -28,14 +29,17 @@ from sim.experiments.load_forecast import forecast_load
 from sim.experiments.results import ResultsExistError, is_empty
 from sim.experiments.running import Evaluator
 from sim.io import FolderInUseError, folder_lock
+from sim.lang import bi, lang
 from sim.metrics.registry import SHARE_UNITS
 
 __all__ = [
+    "ERROR",
     "EXIT_USAGE",
     "CommandError",
     "add_experiment_options",
     "add_run_options",
     "add_scheduler_option",
+    "file_in_existing_folder",
     "finite_number",
     "fmt_diff",
     "fmt_value",
@@ -53,6 +57,19 @@ __all__ = [
 EXIT_USAGE = 2
 
 
+class _Error:
+    """The word that begins an error message: ``错误 error`` (``error`` under ``--lang en``), read when printed."""
+
+    def __format__(self, spec: str) -> str:
+        return format(bi("错误", "error", " "), spec)
+
+    def __str__(self) -> str:
+        return bi("错误", "error", " ")
+
+
+ERROR = _Error()
+
+
 class CommandError(Exception):
     """A user error: the message is printed and the command exits 2."""
 
@@ -65,11 +82,17 @@ def _whole_number(minimum: int, maximum: int | None = None) -> Callable[[str], i
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+            raise argparse.ArgumentTypeError(
+                bi(f"应为整数，得到 {text!r}", f"expected a whole number, got {text!r}")
+            ) from None
         if value < minimum:
-            raise argparse.ArgumentTypeError(f"expected a number >= {minimum}, got {value}")
+            raise argparse.ArgumentTypeError(
+                bi(f"应 ≥ {minimum}，得到 {value}", f"expected a number >= {minimum}, got {value}")
+            )
         if maximum is not None and value > maximum:
-            raise argparse.ArgumentTypeError(f"expected a number <= {maximum:,}, got {value:,}")
+            raise argparse.ArgumentTypeError(
+                bi(f"应 ≤ {maximum:,}，得到 {value:,}", f"expected a number <= {maximum:,}, got {value:,}")
+            )
         return value
 
     return parse
@@ -86,26 +109,37 @@ def finite_number(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(bi(f"应为数字，得到 {text!r}", f"expected a number, got {text!r}")) from None
     if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+        raise argparse.ArgumentTypeError(bi(f"应为有限的数，得到 {text!r}", f"expected a finite number, got {text!r}"))
     return value
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     """--reps, --seed, --jobs, --quiet."""
     parser.add_argument(
-        "--reps", type=_replications, metavar="N", help="replications (default: the scenario's run.replications)"
+        "--reps",
+        type=_replications,
+        metavar="N",
+        help=bi("重复次数（默认：情景的 run.replications）", "replications (default: the scenario's run.replications)"),
     )
-    parser.add_argument("--seed", type=_seed, metavar="S", help="base seed (default: the scenario's run.seed)")
+    parser.add_argument(
+        "--seed",
+        type=_seed,
+        metavar="S",
+        help=bi("基础随机种子（默认：情景的 run.seed）", "base seed (default: the scenario's run.seed)"),
+    )
     parser.add_argument(
         "--jobs",
         type=_non_negative,
         default=0,
         metavar="J",
-        help="worker processes; 0 = all cores (default). Results do not depend on it",
+        help=bi(
+            "并行进程数；0 = 全部核心（默认）。结果与此无关",
+            "worker processes; 0 = all cores (default). Results do not depend on it",
+        ),
     )
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    parser.add_argument("-q", "--quiet", action="store_true", help=bi("不显示进度", "no progress output"))
 
 
 def add_scheduler_option(parser: argparse.ArgumentParser) -> None:
@@ -113,7 +147,10 @@ def add_scheduler_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--scheduler",
         metavar="ADDR",
-        help="run on Dask: 'local' for a LocalCluster of --jobs workers, or tcp://HOST:PORT",
+        help=bi(
+            "在 Dask 上运行：local 为本机 --jobs 个进程的集群，或 tcp://HOST:PORT",
+            "run on Dask: 'local' for a LocalCluster of --jobs workers, or tcp://HOST:PORT",
+        ),
     )
 
 
@@ -125,9 +162,14 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
         "--cache",
         metavar="DIR",
         default=str(DEFAULT_CACHE),
-        help=f"keep finished replications here so a rerun resumes (default {DEFAULT_CACHE})",
+        help=bi(
+            f"已完成的重复保存在此，重跑时接着算（默认 {DEFAULT_CACHE}）",
+            f"keep finished replications here so a rerun resumes (default {DEFAULT_CACHE})",
+        ),
     )
-    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    parser.add_argument(
+        "--no-cache", action="store_true", help=bi("不读也不写缓存", "neither read nor write the cache")
+    )
 
 
 def set_reps_help(parser: argparse.ArgumentParser, text: str) -> None:
@@ -145,7 +187,7 @@ def open_backend(args: argparse.Namespace) -> Backend:
     try:
         return make_backend(args.jobs, args.scheduler)
     except (ValueError, OSError, TimeoutError) as exc:
-        raise CommandError(f"cannot start the backend: {exc}") from None
+        raise CommandError(bi(f"无法启动计算后端：{exc}", f"cannot start the backend: {exc}")) from None
 
 
 @contextmanager
@@ -179,8 +221,12 @@ def report_usage(args: argparse.Namespace, backend: Backend, evaluator: Evaluato
     cache = evaluator.cache
     where = f"cache {cache.folder}" if cache.folder is not None else "no disk cache"
     print(
-        f"simulated {evaluator.computed} replication(s), {evaluator.cached} from the cache ({where}); "
-        f"backend: {backend.name}, {backend.workers} worker(s)",
+        bi(
+            f"模拟 {evaluator.computed} 次重复，{evaluator.cached} 次取自缓存；"
+            f"后端 {backend.name}，{backend.workers} 个进程",
+            f"simulated {evaluator.computed} replication(s), {evaluator.cached} from the cache ({where}); "
+            f"backend: {backend.name}, {backend.workers} worker(s)",
+        ),
         file=sys.stderr,
     )
 
@@ -208,7 +254,7 @@ def guarded(body: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
             except ScenarioError as exc:
                 return print_scenario_error(exc)
             except (CommandError, ResultsExistError, ValueError) as exc:
-                print(f"error: {exc}", file=sys.stderr)
+                print(f"{ERROR}: {exc}", file=sys.stderr)
                 return EXIT_USAGE
 
     return wrapper
@@ -244,30 +290,74 @@ def out_folder(args: argparse.Namespace) -> Path | None:
     return out
 
 
+def file_in_existing_folder(path: str | Path, option: str) -> Path:
+    """The file an option names, refused (a :class:`CommandError`) when its folder does not exist:
+    a mistyped folder in ``--out`` must not be created silently with the file put out of sight."""
+    target = Path(path)
+    folder = target.parent
+    if not folder.is_dir():
+        zh, en = ("不是文件夹", "is not a folder") if folder.exists() else ("不存在", "does not exist")
+        raise CommandError(
+            bi(
+                f"{option} {target}：文件夹 {folder} {zh}；请先建好它（mkdir -p {folder}）或选一个已有的文件夹",
+                f"{option} {target}: the folder {folder} {en}; create it first (mkdir -p {folder}) "
+                "or choose an existing folder",
+            )
+        )
+    return target
+
+
 def print_scenario_error(exc: ScenarioError) -> int:
     """Print every problem of a scenario file; return the usage exit code."""
-    print(f"{exc.source}: {len(exc.problems)} problem(s)", file=sys.stderr)
+    print(f"{exc.source}: {bi(f'{len(exc.problems)} 个问题', f'{len(exc.problems)} problem(s)')}", file=sys.stderr)
     for problem in exc.problems:
-        print(f"  {problem}", file=sys.stderr)
+        print(f"  {problem.describe(lang() == 'zh')}", file=sys.stderr)
     return EXIT_USAGE
 
 
-def progress_printer(quiet: bool) -> Callable[[int, int], None] | None:
-    """A progress line on stderr when it is a terminal (a bar, not a log)."""
-    if quiet or not sys.stderr.isatty():
+def progress_printer(quiet: bool, interval: float = 10.0) -> Callable[[int, int], None] | None:
+    """Progress on stderr: a bar redrawn in place on a terminal; otherwise (a log file, a CI job,
+    ``2> run.log``) a line at each tenth of the replications, at most one per ``interval`` seconds
+    (the first after ``interval``),
+    so that a command running for minutes still shows it is alive."""
+    if quiet:
         return None
+    if not sys.stderr.isatty():
+        return _progress_lines(interval)
 
     def show(done: int, total: int) -> None:
         width = 30
         filled = width * done // total
         print(
-            f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total} replications",
+            f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {bi('次重复', 'replications', ' ')}",
             end="",
             file=sys.stderr,
             flush=True,
         )
         if done == total:
             print(file=sys.stderr)
+
+    return show
+
+
+def _progress_lines(interval: float) -> Callable[[int, int], None]:
+    start = time.monotonic()
+    last = start  # a command done within the first interval prints no progress at all
+
+    def show(done: int, total: int) -> None:
+        nonlocal last
+        now = time.monotonic()
+        step = max(1, total // 10)
+        if (done % step == 0 or done == total) and now - last >= interval:
+            last = now
+            print(
+                bi(
+                    f"进度：已完成 {done}/{total} 次重复（{now - start:.0f} 秒）",
+                    f"progress: {done}/{total} replications done ({now - start:.0f} s)",
+                ),
+                file=sys.stderr,
+                flush=True,
+            )
 
     return show
 

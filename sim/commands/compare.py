@@ -36,6 +36,7 @@ from sim.commands.common import (
 )
 from sim.config.load import load_scenario
 from sim.config.schema import Scenario
+from sim.display import clip, ljust, width
 from sim.experiments.attribution import (
     EFFECTS_FILE,
     KPIS_FILE,
@@ -50,6 +51,7 @@ from sim.experiments.running import run_experiment
 from sim.experiments.statistics import differences, replications_needed
 from sim.experiments.types import ExperimentResult
 from sim.io import write_csv
+from sim.lang import bi, lang
 from sim.metrics import View, headline, in_order
 from sim.metrics.workload import denominators
 
@@ -235,7 +237,7 @@ def run(args: argparse.Namespace) -> int:
     report_usage(args, backend, evaluator)
     if out is not None:
         _write(out, args, result, table, attributions, ran)
-        print(f"results: {out}", file=sys.stderr)
+        print(f"{bi('结果', 'results', ' ')}: {out}", file=sys.stderr)
     return 0
 
 
@@ -353,35 +355,54 @@ def _plain(value: Any) -> Any:
 
 
 def format_comparison(table: pd.DataFrame, reps: int, seed: int) -> str:
-    """Per other scenario: every KPI's base mean, other mean, paired difference [CI], verdict."""
+    """Per other scenario: every KPI's base mean, other mean, paired difference [CI], verdict.
+
+    Each row begins with the KPI's Chinese name, then its English one (alone under ``--lang en``);
+    the columns are padded by display width (:mod:`sim.display`), so they line up after Chinese.
+    """
     lines: list[str] = []
+    chinese = lang() == "zh"
     for other, rows in table.groupby("scenario", sort=False):
         base = rows["base"].iloc[0]
         rows = rows.set_index("kpi")
+        order = kpi_order(list(rows.index))
+        zh_width = max([width(str(frames.line(rows, k).zh)) for k in order] + [4]) if chinese else 0
+        names = ljust("指标", zh_width) + "  " if chinese else ""
         lines += [
-            f"{other} − {base}: {reps} paired replications (common random numbers), seed {seed}",
-            "  difference = mean of (other − base) per replication, [95% t-interval]; * = significant; "
-            "n/a = not defined in that scenario",
+            bi(
+                f"{other} − {base}：{reps} 次配对重复（共同随机数），随机种子 {seed}",
+                f"{other} − {base}: {reps} paired replications (common random numbers), seed {seed}",
+                "\n",
+            ),
+            "  "
+            + bi(
+                "差 = 每次重复（方案 − 基准）的平均，[95% t 区间]；* = 显著；n/a = 该情景中无定义",
+                "difference = mean of (other − base) per replication, [95% t-interval]; * = significant; "
+                "n/a = not defined in that scenario",
+                "\n  ",
+            ),
             "",
-            f"  {'KPI':<40} {base[:14]:>14} {str(other)[:14]:>14}  {'difference [95% CI]':<30}",
+            f"  {names}{'KPI':<40} {base[:14]:>14} {str(other)[:14]:>14}  {'difference [95% CI]':<30}",
         ]
-        for kpi in kpi_order(list(rows.index)):
-            lines.append(_line(kpi, frames.line(rows, kpi)))
+        for kpi in order:
+            lines.append(_line(kpi, frames.line(rows, kpi), zh_width))
         lines.append("")
     return "\n".join(lines).rstrip()
 
 
-def _line(kpi: str, row: pd.Series) -> str:
+def _line(kpi: str, row: pd.Series, zh_width: int = 0) -> str:
     if row.n == 0:
         diff = "n/a"
     else:
         ci = f"[{fmt_diff(kpi, row.ci_low).removesuffix(' pp')}, {fmt_diff(kpi, row.ci_high)}]"
         diff = f"{fmt_diff(kpi, row.mean_diff)} {ci}{' *' if row.significant else ''}"
     verdict = "" if row.verdict == "no significant difference" else row.verdict
+    zh = f"{ljust(str(row.zh), zh_width)}  " if zh_width else ""
     return (
-        f"  {str(row.en)[:40]:<40} {fmt_value(kpi, row.base_mean):>14} {fmt_value(kpi, row['mean']):>14}"
-        f"  {diff:<32} {verdict:<8} {row.zh}"
-    )
+        f"  {zh}{ljust(clip(str(row.en), 40), 40)} "
+        f"{fmt_value(kpi, row.base_mean):>14} {fmt_value(kpi, row['mean']):>14}"
+        f"  {diff:<32} {verdict}"
+    ).rstrip()
 
 
 def payload(table: pd.DataFrame, reps: int, seed: int) -> dict[str, Any]:

@@ -14,7 +14,6 @@ import argparse
 import json
 import math
 import sys
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,8 @@ from sim.commands.common import (
 )
 from sim.config.load import load_scenario
 from sim.config.schema import Scenario
+from sim.display import ljust, rjust
+from sim.display import width as display_width  # the one display-width rule of every table
 from sim.experiments.marginal import (
     BASE,
     MarginalResult,
@@ -46,6 +47,7 @@ from sim.experiments.marginal import (
 from sim.experiments.results import write_results
 from sim.experiments.types import ExperimentResult
 from sim.io import write_csv
+from sim.lang import bi
 from sim.metrics import KPIS, View, headline
 from sim.metrics.stability import closed_case_kpi, instability_warning
 from sim.vocab import ROLE_ZH, TEAM_ZH, Role, Team
@@ -149,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
     report_usage(args, backend, evaluator)
     if out is not None:
         _write(out, args, result, scenario, seed)
-        print(f"results: {out}", file=sys.stderr)
+        print(f"{bi('结果', 'results', ' ')}: {out}", file=sys.stderr)
     return 0
 
 
@@ -182,14 +184,8 @@ def _labels(result: MarginalResult) -> dict[str, tuple[str, str, int]]:
 # ---------------------------------------------------------------- formatting
 
 
-def display_width(text: str) -> int:
-    """Display width: a CJK character takes two columns of a terminal."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
 def _pad(text: str, width: int, right: bool = False) -> str:
-    fill = " " * max(0, width - display_width(text))
-    return fill + text if right else text + fill
+    return rjust(text, width) if right else ljust(text, width)
 
 
 def post_names(team: str, role: str) -> tuple[str, str]:

@@ -26,15 +26,18 @@ from sim import frames
 from sim.commands import SUMMARIES, common
 from sim.config.load import load_scenario
 from sim.config.schema import Scenario
+from sim.display import ljust, width
 from sim.experiments.backends import Backend
 from sim.experiments.results import MANIFEST, default_folder, write_results
 from sim.experiments.resume import RunStore, folder_state
 from sim.experiments.running import run_experiment
 from sim.experiments.types import ExperimentResult
+from sim.lang import bi, lang
 from sim.metrics import KPIS, Group, View, headline, in_order, in_range
 from sim.metrics.registry import SHARE_UNITS, missing_reason
 from sim.metrics.stability import case_balance, closed_case_kpi, instability_warning, unstable_replications
 from sim.metrics.warmup import WarmupCheck, warmup_check
+from sim.report.targets import FAST45, FAST45_TARGET, VERDICT_HEADLINES, judge
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -99,7 +102,13 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         if store is not None:
             kept = len(store.finished(scenario, seed, reps))
-            print(f"{kept} of {reps} replications kept in {out}; rerun with --out {out} to resume", file=sys.stderr)
+            print(
+                bi(
+                    f"{reps} 次重复中已保存 {kept} 次于 {out}；用 --out {out} 重跑即可接着算",
+                    f"{kept} of {reps} replications kept in {out}; rerun with --out {out} to resume",
+                ),
+                file=sys.stderr,
+            )
         raise
     payload = summary_payload(result, scenario.name)
     check = _warmup(result, scenario)
@@ -122,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
             from sim.report import write_run_report  # matplotlib: only with --report
 
             write_run_report(out)
-        print(f"results: {out}", file=sys.stderr)
+        print(f"{bi('结果', 'results', ' ')}: {out}", file=sys.stderr)
     return 0
 
 
@@ -185,9 +194,21 @@ def _folder(args: argparse.Namespace, scenario: Scenario, seed: int, reps: int) 
             f"{out} exists and is not empty ({found.reason}); choose another --out or pass --overwrite"
         )
     elif found.found:
-        print(f"resuming: {found.found} of {reps} replications found in {out}", file=sys.stderr)
+        print(
+            bi(
+                f"接着算：{out} 中已有 {reps} 次重复中的 {found.found} 次",
+                f"resuming: {found.found} of {reps} replications found in {out}",
+            ),
+            file=sys.stderr,
+        )
     if not args.out and not args.quiet:
-        print(f"writing {out}; if interrupted, rerun with --out {out} to resume", file=sys.stderr)
+        print(
+            bi(
+                f"写入 {out}；若中断，用 --out {out} 重跑即可接着算",
+                f"writing {out}; if interrupted, rerun with --out {out} to resume",
+            ),
+            file=sys.stderr,
+        )
     return out
 
 
@@ -257,10 +278,12 @@ def _num(value: float) -> float | None:
 
 
 def format_table(result: ExperimentResult, label: str) -> str:
-    """The headline KPIs (:attr:`View.TERMINAL`), then utilisation, as aligned text with Chinese and English names.
+    """The verdict line, the headline KPIs (:attr:`View.TERMINAL`), then utilisation, as aligned text.
 
-    An unstable run (the backlog still grows in any replication) is said first, and the
-    KPIs over closed cases are marked as misleading.
+    Each row is the Chinese name, the English name (none under ``--lang en``), the mean and its
+    95% interval; columns are padded by display width (:mod:`sim.display`), so they line up
+    after Chinese names. An unstable run (the backlog still grows in any replication) is said
+    first, and the KPIs over closed cases are marked as misleading.
     """
     table = result.summary()
     table = table[table.scenario == label].set_index("kpi")
@@ -270,22 +293,76 @@ def format_table(result: ExperimentResult, label: str) -> str:
     lines = []
     if flagged:
         zh, en = instability_warning(flagged, reps)
-        lines += [f"!! {zh}", f"!! {en}", ""]
-    lines += [f"{label}: {result.reps} replications, seed {result.seed} (mean [95% CI])", ""]
+        lines += [f"!! {zh}", f"!! {en}", ""] if lang() == "zh" else [f"!! {en}", ""]
+    lines += [
+        bi(
+            f"{label}：{result.reps} 次重复，随机种子 {result.seed}（平均 [95%置信区间]）",
+            f"{result.reps} replications, seed {result.seed} (mean [95% CI])",
+            " · ",
+        ).replace(f"{label}：", f"{label}: ", 1)
+        if lang() == "zh"
+        else f"{label}: {result.reps} replications, seed {result.seed} (mean [95% CI])",
+        "",
+    ]
+    names = {k: _names(k) for k in order}
+    zh_width = max((width(zh) for zh, _ in names.values()), default=0)
+    en_width = max((width(en) for _, en in names.values()), default=0)
+    mark = bi("误导", "misleading (unstable)", " ")
     for kpi in order:
         row = frames.line(table, kpi)
+        line = _line(kpi, row, names[kpi], zh_width, en_width)
         if row["n"] == 0:  # undefined in every replication: shown as missing, with why
-            lines.append(_line(kpi, row) + f"  ← {missing_reason(kpi)}")
+            lines.append(line + f"  ← {missing_reason(kpi)}")
             continue
-        line = _line(kpi, row)
-        lines.append(line + ("  ← 误导 misleading (unstable)" if flagged and closed_case_kpi(kpi) else ""))
+        lines.append(line + (f"  ← {mark}" if flagged and closed_case_kpi(kpi) else ""))
+    verdict = verdict_line(table, flagged)
+    if verdict:
+        lines += ["", *verdict]
     return "\n".join(lines)
 
 
-def _line(kpi: str, row: pd.Series) -> str:
+def verdict_line(table: pd.DataFrame, flagged: int = 0) -> list[str]:
+    """The 45-day verdict as the report's page one words it, Chinese first (the English alone
+    under ``--lang en``): met, not met or uncertain from the 95% interval against the target."""
+    if FAST45 not in table.index:
+        return []
+    row = frames.line(table, FAST45)
+    mean, low, high = (float(in_range(FAST45, row[c])) for c in ("mean", "ci_low", "ci_high"))
+    status = judge(FAST45_TARGET, mean, low, high)
+    zh, en = VERDICT_HEADLINES[status]
+
+    def pct(value: float) -> str:
+        return "n/a" if math.isnan(value) else f"{100 * value:.1f}%"
+
+    target = FAST45_TARGET.label(percent=True)
+    ci = f"{pct(low)}–{pct(high)}"
+    closed_only = closed_case_kpi(FAST45)
+    caveat_zh = (
+        ("；积案仍在增长，此比率只计已结案件，会误导" if closed_only else "；积案仍在增长，见上") if flagged else ""
+    )
+    caveat_en = (
+        (
+            "; the backlog still grows, so this rate of closed cases misleads"
+            if closed_only
+            else "; the backlog still grows, see above"
+        )
+        if flagged
+        else ""
+    )
+    line_zh = f"结论：{zh}（简案45日内结案率 {pct(mean)}，95%置信区间 {ci}，目标 {target}{caveat_zh}）"
+    line_en = f"Verdict: {en} (fast-track 45-day rate {pct(mean)}, 95% CI {ci}, target {target}{caveat_en})"
+    return [line_zh, line_en] if lang() == "zh" else [line_en]
+
+
+def _names(kpi: str) -> tuple[str, str]:
     info = KPIS.get(kpi)
-    zh, en, unit = (info.zh, info.en, info.unit) if info else (kpi, kpi, "")
-    percent = unit in SHARE_UNITS
+    return (info.zh, info.en) if info else (kpi, kpi)
+
+
+def _line(kpi: str, row: pd.Series, names: tuple[str, str], zh_width: int, en_width: int) -> str:
+    info = KPIS.get(kpi)
+    zh, en = names
+    percent = (info.unit if info else "") in SHARE_UNITS
 
     def fmt(value: float) -> str:
         if _num(value) is None:
@@ -294,4 +371,5 @@ def _line(kpi: str, row: pd.Series) -> str:
 
     low, high = in_range(kpi, row.ci_low), in_range(kpi, row.ci_high)  # a share's within [0, 1], as the report
     ci = f"[{fmt(low).strip()}, {fmt(high).strip()}]" if _num(low) is not None else ""
-    return f"  {en:<44} {fmt(row['mean'])} {ci:<18} {zh}"
+    name = f"{ljust(zh, zh_width)}  {ljust(en, en_width)}" if lang() == "zh" else ljust(en, en_width)
+    return f"  {name} {fmt(row['mean'])} {ci}".rstrip()

@@ -27,6 +27,7 @@ from sim.config.load import load_scenario, scenario_hash
 from sim.config.schema import Scenario
 from sim.experiments.sensitivity import Analysis, CourtModel, analyse, measure_first, robustness
 from sim.io import write_atomic, write_text
+from sim.lang import bi
 from sim.metrics import KPIS
 from sim.provenance import environment
 from sim.report.sensitivity_report import write_sensitivity_report
@@ -116,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     if out is not None:
         write_folder(out, analysis, model.parameters, scenario, args, focus)
         print(f"report: {write_sensitivity_report(out)}", file=sys.stderr)
-        print(f"results: {out}", file=sys.stderr)
+        print(f"{bi('结果', 'results', ' ')}: {out}", file=sys.stderr)
     return 0
 
 

@@ -24,11 +24,13 @@ from sim.commands.common import (
 )
 from sim.config.load import load_scenario, scenario_hash
 from sim.config.schema import Scenario
+from sim.display import ljust, rjust, width
 from sim.experiments.results import write_manifest
 from sim.experiments.staffing_search import StaffResult, search_staffing
 from sim.experiments.statistics import summarise
 from sim.experiments.types import parse_target
 from sim.io import write_atomic, write_csv
+from sim.lang import bi
 from sim.provenance import environment
 from sim.vocab import ROLE_ZH, TEAM_ZH, Role, Team
 
@@ -205,19 +207,18 @@ def _flat(frame: pd.DataFrame) -> pd.DataFrame:
     return flat
 
 
-def _targets_cells(result: StaffResult, row: Any) -> str:
-    cells = []
-    for t in result.targets:
-        bound = "≥" if t.side == "lower" else "≤"
-        cells.append(
-            f"{t.kpi} {fmt_value(t.kpi, row[f'{t.kpi}_mean'])} (bound {bound}"
-            f" {fmt_value(t.kpi, row[f'{t.kpi}_bound'])})"
-        )
-    return "; ".join(cells)
+def _aligned(table: list[list[str]], right: set[int]) -> list[str]:
+    """Rows of cells padded by display width (:mod:`sim.display`), so columns line up after Chinese."""
+    widths = [max(width(row[i]) for row in table) for i in range(len(table[0]))]
+    return [
+        "  " + "  ".join(rjust(c, widths[i]) if i in right else ljust(c, widths[i]) for i, c in enumerate(row)).rstrip()
+        for row in table
+    ]
 
 
 def format_staff(result: StaffResult, name: str, reps: int, check_reps: int, screen_reps: int = 2) -> str:
-    """Conclusion, replications used, staffing table, the trade-off path, candidates explored, the final check."""
+    """Conclusion, replications used, the staffing table (the changed posts first, headed columns),
+    the trade-off path, candidates explored and the final check, each a headed table."""
     targets = ", ".join(str(t) for t in result.targets)
     tables = [t for t in (result.path, result.explored, result.checks) if "unstable_reps" in t]
     flagged = any(bool((t["unstable_reps"] > 0).any()) for t in tables)
@@ -237,18 +238,34 @@ def format_staff(result: StaffResult, name: str, reps: int, check_reps: int, scr
         f"({result.confidence:.0%} one-sided; candidates screened after {screen_reps} replications, "
         f"{reps} for the staffing kept at each step, {check_reps} to check)",
         "",
-        ("answer: " if result.met else "not met: ") + result.conclusion,
+        (bi("答案", "answer", " ") + ": " if result.met else bi("未达到", "not met", " ") + ": ") + result.conclusion,
         f"replications: {result.usage}" if result.usage else "",
         *_ceiling_lines(result),
         "",
-        "staffing (proposed = the answer, or the last step if none met the targets):",
-        f"  {'team':<16} {'role':<8} {'base':>5} {'proposed':>9} {'change':>7}",
+        bi(
+            "人员配置（先列有变动的岗位；proposed = 答案，若都未达到则为最后一步）",
+            "staffing, changed posts first (proposed = the answer, or the last step if none met the targets):",
+            "\n",
+        ),
     ]
-    for row in frames.rows(result.staffing_table(), index=False):
-        mark = f"{row.change:+d}" if row.change else ""
+    table = result.staffing_table()
+    changed = table.loc[table["change"] != 0]
+    rest = table.loc[table["change"] == 0]
+    head = [bi("岗位", "post", " "), "team", "role", "base", "proposed", "change"]
+    cells = [head]
+    for row in frames.rows(pd.concat([changed, rest]), index=False):
         zh = f"{TEAM_ZH[Team(row.team)]}·{ROLE_ZH[Role(row.role)]}"
-        lines.append(f"  {row.team:<16} {row.role:<8} {row.base:>5} {row.proposed:>9} {mark:>7}  {zh}")
-    lines += ["", "trade-off explored (staff against the targets; mean, one-sided bound):"]
+        mark = f"{row.change:+d}" if row.change else ""
+        cells.append([zh, str(row.team), str(row.role), str(row.base), str(row.proposed), mark])
+    lines += _aligned(cells, {3, 4, 5})
+    lines += [
+        "",
+        bi(
+            "权衡路径（人数与目标；平均值与单侧界）",
+            "trade-off explored (staff against the targets; mean, one-sided bound):",
+            "\n",
+        ),
+    ]
     lines += _rows(result, result.path, "step")
     if len(result.explored):
         lines += [
@@ -300,18 +317,27 @@ def ceiling_payload(result: StaffResult) -> list[dict[str, Any]]:
 
 
 def _rows(result: StaffResult, table: pd.DataFrame, kind: str) -> list[str]:
-    lines = []
+    """A headed table: the step, its change, the staff, each target's mean and bound, the status."""
+    if not len(table):
+        return []
+    head = [kind, "change", "staff"]
+    for t in result.targets:
+        head += [f"{t.kpi} mean", "≥ bound" if t.side == "lower" else "≤ bound"]
+    head += ["status", "n"] + (["gain; screen"] if kind == "try" else [])
+    cells = [head]
     for _, row in table.iterrows():
         status = "holds" if row["all_hold"] else ("means meet" if row["means_meet"] else "short")
-        gain = f" gain {row['gain']:+.4f}; {row['screen']}" if kind == "try" and "screen" in row else ""
-        n = f" n={int(row['n'])}" if "n" in row and not pd.isna(row["n"]) else ""
+        line = [str(int(row["step"])), str(row["change"]), str(int(row["staff"]))]
+        for t in result.targets:
+            line += [fmt_value(t.kpi, row[f"{t.kpi}_mean"]), fmt_value(t.kpi, row[f"{t.kpi}_bound"])]
+        n = str(int(row["n"])) if "n" in row and not pd.isna(row["n"]) else ""
         flagged = int(row.get("unstable_reps", 0) or 0)
-        unstable = f"  ⚠ 不稳定 unstable {flagged}/{int(row['n'])}" if flagged else ""
-        lines.append(
-            f"  {kind} {int(row['step'])}: {row['change']:<34} staff {int(row['staff']):>3}  "
-            f"{_targets_cells(result, row)}  [{status}]{n}{unstable}{gain}"
-        )
-    return lines
+        line += [status, n, f"⚠ 不稳定 unstable {flagged}/{n}" if flagged else ""]
+        if kind == "try":
+            line.append(f"{row['gain']:+.4f}; {row['screen']}" if "screen" in row else "")
+        cells.append(line)
+    numbers = {0, 2, *range(3, 3 + 2 * len(result.targets)), 4 + 2 * len(result.targets)}
+    return _aligned(cells, numbers)
 
 
 def payload(result: StaffResult) -> dict[str, Any]:

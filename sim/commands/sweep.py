@@ -24,6 +24,7 @@ from sim.config.load import load_scenario, scenario_hash
 from sim.experiments.results import write_manifest
 from sim.experiments.sweep import grid, parse_set, sweep
 from sim.io import write_csv
+from sim.lang import bi
 from sim.metrics import View, headline
 from sim.metrics.stability import UNSTABLE_KPI, closed_case_kpi
 from sim.provenance import environment
@@ -85,14 +86,14 @@ def run(args: argparse.Namespace) -> int:
     if unknown:
         known = ", ".join(dict.fromkeys(summary["kpi"]))
         raise CommandError(f"unknown --kpi {', '.join(unknown)}; known: {known}")
+    seed = scenario.run.seed if args.seed is None else args.seed
     if args.json:
         print(summary.to_json(orient="records", force_ascii=False, indent=2))
     else:
-        seed = scenario.run.seed if args.seed is None else args.seed
         print(format_sweep(summary, list(parameters), shown, reps, seed))
     report_usage(args, backend, evaluator)
     if out is not None:
-        _write(out, summary, by_rep, scenario_hash(scenario), args, parameters, reps)
+        _write(out, summary, by_rep, scenario_hash(scenario), args, parameters, reps, seed)
     return 0
 
 
@@ -111,13 +112,13 @@ def format_sweep(summary: pd.DataFrame, paths: list[str], kpis: list[str], reps:
         rows = summary[summary["kpi"] == kpi]
         lines += [
             "",
-            f"{rows['en'].iloc[0]} / {rows['zh'].iloc[0]}",
+            bi(str(rows["zh"].iloc[0]), str(rows["en"].iloc[0])),
             "  "
             + "  ".join(f"{p:<{w}}" for p, w in zip(paths, widths, strict=True))
-            + f"  {'mean':>10} {'[95% CI]':<20}  不稳定 unstable",
+            + f"  {'mean':>10} {'[95% CI]':<20}  {bi('不稳定', 'unstable', ' ')}",
         ]
         for _, row in rows.iterrows():
-            cells = "  ".join(f"{row[p]!s:<{w}}" for p, w in zip(paths, widths, strict=True))
+            cells = "  ".join(f"{_whole(row[p]):<{w}}" for p, w in zip(paths, widths, strict=True))
             ci = f"[{fmt_value(kpi, row['ci_low'])}, {fmt_value(kpi, row['ci_high'])}]"
             flagged, n = flags.get(tuple(row[p] for p in paths), (0, 0))
             mark = f"{flagged}/{n}" + ("  ← 误导 misleading" if closed_case_kpi(kpi) else "") if flagged else "0"
@@ -134,6 +135,13 @@ def unstable_points(summary: pd.DataFrame, paths: list[str]) -> dict[tuple[Any, 
     }
 
 
+def _whole(value: Any) -> str:
+    """A grid value as given: ``5`` people, not ``5.0``."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _write(
     out: Path,
     summary: pd.DataFrame,
@@ -142,6 +150,7 @@ def _write(
     args: argparse.Namespace,
     parameters: dict[str, list[Any]],
     reps: int,
+    seed: int,
 ) -> None:
     write_csv(out / "sweep_summary.csv", summary)
     write_csv(out / "sweep_by_rep.csv", by_rep)
@@ -150,9 +159,9 @@ def _write(
         "scenario": str(args.scenario),
         "scenario_hash": digest,
         "reps": reps,
-        "seed": args.seed,
+        "seed": seed,  # the seed used, the scenario's run.seed when --seed was not given
         "parameters": parameters,
         **environment(),
     }
     write_manifest(out, meta)  # last, with each file's checksum: a folder with a manifest is complete
-    print(f"results: {out}", file=sys.stderr)
+    print(f"{bi('结果', 'results', ' ')}: {out}", file=sys.stderr)

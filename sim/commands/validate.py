@@ -8,6 +8,7 @@ import sys
 from sim.commands import SUMMARIES
 from sim.config.errors import ScenarioError
 from sim.config.load import load_scenario
+from sim.lang import bi, lang
 
 EXIT_INVALID = 2
 
@@ -33,9 +34,9 @@ def run(args: argparse.Namespace) -> int:
             load_scenario(name)
         except ScenarioError as exc:
             failed += 1
-            print(f"{name}: {len(exc.problems)} problem(s)", file=sys.stderr)
+            print(f"{name}: {bi(f'{len(exc.problems)} 个问题', f'{len(exc.problems)} problem(s)')}", file=sys.stderr)
             for problem in exc.problems:
-                print(f"  {problem}", file=sys.stderr)
+                print(f"  {problem.describe(lang() == 'zh')}", file=sys.stderr)
             continue
         print(f"{name}: ok" if many else "ok")
     return EXIT_INVALID if failed else 0

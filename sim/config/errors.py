@@ -22,6 +22,18 @@ class Problem:
     got: str | None = None
     expected: str | None = None
     file: str | None = None
+    zh: str | None = None
+    """The message in Chinese, in plain words (what to change); printed first by the command line."""
+
+    def describe(self, chinese: bool = True) -> str:
+        """For people: ``path: 中文`` and below it :meth:`__str__`'s English line (``path: English
+        (got …; expected …)``); the English alone when ``chinese`` is false or no Chinese is known.
+        The path is followed by an ASCII ``": "`` in both lines, so that a problem is located by the
+        same pattern whichever language is read (editors and scripts match ``^  path: ``)."""
+        if not chinese or not self.zh:
+            return str(self)
+        where = f" [在 {self.file} 中]" if self.file else ""
+        return f"{self.path or '(文件)'}: {self.zh}{where}\n    {self}"
 
     def __str__(self) -> str:
         details = "; ".join(

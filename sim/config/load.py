@@ -32,6 +32,7 @@ from pydantic import ValidationError
 from sim.config.checks import cross_checks
 from sim.config.errors import Problem, ScenarioError
 from sim.config.schema import Scenario
+from sim.vocab import ROLE_ZH, TEAM_ZH, Role, Team
 
 __all__ = [
     "deep_merge",
@@ -111,7 +112,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(str(path), [Problem("", f"not valid TOML: {exc}")]) from exc
+        raise ScenarioError(str(path), [_toml_problem(text, exc)]) from exc
     except RecursionError:
         raise ScenarioError(str(path), [Problem("", _TOO_DEEP)]) from None
     if _nesting(document) > MAX_NESTING:
@@ -119,6 +120,25 @@ def _read_toml(path: Path) -> dict[str, Any]:
         # quoting it would not (RecursionError)
         raise ScenarioError(str(path), [Problem("", _TOO_DEEP, f"more than {MAX_NESTING} levels", "a few")])
     return document
+
+
+def _toml_problem(text: str, exc: tomllib.TOMLDecodeError) -> Problem:
+    """Not TOML: the parser's words, and plain ones when the line names a team or key in Chinese
+    without quotes (``[staffing.快执团队]``), which TOML does not allow."""
+    found = re.search(r"at line (\d+)", str(exc))
+    line = text.splitlines()[int(found.group(1)) - 1] if found and int(found.group(1)) <= len(text.splitlines()) else ""
+    key = line.split("#")[0].split("=")[0]
+    if any(ord(c) > 127 for c in key) and '"' not in key:
+        return Problem(
+            "",
+            f"not valid TOML: {exc}. A bare key may hold only ASCII letters, digits, _ and -: name a "
+            f"team or role by its id, e.g. [staffing.fast_track] for 快执团队, officers for 执行员",
+            None,
+            "team ids: " + _team_ids(),
+            zh="不是有效的 TOML：键名不能直接写中文。团队和岗位要写英文 id，例如 [staffing.fast_track]"
+            "（快执团队）、officers（执行员）",
+        )
+    return Problem("", f"not valid TOML: {exc}", zh="不是有效的 TOML 文件，请按所示的行和列修改")
 
 
 _TOO_DEEP = "tables or lists are nested too deeply to read; a scenario needs a few levels only"
@@ -336,14 +356,125 @@ def _problem(error: Mapping[str, Any], document: Mapping[str, Any]) -> Problem:
     ctx = error.get("ctx") or {}
     if kind == "extra_forbidden":
         siblings = _known_keys(tuple(loc[:-1]))
+        alias = _chinese_alias(loc)
+        if alias is not None:
+            return alias
         expected = "one of: " + ", ".join(siblings) if siblings else None
-        return Problem(path, _UNKNOWN_KEY, None, expected)
+        return Problem(path, _UNKNOWN_KEY, None, expected, zh="没有这一项（拼写错误？），请改用下列之一")
     if kind == "missing":
-        return Problem(path, "required field is missing", None, None)
+        return Problem(path, "required field is missing", None, None, zh="缺少这一必填项，请补上")
+    if loc == ["name"] and kind == "string_pattern_mismatch":
+        return Problem(
+            path,
+            "a scenario's name may hold only ASCII letters, digits and _ . - (it names the results "
+            'folder); put a Chinese name in title, e.g. name = "fast_plus2", title = "快执加人"',
+            got,
+            None,
+            zh="情景的 name 只能用英文字母、数字和 _ . -（它用作结果文件夹名）；中文名称请写在 title 里，"
+            '例如 name = "fast_plus2"，title = "快执加人"',
+        )
+    plain = _plain(kind, ctx)
     message = str(error["msg"]).removeprefix("Value error, ")
     if kind == "value_error" and "(got " in message:
         got = None  # the validator's message already shows the offending values
-    return Problem(path, message, got, _expected(kind, ctx))
+    if plain is not None:
+        zh, message = plain
+        return Problem(path, message, got, _expected(kind, ctx), zh=zh)
+    return Problem(
+        path,
+        message,
+        got,
+        _expected(kind, ctx),
+        zh="取值不合要求（怎样改见下行英文）" if kind == "value_error" else None,
+    )
+
+
+_PLAIN: dict[str, tuple[str, str]] = {
+    "int_type": ("应为整数", "must be a whole number"),
+    "int_parsing": ("应为整数", "must be a whole number"),
+    "int_from_float": ("应为整数（不带小数）", "must be a whole number (no decimals)"),
+    "float_type": ("应为数字", "must be a number"),
+    "float_parsing": ("应为数字", "must be a number"),
+    "finite_number": ("应为有限的数", "must be a finite number"),
+    "greater_than_equal": ("应不小于 {ge}", "must be {ge} or more"),
+    "greater_than": ("应大于 {gt}", "must be more than {gt}"),
+    "less_than_equal": ("应不大于 {le}", "must be {le} or less"),
+    "less_than": ("应小于 {lt}", "must be less than {lt}"),
+    "bool_type": ("应为 true 或 false", "must be true or false"),
+    "bool_parsing": ("应为 true 或 false", "must be true or false"),
+    "string_type": ("应为加引号的文字", "must be text in quotes"),
+    "string_too_short": ("不能为空", "must not be empty"),
+    "string_too_long": ("太长：最多 {max_length} 个字符", "is too long: at most {max_length} characters"),
+    "string_pattern_mismatch": ("只能用英文字母、数字和 _ . -", "may hold only ASCII letters, digits and _ . -"),
+    "date_type": ("应为日期，如 2024-01-01", "must be a date like 2024-01-01"),
+    "date_parsing": ("应为日期，如 2024-01-01", "must be a date like 2024-01-01"),
+    "date_from_datetime_parsing": ("应为日期，如 2024-01-01", "must be a date like 2024-01-01"),
+    "dict_type": ("应为一个表（[表头] 或 { … }）", "must be a table ([header] or { … })"),
+    "model_type": ("应为一个表（[表头] 或 { … }）", "must be a table ([header] or { … })"),
+    "list_type": ("应为列表 [ … ]", "must be a list [ … ]"),
+    "tuple_type": ("应为列表 [ … ]", "must be a list [ … ]"),
+    "too_short": ("项数太少", "has too few items"),
+    "too_long": ("项数太多", "has too many items"),
+    "literal_error": ("应为下列之一", "must be one of the allowed values"),
+    "enum": ("应为下列之一", "must be one of the allowed values"),
+}
+"""pydantic's error kinds in plain words, Chinese and English (what to write instead)."""
+
+
+def _plain(kind: str, ctx: Mapping[str, Any]) -> tuple[str, str] | None:
+    pair = _PLAIN.get(kind)
+    if pair is None:
+        return None
+    try:
+        return pair[0].format(**ctx), pair[1].format(**ctx)
+    except (KeyError, IndexError, ValueError):
+        return pair[0].split("{")[0].strip(), pair[1].split("{")[0].strip()
+
+
+def _team_ids() -> str:
+    return ", ".join(f"{t.value}（{TEAM_ZH[t]}）" for t in Team)
+
+
+def _role_fields() -> str:
+    return ", ".join(f"{r.value}s（{ROLE_ZH[r]}）" for r in Role)
+
+
+def _chinese_alias(loc: list[Any]) -> Problem | None:
+    """A team or role named in Chinese (``[staffing."快执团队"]``, ``执行员 = 6``): refused, naming
+    the id to write instead and every allowed id with its Chinese name."""
+    key = str(loc[-1])
+    path = ".".join(str(p) for p in loc)
+    if len(loc) == 2 and loc[0] == "staffing":
+        team = next(
+            (t for t in Team if key in (TEAM_ZH[t], TEAM_ZH[t].strip("“”"), TEAM_ZH[t].removesuffix("团队"))), None
+        )
+        if team is not None:
+            return Problem(
+                path,
+                f"a team is named by its id: write [staffing.{team.value}] for {key}",
+                None,
+                "one of: " + _team_ids(),
+                zh=f'团队要写英文 id：把 [staffing."{key}"] 改为 [staffing.{team.value}]',
+            )
+        if any(ord(c) > 127 for c in key):
+            return Problem(
+                path,
+                "a team is named by its id, not its Chinese name",
+                None,
+                "one of: " + _team_ids(),
+                zh="团队要写英文 id，不能写中文名；可用的团队如下",
+            )
+    if len(loc) == 3 and loc[0] == "staffing":
+        role = next((r for r in Role if key in (ROLE_ZH[r], ROLE_ZH[r].removeprefix("员额"))), None)
+        if role is not None:
+            return Problem(
+                path,
+                f"a role is named by its field: write {role.value}s = … for {key}",
+                None,
+                "one of: " + _role_fields() + ", units, source",
+                zh=f"岗位要写英文字段名：把 {key} = … 改为 {role.value}s = …",
+            )
+    return None
 
 
 def _clean_loc(loc: tuple[Any, ...], document: Mapping[str, Any]) -> list[Any]:

@@ -30,7 +30,9 @@ import pandas as pd
 
 from sim.config.schema import Scenario
 from sim.experiments.statistics import one_sided_bound, summarise
+from sim.lang import bi
 from sim.metrics import KPIS, case_deadlines
+from sim.metrics.registry import SHARE_UNITS
 from sim.model import RunResult, build_calendar
 from sim.vocab import Role, Team
 
@@ -186,6 +188,16 @@ def parse_target(text: str) -> Target:
     if kpi not in KPIS and not _is_utilisation(kpi):
         known = ", ".join(k for k in KPIS if not k.startswith("util_"))
         raise ValueError(f"target {text!r}: unknown KPI {kpi!r}; known: {known}, util_<team>_<role>")
+    share = _is_utilisation(kpi) or KPIS[kpi].unit in SHARE_UNITS
+    if share and not 0.0 <= threshold <= 1.0:
+        meant = threshold / 100 if 1.0 < threshold <= 100.0 else 0.9
+        raise ValueError(
+            bi(
+                f"目标 {text!r}：{kpi} 是0到1之间的比率；请写成 {kpi}{op}{meant:g} 或 {kpi}{op}{100 * meant:g}%",
+                f"target {text!r}: {kpi} is a rate between 0 and 1 (got {threshold:g}); write it as a "
+                f"fraction, {kpi}{op}{meant:g}, or as a percentage, {kpi}{op}{100 * meant:g}%",
+            )
+        )
     return Target(kpi, op, threshold)
 
 

@@ -71,7 +71,6 @@ def intake(ctx: FlowContext, case: Case) -> Step:
     return (yield from sort_case(ctx, case, team))
 
 
-
 def sort_case(ctx: FlowContext, case: Case, team: Team) -> Step:
     """查控结果分析 and 繁简分流 once the inquiry has answered; returns the track."""
     # 查控结果分析 and 繁简分流.

@@ -16,6 +16,7 @@ from sim.report.data import ReportDataError, load_results
 
 __all__ = [
     "ReportDataError",
+    "write_brief",
     "write_comparison_report",
     "write_report",
     "write_run_report",
@@ -46,6 +47,20 @@ def write_run_report(
 
     results = load_results(folder)
     return write_html(Path(out) if out else Path(folder) / REPORT_NAME, build_run_report(results, label, staff))
+
+
+def write_brief(folder: Path, out: Path | None = None, label: str | None = None, marginal: Path | None = None) -> Path:
+    """Write the one-page A4 brief of a run folder (default ``folder/brief.html``); return its path.
+
+    ``marginal`` is a ``courtsim marginal --out`` folder (or its ``marginal.csv``) whose results
+    give the recommended change; without it a ``marginal.csv`` in ``folder`` is used if present.
+    """
+    from sim.report.brief import BRIEF_NAME, build_brief  # builders (matplotlib) load when used
+    from sim.report.run_report import write_html
+
+    results = load_results(folder)
+    target = Path(out) if out else Path(folder) / BRIEF_NAME
+    return write_html(target, build_brief(results, label, marginal))
 
 
 def write_comparison_report(folder: Path, out: Path | None = None, base: str | None = None) -> Path:

@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["BrowserCheck", "check_page", "find_chromium", "screenshot"]
+__all__ = ["BrowserCheck", "check_page", "find_chromium", "pdf_pages", "print_pdf", "screenshot"]
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 """Executable names tried in order (Debian's package installs ``chromium``)."""
@@ -104,3 +104,34 @@ def screenshot(html: Path, png: Path, width: int = 1280, height: int = 2400, tim
     if done.returncode != 0 or not png.is_file():
         raise RuntimeError(f"Chromium did not write {png} (exit {done.returncode}): {done.stderr[-500:]}")
     return png
+
+
+def print_pdf(html: Path, pdf: Path, timeout_s: float = 120.0) -> Path:
+    """Print ``html`` to ``pdf`` as the browser's print dialog would (the page's ``@page`` size)."""
+    pdf = Path(pdf).resolve()
+    pdf.parent.mkdir(parents=True, exist_ok=True)
+    args = [
+        "--no-pdf-header-footer",
+        f"--print-to-pdf={pdf}",
+        "--virtual-time-budget=15000",
+        Path(html).resolve().as_uri(),
+    ]
+    done = _run(args, timeout_s)
+    if done.returncode != 0 or not pdf.is_file():
+        raise RuntimeError(f"Chromium did not write {pdf} (exit {done.returncode}): {done.stderr[-500:]}")
+    return pdf
+
+
+def pdf_pages(pdf: Path) -> tuple[int, tuple[float, float]]:
+    """The number of pages of ``pdf`` and the size in millimetres of its first ``/MediaBox``.
+
+    Chromium's PDFs keep their page objects uncompressed: one ``/Type /Page`` each (the page
+    tree is ``/Type /Pages``), the size in points in a ``/MediaBox`` of a page or of the tree.
+    """
+    data = Path(pdf).read_bytes()
+    pages = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))
+    box = re.search(rb"/MediaBox\s*\[\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*\]", data)
+    if box is None:
+        raise ValueError(f"{pdf}: no /MediaBox, not a PDF Chromium wrote")
+    x0, y0, x1, y1 = (float(v) for v in box.groups())
+    return pages, (round((x1 - x0) * 25.4 / 72, 1), round((y1 - y0) * 25.4 / 72, 1))

@@ -38,7 +38,7 @@ from sim.report.fonts import figure_style
 from sim.report.labels import kpi_names, pct, value_text
 from sim.report.params import format_value
 from sim.report.targets import FAST45_TARGET, STATUS_EN, STATUS_ZH, judge
-from sim.report.text import reproduce_command
+from sim.report.text import compare_command
 from sim.vocab import Role, Team
 
 __all__ = ["build_comparison_report", "scenario_differences"]
@@ -338,10 +338,7 @@ def build_comparison_report(results: Results, base: str | None = None) -> str:
         for _, r in differences.iterrows()
     ]
     m = results.manifest
-    repro = "\n".join(
-        reproduce_command(e.get("source"), int(m.get("reps", 0)), int(m.get("seed", 0)))
-        for e in m["scenarios"].values()
-    )
+    repro = compare_command(m, base)
     sections = [
         h.Section(
             "verdict",
@@ -393,6 +390,10 @@ def build_comparison_report(results: Results, base: str | None = None) -> str:
                     ["courtsim", str(m.get("courtsim"))],
                     ["生成时间 created (UTC)", str(m.get("created_utc"))],
                 ],
+            )
+            + h.paragraphs(
+                "用同一代码版本运行下列命令，可重新得到这份比较（完全相同的数字）：",
+                "Running this command with the same commit writes this comparison again, with identical numbers:",
             )
             + f"<pre>{h.esc(repro)}</pre>",
         ),

@@ -55,7 +55,9 @@ nav a { margin-right: 14px; white-space: nowrap; color: var(--blue); text-decora
 .headline { font-size: 22px; font-weight: bold; margin: 0 0 8px; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px;
          color: white; background: var(--muted); white-space: nowrap; }
-.badge.not_met, .badge.above, .badge.below, .badge.est { background: var(--red); }
+.badge.not_met, .badge.est { background: var(--red); }
+.badge.above, .badge.below, .badge.worse { background: var(--amber); }
+.badge.better { background: var(--blue); }
 .badge.met, .badge.inside { background: var(--green); }
 .badge.uncertain { background: var(--amber); }
 .badge.est { background: #8e44ad; }
@@ -64,6 +66,8 @@ th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: lef
          vertical-align: top; }
 th { background: var(--bg); font-weight: 600; }
 td.name { white-space: nowrap; }
+td.param code { word-break: normal; overflow-wrap: normal; }
+td.zhname { min-width: 7em; word-break: keep-all; overflow-wrap: anywhere; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.total td { font-weight: bold; border-top: 2px solid var(--ink); }
 tr.est td { background: #fbf5ff; }

@@ -185,6 +185,11 @@ def format_value(value: Any) -> str:
     return _num(value)
 
 
+EXPERIMENT_SETTINGS = frozenset({"run.seed", "run.replications"})
+"""Fields that choose how the experiment is run, not what the court is like: never EST."""
+EXPERIMENT_SETTING = "实验设置，不是对法院的假设 / a setting of the experiment, not an assumption about the court"
+
+
 def _rows(path: str, node: Mapping[str, Any], inherited: str | None) -> Iterator[dict[str, Any]]:
     own = node.get("source") if "source" in node else inherited
     sources = node.get("sources", {}) if "source" in node else {}
@@ -195,6 +200,8 @@ def _rows(path: str, node: Mapping[str, Any], inherited: str | None) -> Iterator
             yield from _group_rows(f"{path}.{key}", key, value)
             continue
         source = sources.get(key) or own or "unsourced"
+        if f"{path}.{key}" in EXPERIMENT_SETTINGS:
+            source = EXPERIMENT_SETTING
         yield {
             "parameter": f"{path}.{key}",
             "zh": FIELD_ZH.get(key, ""),
@@ -231,6 +238,15 @@ def _group_rows(path: str, key: str, node: Mapping[str, Any]) -> Iterator[dict[s
         }
         return
     yield from _rows(path, node, None)
+
+
+def parameter_zh(path: str) -> str:
+    """A parameter's Chinese name for a sentence (never its code path): ``staffing.fast_track.officers``
+    → ``快执团队执行员人数``; ``arrivals.cases_per_year`` → ``年收案数``; else ``所扫描的参数``."""
+    parts = path.split(".")
+    if len(parts) == 3 and parts[0] == "staffing" and parts[1] in {t.value for t in Team} and parts[2] in FIELD_ZH:
+        return f"{TEAM_ZH[Team(parts[1])]}{FIELD_ZH[parts[2]]}人数"
+    return FIELD_ZH.get(parts[-1]) or "所扫描的参数"
 
 
 def parameter_table(resolved: Mapping[str, Any]) -> pd.DataFrame:

@@ -37,7 +37,7 @@ from sim.report.labels import (
     value_text,
 )
 from sim.report.search_report import recommended_staffing
-from sim.report.targets import FAST45_TARGET, STATUS_EN, STATUS_ZH, judge, level_of
+from sim.report.targets import FAST45_TARGET, STATUS_EN, STATUS_ZH, judge, level_of, tone
 from sim.report.text import marginal_command, verdict, why_late_deadlines
 from sim.vocab import Deadline, Role, Team
 
@@ -244,7 +244,7 @@ def _kpi_section(a: RunAnalysis) -> h.Section:
             s = judge(target, row["mean"], row.ci_low, row.ci_high)
             kind = "目标 target" if target.kind == "target" else "参考 reference"
             level = h.bi(target.label(percent), kind)
-            status = h.badge(f"{STATUS_ZH[s]} {STATUS_EN[s]}", s)
+            status = h.badge(f"{STATUS_ZH[s]} {STATUS_EN[s]}", tone(kpi, s))
         if "missing" in row.index and isinstance(row["missing"], str) and row["missing"]:
             status = h.Cell(f'<span class="badge not_met">{h.esc(row["missing"])}</span>')
         elif unstable and closed_case_kpi(kpi):

@@ -256,8 +256,8 @@ ZHONGBEN_ROWS = {
     "fast45_rate": ("45日内结案率（全部简案）", "45-day rate, all simple cases", "share"),
     "zhongben_share": ("以终本结案的简案比例", "share of simple cases ending as 终本", "share"),
     "fast45_rate_non_zhongben": (
-        "45日内结案率（不计终本）",
-        "45-day rate without the 终本 cases",
+        "45日内结案率（终本以外的全部简案，未结的算超期）",
+        "45-day rate of all simple cases but 终本 (open ones count as late)",
         "share",
     ),
     "floor_ceiling": (
@@ -314,6 +314,14 @@ def statute_section(a: RunAnalysis) -> h.Section:
             rows,
         )
         + h.paragraphs(
+            "两个“不计终本”的比率分母不同：“终本以外的全部简案”除以终本以外的所有简案（含期末未结和以和解、"
+            "撤回等方式结案的）；指标“简案45日内结案率（执行完毕）”只除以以执行完毕结案的简案，因此更高。",
+            "The two figures that leave 终本 out divide by different cases: 'all simple cases but 终本' divides "
+            "by every simple case that did not end as 终本 (open at the end, settled, withdrawn and the rest "
+            "included); the KPI 'fast-track 45-day rate, completed' divides by the simple cases closed as "
+            "执行完毕 only, so it is higher.",
+        )
+        + h.paragraphs(
             "若要看按方案字面执行（不适用3个月限制）的结果，运行 scenarios/plan_literal.toml 并与本方案比较。",
             "To see the plan read literally (no 3-month floor), run scenarios/plan_literal.toml "
             "and "
@@ -328,6 +336,11 @@ def statute_section(a: RunAnalysis) -> h.Section:
     )
 
 
+def _breakable(name: str) -> str:
+    """A dotted parameter name that wraps only after its dots and underscores (``<wbr>``)."""
+    return "".join(h.esc(c) + ("<wbr>" if c in "._" else "") for c in name)
+
+
 def model_section(a: RunAnalysis, results: Results, font: str) -> h.Section:
     label = a.label
     params = parameter_table(results.manifest["scenarios"][label]["resolved"])
@@ -340,8 +353,8 @@ def model_section(a: RunAnalysis, results: Results, font: str) -> h.Section:
             rows = [
                 [
                     h.Cell(h.esc(GROUP_ZH.get(r.group, r.group)), "name"),
-                    h.Cell(f"<code>{h.esc(r.parameter)}</code>"),
-                    r.zh,
+                    h.Cell(f"<code>{_breakable(r.parameter)}</code>", "param"),
+                    h.Cell(h.esc(r.zh), "zhname"),
                     r.value,
                     h.badge("EST", "est") if r.est else "",
                     h.Cell(f'<span class="small">{h.esc(r.source)}</span>'),

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from sim import frames
 from sim.metrics import View, headline, levels
@@ -29,6 +30,7 @@ from sim.report.data import ReportDataError
 from sim.report.figures import RED, svg_data_uri
 from sim.report.fonts import figure_style
 from sim.report.labels import kpi_names, pct, value_text
+from sim.report.params import parameter_zh
 from sim.report.targets import STATUS_EN, STATUS_ZH, judge, level_of
 
 __all__ = ["breaking_points", "build_sweep_report", "load_sweep"]
@@ -51,8 +53,11 @@ def load_sweep(folder: Path) -> tuple[dict[str, Any], pd.DataFrame, list[str]]:
 def breaking_points(summary: pd.DataFrame, paths: list[str]) -> pd.DataFrame:
     """Per target KPI (and value of the second parameter): the first value surely missing it.
 
-    Values of the first parameter are taken in increasing order; ``breaks_at``
-    is NaN when no value is surely below the target.
+    Values of the first parameter are taken in increasing order. Where the target fails at the
+    high values (a load), ``breaks_at`` is the first value surely below it and ``fails`` is
+    ``"from"``; where it fails at the low values and holds higher up (a head count),
+    ``breaks_at`` is the last value of that failing run and ``fails`` is ``"up_to"``.
+    ``breaks_at`` is NaN when no value is surely below the target.
     """
     rows = []
     groups = summary.groupby(paths[1]) if len(paths) > 1 else [(None, summary)]
@@ -62,16 +67,14 @@ def breaking_points(summary: pd.DataFrame, paths: list[str]) -> pd.DataFrame:
             if own.empty or target.kind != "target":
                 continue
             status = [judge(target, r["mean"], r["ci_low"], r["ci_high"]) for _, r in own.iterrows()]
-            broken = [v for v, s in zip(own[paths[0]], status, strict=True) if s == "not_met"]
-            rows.append(
-                {
-                    "kpi": kpi,
-                    "second": second,
-                    "breaks_at": broken[0] if broken else math.nan,
-                    "statuses": status,
-                }
-            )
-    return pd.DataFrame(rows, columns=["kpi", "second", "breaks_at", "statuses"])
+            values = list(own[paths[0]])
+            broken = [v for v, s in zip(values, status, strict=True) if s == "not_met"]
+            fails, at = "from", broken[0] if broken else math.nan
+            if broken and status[0] == "not_met" and status[-1] != "not_met":
+                run = next((i for i, s in enumerate(status) if s != "not_met"), len(status))
+                fails, at = "up_to", values[run - 1]
+            rows.append({"kpi": kpi, "second": second, "breaks_at": at, "fails": fails, "statuses": status})
+    return pd.DataFrame(rows, columns=["kpi", "second", "breaks_at", "fails", "statuses"])
 
 
 def _figure(summary: pd.DataFrame, paths: list[str], breaks: pd.DataFrame) -> Figure:
@@ -90,7 +93,7 @@ def _figure(summary: pd.DataFrame, paths: list[str], breaks: pd.DataFrame) -> Fi
             own = own if second is None else own.loc[own[paths[1]] == second]
             own = own.sort_values(paths[0])
             x = own[paths[0]].to_numpy(float)
-            label = None if second is None else f"{paths[1]} = {second}"
+            label = None if second is None else f"{paths[1]} = {_show(second)}"
             line = ax.plot(x, scale * own["mean"].to_numpy(float), "o-", label=label)[0]
             low, high = own["ci_low"].to_numpy(float), own["ci_high"].to_numpy(float)
             if scale == 100.0:
@@ -103,6 +106,8 @@ def _figure(summary: pd.DataFrame, paths: list[str], breaks: pd.DataFrame) -> Fi
             ax.axvline(float(value), color="black", linestyle=":", linewidth=1)
         ax.set_title(f"{zh} {en}" + (" (%)" if scale == 100.0 else ""), fontsize=9, loc="left")
         ax.set_xlabel(paths[0], fontsize=8)
+        if all(float(v).is_integer() for v in summary[paths[0]]):  # head counts: whole-number ticks
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if len(seconds) > 1:
             ax.legend(fontsize=7, frameon=False)
     return fig
@@ -135,17 +140,21 @@ def _table(summary: pd.DataFrame, paths: list[str]) -> str:
 
 
 def _show(value: object) -> str:
-    """``5000`` rather than ``5000.0``."""
-    if isinstance(value, float) and value.is_integer():
+    """``5000`` rather than ``5000.0`` (numpy's floats too)."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
         return str(int(value))
     return str(value)
 
 
 def _break_line(r: Any, paths: list[str], first: object) -> tuple[str, str]:
+    """The breaking point in words, for the parameter swept: its Chinese name in the Chinese
+    sentence (:func:`parameter_zh`, never a code path), "from X on" for a load, "X or fewer"
+    for a head count that fails low and holds higher up."""
     zh, en, _ = kpi_names(str(r.kpi))
     target = level_of(str(r.kpi))
     level = pct(target.low if target else None, 0)
-    where = "" if r.second is None else f"（{paths[1]} = {_show(r.second)}）"
+    name = parameter_zh(paths[0])
+    where = "" if r.second is None else f"（{parameter_zh(paths[1])}为 {_show(r.second)}）"
     where_en = "" if r.second is None else f" ({paths[1]} = {_show(r.second)})"
     at = _show(r.breaks_at)
     if isinstance(r.breaks_at, float) and math.isnan(r.breaks_at):
@@ -154,13 +163,19 @@ def _break_line(r: Any, paths: list[str], first: object) -> tuple[str, str]:
             f"{zh}{where}：所试取值下都未确认低于{level}（最后一点：{STATUS_ZH[last]}）",
             f"{en}{where_en}: not surely below {level} at any value tried (last: {STATUS_EN[last]})",
         )
+    if getattr(r, "fails", "from") == "up_to":
+        return (
+            f"{zh}{where}：{name}为 {at} 及以下时肯定低于{level}；再多才不再肯定低于（转折点）",
+            f"{en}{where_en}: surely below {level} with {paths[0]} at {at} or less; not surely below above it "
+            "(the breaking point)",
+        )
     if r.breaks_at == first:
         return (
-            f"{zh}{where}：在所试最低值 {paths[0]} = {at} 已肯定低于{level}",
+            f"{zh}{where}：{name}取所试最低值 {at} 时已肯定低于{level}",
             f"{en}{where_en}: already surely below {level} at the lowest value tried, {at}",
         )
     return (
-        f"{zh}{where}：{paths[0]} = {at} 起肯定低于{level}（转折点）",
+        f"{zh}{where}：{name}为 {at} 起肯定低于{level}（转折点）",
         f"{en}{where_en}: surely below {level} from {paths[0]} = {at} on (the breaking point)",
     )
 

@@ -20,7 +20,17 @@ from typing import Literal
 
 from sim.metrics import KPIS, Level
 
-__all__ = ["FAST45", "FAST45_TARGET", "STATUS_EN", "STATUS_ZH", "Status", "judge", "level_of"]
+__all__ = [
+    "FAST45",
+    "FAST45_TARGET",
+    "STATUS_EN",
+    "STATUS_ZH",
+    "VERDICT_HEADLINES",
+    "Status",
+    "judge",
+    "level_of",
+    "tone",
+]
 
 Status = Literal["met", "not_met", "uncertain", "inside", "above", "below", "n/a"]
 
@@ -42,6 +52,18 @@ STATUS_EN: dict[str, str] = {
     "below": "below range",
     "n/a": "no data",
 }
+
+VERDICT_HEADLINES: dict[str, tuple[str, str]] = {
+    "not_met": ("45日结案目标未能达到", "The 45-day target is not met"),
+    "met": ("45日结案目标可以达到", "The 45-day target holds"),
+    "uncertain": ("能否达到45日结案目标尚不确定", "Whether the 45-day target holds is uncertain"),
+    "n/a": (
+        "本次运行没有简案，无法判断45日目标",
+        "No simple cases in this run: no verdict on the 45-day target",
+    ),
+}
+"""The verdict's headline for each status of the 45-day target (the report's page one, the
+terminal's verdict line and the brief say the same words)."""
 
 FAST45 = "fast45_rate"
 """The KPI of the reports' verdict: 方案 三(二)1's 45-day closure of simple cases."""
@@ -83,3 +105,15 @@ def judge(target: Level, mean: float, ci_low: float, ci_high: float) -> Status:
     fails_low = target.low is not None and hi < target.low
     fails_high = target.high is not None and lo > target.high
     return "not_met" if fails_low or fails_high else "uncertain"
+
+
+def tone(kpi: str, status: Status) -> str:
+    """The colour class of ``status`` for ``kpi``: a target's own status (met, not met, uncertain);
+    outside a reference range ``better`` (blue) when it lies on the side the KPI's direction
+    prefers (above a range of a rate where higher is better), else ``worse`` (amber). Neither is
+    red: a reference range is a plausibility check of the model, not a level the court failed."""
+    if status not in ("above", "below"):
+        return status
+    info = KPIS.get(kpi)
+    preferred = {"higher": "above", "lower": "below"}.get(info.better if info else "none")
+    return f"{status} better" if status == preferred else f"{status} worse"

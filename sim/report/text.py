@@ -22,11 +22,12 @@ from sim.metrics.why_late import PART_NAMES, detail_label
 from sim.report.analysis import RunAnalysis
 from sim.report.html import ref
 from sim.report.labels import pct, role_zh, team_zh
-from sim.report.targets import FAST45_TARGET, Status, judge
+from sim.report.targets import FAST45_TARGET, VERDICT_HEADLINES, Status, judge
 from sim.vocab import Deadline, Role, Team
 
 __all__ = [
     "Verdict",
+    "compare_command",
     "marginal_command",
     "reproduce_command",
     "statute_note",
@@ -38,15 +39,7 @@ __all__ = [
 
 Pair = tuple[str, str]
 
-HEADLINES: Mapping[str, Pair] = {
-    "not_met": ("45日结案目标未能达到", "The 45-day target is not met"),
-    "met": ("45日结案目标可以达到", "The 45-day target holds"),
-    "uncertain": ("能否达到45日结案目标尚不确定", "Whether the 45-day target holds is uncertain"),
-    "n/a": (
-        "本次运行没有简案，无法判断45日目标",
-        "No simple cases in this run: no verdict on the 45-day target",
-    ),
-}
+HEADLINES: Mapping[str, Pair] = VERDICT_HEADLINES
 MIN_CLOCKS_PER_YEAR = 20.0
 """A deadline needs this many clocks a year before it can be named the worst one."""
 
@@ -101,16 +94,17 @@ def _floor_point(a: RunAnalysis) -> Pair:
         return (
             f"{pct(share)}的简案最终以终本结案；依法终本须在立案满{months}个月后（《终本规定》第1条"
             "第4项），"
-            f"这些案件不可能在45日内结案，因此仅此一项就使该比率最高约为{pct(ceiling)}"
+            f"这些案件不可能在45日内结案，因此该比率最高约为{pct(ceiling)}"
             "（加上外部等待的上限见“建议人员配置”）。"
             f"{extra_zh}"
-            f"不计终本案件，45日内结案率为{pct(other)}。",
+            f"终本以外的全部简案（未结的算超期）45日内结案率为{pct(other)}。",
             f"{pct(share)} of simple cases end as 终本, which the SPC rule allows only more than "
             f"{months} months "
-            "after filing (终本规定 art. 1(4)); they cannot close within 45 days, so the floor alone "
-            "caps the rate at about "
+            "after filing (终本规定 art. 1(4)); they cannot close within 45 days, so the rate is "
+            "capped at about "
             f"{pct(ceiling)} (with outside waits too, see the recommended staffing).{extra_en} "
-            f"Leaving the 终本 cases out, {pct(other)} close within 45 days.",
+            "Of all simple cases but the 终本 ones (open ones counted as late), "
+            f"{pct(other)} close within 45 days.",
         )
     early = _g(frames.line(z, "early_zhongben_per_year"))
     return (
@@ -270,6 +264,20 @@ def statute_note(a: RunAnalysis) -> Pair:
 def reproduce_command(source: str | None, reps: int, seed: int) -> str:
     """The command line that recreates the results folder and this report."""
     return f"courtsim run {source or 'SCENARIO.toml'} --reps {reps} --seed {seed} --report"
+
+
+def compare_command(manifest: Mapping[str, Any], base: str) -> str:
+    """The ``courtsim compare`` command that rewrites a comparison folder: the base's file first,
+    then the others', with the folder's replications and seed (and ``--attribute`` when it holds
+    an attribution)."""
+    scenarios: Mapping[str, Any] = manifest.get("scenarios") or {}
+    labels = [base, *[label for label in scenarios if label != base]]
+    files = " ".join(str((scenarios.get(label) or {}).get("source") or f"{label}.toml") for label in labels)
+    attribute = " --attribute" if manifest.get("attribution") else ""
+    return (
+        f"courtsim compare {files} --reps {manifest.get('reps')} --seed {manifest.get('seed')}"
+        f"{attribute} --out DIR --report"
+    )
 
 
 def marginal_command(source: str | None, seed: int, reps: int = 3) -> str:

@@ -424,7 +424,7 @@ def test_calibrate_refuses_broken_records(workdir: Path, name: str) -> None:
     out = workdir / f"calibrated-{records.stem}.toml"
     code, err = courtsim("calibrate", str(records), "--base", str(BASELINE), "--out", str(out), "--no-report")
     assert code == 2, err
-    assert "Traceback" not in err and err.startswith("error: ") and str(records) in err, err
+    assert "Traceback" not in err and err.startswith("错误 error: ") and str(records) in err, err
     assert not out.exists()
 
 

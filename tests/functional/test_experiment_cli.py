@@ -33,9 +33,8 @@ def test_compare_prints_paired_differences_and_writes_a_folder(
     assert main([*argv, "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "fast_plus2 − dengzhou_2022: 2 paired replications" in text
-    first = text.splitlines()[4]
-    assert "fast-track 45-day closure rate" in first
-    assert "简案45日内结案率" in first
+    first = next(line for line in text.splitlines() if "fast-track 45-day closure rate" in line)
+    assert first.split()[0] == "简案45日内结案率"  # Chinese first, the English beside it
     assert "utilisation, fast_track officer" in text
     assert " pp [" in text
     assert {"paired_differences.csv", "kpis_by_rep.csv", "manifest.json"} <= {p.name for p in out.iterdir()}
@@ -67,6 +66,12 @@ def test_sweep_capacity_and_staff_run_end_to_end(
     text = capsys.readouterr().out
     assert "+1 officer intake" in text
     assert "trade-off explored" in text
+    lines = text.splitlines()
+    head = next(i for i, line in enumerate(lines) if line.split()[:2] == ["岗位", "post"])
+    assert lines[head].split()[-3:] == ["base", "proposed", "change"]  # headed columns
+    assert lines[head + 1].split()[:3] == ["前置团队·执行员", "intake", "officer"] and lines[head + 1].endswith("+1")
+    step = next(line for line in lines if line.split()[:3] == ["step", "change", "staff"])  # the path is headed too
+    assert "util_intake_officer mean" in step and "status" in step
 
 
 def test_staff_and_capacity_write_sealed_folders_with_reports(
@@ -179,3 +184,12 @@ def test_user_errors_exit_2_with_a_message(
     err = capsys.readouterr().err
     assert message in err
     assert "Traceback" not in err
+
+
+def test_a_sweep_folder_keeps_the_seed_it_used(files: dict[str, str], tmp_path: Path) -> None:
+    """Without --seed the manifest records the scenario's run.seed, not null (issue 14 item 7)."""
+    out = tmp_path / "sweep"
+    argv = ["sweep", files["dengzhou_2022"], "--set", "staffing.fast_track.officers=4,5", "--reps", "1"]
+    assert main([*argv, "--jobs", "1", "--no-cache", "-q", "--out", str(out)]) == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["seed"] == 20220525  # dengzhou_2022's run.seed

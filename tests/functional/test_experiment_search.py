@@ -53,6 +53,18 @@ class Counting:
 # ---------------------------------------------------------------- targets
 
 
+def test_a_rate_target_outside_0_to_1_is_refused_saying_how_to_write_it() -> None:
+    """``fast45_rate>=90`` meant 90%, not a rate of 90: refused with both spellings (issue 14 item 7)."""
+    with pytest.raises(ValueError, match=r"fast45_rate>=0\.9, or as a percentage, fast45_rate>=90%"):
+        parse_target("fast45_rate>=90")
+    with pytest.raises(ValueError, match=r"util_fast_track_officer<=0\.85"):
+        parse_target("util_fast_track_officer<=85")
+    with pytest.raises(ValueError, match="a rate between 0 and 1"):
+        parse_target("fast45_rate>=-0.1")
+    assert parse_target("fast45_rate>=1").threshold == 1.0
+    assert parse_target("mean_days_to_close<=90").threshold == 90.0  # not a rate: days
+
+
 def test_parse_target() -> None:
     assert parse_target("fast45_rate>=0.9") == Target("fast45_rate", ">=", 0.9)
     assert parse_target(" mean_days_to_close <= 90 ") == Target("mean_days_to_close", "<=", 90.0)

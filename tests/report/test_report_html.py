@@ -119,6 +119,11 @@ def test_the_comparison_report_pairs_the_scenarios(compare_folder: Path, tmp_pat
     assert "staffing.fast_track.officers" in page  # what differs between the scenarios
     assert page.count("data:image/svg+xml;base64,") >= 1
     assert write_report(compare_folder, tmp_path / "auto.html").read_text(encoding="utf-8").count("情景比较报告") >= 1
+    block = page.split('<section id="reproduce">')[1]
+    assert (  # the compare command that writes this comparison again, not one run per scenario
+        "courtsim compare scenarios/dengzhou_2022.toml scenarios/fast_plus2.toml --reps 2 --seed" in block
+    )
+    assert "courtsim run" not in block
 
 
 def test_a_scenario_of_a_comparison_folder_gets_its_own_report(compare_folder: Path, tmp_path: Path) -> None:
@@ -220,3 +225,15 @@ def test_the_comparison_report_flags_an_unstable_scenario_first_with_its_row(
     assert "0/2" in row and "1/2 ⚠" in row
     days = page.split('结案平均用时<br><span class="en">mean days to close</span>')[1].split("</tr>")[0]
     assert days.count("误导 misleading") == 1  # fast_plus2's mean only
+
+
+def test_the_two_45_day_figures_without_zhongben_are_told_apart(run_report: Path) -> None:
+    """The statute section's rate of all simple cases but 终本 and the KPI over cases closed as
+    执行完毕 have different denominators, and the page says so beside them (issue 14 item 7)."""
+    text = run_report.read_text(encoding="utf-8")
+    section = text[text.index('id="statute"') :]
+    section = section[: section.index("</section>")]
+    assert "45-day rate of all simple cases but 终本 (open ones count as late)" in section
+    assert "fast-track 45-day rate, completed" in section
+    assert "divide by different cases" in section
+    assert "45-day rate without the 终本 cases" not in text

@@ -7,10 +7,11 @@ import math
 import pytest
 
 from sim.config.schema import Scenario
-from sim.metrics import levels
+from sim.metrics import KPIS, levels
+from sim.report.html import CSS as PAGE_CSS
 from sim.report.labels import pct, value_text
 from sim.report.params import format_value, is_est, parameter_table
-from sim.report.targets import FAST45_TARGET, judge, level_of
+from sim.report.targets import FAST45_TARGET, judge, level_of, tone
 
 
 @pytest.mark.parametrize(
@@ -82,3 +83,34 @@ def test_shares_print_as_percent_and_stay_in_range() -> None:
     assert pct(math.nan) == "—"
     assert value_text(1369.3, "cases") == "1,369"
     assert value_text(72.46, "days") == "72.5"
+
+
+def test_outside_a_reference_range_is_never_coloured_as_not_met() -> None:
+    """Above the range of a KPI where higher is better is 'better' (blue), the other side 'worse'
+    (amber); a target's 'not met' alone is red (issue 14 item 7)."""
+    assert KPIS["completion_rate"].better == "higher"
+    assert tone("completion_rate", "above") == "above better"
+    assert tone("completion_rate", "below") == "below worse"
+    assert tone("zhongben_rate", "above") == "above worse"  # no preferred direction: only a check
+    assert tone("fast45_rate", "not_met") == "not_met"
+    css = PAGE_CSS
+    red = css[css.index(".badge.not_met") : css.index("}", css.index(".badge.not_met"))]
+    assert ".badge.above" not in red and ".badge.better" not in red
+
+
+def test_the_seed_and_the_replications_are_settings_not_assumptions(baseline: Scenario) -> None:
+    """run.seed and run.replications choose the experiment; they are not EST (issue 14 item 7),
+    while the rest of [run] keeps its EST source."""
+    table = parameter_table(baseline.model_dump(mode="json")).set_index("parameter")
+    for field in ("run.seed", "run.replications"):
+        assert not table.loc[field, "est"] and "experiment" in table.loc[field, "source"]
+    assert table.loc["run.warmup_days", "est"]
+
+
+def test_parameter_names_wrap_at_their_dots_not_letter_by_letter() -> None:
+    from sim.report.sections import _breakable
+
+    assert _breakable("probabilities.auction_first_sale_rate") == (
+        "probabilities.<wbr>auction_<wbr>first_<wbr>sale_<wbr>rate"
+    )
+    assert "td.zhname { min-width" in PAGE_CSS and "td.param code { word-break: normal" in PAGE_CSS

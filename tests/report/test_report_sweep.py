@@ -64,7 +64,8 @@ def test_sweep_report_names_the_breaking_point(tmp_path: Path, means: list[float
     assert breaks.loc["fast45_rate", "breaks_at"] == load  # the first load surely below 90%
     page = write_report(folder).read_text(encoding="utf-8")
     assert "参数扫描报告" in page
-    assert f"= {load} 起肯定低于90%（转折点）" in page
+    assert f"年收案数为 {load} 起肯定低于90%（转折点）" in page
+    assert "arrivals.cases_per_year为" not in page  # no code path in a Chinese sentence
     assert page.count("data:image/svg+xml;base64,") == 1
 
 
@@ -98,3 +99,21 @@ def test_the_sweep_report_flags_the_unstable_points_first_and_has_an_unstable_ro
     assert f"{PATH} = 8000（3/5）" in verdict and "5000（" not in verdict
     table = page.split("Indicators at every grid point")[1]
     assert "3/5" in table and "⚠ 积案增长 growing" in table and table.count("0/5") == 2
+
+
+def test_a_head_count_sweep_breaks_below_a_whole_number_of_people(tmp_path: Path) -> None:
+    """A head count fails low and holds higher up: the verdict says 'at 4 or fewer', in whole people,
+    with the post's Chinese name (issue 14 item 7), and the manifest's seed is shown."""
+    folder = _sweep_folder(tmp_path / "sweep", [0.80, 0.85, 0.95])
+    summary = pd.read_csv(folder / "sweep_summary.csv")
+    summary[PATH] = summary[PATH].map({5000: 4.0, 6500: 5.0, 8000: 6.0})
+    summary = summary.rename(columns={PATH: "staffing.fast_track.officers"})
+    summary.to_csv(folder / "sweep_summary.csv", index=False)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest["parameters"] = {"staffing.fast_track.officers": [4, 5, 6]}
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    breaks = breaking_points(summary, ["staffing.fast_track.officers"]).set_index("kpi")
+    assert breaks.loc["fast45_rate", "fails"] == "up_to" and breaks.loc["fast45_rate", "breaks_at"] == 5.0
+    page = write_report(folder).read_text(encoding="utf-8")
+    assert "快执团队执行员人数为 5 及以下时肯定低于90%" in page
+    assert "5.0" not in page.split('class="verdict"')[1].split("</div>")[0]

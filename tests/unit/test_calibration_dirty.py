@@ -123,7 +123,7 @@ def test_unusable_files_exit_2_with_a_message(
     code, _, stderr = call(capsys, str(path), "--base", str(BASE), "--out", str(tmp_path / "x.toml"))
     assert code == 2
     assert message in stderr
-    assert stderr.startswith("error: ")
+    assert stderr.startswith("错误 error: ")
     assert "Traceback" not in stderr
     assert not (tmp_path / "x.toml").exists()
 

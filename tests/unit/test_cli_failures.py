@@ -50,7 +50,7 @@ def _refused(argv: list[str], *words: str) -> str:
     code, _, err = _cli(argv)
     assert code == 2, err
     assert "Traceback" not in err and "During handling" not in err, err
-    assert err.startswith("error: "), err
+    assert err.startswith("错误 error: "), err
     for word in words:
         assert word in err, err
     return err
@@ -247,3 +247,18 @@ def test_a_full_disk_under_the_cache_warns_and_the_experiment_goes_on(
     assert len(attempts) == 1
     assert cache.get(baseline, 1, 1) == {"fast45_rate": 0.6}
     assert "No space left on device" in caplog.text and "a rerun will simulate" in caplog.text
+
+
+def test_a_missing_folder_in_a_file_option_is_refused_not_created(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``schema -o`` and ``report --out`` do not create a mistyped folder silently (issue 14 item 7):
+    exit 2, the folder named with the command that makes it, nothing created."""
+    missing = tmp_path / "no" / "such"
+    assert main(["schema", "-o", str(missing / "x.json")]) == 2
+    err = capsys.readouterr().err
+    assert "does not exist" in err and f"mkdir -p {missing}" in err and "Traceback" not in err
+    assert main(["report", str(tmp_path), "--out", str(missing / "r.html")]) == 2
+    assert "the folder" in capsys.readouterr().err
+    assert not (tmp_path / "no").exists()
+    assert main(["schema", "-o", str(tmp_path / "x.json")]) == 0 and (tmp_path / "x.json").is_file()

@@ -22,7 +22,7 @@ SIM = Path(__file__).resolve().parents[2] / "sim"
 LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # layer: (its modules, the layers it builds on). "pkg.*" is a package and everything in
     # it; a plain name is that module only (and wins over a package: sim.config.errors).
-    "leaves": (("sim.io", "sim.frames", "sim.vocab.*"), ()),
+    "leaves": (("sim.io", "sim.frames", "sim.display", "sim.lang", "sim.vocab.*"), ()),
     # Policies as named rules: below the schema, which checks the names a scenario gives.
     "rules": (("sim.rules.*",), ("leaves",)),
     "foundations": (("sim.workcalendar", "sim.streams", "sim.queueing", "sim.provenance", "sim.eventlog"), ("leaves",)),
@@ -41,7 +41,7 @@ LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "front end": (("sim", "sim.__main__", "sim.cli", "sim.commands.*", "sim.app.*"), ("api", "report", "calibration")),
 }
 
-LEAVES = ("sim.io", "sim.frames", "sim.vocab", "sim.config.errors")
+LEAVES = ("sim.io", "sim.frames", "sim.display", "sim.lang", "sim.vocab", "sim.config.errors")
 """Modules that import nothing from :mod:`sim` at all (everyone may import them)."""
 
 SIMPY = ("sim.staffing", "sim.flow", "sim.model")

@@ -178,7 +178,7 @@ def test_with_overrides_revalidates_and_rejects_unknown_paths(baseline: Scenario
     assert scenario_hash(changed) != scenario_hash(baseline)
     with pytest.raises(ScenarioError, match="unknown field"):
         with_overrides(baseline, {"staffing.intake.oficers": 4})
-    with pytest.raises(ScenarioError, match="less than or equal to 1"):
+    with pytest.raises(ScenarioError, match=r"must be 1\.0 or less"):
         with_overrides(baseline, {"probabilities.settlement_rate": 1.5})
 
 
