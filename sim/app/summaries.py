@@ -19,7 +19,7 @@ from sim import frames
 from sim.api import comparison_table
 from sim.config.schema import Scenario
 from sim.experiments.types import ExperimentResult
-from sim.metrics import KPIS, in_range
+from sim.metrics import KPIS, View, headline, in_range
 from sim.metrics.stability import closed_case_kpi, unstable_replications
 from sim.report.targets import STATUS_EN, STATUS_ZH, judge
 from sim.vocab import ROLE_ZH, TEAM_ZH, Role, Team
@@ -40,17 +40,8 @@ STATUS_NAMES: dict[str, tuple[str, str]] = {
 }
 """Each verdict's (Chinese, English) words."""
 
-HEADLINE_KPIS = (
-    "fast45_rate",
-    "property_within_limit_rate",
-    "within_limit_rate",
-    "completion_rate",
-    "zhongben_rate",
-    "mean_days_to_close",
-    "backlog_end",
-    "unstable",
-)
-"""The KPIs of the comparison table, in this order (those a scenario has)."""
+HEADLINE_KPIS: tuple[str, ...] = tuple(headline(View.APP))
+"""The KPIs of the comparison table, in the register's listing order (those a scenario has)."""
 
 
 def target_kpis() -> list[str]:

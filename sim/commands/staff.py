@@ -323,7 +323,7 @@ def _rows(result: StaffResult, table: pd.DataFrame, kind: str) -> list[str]:
     head = [kind, "change", "staff"]
     for t in result.targets:
         head += [f"{t.kpi} mean", "≥ bound" if t.side == "lower" else "≤ bound"]
-    head += ["status", "n"] + (["gain; screen"] if kind == "try" else [])
+    head += ["status", "n", ""] + (["gain; screen"] if kind == "try" else [])
     cells = [head]
     for _, row in table.iterrows():
         status = "holds" if row["all_hold"] else ("means meet" if row["means_meet"] else "short")

@@ -549,7 +549,8 @@ def plan_screening(factors: Sequence[Factor], budget: int, reps: int, groups: st
     if groups == "table":
         trajectories = morris_trajectories(n_groups, budget, reps)
         if trajectories < 2:
-            raise ValueError(f"a budget of {budget} runs is too small to screen {n_groups} tables")
+            need = 2 * (n_groups + 1) * reps
+            raise ValueError(f"a budget of {budget} runs is too small to screen {n_groups} tables; {need} needed")
         return trajectories, 0
     trajectories = GROUP_TRAJECTORIES
     if (n_groups + 1) * trajectories * reps > budget:

@@ -53,7 +53,7 @@ def _simple(view: RunView) -> pd.DataFrame:
     f"{_SRC_FAST}",
     group=Group.FAST45,
     position=1,
-    headline=(View.TERMINAL, View.FOCUS, View.SWEEP, View.SWEEP_REPORT),
+    headline=(View.TERMINAL, View.FOCUS, View.SWEEP, View.SWEEP_REPORT, View.APP),
     level=Level(
         "target",
         0.90,
@@ -162,7 +162,7 @@ def fast45_rate_zhongben(view: RunView) -> float:
     "cases. domain-facts §5 (Yiling page); exclusions 审限规定 art. 9, domain-facts §2.8",
     group=Group.LIMIT,
     position=1,
-    headline=(View.TERMINAL, View.SWEEP, View.SWEEP_REPORT),
+    headline=(View.TERMINAL, View.SWEEP, View.SWEEP_REPORT, View.APP),
     closed_only=True,
 )
 def within_limit_rate(view: RunView) -> float:
@@ -181,7 +181,7 @@ def within_limit_rate(view: RunView) -> float:
     "the end of the log. Target ≥ 90%. domain-facts §5 (news.shi-fen.com 201810), §2.8",
     group=Group.LIMIT,
     position=2,
-    headline=(View.TERMINAL, View.FOCUS, View.SWEEP_REPORT),
+    headline=(View.TERMINAL, View.FOCUS, View.SWEEP_REPORT, View.APP),
     level=Level("target", 0.90, None, "SPC 2018 national target ≥90% (domain-facts §5; news.shi-fen.com 201810)"),
 )
 def property_within_limit_rate(view: RunView) -> float:
@@ -231,7 +231,7 @@ def actual_enforcement_rate(view: RunView) -> float:
     "执行完毕 ÷ closed 首执. domain-facts §5 (usual; 2018 and 2024 SPC indicator lists)",
     group=Group.OUTCOME,
     position=2,
-    headline=True,
+    headline=(View.TERMINAL, View.APP),
     level=Level("reference", 0.35, 0.45, "domain-facts §4.6 (EST)"),
 )
 def completion_rate(view: RunView) -> float:
@@ -248,7 +248,7 @@ def completion_rate(view: RunView) -> float:
     "终本 ÷ closed 首执. domain-facts §5 (首执案件终本率, usual; nxrb 2025)",
     group=Group.OUTCOME,
     position=3,
-    headline=True,
+    headline=(View.TERMINAL, View.APP),
     level=Level(
         "reference", 0.40, 0.50, "domain-facts §4.6: 40–43% national 'no property', 51% at a Wuhan court (S→EST)"
     ),
@@ -329,7 +329,7 @@ _days_kpi(
     None,
     None,
     position=1,
-    headline=(View.TERMINAL, View.FOCUS, View.SWEEP, View.SWEEP_REPORT),
+    headline=(View.TERMINAL, View.FOCUS, View.SWEEP, View.SWEEP_REPORT, View.APP),
 )
 _days_kpi("median_days_to_close", "结案用时中位数", "median days to close", "0.5", None, None, position=2)
 _days_kpi("p90_days_to_close", "结案用时90分位", "90th percentile days to close", "0.9", None, None, position=3)

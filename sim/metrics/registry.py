@@ -83,6 +83,7 @@ class View(StrEnum):
     FOCUS = "focus"  # the comparison report's figure of the main indicators
     SWEEP = "sweep"  # ``courtsim sweep`` prints these when no --kpi is given
     SWEEP_REPORT = "sweep_report"  # the sweep report's figure and table
+    APP = "app"  # the what-if page's verdict table and paired comparison (``courtsim app``)
     STATUTE = "statute"  # the run report's statute-versus-plan table: the 45-day rate by outcome
 
 

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from sim.metrics.registry import Group, RunView, register
+from sim.metrics.registry import Group, RunView, View, register
 from sim.metrics.series import backlog_series
 
 __all__ = [
@@ -193,7 +193,7 @@ def backlog_growth_per_day(view: RunView) -> float:
     "sim.metrics.stability",
     group=Group.STABILITY,
     position=2,
-    headline=True,
+    headline=(View.TERMINAL, View.APP),
 )
 def unstable(view: RunView) -> float:
     return float(_trend(view).unstable)

@@ -139,7 +139,7 @@ def open_per_handler(view: RunView) -> float:
     "Cases filed in [warmup, horizon) not closed by the horizon. DOMAIN.md §6 (未结案件)",
     group=Group.LOAD,
     position=10,
-    headline=(View.TERMINAL, View.FOCUS, View.SWEEP, View.SWEEP_REPORT),
+    headline=(View.TERMINAL, View.FOCUS, View.SWEEP, View.SWEEP_REPORT, View.APP),
 )
 def backlog_end(view: RunView) -> float:
     return float((~(view.counted["closed"] <= view.horizon)).sum())

@@ -30,7 +30,7 @@ from sim.report.labels import pct, role_zh, team_zh
 from sim.report.params import parameter_table
 from sim.report.run_report import unstable_of
 from sim.report.targets import FAST45_TARGET
-from sim.report.text import marginal_command, verdict, why_late_deadlines
+from sim.report.text import marginal_command, verdict, why_late_deadlines, why_late_point
 
 __all__ = ["BRIEF_NAME", "MARGINAL_FILE", "build_brief", "recommendation"]
 
@@ -177,6 +177,9 @@ def build_brief(results: Results, label: str | None = None, marginal: Path | Non
     )
     # the 终本 floor and why late; not the utilisation ranking, which is context, not a reason
     reasons = v.points[1:-2] if len(a.bottlenecks) else v.points[1:-1]
+    # one page: the three largest parts of why late, the others bounded in a clause
+    full, short = why_late_point(a), why_late_point(a, most=3)
+    reasons = [short if p == full and short is not None else p for p in reasons]
     deadlines = why_late_deadlines(a)[:1]
     figure = ""
     if deadlines:

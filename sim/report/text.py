@@ -166,18 +166,23 @@ def _top_detail(why: pd.DataFrame, sla: str, part: str) -> pd.Series | None:
     return None if rows.empty else frames.line(rows, rows["mean_days_late"].idxmax())
 
 
-def why_late_point(a: RunAnalysis, sla: str = FAST_CLOSE) -> Pair | None:
-    """Why the clocks of ``sla`` end late: each part's share of the late clocks it alone explains."""
+def why_late_point(a: RunAnalysis, sla: str = FAST_CLOSE, most: int | None = None) -> Pair | None:
+    """Why the clocks of ``sla`` end late: each part's share of the late clocks it alone explains.
+
+    ``most`` keeps the largest parts only (the one-page brief) and says how much the others
+    explain at most; none are dropped without a word.
+    """
     why = a.why_late
     rows = why.loc[(why["sla"] == sla) & (why["detail"] == "")] if len(why) else why
     if rows.empty or not rows["n_late"].iloc[0] > 0:
         return None
     head = rows.iloc[0]
     parts = rows.loc[~rows["part"].isin(["none", "excluded"])].sort_values("explains_share", ascending=False)
+    parts = parts.loc[parts["explains_share"] > 0.005]
+    left_out = parts.iloc[most:] if most is not None else parts.iloc[0:0]
+    parts = parts.iloc[:most] if most is not None else parts
     zh_parts, en_parts = [], []
     for r in frames.rows(parts):
-        if not r.explains_share > 0.005:
-            continue
         zh_name, en_name = PART_NAMES[r.part]
         zh, en = (
             f"单独去掉{zh_name}可使其中{pct(r.explains_share)}按期",
@@ -190,6 +195,10 @@ def why_late_point(a: RunAnalysis, sla: str = FAST_CLOSE) -> Pair | None:
             en += f" (most: {d_en}, {top.mean_days_late:.1f} days per late clock)"
         zh_parts.append(zh)
         en_parts.append(en)
+    if len(left_out):
+        bound = pct(float(left_out["explains_share"].max()))
+        zh_parts.append(f"其余{len(left_out)}项单独去掉各不超过{bound}")
+        en_parts.append(f"each of the other {len(left_out)} parts alone at most {bound}")
     none = rows.loc[rows["part"] == "none", "explains_share"]
     rest = float(none.iloc[0]) if len(none) else math.nan
     subject_zh, subject_en = (

@@ -65,11 +65,13 @@ def test_the_scenario_exposes_levers_of_every_kind_and_only_valid_ones(baseline:
     assert not any(lever.id == f"dispatch {baseline.policy.dispatch}" for lever in levers)  # not the current one
     # Without triage (the court before the reform) each rule can be added and there is no threshold to move.
     from sim.config.load import with_overrides
+    from sim.rules import TRIAGE
 
     bare = levers_of(with_overrides(baseline, {"policy.triage": []}))
-    assert {lever.id for lever in bare if lever.kind == "triage_rules"} == {
-        f"triage +{r}" for r in baseline.policy.triage
-    }
+    added = {lever.id for lever in bare if lever.kind == "triage_rules"}
+    # every registered rule, the shipped ones and any a test (or a user) registered in this process
+    assert added == {f"triage +{r}" for r in TRIAGE.names()}
+    assert {f"triage +{r}" for r in baseline.policy.triage} <= added
 
 
 def test_triage_levers_combined_apply_every_rule_they_drop(baseline: Scenario) -> None:

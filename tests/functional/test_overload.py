@@ -27,7 +27,9 @@ from sim.model import build_calendar, run_replication
 from tests.conftest import ROOT, SCENARIOS
 from tests.validation.reduce import HOURS_PER_DAY, exponential, reduced
 
-AFTER_CLOSING = {"scan", "archive", "objection_hearing"}  # work that may outlive a closed case
+# Work that may outlive a closed case: the file's scan and archive, an objection to the closing,
+# and the front end's 终本核查 / 恢复执行审查 of a 终本 case (closed) whose 执恢 request is pending.
+AFTER_CLOSING = {"scan", "archive", "objection_hearing", "zhongben_check", "resume_review"}
 
 # ---------------------------------------------------------------- the detector on known series
 

@@ -47,14 +47,22 @@ def test_a_tiny_screening_writes_its_folder_and_report_and_resumes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     scenario, out, cache = _tiny(tmp_path), tmp_path / "out", tmp_path / "cache"
-    args = ["sensitivity", str(scenario), "--groups", "table", "--budget", "14", "--jobs", "2", "--cache", str(cache)]
+    args = ["sensitivity", str(scenario), "--groups", "table", "--budget", "16", "--jobs", "2", "--cache", str(cache)]
     assert main([*args, "--out", str(out)]) == 0
     printed = capsys.readouterr()
-    assert "what drives fast45_rate" in printed.out and "simulated 14 replication(s), 0 from the cache" in printed.err
+    assert "what drives fast45_rate" in printed.out and "simulated 16 replication(s), 0 from the cache" in printed.err
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["command"] == "sensitivity" and manifest["runs"] == 14
+    assert manifest["command"] == "sensitivity" and manifest["runs"] == 16
     indices = pd.read_csv(out / "groups_indices.csv")
-    assert set(indices["parameter"]) == {"tasks", "probabilities", "delays", "amounts", "arrivals", "side_streams"}
+    assert set(indices["parameter"]) == {
+        "tasks",
+        "probabilities",
+        "delays",
+        "amounts",
+        "arrivals",
+        "side_streams",
+        "reform",
+    }
     assert {"mu_star", "mu_star_conf", "sigma"} <= set(indices.columns)
     assert (indices["mu_star"] >= 0).all()
     robustness = pd.read_csv(out / "robustness.csv").set_index("kpi")
@@ -63,5 +71,5 @@ def test_a_tiny_screening_writes_its_folder_and_report_and_resumes(
     assert "结论的稳健性" in html and "Measure these first" in html and "data:image/svg+xml" in html
     # The same command again: every replication comes from the cache, the same indices.
     assert main([*args, "--out", str(tmp_path / "again")]) == 0
-    assert "simulated 0 replication(s), 14 from the cache" in capsys.readouterr().err
+    assert "simulated 0 replication(s), 16 from the cache" in capsys.readouterr().err
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "again" / "groups_indices.csv"), indices)

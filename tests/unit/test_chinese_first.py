@@ -164,6 +164,7 @@ def test_staff_prints_the_changed_posts_first_under_headed_columns() -> None:
         path=path,
         explored=path.iloc[0:0],
         checks=path.iloc[0:0],
+        ceilings=[],
     )
     lines = format_staff(result, "x", 2, 4).splitlines()  # type: ignore[arg-type]
     head = next(i for i, line in enumerate(lines) if "proposed" in line and "team" in line)

@@ -166,7 +166,7 @@ def test_the_catalogue_is_the_register_as_a_table() -> None:
     assert list(table["id"]) == in_order(KPIS)
     row = table.set_index("id").loc["fast45_rate"]
     assert row["group"] == "fast45" and row["level"] == "target" and row["low"] == 0.9
-    assert row["headline"] == "terminal,focus,sweep,sweep_report"
+    assert row["headline"] == "terminal,focus,sweep,sweep_report,app"
     import sim
 
     pd.testing.assert_frame_equal(sim.kpi_catalogue(), table)  # the notebook API shows the same
