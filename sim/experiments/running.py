@@ -381,6 +381,8 @@ def run_to_precision(
     estimates = Estimates(wanted[0].level)
     finished: dict[tuple[str, int], Finished] = {}
     n, reason = max_reps, f"the limit of {max_reps} replications was reached"
+    checked = min_reps - 1  # the prefixes 0 .. k-1 already checked, k <= checked
+    stop: int | None = None
     stream = stream_experiment(scenarios, max_reps, seed, jobs=jobs, keep_runs=keep_runs, backend=backend, cache=cache)
     with closing(stream):
         for item in stream:
@@ -390,10 +392,16 @@ def run_to_precision(
             if on_update:
                 on_update(estimates)
             common = min(estimates.n(label) for label in scenarios)
-            if common >= min_reps and all(
-                p.met(estimates.estimate(label, p.kpi, common)) for p in wanted for label in scenarios
-            ):
-                n = common
+            # On a pool the common prefix can grow by several replications at once (one that
+            # finished late closes a gap): check every length in order, so that the stop is
+            # the first n where the intervals hold, as with one worker.
+            for k in range(checked + 1, common + 1):
+                if all(p.met(estimates.estimate(label, p.kpi, k)) for p in wanted for label in scenarios):
+                    stop = k
+                    break
+            checked = max(checked, common)
+            if stop is not None:
+                n = stop
                 reason = f"{'; '.join(str(p) for p in wanted)} after {n} replications"
                 break
     result = _collect(scenarios, n, seed, finished, time.perf_counter() - wall)

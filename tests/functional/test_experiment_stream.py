@@ -150,3 +150,21 @@ def test_streamed_replications_are_the_batch_replications_bit_for_bit() -> None:
     stopped, _ = run_to_precision(scenarios, Precision("util_intake_officer", 10.0), min_reps=3, max_reps=5)
     assert stopped.reps == 3  # ±10 is met at once
     pd.testing.assert_frame_equal(stopped.kpis, batch.kpis, check_exact=True)
+
+
+def test_precision_checks_every_length_when_a_late_replication_closes_a_gap(
+    baseline: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a pool, replication 2 can finish before 1: the common prefix then jumps from 1 to 3, and
+    the stop must still be the first length whose interval holds (2), as with one worker."""
+    from sim.experiments.running import Finished
+
+    def stream(scenarios: Any, reps: int, seed: Any, **_: Any) -> Any:
+        for r in (0, 2, 1, 3, 4, 5):  # out of order, as on two workers
+            x = float(np.random.default_rng([7, r]).normal(0.7, 0.05))
+            yield Finished("a", r, {"x": x})
+
+    monkeypatch.setattr(sim.experiments.running, "stream_experiment", stream)
+    monkeypatch.setattr(sim.experiments.running, "_collect", lambda scenarios, n, *a: n)
+    n, why = run_to_precision({"a": baseline}, Precision("x", 10.0), min_reps=2, max_reps=6)
+    assert n == 2 and "after 2 replications" in why
