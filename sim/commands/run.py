@@ -18,6 +18,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
@@ -111,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
             )
         raise
     payload = summary_payload(result, scenario.name)
-    check = _warmup(result, scenario)
+    check = _warmup(result, scenario, None if hold else store)
     if args.json:
         payload["warmup"] = warmup_payload(check)
         print(json.dumps(payload, ensure_ascii=False, indent=2))
@@ -135,10 +136,24 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _warmup(result: ExperimentResult, scenario: Scenario) -> WarmupCheck | None:
-    """MSER-5 over the replications' outputs (:func:`sim.metrics.warmup.warmup_check`); None without tables."""
+def _warmup(result: ExperimentResult, scenario: Scenario, store: RunStore | None = None) -> WarmupCheck | None:
+    """MSER-5 over the replications' outputs (:func:`sim.metrics.warmup.warmup_check`); None without tables.
+
+    The tables are the result's when it holds them, else those ``store`` keeps on disk (a run
+    with ``--out`` holds KPIs only), read back one replication at a time.
+    """
     runs = {rep: run for (label, rep), run in result.runs.items() if label == scenario.name}
-    return warmup_check(runs, scenario) if runs else None
+    if runs:
+        return warmup_check(runs, scenario)
+    if store is None:
+        return None
+
+    def stored() -> Iterator[tuple[int, SimpleNamespace]]:
+        for rep in range(result.reps):
+            paths = store.table_paths(scenario, result.seed, rep)
+            yield rep, SimpleNamespace(steps=pd.read_parquet(paths["steps"]), cases=pd.read_parquet(paths["cases"]))
+
+    return warmup_check(stored(), scenario)
 
 
 def _warmup_lines(check: WarmupCheck | None) -> str:

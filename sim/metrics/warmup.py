@@ -189,7 +189,7 @@ def warmup_check(runs: Mapping[int, Any] | Iterable[tuple[int, Any]], scenario: 
     ``runs`` maps (or yields) replication → run (a :class:`~sim.model.RunResult` or anything
     with the two tables). The run's whole log, warm-up to cool-down, is examined.
     """
-    pairs = list(runs.items()) if isinstance(runs, Mapping) else list(runs)
+    pairs = runs.items() if isinstance(runs, Mapping) else runs  # lazily: one run's tables at a time
     spec = scenario.run
     end = spec.horizon_days + spec.cooldown_days
     table = mser5_table(((rep, run.steps, run.cases) for rep, run in pairs), spec.warmup_days, end)

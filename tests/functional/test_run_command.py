@@ -250,3 +250,17 @@ def test_the_run_says_whether_its_warm_up_is_long_enough(
     # Without tables (--no-save, no --json) the terminal says the check was not made.
     assert main(["run", str(short_file), "--reps", "1", "--jobs", "1", "--no-save", "-q"]) == 0
     assert "warm-up not checked" in capsys.readouterr().out
+
+
+def test_a_run_with_a_results_folder_checks_its_warm_up_from_the_kept_tables(
+    tmp_path: Path, short_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With --out the parent holds KPIs only (the tables stay in .partial): the warm-up check
+    reads them back from there, and says the same as the run that holds its tables (--json)."""
+    out = tmp_path / "out"
+    assert main(["run", str(short_file), "--reps", "2", "--jobs", "1", "--out", str(out), "-q"]) == 0
+    printed = capsys.readouterr().out
+    assert "warm-up not checked" not in printed
+    assert main(["run", str(short_file), "--reps", "2", "--jobs", "1", "--no-save", "--json", "-q"]) == 0
+    held = json.loads(capsys.readouterr().out)["warmup"]
+    assert held["message"] in printed and held["message_zh"] in printed
