@@ -9,8 +9,8 @@ as it arrives, in a hidden area of its results folder::
         entry.json   KPI values, run metadata, the tables' files and checksums: written last
 
 Each table is encoded once, as an Arrow IPC file (Feather v2, LZ4-compressed; about half
-the CPU of Parquet), and its SHA-256 taken from the encoded bytes before they are written,
-not read back from the disk. The final results folder is still Parquet: the kept tables are
+the CPU of Parquet), written in batches, and its SHA-256 taken from the bytes as they are
+written, not read back from the disk. The final results folder is still Parquet: the kept tables are
 read back (:func:`read_table`) and written out one replication at a time. An entry written
 before this (its tables ``<table>.parquet``, its ``entry.json`` without ``files``) is still
 read: :func:`read_table` tells the two formats by their first bytes.
@@ -34,6 +34,7 @@ something else (refuse it).
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import shutil
@@ -41,7 +42,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 import pandas as pd
 import pyarrow as pa
@@ -67,6 +68,7 @@ ENTRY = "entry.json"
 TABLE_SUFFIX = ".arrow"
 """The file name ending of a kept table (an Arrow IPC file); entries of older versions have ``.parquet``."""
 
+_BATCH_ROWS = 65_536
 _ARROW_MAGIC = b"ARROW1"
 _PARQUET_MAGIC = b"PAR1"
 
@@ -182,10 +184,10 @@ class RunStore:
         tables = TABLES if run is not None else ()
         files, sums = {}, {}
         for table in tables:
-            encoded = encode_table(getattr(run, table))
             files[table] = f"{table}{TABLE_SUFFIX}"
-            sums[table] = hashlib.sha256(encoded).hexdigest()  # of the bytes written, without reading them back
-            write_atomic(entry / files[table], partial(_write_bytes, data=encoded))
+            digest = hashlib.sha256()  # of the bytes as they are written: never read back
+            write_atomic(entry / files[table], partial(_write_table, frame=getattr(run, table), digest=digest))
+            sums[table] = digest.hexdigest()
         data: dict[str, Any] = {
             "kpis": values,
             "meta": run.meta if run is not None else {},
@@ -212,18 +214,17 @@ class RunStore:
         _remove(doomed)
 
 
-def encode_table(frame: pd.DataFrame) -> pa.Buffer:
-    """``frame`` as the bytes of an Arrow IPC file (Feather v2, LZ4), pandas' metadata included.
+def encode_table(frame: pd.DataFrame, sink: BinaryIO) -> None:
+    """Write ``frame`` to ``sink`` as an Arrow IPC file (Feather v2, LZ4), pandas' metadata included.
 
     The same conversion to Arrow that ``to_parquet`` makes (:func:`read_table` restores the
     same dtypes and index), without Parquet's encoding: the kept tables are reread by this
-    same run only.
+    same run only. Written in batches of 65,536 rows, so that a batch, not the whole table,
+    is held compressed at once.
     """
     table = pa.Table.from_pandas(frame)
-    sink = pa.BufferOutputStream()
     with pa.ipc.new_file(sink, table.schema, options=pa.ipc.IpcWriteOptions(compression="lz4")) as writer:
-        writer.write_table(table)
-    return sink.getvalue()
+        writer.write_table(table, max_chunksize=_BATCH_ROWS)
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -253,9 +254,23 @@ def _table_paths(entry: Path, data: dict[str, Any]) -> dict[str, Path]:
     return {table: entry / str(named.get(table, f"{table}.parquet")) for table in TABLES}
 
 
-def _write_bytes(path: Path, data: pa.Buffer) -> None:
+class _Hashing(io.RawIOBase):
+    """A file open for writing that also feeds every byte written to ``digest``."""
+
+    def __init__(self, handle: BinaryIO, digest: Any) -> None:
+        self.handle, self.digest = handle, digest
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.digest.update(data)
+        return self.handle.write(data)
+
+
+def _write_table(path: Path, frame: pd.DataFrame, digest: Any) -> None:
     with path.open("wb") as handle:
-        handle.write(memoryview(data))
+        encode_table(frame, _Hashing(handle, digest))  # type: ignore[arg-type]
 
 
 def _remove(path: Path) -> None:
