@@ -16,7 +16,8 @@ timeout of an exponential duration (mean: that pool's mean effort in the event l
 / 8 per day), a release. It walks exactly as many task steps as the product's event log
 holds (``kind == "task"``), over as many cases as have one, with each pool's share of the
 steps as in the log (a step's pool: its team and the first of its roles). Both are timed
-by wall clock; peak memory is the child's ``ru_maxrss`` (``os.wait4``; this process stays
+by wall clock and CPU seconds (user + system, ``os.wait4``: on a shared machine the CPU
+ratio is the steadier one); peak memory is the child's ``ru_maxrss`` (``os.wait4``; this process stays
 small, since Linux counts in a child's peak what it was forked from). Product and
 skeleton alternate (product, skeleton, product, …) for ``--rounds`` rounds, so that a burst
 of load from other jobs hits both; the ratio is of the medians, and of each round's pair.
@@ -68,8 +69,9 @@ print(json.dumps({"steps": done[0], "clock": env.now}))
 """
 
 
-def timed(argv: list[str], cwd: str | Path, tree: Path | None = None) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (MB) and standard output of ``argv`` in a fresh process (``tree`` on its path)."""
+def timed(argv: list[str], cwd: str | Path, tree: Path | None = None) -> tuple[float, float, float, str]:
+    """Wall seconds, CPU seconds, peak RSS (MB) and standard output of ``argv`` in a fresh process
+    (``tree`` on its path)."""
     env = {**os.environ, "PYTHONPATH": str(tree)} if tree is not None else None
     start = time.perf_counter()
     child = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -78,7 +80,7 @@ def timed(argv: list[str], cwd: str | Path, tree: Path | None = None) -> tuple[f
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(argv)} failed")
-    return wall, usage.ru_maxrss / 1024, out
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out
 
 
 def skeleton_spec(folder: str | Path, name: str) -> dict[str, object]:
@@ -122,7 +124,7 @@ def main() -> int:
     scenario = args.scenario.resolve()
     name = scenario.stem
     trees = {"product": ROOT, **({"before": args.before.resolve()} if args.before else {})}
-    found: dict[str, list[tuple[float, float]]] = {label: [] for label in [*trees, "skeleton"]}
+    found: dict[str, list[tuple[float, float, float]]] = {label: [] for label in [*trees, "skeleton"]}
     with tempfile.TemporaryDirectory(prefix="courtsim-whole-") as cwd:
         spec_path = Path(cwd) / "skeleton.json"
         spec: dict[str, object] = {}
@@ -130,35 +132,44 @@ def main() -> int:
             for label, tree in trees.items():
                 out = Path(cwd) / f"{label}{round_}"
                 argv = [sys.executable, "-m", "sim", "run", str(scenario), "--reps", "1", "--jobs", "1"]
-                wall, rss, _ = timed([*argv, "--out", str(out), "-q"], cwd, tree)
-                found[label].append((wall, rss))
+                wall, cpu, rss, _ = timed([*argv, "--out", str(out), "-q"], cwd, tree)
+                found[label].append((wall, cpu, rss))
                 if not spec:  # the same seed every round: the same steps
                     # In a child: this process stays small (a child's ru_maxrss counts what it was forked from).
                     argv = [sys.executable, "-c", SPEC, str(out), name]
                     spec = json.loads(subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=True).stdout)
                     spec_path.write_text(json.dumps(spec), encoding="utf-8")
-            wall, rss, printed = timed([sys.executable, "-c", SKELETON, str(spec_path)], cwd)
+            wall, cpu, rss, printed = timed([sys.executable, "-c", SKELETON, str(spec_path)], cwd)
             if json.loads(printed)["steps"] != spec["steps"]:
                 raise SystemExit(f"the skeleton walked {printed.strip()}, not {spec['steps']} steps")
-            found["skeleton"].append((wall, rss))
-            cells = ", ".join(f"{label} {runs[-1][0]:.2f} s / {runs[-1][1]:.0f} MB" for label, runs in found.items())
+            found["skeleton"].append((wall, cpu, rss))
+            cells = ", ".join(
+                f"{label} {runs[-1][0]:.2f} s (CPU {runs[-1][1]:.2f} s) / {runs[-1][2]:.0f} MB"
+                for label, runs in found.items()
+            )
             print(f"round {round_ + 1}: {cells}", flush=True)
     pools = spec["pools"]
     assert isinstance(pools, dict)
     days = float(str(spec["days"]))
     print(f"task steps {spec['steps']:,} over {spec['cases']:,} cases and {days:.0f} days, {len(pools)} pools")
-    wall = {label: median(w for w, _ in runs) for label, runs in found.items()}
-    rss = {label: median(r for _, r in runs) for label, runs in found.items()}
-    cells = "; ".join(f"{label} {wall[label]:.2f} s, {rss[label]:.0f} MB peak" for label in found)
+    wall = {label: median(r[0] for r in runs) for label, runs in found.items()}
+    cpu = {label: median(r[1] for r in runs) for label, runs in found.items()}
+    rss = {label: median(r[2] for r in runs) for label, runs in found.items()}
+    cells = "; ".join(
+        f"{label} {wall[label]:.2f} s (CPU {cpu[label]:.2f} s), {rss[label]:.0f} MB peak" for label in found
+    )
     print(f"whole process, median of {args.rounds}: {cells}")
     for label in trees:
-        pairs = ", ".join(f"{p / s:.2f}" for (p, _), (s, _) in zip(found[label], found["skeleton"], strict=True))
+        pairs = ", ".join(f"{p[0] / s[0]:.2f}" for p, s in zip(found[label], found["skeleton"], strict=True))
         ratio = (
-            f"{wall[label] / wall['skeleton']:.2f}x time (rounds: {pairs}), {rss[label] / rss['skeleton']:.1f}x memory"
+            f"{wall[label] / wall['skeleton']:.2f}x wall (rounds: {pairs}), {cpu[label] / cpu['skeleton']:.2f}x CPU, "
+            f"{rss[label] / rss['skeleton']:.1f}x memory"
         )
         print(f"ratio {label} / skeleton: {ratio}")
     if "before" in trees:
-        print(f"product / before: {wall['product'] / wall['before']:.2f}x time")
+        print(
+            f"product / before: {wall['product'] / wall['before']:.2f}x wall, {cpu['product'] / cpu['before']:.2f}x CPU"
+        )
     return 0
 
 
