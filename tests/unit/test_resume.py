@@ -18,11 +18,11 @@ import sim.experiments.resume
 from sim.commands.run import _warmup
 from sim.config.load import load_scenario, with_overrides
 from sim.config.schema import Scenario
-from sim.io import checksum, sha256_file
 from sim.experiments.results import TABLES, write_results
 from sim.experiments.resume import ENTRY, TABLE_SUFFIX, RunStore, folder_state, read_table
 from sim.experiments.running import run_experiment
 from sim.experiments.types import ExperimentResult
+from sim.io import checksum, sha256_file
 from tests.conftest import SCENARIOS
 
 
@@ -306,8 +306,8 @@ def test_entries_kept_as_parquet_by_an_older_version_are_still_resumed(
 def test_a_kept_table_that_is_neither_arrow_nor_parquet_is_named(tmp_path: Path) -> None:
     path = tmp_path / "steps.arrow"
     path.write_bytes(b"PK\x03\x04 not a table")
-    with pytest.raises(ValueError, match="steps.arrow is neither an Arrow IPC file nor a Parquet file"):
+    with pytest.raises(ValueError, match=r"steps\.arrow is neither an Arrow IPC file nor a Parquet file"):
         read_table(path)
     path.write_bytes(b"ARROW1" + bytes(40))
-    with pytest.raises(ValueError, match="steps.arrow cannot be read as an Arrow IPC file"):
+    with pytest.raises(ValueError, match=r"steps\.arrow cannot be read as an Arrow IPC file"):
         read_table(path)
