@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from scipy import stats
 
 from sim import frames
 from sim.config.load import load_scenario
@@ -46,7 +45,7 @@ from sim.experiments.running import Evaluator, run_experiment
 from sim.experiments.running import check_reps as _check_reps  # staff() has a check_reps argument
 from sim.experiments.sensitivity import Analysis, CourtModel, analyse
 from sim.experiments.staffing_search import StaffResult, search_staffing
-from sim.experiments.statistics import paired_differences, replications_needed, welch_differences
+from sim.experiments.statistics import paired_differences, replications_needed, t_quantile, welch_differences
 from sim.experiments.sweep import sweep as _sweep
 from sim.experiments.types import ExperimentResult, Progress, Target, parse_target
 from sim.metrics import KPI, KPIS, catalogue, monthly_view
@@ -292,7 +291,7 @@ def _convergence(kpis: pd.DataFrame, targets: Mapping[str, float], level: float)
         values = kpis.loc[kpis["kpi"] == kpi].sort_values("replication")["value"].to_numpy(float)
         for n in range(2, values.size + 1):
             first = values[:n]
-            half = float(stats.t.ppf(0.5 + level / 2, n - 1) * first.std(ddof=1) / n**0.5)
+            half = float(t_quantile(0.5 + level / 2, n - 1) * first.std(ddof=1) / n**0.5)
             rows.append({"kpi": kpi, "n": n, "mean": float(first.mean()), "half_width": half, "target": target})
     table = pd.DataFrame(rows, columns=["kpi", "n", "mean", "half_width", "target"])
     return table.assign(enough=table["half_width"] <= table["target"])

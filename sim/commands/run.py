@@ -30,7 +30,7 @@ from sim.config.schema import Scenario
 from sim.display import ljust, width
 from sim.experiments.backends import Backend
 from sim.experiments.results import MANIFEST, default_folder, write_results
-from sim.experiments.resume import RunStore, folder_state
+from sim.experiments.resume import RunStore, folder_state, read_table
 from sim.experiments.running import run_experiment
 from sim.experiments.types import ExperimentResult
 from sim.lang import bi, lang
@@ -151,7 +151,7 @@ def _warmup(result: ExperimentResult, scenario: Scenario, store: RunStore | None
     def stored() -> Iterator[tuple[int, SimpleNamespace]]:
         for rep in range(result.reps):
             paths = store.table_paths(scenario, result.seed, rep)
-            yield rep, SimpleNamespace(steps=pd.read_parquet(paths["steps"]), cases=pd.read_parquet(paths["cases"]))
+            yield rep, SimpleNamespace(steps=read_table(paths["steps"]), cases=read_table(paths["cases"]))
 
     return warmup_check(stored(), scenario)
 

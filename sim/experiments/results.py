@@ -240,15 +240,17 @@ def _stack(result: ExperimentResult, label: str, table: str) -> pd.DataFrame | N
 
 def _stored_parts(result: ExperimentResult, label: str, table: str, stored: StoredTables) -> Iterator[pd.DataFrame]:
     """Each replication's ``table`` of scenario ``label`` read back from ``stored``, as :func:`_stack` gives them."""
+    from sim.experiments.resume import read_table  # resume imports this module
+
     scenario = result.scenarios[label]
     calendar = build_calendar(scenario) if table == "cases" else None
     for rep in range(result.reps):
         paths = stored(label, rep)
         if calendar is not None:  # the case table people open, as ExperimentResult.case_table makes it
-            cases, slas = pd.read_parquet(paths["cases"]), pd.read_parquet(paths["slas"])
+            cases, slas = read_table(paths["cases"]), read_table(paths["slas"])
             frame = case_deadlines(cases, slas, scenario, calendar)
         else:
-            frame = pd.read_parquet(paths[table])
+            frame = read_table(paths[table])
         yield frame.assign(replication=rep)
 
 

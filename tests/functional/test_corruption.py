@@ -22,7 +22,7 @@ from sim.config.load import load_scenario, with_overrides
 from sim.config.schema import Scenario
 from sim.experiments.cache import ReplicationCache
 from sim.experiments.results import TABLES, ResultsCorruptError, verify_folder, write_results
-from sim.experiments.resume import ENTRY, RunStore
+from sim.experiments.resume import ENTRY, TABLE_SUFFIX, RunStore
 from sim.experiments.running import run_experiment
 from sim.experiments.types import ExperimentResult
 from tests.conftest import SCENARIOS
@@ -184,7 +184,7 @@ def _same(a: ExperimentResult, b: ExperimentResult) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "where"), [(name, WHERE[i % 3]) for i, name in enumerate([ENTRY, *(f"{t}.parquet" for t in TABLES)])]
+    ("name", "where"), [(name, WHERE[i % 3]) for i, name in enumerate([ENTRY, *(f"{t}{TABLE_SUFFIX}" for t in TABLES)])]
 )
 def test_every_damaged_file_of_a_kept_replication_is_recomputed(
     tiny: Scenario, straight: ExperimentResult, kept: Path, tmp_path: Path, name: str, where: float
@@ -204,7 +204,7 @@ def test_zeroed_bytes_in_a_kept_parquet_are_not_reused(
     """The attack of the issue: a run of zeroed bytes in the middle of a table (it may still parse)."""
     shutil.copytree(kept, tmp_path / "run")
     store = RunStore(tmp_path / "run")
-    path = store.run_folder(tiny, tiny.run.seed) / "rep0" / "cases.parquet"
+    path = store.run_folder(tiny, tiny.run.seed) / "rep0" / f"cases{TABLE_SUFFIX}"
     data = bytearray(path.read_bytes())
     middle = len(data) // 2
     data[middle : middle + 16] = bytes(16)

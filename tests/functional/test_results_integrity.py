@@ -36,7 +36,7 @@ import sim.experiments.results
 from sim.cli import main
 from sim.config.load import load_scenario, with_overrides
 from sim.experiments.results import TABLES, write_results
-from sim.experiments.resume import ENTRY, PARTIAL
+from sim.experiments.resume import ENTRY, PARTIAL, TABLE_SUFFIX, read_table
 from sim.experiments.running import run_experiment
 from sim.experiments.types import ExperimentResult
 from sim.io import LOCK_NAME
@@ -119,7 +119,7 @@ def _check_kept(partial: Path) -> None:
         if (entry / ENTRY).exists():
             assert json.loads((entry / ENTRY).read_text(encoding="utf-8"))["tables"] == list(TABLES)
             for table in TABLES:
-                pd.read_parquet(entry / f"{table}.parquet")
+                read_table(entry / f"{table}{TABLE_SUFFIX}")
 
 
 @pytest.fixture(scope="module")

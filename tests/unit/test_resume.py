@@ -7,6 +7,7 @@ never reads it; and what a folder holds decides whether ``courtsim run`` resumes
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -14,12 +15,14 @@ import pandas as pd
 import pytest
 
 import sim.experiments.resume
+from sim.commands.run import _warmup
 from sim.config.load import load_scenario, with_overrides
 from sim.config.schema import Scenario
 from sim.experiments.results import TABLES, write_results
-from sim.experiments.resume import ENTRY, RunStore, folder_state
+from sim.experiments.resume import ENTRY, TABLE_SUFFIX, RunStore, folder_state, read_table
 from sim.experiments.running import run_experiment
 from sim.experiments.types import ExperimentResult
+from sim.io import checksum, sha256_file
 from tests.conftest import SCENARIOS
 
 
@@ -77,7 +80,7 @@ def test_an_entry_without_its_marker_is_simulated_again(
     store = _copy(kept, tmp_path / "run")
     entry = store.run_folder(tiny, tiny.run.seed) / "rep1"
     (entry / ENTRY).unlink()
-    steps = entry / "steps.parquet"
+    steps = entry / f"steps{TABLE_SUFFIX}"
     steps.write_bytes(steps.read_bytes()[: steps.stat().st_size // 2])
     assert store.finished(tiny, tiny.run.seed, 2) == [0]
     again = run_experiment({"tiny": tiny}, 2, jobs=1, keep_runs=True, cache=store)
@@ -97,7 +100,7 @@ def test_an_unreadable_entry_is_simulated_again(
     elif damage == "entry without tables":
         (entry / ENTRY).write_text('{"kpis": {}, "meta": {}, "tables": []}', encoding="utf-8")
     else:
-        cases = entry / "cases.parquet"
+        cases = entry / f"cases{TABLE_SUFFIX}"
         cases.write_bytes(cases.read_bytes()[:100])
     again = run_experiment({"tiny": tiny}, 2, jobs=1, keep_runs=True, cache=store)
     assert (again.computed, again.cached) == (1, 1)
@@ -251,3 +254,60 @@ def test_final_tables_read_back_from_the_kept_replications_equal_those_from_memo
     damaged.write_bytes(damaged.read_bytes()[:-10])
     with pytest.raises(ValueError, match="checksum"):
         store.table_paths(tiny, seed, 1)
+
+
+def _as_old_format(store: RunStore, scenario: Scenario) -> None:
+    """Rewrite every kept entry as the version before Arrow kept it: ``<table>.parquet`` files and an
+    ``entry.json`` without ``files`` (its checksum made as that version made it)."""
+    seed = scenario.run.seed
+    for entry in sorted(store.run_folder(scenario, seed).glob("rep*")):
+        data = json.loads((entry / ENTRY).read_text(encoding="utf-8"))
+        data.pop("entry_sha256")
+        for table in data.pop("files"):
+            arrow = entry / f"{table}{TABLE_SUFFIX}"
+            read_table(arrow).to_parquet(entry / f"{table}.parquet")
+            arrow.unlink()
+            data["sha256"][table] = sha256_file(entry / f"{table}.parquet")
+        replication = int(entry.name.removeprefix("rep"))
+        data["entry_sha256"] = checksum([*store._key(scenario, seed), replication, data])
+        (entry / ENTRY).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def test_entries_kept_as_parquet_by_an_older_version_are_still_resumed(
+    tiny: Scenario, straight: ExperimentResult, kept: tuple[Path, ExperimentResult], tmp_path: Path
+) -> None:
+    """A run killed under the version that kept Parquet, resumed under this one: nothing recomputed,
+    the same tables, the warm-up check and the final files read from the Parquet files."""
+    store = _copy(kept, tmp_path / "run")
+    seed = tiny.run.seed
+    _as_old_format(store, tiny)
+    entry = store.run_folder(tiny, seed) / "rep0"
+    assert sorted(p.name for p in entry.iterdir()) == sorted([ENTRY, *(f"{t}.parquet" for t in TABLES)])
+    assert store.finished(tiny, seed, 2) == [0, 1]
+    again = run_experiment({"tiny": tiny}, 2, jobs=1, keep_runs=True, cache=store)
+    assert (again.computed, again.cached) == (0, 2)
+    _same(again, straight)
+    lean = run_experiment({"tiny": tiny}, 2, jobs=1, keep_runs=True, cache=store, hold_runs=False)
+    assert lean.runs == {} and lean.cached == 2
+    assert store.table_paths(tiny, seed, 0)["steps"].name == "steps.parquet"
+    from_disk, from_memory = _warmup(lean, tiny, store), _warmup(straight, tiny)
+    assert from_disk is not None and from_memory is not None
+    pd.testing.assert_frame_equal(from_disk.table, from_memory.table, check_exact=True)
+    write_results(tmp_path / "lean", lean, stored=lambda _, rep: store.table_paths(tiny, seed, rep))
+    write_results(tmp_path / "held", straight)
+    for table in TABLES:
+        name = f"tiny.{table}.parquet"
+        held, lean_table = pd.read_parquet(tmp_path / "held" / name), pd.read_parquet(tmp_path / "lean" / name)
+        pd.testing.assert_frame_equal(lean_table, held, check_exact=True)
+    (entry / "cases.parquet").write_bytes((entry / "cases.parquet").read_bytes()[:-10])  # damaged: recomputed
+    assert run_experiment({"tiny": tiny}, 2, jobs=1, keep_runs=True, cache=store).computed == 1
+
+
+def test_a_kept_table_that_is_neither_arrow_nor_parquet_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "steps.arrow"
+    path.write_bytes(b"PK\x03\x04 not a table")
+    with pytest.raises(ValueError, match=r"steps\.arrow is neither an Arrow IPC file nor a Parquet file"):
+        read_table(path)
+    path.write_bytes(b"ARROW1" + bytes(40))
+    with pytest.raises(ValueError, match=r"steps\.arrow cannot be read as an Arrow IPC file"):
+        read_table(path)
