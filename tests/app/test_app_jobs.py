@@ -15,9 +15,9 @@ from sim.config.load import load_scenario, with_overrides
 from sim.config.schema import Scenario
 from sim.experiments.marginal import marginal_cost
 from sim.experiments.statistics import summarise
+from sim.metrics.stability import closed_case_kpi
 from sim.report.analysis import RunAnalysis, analyse_run
 from sim.report.data import load_results
-from sim.metrics.stability import closed_case_kpi
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -152,9 +152,7 @@ def _same_analysis(lean: RunAnalysis, held: RunAnalysis) -> None:
 
 
 @pytest.mark.slow  # 3 s on a quiet machine: two replications and a results folder
-def test_the_analyses_read_one_replication_at_a_time_equal_those_read_at_once(
-    tiny: Scenario, tmp_path: Path
-) -> None:
+def test_the_analyses_read_one_replication_at_a_time_equal_those_read_at_once(tiny: Scenario, tmp_path: Path) -> None:
     job = Job({tiny.name: tiny}, RunSettings(seed=8, min_reps=2, max_reps=2, jobs=1), tmp_path).start()
     assert job.wait(120) and job.outcome is not None, job.snapshot().message
     results = load_results(job.outcome.folder)
