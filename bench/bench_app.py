@@ -17,7 +17,8 @@ variant costs in a new page process (in the same one the finished job is handed 
 ``--memory N`` measures instead what the page's process holds: a job of exactly ``N``
 replications of the scenario (the stopping rule may stop only at the cap), then
 this process's peak resident set (``ru_maxrss``: the workers are other processes) and what
-it still holds once the job has finished (``VmRSS``, after a garbage collection), each beside
+it still holds once the job has finished (``VmRSS``, after a garbage collection; then once
+more after giving freed memory back to the system, which is nearer what is live), each beside
 the same before the run.
 """
 
@@ -61,6 +62,21 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _trimmed_mb() -> float:
+    """The resident set once freed memory is given back to the system (glibc's ``malloc_trim``,
+    Arrow's pool): closer to what is live than ``VmRSS``, which keeps freed heap pages."""
+    import ctypes
+
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        return float("nan")
+    return _rss_mb()
+
+
 def memory(scenario_path: str, reps: int, jobs: int) -> int:
     """Peak and held RSS of this process (the page's) for a job of exactly ``reps`` replications."""
     scenario = load_scenario(scenario_path)
@@ -76,11 +92,13 @@ def memory(scenario_path: str, reps: int, jobs: int) -> int:
             return 1
         gc.collect()
         held, peak = _rss_mb(), _peak_mb()
+        live = _trimmed_mb()
         n = job.outcome.result.reps
     print(f"scenario {scenario.name}, {n} replications, {jobs} workers, {seconds:.1f} s, load {os.getloadavg()[0]:.1f}")
     print(f"  page process RSS before the run        {before:8.0f} MB (peak so far {peak_before:.0f} MB)")
     print(f"  peak RSS during the run                {peak:8.0f} MB  (+{peak - before:.0f} MB)")
-    print(f"  RSS held once finished (the job kept)  {held:8.0f} MB  (+{held - before:.0f} MB, {(held - before) / n:.1f} MB a replication)")
+    print(f"  RSS held once finished (the job kept)  {held:8.0f} MB  (+{held - before:.0f} MB)")
+    print(f"  the same, freed memory given back      {live:8.0f} MB  (+{live - before:.0f} MB)")
     return 0
 
 
