@@ -251,6 +251,15 @@ def _diff(kpi: str, value: float) -> str:
     return f"{100 * value:+.1f} 点 pp" if info is not None and info.unit in SHARE_UNITS else f"{value:+,.1f}"
 
 
+_STATE_ZH = {
+    "running": "运行中 running",
+    "cancelling": "正在停止 stopping",
+    "cancelled": "已取消 cancelled",
+    "finished": "已完成 finished",
+    "failed": "失败 failed",
+}
+
+
 _STATUS_COLOUR = {"met": "green", "not_met": "red", "uncertain": "orange", "unstable": "violet", "n/a": "gray"}
 
 
@@ -398,13 +407,7 @@ def _progress(job: Job) -> None:
             width = (
                 f"；45日率 ±{100 * half:.1f} 点（目标 ±{asked:g}）/ 45-day rate ±{100 * half:.1f} pp (asked ±{asked:g})"
             )
-    state_zh = {
-        "running": "运行中 running",
-        "cancelling": "正在停止 stopping",
-        "cancelled": "已取消 cancelled",
-        "finished": "已完成 finished",
-        "failed": "失败 failed",
-    }[snap.state]
+    state_zh = _STATE_ZH[snap.state]
     st.progress(min(n / cap, 1.0), text=f"{state_zh}：{n} / {cap} 次重复 replications{width}")
     if snap.state == "finished":
         st.caption(f"已停止 stopped: {snap.message}")
@@ -562,15 +565,6 @@ def _results(job: Job | None, jobs: Jobs) -> None:
     poll()
     if job.state == "finished" and job.outcome is not None:
         _bottleneck(job, jobs)
-
-
-_STATE_ZH = {
-    "running": "运行中 running",
-    "cancelling": "正在停止 stopping",
-    "cancelled": "已取消 cancelled",
-    "finished": "已完成 finished",
-    "failed": "失败 failed",
-}
 
 
 def _bottleneck(job: Job, jobs: Jobs) -> None:
