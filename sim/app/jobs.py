@@ -13,6 +13,16 @@ so the baseline is simulated once for all variants, and :class:`Jobs` hands back
 finished job for the same scenarios and settings, so going back to an earlier variant is
 instant. A finished job writes a results folder (:func:`~sim.experiments.results.write_results`)
 and a zip of it, and its HTML run report when the page asks (:meth:`Job.report`), for the downloads.
+
+The page's process holds the KPIs only: each replication's tables (tens of MB) go from the
+worker to the store on disk and are dropped here, the results folder is written from the
+store one replication at a time, and the finished run's analyses read that folder one
+replication at a time (:class:`StoredRun`).
+
+:class:`MarginalJob` is the bottleneck by effect on the same machinery: the function of
+``courtsim marginal`` (:func:`~sim.experiments.marginal.marginal_staffing`, one more person
+in each post, CRN-paired) in a thread, with progress and cancel, its KPIs cached on disk by
+scenario content and seed (the run's own replications are read from its store).
 """
 
 from __future__ import annotations
@@ -22,24 +32,43 @@ import logging
 import shutil
 import threading
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
 import pandas as pd
 
 from sim.config.load import scenario_hash
 from sim.config.schema import Scenario
 from sim.experiments.backends import make_backend, worker_count
+from sim.experiments.cache import ReplicationCache
+from sim.experiments.marginal import MarginalResult, marginal_cost, marginal_staffing
 from sim.experiments.results import write_results
 from sim.experiments.resume import RunStore
-from sim.experiments.running import Estimates, Precision, run_to_precision
+from sim.experiments.running import Estimates, Evaluator, Precision, run_to_precision
 from sim.experiments.types import ExperimentResult
 from sim.report.analysis import RunAnalysis, analyse_run
-from sim.report.data import load_results
+from sim.report.data import Results, ScenarioRun, load_results
+from sim.report.data import _slug as table_slug  # the file names of the per-scenario tables
 
-__all__ = ["DEFAULT_ROOT", "Job", "Jobs", "Outcome", "RunSettings", "Snapshot", "State"]
+__all__ = [
+    "DEFAULT_ROOT",
+    "MARGINAL_REPS",
+    "Job",
+    "Jobs",
+    "MarginalJob",
+    "MarginalSettings",
+    "MarginalSnapshot",
+    "Outcome",
+    "RunSettings",
+    "Snapshot",
+    "State",
+    "StoredRun",
+    "job_key",
+    "marginal_key",
+    "one_at_a_time",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -91,39 +120,21 @@ class Snapshot:
 
 
 class _Cancelled(Exception):
-    """Raised in the job's thread to stop the stream at the next replication."""
+    """Raised in a job's thread to stop the stream at the next replication."""
 
 
-class Job:
-    """One run of ``scenarios`` (the first is the base) under ``settings``, in a thread of its own."""
+class _Background:
+    """Work in a thread of its own: its state and message, and cancel at the next replication."""
 
-    def __init__(self, scenarios: Mapping[str, Scenario], settings: RunSettings, root: Path = DEFAULT_ROOT) -> None:
-        if not scenarios:
-            raise ValueError("no scenarios to run")
-        self.scenarios = dict(scenarios)
-        self.base = next(iter(self.scenarios))
-        self.settings = settings
-        self.root = Path(root)
-        self.outcome: Outcome | None = None
+    def __init__(self, name: str) -> None:
         self._state: State = "running"
         self._message = ""
         self._lock = threading.Lock()
-        self._report_lock = threading.Lock()
         self._cancel = threading.Event()
-        self._kpis = pd.DataFrame(columns=["scenario", "replication", "kpi", "value"])
-        self._done: dict[str, int] = dict.fromkeys(self.scenarios, 0)
         self._started = time.perf_counter()
-        self._first_result: float | None = None
-        self._first: float | None = None
-        self._stopped: float | None = None
-        self._thread = threading.Thread(target=self._work, name=f"courtsim-app-{self.key[:8]}", daemon=True)
+        self._thread = threading.Thread(target=self._guarded, name=name, daemon=True)
 
-    @property
-    def key(self) -> str:
-        """Scenario contents, labels, seed and settings: the same key is the same run."""
-        return job_key(self.scenarios, self.settings)
-
-    def start(self) -> Job:
+    def start(self) -> Self:
         """Start the thread (once); returns the job."""
         if not self._thread.is_alive() and self._thread.ident is None:
             self._started = time.perf_counter()
@@ -148,6 +159,52 @@ class Job:
         """running, cancelling, cancelled, finished or failed."""
         return self._state
 
+    def _check_cancel(self) -> None:
+        if self._cancel.is_set():
+            raise _Cancelled
+
+    def _work(self) -> str:
+        """The work; returns the message of the finished job."""
+        raise NotImplementedError
+
+    def _guarded(self) -> None:
+        try:
+            message = self._work()
+            with self._lock:
+                self._state, self._message = "finished", message
+        except _Cancelled:
+            with self._lock:
+                self._state, self._message = "cancelled", "已取消 / cancelled"
+        except Exception as exc:  # shown on the page, which must not die with a run
+            logger.exception("the run failed")
+            with self._lock:
+                self._state, self._message = "failed", f"运行失败 / the run failed: {type(exc).__name__}: {exc}"
+
+
+class Job(_Background):
+    """One run of ``scenarios`` (the first is the base) under ``settings``, in a thread of its own."""
+
+    def __init__(self, scenarios: Mapping[str, Scenario], settings: RunSettings, root: Path = DEFAULT_ROOT) -> None:
+        if not scenarios:
+            raise ValueError("no scenarios to run")
+        self.scenarios = dict(scenarios)
+        self.base = next(iter(self.scenarios))
+        self.settings = settings
+        self.root = Path(root)
+        self.outcome: Outcome | None = None
+        self._report_lock = threading.Lock()
+        self._kpis = pd.DataFrame(columns=["scenario", "replication", "kpi", "value"])
+        self._done: dict[str, int] = dict.fromkeys(self.scenarios, 0)
+        self._first_result: float | None = None
+        self._first: float | None = None
+        self._stopped: float | None = None
+        super().__init__(f"courtsim-app-{self.key[:8]}")
+
+    @property
+    def key(self) -> str:
+        """Scenario contents, labels, seed and settings: the same key is the same run."""
+        return job_key(self.scenarios, self.settings)
+
     def snapshot(self) -> Snapshot:
         """A consistent copy of what is known now."""
         with self._lock:
@@ -165,8 +222,7 @@ class Job:
     # ------------------------------------------------------------ the thread
 
     def _update(self, estimates: Estimates) -> None:
-        if self._cancel.is_set():
-            raise _Cancelled
+        self._check_cancel()
         kpis = estimates.kpis()
         done = {label: estimates.n(label) for label in self.scenarios}
         with self._lock:
@@ -177,42 +233,40 @@ class Job:
             if self._first is None and min(done.values()) >= 2:
                 self._first = elapsed
 
-    def _work(self) -> None:
+    def _work(self) -> str:
         settings = self.settings
         store = RunStore(self.root)
         workers = min(worker_count(settings.jobs), max(settings.max_reps * len(self.scenarios), 1))
-        try:
-            with make_backend(workers) as backend:
-                result, reason = run_to_precision(
-                    self.scenarios,
-                    settings.precision(),
-                    settings.seed,
-                    min_reps=settings.min_reps,
-                    max_reps=settings.max_reps,
-                    keep_runs=True,
-                    backend=backend,
-                    cache=store,
-                    on_update=self._update,
-                )
-            with self._lock:
-                self._stopped = time.perf_counter() - self._started
-                self._message = "正在写结果文件夹 / writing the results folder"
-            self.outcome = self._finish(result, reason)
-            with self._lock:
-                self._state, self._message = "finished", reason
-        except _Cancelled:
-            with self._lock:
-                self._state, self._message = "cancelled", "已取消 / cancelled"
-        except Exception as exc:  # shown on the page, which must not die with a run
-            logger.exception("the run failed")
-            with self._lock:
-                self._state, self._message = "failed", f"运行失败 / the run failed: {type(exc).__name__}: {exc}"
+        with make_backend(workers) as backend:
+            result, reason = run_to_precision(
+                self.scenarios,
+                settings.precision(),
+                settings.seed,
+                min_reps=settings.min_reps,
+                max_reps=settings.max_reps,
+                keep_runs=True,  # the workers hand the tables over and the store keeps them on disk ...
+                hold_runs=False,  # ... and this process drops them: it holds the KPIs only
+                backend=backend,
+                cache=store,
+                on_update=self._update,
+            )
+        with self._lock:
+            self._stopped = time.perf_counter() - self._started
+            self._message = "正在写结果文件夹 / writing the results folder"
+        self.outcome = self._finish(result, reason, store)
+        return reason
 
-    def _finish(self, result: ExperimentResult, reason: str) -> Outcome:
+    def _finish(self, result: ExperimentResult, reason: str, store: RunStore) -> Outcome:
         folder = self.root / f"{self.key[:16]}-n{result.reps}"
-        write_results(folder, result, overwrite=True, extra={"app": {"stopped": reason}})
+        write_results(
+            folder,
+            result,
+            overwrite=True,
+            extra={"app": {"stopped": reason}},
+            stored=lambda label, rep: store.table_paths(self.scenarios[label], result.seed, rep),
+        )
         shown = list(self.scenarios)[-1]  # the variant (or the base run alone): the page's tables are its
-        analyses = {shown: analyse_run(load_results(folder), shown)}
+        analyses = {shown: analyse_run(one_at_a_time(load_results(folder), shown), shown)}
         archive = Path(shutil.make_archive(str(folder), "zip", root_dir=folder.parent, base_dir=folder.name))
         return Outcome(result, reason, folder, analyses, archive)
 
@@ -236,12 +290,150 @@ def job_key(scenarios: Mapping[str, Scenario], settings: RunSettings) -> str:
     return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()
 
 
+# ---------------------------------------------------------------- the analyses, one replication at a time
+
+
+class StoredRun(ScenarioRun):
+    """A scenario of a results folder whose tables are read one replication at a time.
+
+    :class:`~sim.report.data.ScenarioRun` reads each table of every replication at once (and
+    splits it by replication); this reads only the rows of the replication asked for (the
+    results folder's Parquet files hold one row group per replication), so the analyses of a
+    finished run hold one replication's tables at a time. The tables are the same.
+    """
+
+    def _path(self, name: str) -> Path:
+        return self.folder / f"{table_slug(self.label)}.{name}.parquet"
+
+    @property
+    def replications(self) -> list[int]:
+        """The replication numbers present in the case table."""
+        column = pd.read_parquet(self._path("cases"), columns=["replication"])["replication"]
+        return sorted(int(r) for r in column.unique())
+
+    def per_replication(self) -> Iterator[tuple[int, dict[str, pd.DataFrame]]]:
+        """As :meth:`ScenarioRun.per_replication`, each replication read from the files when its turn comes."""
+        names = ["cases", "slas", "steps"]
+        if self._path("unfinished").is_file():
+            names.append("unfinished")
+        for rep in self.replications:
+            yield rep, {name: self._rows(name, rep) for name in names}
+
+    def _rows(self, name: str, rep: int) -> pd.DataFrame:
+        frame = pd.read_parquet(self._path(name), filters=[("replication", "==", rep)])
+        return frame.drop(columns="replication").reset_index(drop=True)
+
+
+def one_at_a_time(results: Results, label: str) -> Results:
+    """``results`` with scenario ``label`` read one replication at a time (:class:`StoredRun`)."""
+    run = results.runs[label]
+    stored = StoredRun(run.label, run.scenario, run.source, run.folder)
+    return replace(results, runs={**results.runs, label: stored})
+
+
+# ---------------------------------------------------------------- the bottleneck by effect
+
+MARGINAL_REPS = 3
+"""Replications of the base and of each post's variant on the page: ``courtsim marginal``'s default.
+Every post costs that many full runs, so the page keeps it modest (and says so)."""
+
+KPI_CACHE = ".kpis"
+"""Where the bottleneck by effect keeps its replications' KPIs, under the page's root."""
+
+
+@dataclass(frozen=True)
+class MarginalSettings:
+    """The seed of the run it follows, the replications of each variant, the workers."""
+
+    seed: int
+    reps: int = MARGINAL_REPS
+    jobs: int = 0
+
+
+@dataclass(frozen=True)
+class MarginalSnapshot:
+    """What the page shows of a bottleneck job: state, replications done of all, its message."""
+
+    state: State
+    done: int
+    total: int
+    message: str = ""
+
+
+class _PageKpis(ReplicationCache):
+    """KPIs only: the page's whole runs (its :class:`RunStore`) first, else entries of ``root/.kpis``.
+
+    The bottleneck by effect needs no tables; the replications of the run it follows are
+    already in the run store, and each new one (the posts' variants) is kept as KPIs.
+    """
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root / KPI_CACHE)
+        self.runs = RunStore(root)
+
+    def load(
+        self, scenario: Scenario, seed: int, replication: int, keep_run: bool
+    ) -> tuple[dict[str, float], None] | None:
+        if not keep_run:
+            found = self.runs.load(scenario, seed, replication, False)
+            if found is not None:
+                self.hits += 1
+                return found[0], None
+        return super().load(scenario, seed, replication, keep_run)
+
+
+class MarginalJob(_Background):
+    """``courtsim marginal``'s computation for one scenario (+1 person in each post), in a thread."""
+
+    def __init__(self, scenario: Scenario, settings: MarginalSettings, root: Path = DEFAULT_ROOT) -> None:
+        self.scenario = scenario
+        self.settings = settings
+        self.root = Path(root)
+        self.result: MarginalResult | None = None
+        self.computed = self.cached = 0
+        self._done = 0
+        self._total = marginal_cost(scenario, settings.reps)
+        super().__init__(f"courtsim-marginal-{self.key[:8]}")
+
+    @property
+    def key(self) -> str:
+        """Scenario content, seed and replications: the same key is the same table."""
+        return marginal_key(self.scenario, self.settings)
+
+    def snapshot(self) -> MarginalSnapshot:
+        """A consistent copy of what is known now."""
+        with self._lock:
+            return MarginalSnapshot(self._state, self._done, self._total, self._message)
+
+    def _progress(self, done: int, total: int) -> None:
+        self._check_cancel()
+        with self._lock:
+            self._done, self._total = done, total
+
+    def _work(self) -> str:
+        cache = _PageKpis(self.root)
+        workers = min(worker_count(self.settings.jobs), max(self._total, 1))
+        with make_backend(workers) as backend:
+            evaluator = Evaluator(self.settings.seed, backend=backend, cache=cache, progress=self._progress)
+            self.result = marginal_staffing(self.scenario, evaluator, reps=self.settings.reps)
+        self.computed, self.cached = evaluator.computed, evaluator.cached
+        zh = f"模拟 {self.computed} 次，{self.cached} 次取自缓存"
+        return f"{zh} / {self.computed} simulated, {self.cached} from the cache"
+
+
+def marginal_key(scenario: Scenario, settings: MarginalSettings) -> str:
+    """A fingerprint of a bottleneck job: the scenario's content, the seed and the replications."""
+    text = f"marginal|{scenario_hash(scenario)}|seed={settings.seed}|reps={settings.reps}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 @dataclass
 class Jobs:
     """The page's jobs by key: the same scenarios and settings get the same (maybe finished) job."""
 
     root: Path = DEFAULT_ROOT
     _jobs: dict[str, Job] = field(default_factory=dict)
+    _marginal: dict[str, MarginalJob] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def run(self, scenarios: Mapping[str, Scenario], settings: RunSettings) -> Job:
@@ -262,3 +454,19 @@ class Jobs:
     def get(self, key: str) -> Job | None:
         """The job with this key, if the page started it."""
         return self._jobs.get(key)
+
+    def marginal(self, scenario: Scenario, settings: MarginalSettings) -> MarginalJob:
+        """The bottleneck job of ``scenario``: a running or finished one, else a new one started now
+        (a cancelled or failed one is replaced; its replications are in the caches)."""
+        key = marginal_key(scenario, settings)
+        with self._lock:
+            job = self._marginal.get(key)
+            if job is None or job.state in ("cancelled", "failed"):
+                job = MarginalJob(scenario, settings, self.root)
+                self._marginal[key] = job
+                job.start()
+            return job
+
+    def get_marginal(self, key: str) -> MarginalJob | None:
+        """The bottleneck job with this key, if the page started it."""
+        return self._marginal.get(key)

@@ -37,15 +37,19 @@ from sim.app.edits import (
     variant_toml,
     with_unit_totals,
 )
-from sim.app.jobs import DEFAULT_ROOT, Job, Jobs, RunSettings
+from sim.app.jobs import DEFAULT_ROOT, Job, Jobs, MarginalJob, MarginalSettings, RunSettings
 from sim.app.summaries import comparison, utilisation_grid, verdicts
 from sim.config.errors import ScenarioError
 from sim.config.load import load_scenario
 from sim.config.schema import MAX_COUNT, Scenario
+from sim.experiments.ceilings import ceiling_checks
+from sim.experiments.marginal import marginal_cost, posts_of
 from sim.experiments.statistics import summarise
+from sim.experiments.types import Target
 from sim.metrics import KPIS
 from sim.metrics.registry import SHARE_UNITS
 from sim.metrics.stability import instability_warning
+from sim.report.targets import FAST45_TARGET
 from sim.vocab import ROLE_ZH, TEAM_ZH, Role, Team
 
 __all__ = ["main", "values_from_state", "widget_key"]
@@ -247,6 +251,15 @@ def _diff(kpi: str, value: float) -> str:
     return f"{100 * value:+.1f} 点 pp" if info is not None and info.unit in SHARE_UNITS else f"{value:+,.1f}"
 
 
+_STATE_ZH = {
+    "running": "运行中 running",
+    "cancelling": "正在停止 stopping",
+    "cancelled": "已取消 cancelled",
+    "finished": "已完成 finished",
+    "failed": "失败 failed",
+}
+
+
 _STATUS_COLOUR = {"met": "green", "not_met": "red", "uncertain": "orange", "unstable": "violet", "n/a": "gray"}
 
 
@@ -265,6 +278,20 @@ def _verdict_lines(job: Job, kpis: pd.DataFrame, label: str) -> None:
             f"- **{r.zh}** {r.en}：{_fmt(r.kpi, r.mean)}{interval}，目标 target ≥ {_fmt(r.kpi, r.target)} → "
             f":{colour}[**{r.status_zh} {r.status_en}**]（{r.n} 次重复 replications）"
         )
+
+
+def _ceiling(job: Job, label: str) -> None:
+    """The most the 45-day rate could reach with no queueing at all, from the finished run's replications
+    (:func:`sim.experiments.ceilings.ceiling_checks`, the run report's sentence), beside the verdict."""
+    if job.outcome is None:
+        return
+    target = Target("fast45_rate", ">=", FAST45_TARGET.low or 0.9)
+    checks = ceiling_checks(job.outcome.result.kpis, label, [target], 0.95)
+    if not checks:
+        return
+    zh, en = checks[0].sentence()
+    say = st.error if not checks[0].reachable else st.info
+    say(f"**上限 ceiling**：{zh}\n\n{en}", icon="📏")
 
 
 def _utilisation(kpis: pd.DataFrame, label: str) -> None:
@@ -380,13 +407,7 @@ def _progress(job: Job) -> None:
             width = (
                 f"；45日率 ±{100 * half:.1f} 点（目标 ±{asked:g}）/ 45-day rate ±{100 * half:.1f} pp (asked ±{asked:g})"
             )
-    state_zh = {
-        "running": "运行中 running",
-        "cancelling": "正在停止 stopping",
-        "cancelled": "已取消 cancelled",
-        "finished": "已完成 finished",
-        "failed": "失败 failed",
-    }[snap.state]
+    state_zh = _STATE_ZH[snap.state]
     st.progress(min(n / cap, 1.0), text=f"{state_zh}：{n} / {cap} 次重复 replications{width}")
     if snap.state == "finished":
         st.caption(f"已停止 stopped: {snap.message}")
@@ -397,6 +418,8 @@ def _progress(job: Job) -> None:
         return
     st.subheader("结论 Verdict")
     _verdict_lines(job, snap.kpis, label)
+    if snap.state == "finished":
+        _ceiling(job, label)
     if len(job.scenarios) > 1:
         st.subheader("与基线比较 Compared with the baseline (CRN)")
         _comparison(job, snap.kpis)
@@ -540,6 +563,99 @@ def _results(job: Job | None, jobs: Jobs) -> None:
             st.rerun()  # the run ended: draw the whole page once more, without polling
 
     poll()
+    if job.state == "finished" and job.outcome is not None:
+        _bottleneck(job, jobs)
+
+
+def _bottleneck(job: Job, jobs: Jobs) -> None:
+    """找瓶颈: ``courtsim marginal`` on the run's variant (one more person in each post), in the background."""
+    label = list(job.scenarios)[-1]
+    scenario = job.scenarios[label]
+    settings = MarginalSettings(seed=job.settings.seed, jobs=job.settings.jobs)
+    posts, cost = len(posts_of(scenario)), marginal_cost(scenario, settings.reps)
+    st.subheader("找瓶颈 Bottleneck by effect")
+    st.caption(
+        f"各岗位增加一人（{posts}个岗位），与本方案在相同案件上逐次配对比较（共同随机数），每个方案{settings.reps}次重复，"
+        f"共{cost}次运行（已算过的取自缓存），约需几分钟。与 `courtsim marginal --reps {settings.reps}` 相同。 / "
+        f"One more person in each of the {posts} posts, paired with this run on the same cases (common random "
+        f"numbers), {settings.reps} replications each: {cost} runs (those done before come from the cache), "
+        f"minutes. The same as `courtsim marginal --reps {settings.reps}`."
+    )
+    remembered = f"marginal:{job.key}"
+    run_col, cancel_col, _ = st.columns([1, 1, 3])
+    start = run_col.button("找瓶颈 Bottleneck by effect", key="marginal:run", width="stretch")
+    stop = cancel_col.button("停止 Stop", key="marginal:cancel", width="stretch")
+    if start:
+        st.session_state[remembered] = jobs.marginal(scenario, settings).key
+    marginal = jobs.get_marginal(st.session_state.get(remembered, ""))
+    if marginal is None:
+        return
+    if stop:
+        marginal.cancel()
+    live = marginal.state in ("running", "cancelling")
+
+    @st.fragment(run_every=1.0 if live else None)
+    def poll() -> None:
+        _marginal_results(job, marginal, label)
+        if live and marginal.state not in ("running", "cancelling"):
+            st.rerun()  # it ended: draw the page once more, without polling
+
+    poll()
+
+
+def _marginal_results(job: Job, marginal: MarginalJob, label: str) -> None:
+    """Progress, then the posts by their effect on the 45-day rate, in the report's words."""
+    snap = marginal.snapshot()
+    share = min(snap.done / snap.total, 1.0) if snap.total else 0.0
+    st.progress(share, text=f"{_STATE_ZH[snap.state]}：{snap.done} / {snap.total} 次重复 replications")
+    result = marginal.result
+    if snap.state != "finished" or result is None:
+        if snap.message:
+            (st.error if snap.state == "failed" else st.caption)(snap.message)
+        return
+    from sim.report.brief import recommendation  # the A4 brief's words (matplotlib: only once finished)
+    from sim.report.text import marginal_command
+
+    st.caption(snap.message)
+    if result.base_unstable_reps:
+        zh, en = instability_warning(result.base_unstable_reps, result.reps)
+        st.warning(f"{zh}\n\n{en}", icon="⚠️")
+    analysis = job.outcome.analyses.get(label) if job.outcome is not None else None
+    if analysis is not None:
+        zh, en = recommendation(analysis, result.table, marginal_command(None, marginal.settings.seed))
+        st.markdown(f"**{zh}**\n\n{en}")
+    ranked = result.ranking("fast45_rate")
+    rows = list(frames.rows(ranked, index=False))
+    st.table(
+        pd.DataFrame(
+            {
+                "名次 rank": [str(i) for i in range(1, len(ranked) + 1)],
+                "岗位 post": [f"{TEAM_ZH[Team(r.team)]}·{ROLE_ZH[Role(r.role)]} {r.team}.{r.role}" for r in rows],
+                "人数 n": [f"{int(r.headcount)}→{int(r.headcount + r.delta)}" for r in rows],
+                "45日率变化 effect on the 45-day rate [95% CI]": [
+                    f"{_diff('fast45_rate', r.mean_diff)} [{_points(r.ci_low)}, {_points(r.ci_high)}]" for r in rows
+                ],
+                "显著 significant": ["显著 yes" if r.significant else "不显著 no" for r in rows],
+                "利用率 utilisation": [f"{_pct(r.utilisation)} → {_pct(r.utilisation_after)}" for r in rows],
+            }
+        ).set_index("名次 rank")
+    )
+    st.caption(
+        f"按效果排名：每个岗位增加一人后45日内结案率的配对差值（{result.reps}次重复，{result.level:.0%}置信区间）。"
+        "利用率只说明谁忙，不说明增人是否有用。 / Ranked by effect: the paired difference in the 45-day rate "
+        f"with one more person in the post ({result.reps} replications, {result.level:.0%} intervals). "
+        "Utilisation says who is busy, not where one more person helps."
+    )
+    for s in frames.rows(result.skipped, index=False):
+        st.caption(f"未运行 not run: {s.team}.{s.role} {int(s.delta):+d}: {s.reason}")
+
+
+def _points(value: float) -> str:
+    return "—" if value is None or math.isnan(value) else f"{100 * value:+.1f}"
+
+
+def _pct(value: float) -> str:
+    return "—" if value is None or math.isnan(value) else f"{100 * value:.0f}%"
 
 
 if __name__ == "__main__":

@@ -113,8 +113,17 @@ class ProcessBackend(_Closing):
             pending = set(futures)
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in sorted(done, key=futures.__getitem__):
-                    yield futures[future], future.result()
+                batch = sorted(done, key=futures.__getitem__)
+                del done
+                while batch:
+                    # Each future is let go once its result is handed on: a future holds its
+                    # result, and a caller that keeps the results elsewhere (or drops them: the
+                    # tables of a run kept on disk) must not find them all held here until the end.
+                    future = batch.pop(0)
+                    index, result = futures.pop(future), future.result()
+                    del future
+                    yield index, result
+                    del result
         finally:
             # Interrupted or failed: drop queued work instead of running it to the end.
             for future in futures:

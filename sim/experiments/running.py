@@ -352,6 +352,7 @@ def run_to_precision(
     backend: Backend | None = None,
     cache: ReplicationStore | None = None,
     on_update: Callable[[Estimates], None] | None = None,
+    hold_runs: bool = True,
 ) -> tuple[ExperimentResult, str]:
     """Replications until every interval asked for is narrow enough in every scenario, or ``max_reps``.
 
@@ -367,6 +368,9 @@ def run_to_precision(
 
     ``on_update(estimates)`` is called whenever the estimates change (the first
     estimate after the first replications, then an interval that narrows).
+    ``hold_runs=False`` with ``keep_runs`` drops each run's tables once ``cache`` has
+    stored them, as in :func:`run_experiment`: this process holds the KPIs only, and
+    ``result.runs`` is empty (``write_results(..., stored=...)`` reads them back).
     Returns the experiment over replications ``0 .. n-1`` and why it stopped.
     """
     wanted = [precision] if isinstance(precision, Precision) else list(precision)
@@ -383,10 +387,11 @@ def run_to_precision(
     n, reason = max_reps, f"the limit of {max_reps} replications was reached"
     checked = min_reps - 1  # the prefixes 0 .. k-1 already checked, k <= checked
     stop: int | None = None
+    drop = not hold_runs and cache is not None
     stream = stream_experiment(scenarios, max_reps, seed, jobs=jobs, keep_runs=keep_runs, backend=backend, cache=cache)
     with closing(stream):
         for item in stream:
-            finished[(item.label, item.replication)] = item
+            finished[(item.label, item.replication)] = replace(item, run=None) if drop else item
             if not estimates.add(item):
                 continue
             if on_update:

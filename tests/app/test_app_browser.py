@@ -3,7 +3,8 @@
 ``courtsim app`` serves a short scenario (tests/data/app_short.toml: four months, a
 replication in a few seconds); the test moves one officer to the fast track with the
 stepper, presses Run, waits for the verdict and the CRN comparison, downloads the variant's
-TOML and validates it, and keeps a screenshot for docs/app.png. Skips only when Chromium is
+TOML and validates it, checks the ceiling beside the verdict and the bottleneck button, and
+keeps a screenshot for docs/app.png. Skips only when Chromium is
 missing (Debian: ``apt-get install chromium``; never ``playwright install``) or Playwright is
 not installed.
 """
@@ -153,6 +154,9 @@ def test_edit_run_compare_download_in_a_real_browser(served: str, tmp_path: Path
         page.get_by_text("已完成 finished", exact=False).wait_for(timeout=120_000)
         page.get_by_text("为什么超期 Why late").wait_for(timeout=60_000)
         page.get_by_test_id("stImage").first.wait_for(timeout=60_000)  # the why-late figure
+        page.get_by_text("上限 ceiling", exact=False).first.wait_for(timeout=60_000)  # beside the verdict
+        # The bottleneck by effect is offered (its (1 + posts) × 3 runs are left to the AppTest test).
+        page.get_by_role("button", name="找瓶颈 Bottleneck by effect").wait_for(timeout=60_000)
         shot = tmp_path / "app.png"
         page.screenshot(path=str(shot))  # the page scrolls inside its own pane: a tall window shows it all
         browser.close()

@@ -9,12 +9,15 @@ import pandas as pd
 import pytest
 
 from sim.app.edits import build_variant
-from sim.app.jobs import Job, Jobs, RunSettings
+from sim.app.jobs import Job, Jobs, MarginalJob, MarginalSettings, RunSettings, one_at_a_time
 from sim.app.summaries import comparison, utilisation_grid, verdicts
 from sim.config.load import load_scenario, with_overrides
 from sim.config.schema import Scenario
+from sim.experiments.marginal import marginal_cost
 from sim.experiments.statistics import summarise
 from sim.metrics.stability import closed_case_kpi
+from sim.report.analysis import RunAnalysis, analyse_run
+from sim.report.data import load_results
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,6 +50,8 @@ def test_a_job_streams_then_finishes_with_a_results_folder(tiny: Scenario, tmp_p
     assert (job.outcome.folder / "manifest.json").is_file()
     assert job.outcome.archive.is_file() and job.outcome.archive.suffix == ".zip"
     assert set(job.outcome.analyses) == {"more"}  # the page's tables are the variant's
+    assert job.outcome.result.runs == {}  # the page's process holds the KPIs only; the tables are on disk
+    _same_analysis(job.outcome.analyses["more"], analyse_run(load_results(job.outcome.folder), "more"))
     assert "limit of 3" in job.outcome.reason
     report = job.report()
     assert report.is_file() and "快执团队" in report.read_text(encoding="utf-8")
@@ -134,3 +139,63 @@ def test_utilisation_is_a_team_by_role_grid() -> None:
     assert grid.loc["快执团队 fast_track", "执行员 officer"] == pytest.approx(0.85)
     assert grid.loc["前置团队 intake", "书记员 clerk"] == pytest.approx(0.5)
     assert grid.isna().sum().sum() == 26
+
+
+def _same_analysis(lean: RunAnalysis, held: RunAnalysis) -> None:
+    """Every table of two analyses, bit for bit (one read a replication at a time, one all at once)."""
+    assert lean.reps == held.reps and lean.label == held.label
+    for name in ("kpis", "slas", "bottlenecks", "backlog", "stages", "days_to_close", "caseload", "zhongben"):
+        pd.testing.assert_frame_equal(getattr(lean, name), getattr(held, name), check_exact=True, obj=name)
+    for name in ("why_late", "monthly"):
+        pd.testing.assert_frame_equal(getattr(lean, name), getattr(held, name), check_exact=True, obj=name)
+    assert (lean.warmup is None) == (held.warmup is None)
+
+
+@pytest.mark.slow  # 3 s on a quiet machine: two replications and a results folder
+def test_the_analyses_read_one_replication_at_a_time_equal_those_read_at_once(tiny: Scenario, tmp_path: Path) -> None:
+    job = Job({tiny.name: tiny}, RunSettings(seed=8, min_reps=2, max_reps=2, jobs=1), tmp_path).start()
+    assert job.wait(120) and job.outcome is not None, job.snapshot().message
+    results = load_results(job.outcome.folder)
+    lean = one_at_a_time(results, tiny.name)
+    assert type(lean.runs[tiny.name]).__name__ == "StoredRun" and lean.runs[tiny.name].replications == [0, 1]
+    _same_analysis(analyse_run(lean, tiny.name), analyse_run(results, tiny.name))
+
+
+@pytest.fixture(scope="module")
+def tinier(tiny: Scenario) -> Scenario:
+    """Shorter still for the bottleneck by effect, which runs (1 + posts) × reps replications."""
+    return with_overrides(tiny, {"run.warmup_days": 5, "run.horizon_days": 25, "run.cooldown_days": 0})
+
+
+@pytest.mark.slow  # 25 s on a quiet machine: (1 + 21 posts) × 2 replications, then the same from the cache
+def test_the_bottleneck_job_runs_marginal_after_the_run_and_is_cached(tinier: Scenario, tmp_path: Path) -> None:
+    jobs = Jobs(tmp_path)
+    run = jobs.run({tinier.name: tinier}, RunSettings(seed=9, min_reps=2, max_reps=2, jobs=1))
+    assert run.wait(120) and run.state == "finished"
+    settings = MarginalSettings(seed=9, reps=2, jobs=1)
+    job = jobs.marginal(tinier, settings)
+    assert jobs.marginal(tinier, settings) is job  # the same job while it runs and once finished
+    assert job.wait(300), "the bottleneck job did not end"
+    snap = job.snapshot()
+    assert snap.state == "finished", snap.message
+    assert snap.done == snap.total == marginal_cost(tinier, 2)
+    assert job.cached == 2  # the run's own replications, from its store
+    assert job.computed == snap.total - 2
+    assert job.result is not None
+    ranking = job.result.ranking("fast45_rate")
+    assert len(ranking) and list(ranking["gain"].dropna()) == sorted(ranking["gain"].dropna(), reverse=True)
+    again = MarginalJob(tinier, settings, tmp_path).start()  # a new page process: every KPI from the caches
+    assert again.wait(120) and again.state == "finished" and again.result is not None
+    assert again.computed == 0 and again.cached == snap.total
+    pd.testing.assert_frame_equal(again.result.table, job.result.table, check_exact=True)
+
+
+def test_the_bottleneck_job_cancels(tinier: Scenario, tmp_path: Path) -> None:
+    job = MarginalJob(tinier, MarginalSettings(seed=10, reps=2, jobs=1), tmp_path).start()
+    deadline = time.monotonic() + 60
+    while job.snapshot().done < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    job.cancel()
+    assert job.wait(60)
+    snap = job.snapshot()
+    assert snap.state == "cancelled" and snap.done < snap.total and job.result is None

@@ -20,7 +20,7 @@ from sim.config.load import load_scenario, with_overrides
 from sim.config.schema import Scenario
 from sim.experiments.results import TABLES, write_results
 from sim.experiments.resume import ENTRY, TABLE_SUFFIX, RunStore, folder_state, read_table
-from sim.experiments.running import run_experiment
+from sim.experiments.running import Precision, run_experiment, run_to_precision
 from sim.experiments.types import ExperimentResult
 from sim.io import checksum, sha256_file
 from tests.conftest import SCENARIOS
@@ -311,3 +311,18 @@ def test_a_kept_table_that_is_neither_arrow_nor_parquet_is_named(tmp_path: Path)
     path.write_bytes(b"ARROW1" + bytes(40))
     with pytest.raises(ValueError, match=r"steps\.arrow cannot be read as an Arrow IPC file"):
         read_table(path)
+
+
+def test_run_to_precision_can_hold_the_kpis_only(tiny: Scenario, straight: ExperimentResult, tmp_path: Path) -> None:
+    """The page's run (``run_to_precision``) also keeps the tables on disk only (``hold_runs=False``):
+    no run in memory, the same KPIs, and the store holds every table for the results folder."""
+    store = RunStore(tmp_path)
+    never = Precision("fast45_rate", 1e-9)  # never met: the cap of two replications stops it
+    lean, _ = run_to_precision(
+        {"tiny": tiny}, never, min_reps=2, max_reps=2, jobs=1, keep_runs=True, cache=store, hold_runs=False
+    )
+    assert lean.runs == {} and lean.computed == 2
+    pd.testing.assert_frame_equal(lean.kpis, straight.kpis, check_exact=True)
+    held, _ = run_to_precision({"tiny": tiny}, never, min_reps=2, max_reps=2, jobs=1, keep_runs=True, cache=store)
+    assert held.cached == 2 and set(held.runs) == {("tiny", 0), ("tiny", 1)}
+    _same(held, straight)
