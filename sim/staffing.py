@@ -49,8 +49,12 @@ class Member:
     joined: float = 0.0  # sim days
     left: float = float("nan")
     caseload: int = 0  # open cases owned; changed only by the StaffOffice
-    busy: bool = False
+    busy: bool = False  # at work, or held for a convened piece of work (``held_by``)
     leaving: bool = False
+    held_by: _Waiting | None = None  # the convened work this person is held for, waiting for the others
+    held_since: float = 0.0  # sim days
+
+
 
 
 @dataclass(slots=True, eq=False)
@@ -61,6 +65,7 @@ class Pool:
     members: list[Member] = field(default_factory=list)
     free: list[Member] = field(default_factory=list)  # kept sorted by id for determinism
     owners: bool = False  # whether members own cases (officers: handlers have a caseload)
+    held_days: float = 0.0  # time its members spent held for convened work before it began (idle, not work)
 
 
 class Owned(Protocol):
@@ -98,7 +103,7 @@ class _Waiting:
     needs: list[Need]
     event: simpy.Event
     tag: object  # how the desk's ``on_grant`` hook knows this work
-    shape: int | None = None  # what its needs ask for, less the handler (see TeamDesk._retry); None: never alike
+    held: list[list[Member]] | None = None  # per need, who is held for it once convened (None: not yet)
 
 
 _Queue = list[tuple[tuple[Any, ...], _Waiting]]
@@ -108,10 +113,36 @@ _Queue = list[tuple[tuple[Any, ...], _Waiting]]
 class TeamDesk:
     """One team's pools and the work waiting for its people.
 
-    Waiting work is filed under what blocks it (a pool with too few free people,
-    or the one handler it needs). A release re-examines only the work filed under
-    the people released, in dispatch-key order, so a long queue costs nothing
-    until the resource it waits for comes free.
+    Work for one person is filed under what blocks it (a pool with nobody free, or
+    the one handler it needs). A release re-examines only the work filed under the
+    people released, in dispatch-key order, so a long queue costs nothing until the
+    resource it waits for comes free.
+
+    Work for several people at once (the 终本合议 of the judge, the case's officer and a
+    second officer; a detention of the officer and two bailiffs) is *convened* instead.
+    Granting it only when all are free at the same moment starves it in a busy team:
+    each released person is taken at once by single-person work (their own cases'
+    work above all), so three people are almost never free together (issue 13: about
+    4,000 panel reviews still waiting at the end of a ``pre_reform`` run, 终本 rate 0%).
+    A court does not wait for that moment either: the presiding judge calls the panel
+    (民诉法解释 art. 517: 终结本次执行程序 is decided by a 合议庭), and the members go to it
+    when they finish what they are doing. So:
+
+    * convened work holds the people it needs as they come free, before any other work
+      of theirs; the held time is *idle* time (nobody works, and utilisation, which
+      counts work, does not count it), totalled in :attr:`Pool.held_days`;
+    * a judge is the last to be called: held only at the moment the rest of the panel
+      is there, so the judge, whom every panel of a team shares, never waits idle;
+    * work is convened in dispatch-key order, as many at once as the people it holds
+      can serve: the people a convened piece holds or will hold (its handler and the
+      pooled members it asks for, judges apart) never exceed the members of their pool,
+      and no two convened pieces wait for the same handler. So every convened piece
+      gets all its people within the time the ones it waits for take to finish their
+      current work, and nothing is held by two pieces (no deadlock, no double booking).
+
+    The alternative, scheduled 合议 sessions (weekly, EST), would batch panel reviews but
+    moves the 终本 a week in the model for no source; convening keeps the desk's rule
+    that work starts as soon as its people are there.
     """
 
     def __init__(self, env: simpy.Environment, team: Team) -> None:
@@ -123,9 +154,8 @@ class TeamDesk:
         # number, so the tuples compare in C and never reach the work itself.
         self._blocked: dict[int, tuple[object, _Queue]] = {}
         self._n_waiting = 0
-        # Every shape of multi-person work seen, numbered (see _shape): a memo key of an int
-        # and a person hashes at once.
-        self._shapes: dict[tuple[tuple[int, int, bool], ...], int] = {}
+        self._pending: _Queue = []  # several-person work not yet convened, by dispatch key
+        self._convened: _Queue = []  # several-person work holding its people as they come free
         self.on_grant: Callable[[Any, Grant], float] | None = None
         """Told of each piece of waiting work as it gets its people (its tag, the people);
         returns how long the work takes, and the work's event fires when it is done. Without
@@ -144,14 +174,22 @@ class TeamDesk:
         return self._n_waiting
 
     def request(self, needs: list[Need], key: tuple[Any, ...], tag: object = None) -> Grant | simpy.Event:
-        """Take the people at once if all are free, else an event that fires with the grant
-        (when the work is done, if the desk has an ``on_grant`` hook)."""
-        grant, blocker = self._try(needs)
-        if grant is not None:
-            return grant
+        """Take the people at once if all are free (and, for several people, no such work
+        waits before it), else an event that fires with the grant (when the work is done,
+        if the desk has an ``on_grant`` hook)."""
+        several = len(needs) > 1 or needs[0].count > 1
+        if not (several and (self._pending or self._convened)):
+            grant, blocker = self._try(needs)
+            if grant is not None:
+                return grant
         event = self.env.event()
-        self._file(_Waiting(key, needs, event, tag, self._shape(needs)), blocker)
+        waiting = _Waiting(key, needs, event, tag)
         self._n_waiting += 1
+        if several:
+            bisect.insort(self._pending, (key, waiting))
+            self._convene()
+        else:
+            self._file(waiting, blocker)
         return event
 
     def release(self, grant: Grant) -> None:
@@ -164,6 +202,11 @@ class TeamDesk:
                 bisect.insort(member.pool.free, member, key=_member_id)
         if not self._n_waiting:
             return
+        if self._convened:
+            # Convened work first: each released person goes to the convened work waiting for them.
+            for member in grant:
+                if not member.busy and not member.leaving:
+                    self._offer(member)
         # What waiting work may be filed under: the people released and their pools.
         blocked = self._blocked
         if len(grant) == 1:
@@ -172,36 +215,23 @@ class TeamDesk:
         else:
             keys = dict.fromkeys(k for m in grant for k in (id(m), id(m.pool)))
             entries = [e for key in keys if (e := blocked.get(key))]
+        if len(entries) > 1:
+            # An officer's own cases' work and his pool's work: the older first (dispatch-key order).
+            entries.sort(key=_head_key)
         if entries:
             self._retry(entries)
 
     def dispatch(self) -> None:
         """Re-examine all waiting work (after head-count changes)."""
         if self._n_waiting:
+            for pool in list(self.pools.values()):
+                for member in list(pool.free):
+                    if self._convened and not member.busy:
+                        self._offer(member)
+            self._convene()
             self._retry(list(self._blocked.values()))
 
-    def _shape(self, needs: list[Need]) -> int | None:
-        """What ``needs`` ask for apart from who the handler is, numbered, for :meth:`_retry`'s memo.
-
-        Two pieces of work of the same shape whose handlers (if any) are the same person fare
-        alike in a ``_try`` of the same desk state. Only several needs with at most the first
-        naming a handler get a shape: a single need is granted or not at once, and other
-        layouts are rare enough to be tried one by one.
-        """
-        if len(needs) < 2 or any(n.owner is not None for n in needs[1:]):
-            return None
-        shape = tuple((id(n.pool), n.count, n.owner is not None) for n in needs)
-        number = self._shapes.get(shape)
-        if number is None:
-            number = self._shapes[shape] = len(self._shapes)
-        return number
-
     def _retry(self, entries: list[tuple[object, _Queue]]) -> None:
-        # Work of one shape whose handler is the same person fares alike until something is
-        # granted (a failed ``_try`` changes nothing): its outcome is remembered until then.
-        # Officers' panel reviews filed under a pool whose one free officer is their own
-        # handler are re-examined at every release; this skips the repeated ``_try``.
-        seen: dict[tuple[int, object], object] = {}
         for blocker, queue in entries:
             i = 0
             # Everything filed under a blocker needs it; once it is taken again, stop (only a
@@ -209,21 +239,8 @@ class TeamDesk:
             available = _available(blocker)
             while available and i < len(queue):
                 waiting = queue[i][1]
-                shape = waiting.shape
-                if shape is not None:
-                    owner = waiting.needs[0].owner
-                    memo = (shape, owner.handler if owner is not None else None)
-                    now_blocked_by = seen.get(memo)
-                    if now_blocked_by is None:
-                        grant, now_blocked_by = self._try(waiting.needs)
-                        if grant is None:
-                            seen[memo] = now_blocked_by
-                    else:
-                        grant = None
-                else:
-                    grant, now_blocked_by = self._try(waiting.needs)
+                grant, now_blocked_by = self._try(waiting.needs)
                 if grant is not None:
-                    seen.clear()  # the desk's state changed: what failed may now fail elsewhere
                     del queue[i]
                     self._n_waiting -= 1
                     delay = self.on_grant(waiting.tag, grant) if self.on_grant is not None else 0.0
@@ -242,6 +259,127 @@ class TeamDesk:
         if entry is None:
             entry = self._blocked[id(blocker)] = (blocker, [])
         bisect.insort(entry[1], (waiting.key, waiting))
+
+    # -- several-person work -------------------------------------------------------------
+
+    def _convene(self) -> None:
+        """Convene pending work, in dispatch-key order, while the people it would hold can serve it."""
+        i = 0
+        while i < len(self._pending):
+            waiting = self._pending[i][1]
+            if not self._fits(waiting):
+                i += 1
+                continue
+            del self._pending[i]
+            waiting.held = [[] for _ in waiting.needs]
+            bisect.insort(self._convened, (waiting.key, waiting))
+            if self._gather(waiting):
+                i = 0  # its people are busy again but its claim on them is gone: look again from the start
+
+    def _fits(self, waiting: _Waiting) -> bool:
+        """Whether ``waiting`` can be convened beside the work convened already (see the class docstring)."""
+        demand: dict[int, int] = {}
+        pools: dict[int, Pool] = {}
+        handlers = {id(h) for _, c in self._convened for h in _handlers(c)}
+        for handler in _handlers(waiting):
+            if handler is None or id(handler) in handlers:
+                return False
+        for _, convened in self._convened:
+            for pool, count in _holds(convened):
+                demand[id(pool)] = demand.get(id(pool), 0) + count
+        for pool, count in _holds(waiting):
+            pools[id(pool)] = pool
+            demand[id(pool)] = demand.get(id(pool), 0) + count
+        return all(demand[k] <= sum(1 for m in pool.members if not m.leaving) for k, pool in pools.items())
+
+    def _gather(self, waiting: _Waiting) -> bool:
+        """Hold for newly convened ``waiting`` whoever it needs who is free; grant it if complete."""
+        assert waiting.held is not None
+        for i, need in enumerate(waiting.needs):
+            if need.pool.key[1] is Role.JUDGE:
+                continue  # called last (_complete)
+            held = waiting.held[i]
+            if need.owner is not None:
+                member = need.owner.handler
+                if member is not None and not member.busy and not member.leaving:
+                    self._hold(member, waiting, i)
+                continue
+            for member in list(need.pool.free):
+                if len(held) >= need.count:
+                    break
+                if not self._claimed_as_handler(member):
+                    self._hold(member, waiting, i)
+        return self._complete(waiting)
+
+    def _offer(self, member: Member) -> None:
+        """``member`` is free: hold them for the convened work that waits for them, if any.
+
+        A grant ends that work's claim on its people, so pending work may then be convened.
+        """
+        if self._grant_to_convened(member) and self._pending:
+            self._convene()
+
+    def _grant_to_convened(self, member: Member) -> bool:
+        """Hold free ``member`` for the convened work that waits for them; whether it was granted."""
+        for _, waiting in self._convened:  # as somebody's handler first: nobody else may take them
+            assert waiting.held is not None
+            for i, need in enumerate(waiting.needs):
+                if need.owner is not None and need.owner.handler is member and not waiting.held[i]:
+                    self._hold(member, waiting, i)
+                    return self._complete(waiting)
+        for _, waiting in self._convened:
+            assert waiting.held is not None
+            for i, need in enumerate(waiting.needs):
+                if need.owner is None and need.pool is member.pool and len(waiting.held[i]) < need.count:
+                    if need.pool.key[1] is Role.JUDGE:
+                        if not self._complete(waiting):
+                            continue  # the rest of the panel is not there yet
+                        return True
+                    self._hold(member, waiting, i)
+                    return self._complete(waiting)
+        return False
+
+    def _complete(self, waiting: _Waiting) -> bool:
+        """Grant convened ``waiting`` if everyone but its judges is held and its judges are free."""
+        held = waiting.held
+        assert held is not None
+        judges: list[tuple[int, list[Member]]] = []
+        for i, need in enumerate(waiting.needs):
+            if need.pool.key[1] is Role.JUDGE and need.owner is None:
+                free = [m for m in need.pool.free if not m.leaving]
+                if len(free) < need.count:
+                    return False
+                judges.append((i, free[: need.count]))
+            elif len(held[i]) < need.count:
+                return False
+        for i, members in judges:
+            for member in members:
+                self._hold(member, waiting, i)
+        now = self.env.now
+        grant: Grant = []
+        for people in held:
+            for member in people:
+                member.held_by = None
+                member.pool.held_days += now - member.held_since
+                grant.append(member)
+        waiting.held = None
+        self._convened.remove((waiting.key, waiting))
+        self._n_waiting -= 1
+        delay = self.on_grant(waiting.tag, grant) if self.on_grant is not None else 0.0
+        _succeed_after(waiting.event, grant, delay)
+        return True
+
+    def _hold(self, member: Member, waiting: _Waiting, i: int) -> None:
+        assert waiting.held is not None and not member.busy
+        member.busy = True
+        member.held_by = waiting
+        member.held_since = self.env.now
+        member.pool.free.remove(member)
+        waiting.held[i].append(member)
+
+    def _claimed_as_handler(self, member: Member) -> bool:
+        """Whether convened work waits for ``member`` as its handler (nobody else may hold them)."""
+        return any(h is member for _, c in self._convened for h in _handlers(c))
 
     def _try(self, needs: list[Need]) -> tuple[Grant | None, object]:
         if len(needs) == 1:  # most work needs one person: no clash between needs to check
@@ -298,6 +436,25 @@ def _succeed_after(event: simpy.Event, value: Grant, delay: float) -> None:
     event._ok = True
     event._value = value
     event.env.schedule(event, NORMAL, delay)
+
+
+def _handlers(waiting: _Waiting) -> Iterable[Member | None]:
+    """The handlers ``waiting`` needs (looked up now: a handler who leaves hands the case on)."""
+    return (n.owner.handler for n in waiting.needs if n.owner is not None)
+
+
+def _holds(waiting: _Waiting) -> Iterable[tuple[Pool, int]]:
+    """The people ``waiting`` holds once convened, by pool: all it needs but its judges."""
+    for need in waiting.needs:
+        if need.owner is not None:
+            handler = need.owner.handler
+            yield (handler.pool if handler is not None else need.pool), 1
+        elif need.pool.key[1] is not Role.JUDGE:
+            yield need.pool, need.count
+
+
+def _head_key(entry: tuple[object, _Queue]) -> tuple[Any, ...]:
+    return entry[1][0][0]
 
 
 def _available(blocker: object) -> bool:
