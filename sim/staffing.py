@@ -104,6 +104,8 @@ class _Waiting:
     event: simpy.Event
     tag: object  # how the desk's ``on_grant`` hook knows this work
     held: list[list[Member]] | None = None  # per need, who is held for it once convened (None: not yet)
+    claims: list[tuple[Pool, int]] = field(default_factory=list)  # once convened: what it holds, by pool
+    handlers: list[Member] = field(default_factory=list)  # once convened: the handlers it holds or waits for
 
 
 _Queue = list[tuple[tuple[Any, ...], _Waiting]]
@@ -154,8 +156,12 @@ class TeamDesk:
         # number, so the tuples compare in C and never reach the work itself.
         self._blocked: dict[int, tuple[object, _Queue]] = {}
         self._n_waiting = 0
-        self._pending: _Queue = []  # several-person work not yet convened, by dispatch key
+        # Several-person work not yet convened, filed under the claim that stops it (as above).
+        self._pending: dict[int, _Queue] = {}
+        self._woken: list[int] = []  # claims freed by grants, whose pending work is to be re-examined
         self._convened: _Queue = []  # several-person work holding its people as they come free
+        self._claims: dict[int, int] = {}  # by pool: the people convened work holds or will hold there
+        self._claimed: dict[int, _Waiting] = {}  # the handlers convened work holds or waits for: that work
         self.on_grant: Callable[[Any, Grant], float] | None = None
         """Told of each piece of waiting work as it gets its people (its tag, the people);
         returns how long the work takes, and the work's event fires when it is done. Without
@@ -186,8 +192,7 @@ class TeamDesk:
         waiting = _Waiting(key, needs, event, tag)
         self._n_waiting += 1
         if several:
-            bisect.insort(self._pending, (key, waiting))
-            self._convene()
+            self._convene(waiting)
         else:
             self._file(waiting, blocker)
         return event
@@ -228,7 +233,8 @@ class TeamDesk:
                 for member in list(pool.free):
                     if self._convened and not member.busy:
                         self._offer(member)
-            self._convene()
+            self._woken.extend(self._pending)
+            self._wake()
             self._retry(list(self._blocked.values()))
 
     def _retry(self, entries: list[tuple[object, _Queue]]) -> None:
@@ -262,35 +268,60 @@ class TeamDesk:
 
     # -- several-person work -------------------------------------------------------------
 
-    def _convene(self) -> None:
-        """Convene pending work, in dispatch-key order, while the people it would hold can serve it."""
-        i = 0
-        while i < len(self._pending):
-            waiting = self._pending[i][1]
-            if not self._fits(waiting):
-                i += 1
-                continue
-            del self._pending[i]
-            waiting.held = [[] for _ in waiting.needs]
-            bisect.insort(self._convened, (waiting.key, waiting))
-            if self._gather(waiting):
-                i = 0  # its people are busy again but its claim on them is gone: look again from the start
+    def _convene(self, waiting: _Waiting) -> None:
+        """Convene ``waiting`` (just asked for) if the people it would hold can serve it, else file
+        it under the claim that stops it; a claim freed wakes what is filed under it (:meth:`_wake`)."""
+        blocker = self._fits(waiting)
+        if blocker is None:
+            self._start_convening(waiting)
+            self._wake()
+        else:
+            bisect.insort(self._pending.setdefault(blocker, []), (waiting.key, waiting))
 
-    def _fits(self, waiting: _Waiting) -> bool:
-        """Whether ``waiting`` can be convened beside the work convened already (see the class docstring)."""
-        demand: dict[int, int] = {}
-        pools: dict[int, Pool] = {}
-        handlers = {id(h) for _, c in self._convened for h in _handlers(c)}
-        for handler in _handlers(waiting):
-            if handler is None or id(handler) in handlers:
-                return False
-        for _, convened in self._convened:
-            for pool, count in _holds(convened):
-                demand[id(pool)] = demand.get(id(pool), 0) + count
+    def _wake(self) -> None:
+        """Re-examine the pending work filed under the claims freed by grants, in dispatch-key order."""
+        while self._woken:
+            keys = dict.fromkeys(self._woken)
+            self._woken.clear()
+            candidates: _Queue = []
+            for key in keys:
+                candidates.extend(self._pending.pop(key, ()))
+            candidates.sort(key=_first)
+            for _, waiting in candidates:
+                blocker = self._fits(waiting)
+                if blocker is None:
+                    self._start_convening(waiting)  # a grant at once frees its claims again: _woken
+                else:
+                    bisect.insort(self._pending.setdefault(blocker, []), (waiting.key, waiting))
+
+    def _start_convening(self, waiting: _Waiting) -> bool:
+        """Convene ``waiting``: note its claim, hold whoever it needs who is free; whether it was granted."""
+        waiting.held = [[] for _ in waiting.needs]
+        waiting.claims = list(_holds(waiting))
+        for pool, count in waiting.claims:
+            self._claims[id(pool)] = self._claims.get(id(pool), 0) + count
+        waiting.handlers = [h for h in _handlers(waiting) if h is not None]
+        self._claimed.update((id(h), waiting) for h in waiting.handlers)
+        bisect.insort(self._convened, (waiting.key, waiting))
+        return self._gather(waiting)
+
+    def _fits(self, waiting: _Waiting) -> int | None:
+        """None if ``waiting`` can be convened beside the work convened already (see the class
+        docstring), else the claim that stops it: a handler's or a pool's ``id``."""
+        claimed = self._claimed
+        for need in waiting.needs:
+            if need.owner is not None:
+                handler = need.owner.handler
+                if handler is None:
+                    return id(need.pool)
+                if id(handler) in claimed:
+                    return id(handler)
+        claims = self._claims
         for pool, count in _holds(waiting):
-            pools[id(pool)] = pool
-            demand[id(pool)] = demand.get(id(pool), 0) + count
-        return all(demand[k] <= sum(1 for m in pool.members if not m.leaving) for k, pool in pools.items())
+            want = claims.get(id(pool), 0) + count
+            if want > len(pool.members) or want > sum(1 for m in pool.members if not m.leaving):
+                return id(pool)
+        return None
 
     def _gather(self, waiting: _Waiting) -> bool:
         """Hold for newly convened ``waiting`` whoever it needs who is free; grant it if complete."""
@@ -316,17 +347,21 @@ class TeamDesk:
 
         A grant ends that work's claim on its people, so pending work may then be convened.
         """
-        if self._grant_to_convened(member) and self._pending:
-            self._convene()
+        if self._grant_to_convened(member):
+            self._wake()
 
     def _grant_to_convened(self, member: Member) -> bool:
         """Hold free ``member`` for the convened work that waits for them; whether it was granted."""
-        for _, waiting in self._convened:  # as somebody's handler first: nobody else may take them
-            assert waiting.held is not None
-            for i, need in enumerate(waiting.needs):
-                if need.owner is not None and need.owner.handler is member and not waiting.held[i]:
-                    self._hold(member, waiting, i)
-                    return self._complete(waiting)
+        claimant = self._claimed.get(id(member))
+        if claimant is not None:  # as somebody's handler first: nobody else may take them
+            assert claimant.held is not None
+            for i, need in enumerate(claimant.needs):
+                if need.owner is not None and need.owner.handler is member and not claimant.held[i]:
+                    self._hold(member, claimant, i)
+                    return self._complete(claimant)
+        pool = member.pool
+        if pool.key[1] is not Role.JUDGE and not self._claims.get(id(pool)):
+            return False  # no convened work holds anyone of this pool
         for _, waiting in self._convened:
             assert waiting.held is not None
             for i, need in enumerate(waiting.needs):
@@ -363,6 +398,13 @@ class TeamDesk:
                 member.pool.held_days += now - member.held_since
                 grant.append(member)
         waiting.held = None
+        for pool, count in waiting.claims:
+            self._claims[id(pool)] -= count
+        for handler in waiting.handlers:
+            self._claimed.pop(id(handler), None)
+        if self._pending:
+            self._woken.extend(id(h) for h in waiting.handlers)
+            self._woken.extend(id(pool) for pool, _ in waiting.claims)
         self._convened.remove((waiting.key, waiting))
         self._n_waiting -= 1
         delay = self.on_grant(waiting.tag, grant) if self.on_grant is not None else 0.0
@@ -379,7 +421,7 @@ class TeamDesk:
 
     def _claimed_as_handler(self, member: Member) -> bool:
         """Whether convened work waits for ``member`` as its handler (nobody else may hold them)."""
-        return any(h is member for _, c in self._convened for h in _handlers(c))
+        return id(member) in self._claimed
 
     def _try(self, needs: list[Need]) -> tuple[Grant | None, object]:
         if len(needs) == 1:  # most work needs one person: no clash between needs to check
@@ -451,6 +493,10 @@ def _holds(waiting: _Waiting) -> Iterable[tuple[Pool, int]]:
             yield (handler.pool if handler is not None else need.pool), 1
         elif need.pool.key[1] is not Role.JUDGE:
             yield need.pool, need.count
+
+
+def _first(entry: tuple[tuple[Any, ...], _Waiting]) -> tuple[Any, ...]:
+    return entry[0]
 
 
 def _head_key(entry: tuple[object, _Queue]) -> tuple[Any, ...]:
