@@ -1,11 +1,12 @@
 """The people of the court as SimPy resources: pools by team, unit and role, and handlers.
 
 Think of each team's office as a desk where work asks for people: "the case's
-handler and one clerk of his unit for an hour". A piece of work is granted only
-when *every* person it needs is free at once, so nobody is held idle while the
-others are still busy elsewhere (an officer does not wait at the bailiffs' door
-holding his own time). Waiting work is granted in the order of its dispatch key
-(first come first served, earliest deadline first, or labelled cases first).
+handler and one clerk of his unit for an hour". Work for one person is granted when
+that person is free. Work for several people at once (a 终本合议, a detention) is
+convened: it holds each of its people as they come free, before their other work,
+and starts when all are there (:class:`TeamDesk`); the held time is idle time, not
+work. Waiting work is granted in the order of its dispatch key (first come first
+served, earliest deadline first, or labelled cases first).
 
 Each officer of a handling team is an individual: a case on the fast or the
 standard track belongs to one officer (承办人), whose caseload is tracked, and its
@@ -53,8 +54,6 @@ class Member:
     leaving: bool = False
     held_by: _Waiting | None = None  # the convened work this person is held for, waiting for the others
     held_since: float = 0.0  # sim days
-
-
 
 
 @dataclass(slots=True, eq=False)

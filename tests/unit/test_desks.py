@@ -137,41 +137,45 @@ def test_convened_work_keeps_dispatch_key_order() -> None:
     assert desk.queue_length() == 0
 
 
+def _random_load(seed: int, requests: int) -> tuple[TeamDesk, Ledger, dict[Role, Pool]]:
+    """``requests`` pieces of random work at one desk, run until all is done."""
+    rng = np.random.default_rng(seed)
+    env = simpy.Environment()
+    desk = TeamDesk(env, Team.COMPLEX_TRACK)
+    officers = _staff(desk, officers=4, judges=2, bailiffs=3)[:4]
+    pools: dict[Role, Pool] = {r: desk.pool("", r) for r in (Role.OFFICER, Role.JUDGE, Role.BAILIFF)}
+    o, j, b = pools[Role.OFFICER], pools[Role.JUDGE], pools[Role.BAILIFF]
+    owners = [Owner(officers[int(rng.integers(4))]) for _ in range(8)]
+    ledger = Ledger(desk)
+
+    def source() -> Generator[Any, Any, None]:
+        for n in range(requests):
+            owner = owners[int(rng.integers(len(owners)))]
+            shapes = [
+                [Need(o, 1, owner)],
+                [Need(o, 1, owner), Need(j), Need(o)],  # 终本合议
+                [Need(o, 1, owner), Need(b, 2)],  # detention
+                [Need(j), Need(o, 2)],
+                [Need(o)],
+                [Need(j)],
+                [Need(b, 3)],
+            ]
+            needs = shapes[int(rng.integers(len(shapes)))]
+            env.process(ledger.work(needs, (int(rng.integers(3)), n), n, float(rng.exponential(0.3))))
+            yield env.timeout(float(rng.exponential(0.08)))
+
+    env.process(source())
+    env.run()
+    return desk, ledger, pools
+
+
 def test_random_load_never_double_books_and_always_finishes() -> None:
     """Random single and several-person work (handler's own, panels, detentions, pooled),
-    random keys and lengths: every grant has people nobody else holds, and all work is
-    granted when the requests stop (no convened work waits forever for people held elsewhere)."""
+    random keys and lengths: every grant has people nobody else holds (checked at each grant
+    by the ledger), and all work is granted when the requests stop (no convened work waits
+    forever for people held elsewhere)."""
     for seed in range(12):
-        rng = np.random.default_rng(seed)
-        env = simpy.Environment()
-        desk = TeamDesk(env, Team.COMPLEX_TRACK)
-        officers = _staff(desk, officers=4, judges=2, bailiffs=3)[:4]
-        pools: dict[Role, Pool] = {r: desk.pool("", r) for r in (Role.OFFICER, Role.JUDGE, Role.BAILIFF)}
-        owners = [Owner(officers[int(rng.integers(4))]) for _ in range(8)]
-        ledger = Ledger(desk)
-        asked = 0
-
-        def source() -> Generator[Any, Any, None]:
-            nonlocal asked
-            for n in range(400):
-                owner = owners[int(rng.integers(len(owners)))]
-                o, j, b = pools[Role.OFFICER], pools[Role.JUDGE], pools[Role.BAILIFF]
-                shapes = [
-                    [Need(o, 1, owner)],
-                    [Need(o, 1, owner), Need(j), Need(o)],  # 终本合议
-                    [Need(o, 1, owner), Need(b, 2)],  # detention
-                    [Need(j), Need(o, 2)],
-                    [Need(o)],
-                    [Need(j)],
-                    [Need(b, 3)],
-                ]
-                needs = shapes[int(rng.integers(len(shapes)))]
-                env.process(ledger.work(needs, (int(rng.integers(3)), n), n, float(rng.exponential(0.3))))
-                asked += 1
-                yield env.timeout(float(rng.exponential(0.08)))
-
-        env.process(source())
-        env.run()
-        assert len(ledger.granted) == asked == 400, f"seed {seed}: {asked - len(ledger.granted)} never granted"
+        desk, ledger, pools = _random_load(seed, 400)
+        assert len(ledger.granted) == 400, f"seed {seed}: {400 - len(ledger.granted)} never granted"
         assert desk.queue_length() == 0
         assert all(not m.busy and m.held_by is None for p in pools.values() for m in p.members)
