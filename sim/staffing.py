@@ -64,7 +64,10 @@ class Pool:
     members: list[Member] = field(default_factory=list)
     free: list[Member] = field(default_factory=list)  # kept sorted by id for determinism
     owners: bool = False  # whether members own cases (officers: handlers have a caseload)
-    held_days: float = 0.0  # time its members spent held for convened work before it began (idle, not work)
+    leaving: int = 0  # members who leave once their current work is done (still in ``members``)
+    holds: list[tuple[float, float]] = field(default_factory=list)
+    """(from, to) in sim days of each time a member was held for convened work until it began:
+    idle time, not work (working hours: :meth:`~sim.workcalendar.WorkCalendar.working_hours_between`)."""
 
 
 class Owned(Protocol):
@@ -131,7 +134,7 @@ class TeamDesk:
 
     * convened work holds the people it needs as they come free, before any other work
       of theirs; the held time is *idle* time (nobody works, and utilisation, which
-      counts work, does not count it), totalled in :attr:`Pool.held_days`;
+      counts work, does not count it), listed in :attr:`Pool.holds`;
     * a judge is the last to be called: held only at the moment the rest of the panel
       is there, so the judge, whom every panel of a team shares, never waits idle;
     * work is convened in dispatch-key order, as many at once as the people it holds
@@ -202,6 +205,7 @@ class TeamDesk:
             member.busy = False
             if member.leaving:
                 member.pool.members.remove(member)
+                member.pool.leaving -= 1
             else:
                 bisect.insort(member.pool.free, member, key=_member_id)
         if not self._n_waiting:
@@ -318,24 +322,34 @@ class TeamDesk:
         claims = self._claims
         for pool, count in _holds(waiting):
             want = claims.get(id(pool), 0) + count
-            if want > len(pool.members) or want > sum(1 for m in pool.members if not m.leaving):
+            if want > len(pool.members) - pool.leaving:
                 return id(pool)
         return None
 
     def _gather(self, waiting: _Waiting) -> bool:
-        """Hold for newly convened ``waiting`` whoever it needs who is free; grant it if complete."""
-        assert waiting.held is not None
+        """Hold for convened ``waiting`` whoever it needs who is free; grant it if complete.
+
+        Its handlers first: until they are there, nobody else is held for it (a clerk or a
+        second officer waiting idle for a handler busy elsewhere would be time lost, and the
+        handler, whom nobody can replace, is the one it really waits for).
+        """
+        held = waiting.held
+        assert held is not None
+        ready = True
         for i, need in enumerate(waiting.needs):
-            if need.pool.key[1] is Role.JUDGE:
-                continue  # called last (_complete)
-            held = waiting.held[i]
-            if need.owner is not None:
+            if need.owner is not None and not held[i]:
                 member = need.owner.handler
                 if member is not None and not member.busy and not member.leaving:
                     self._hold(member, waiting, i)
-                continue
+                else:
+                    ready = False
+        if not ready:
+            return False
+        for i, need in enumerate(waiting.needs):
+            if need.owner is not None or need.pool.key[1] is Role.JUDGE:
+                continue  # judges are called last (_complete)
             for member in list(need.pool.free):
-                if len(held) >= need.count:
+                if len(held[i]) >= need.count:
                     break
                 if not self._claimed_as_handler(member):
                     self._hold(member, waiting, i)
@@ -357,14 +371,17 @@ class TeamDesk:
             for i, need in enumerate(claimant.needs):
                 if need.owner is not None and need.owner.handler is member and not claimant.held[i]:
                     self._hold(member, claimant, i)
-                    return self._complete(claimant)
+                    return self._gather(claimant)  # the handler is there: now the others
         pool = member.pool
         if pool.key[1] is not Role.JUDGE and not self._claims.get(id(pool)):
             return False  # no convened work holds anyone of this pool
         for _, waiting in self._convened:
-            assert waiting.held is not None
+            held = waiting.held
+            assert held is not None
+            if not all(held[i] for i, need in enumerate(waiting.needs) if need.owner is not None):
+                continue  # its handler is not there yet
             for i, need in enumerate(waiting.needs):
-                if need.owner is None and need.pool is member.pool and len(waiting.held[i]) < need.count:
+                if need.owner is None and need.pool is member.pool and len(held[i]) < need.count:
                     if need.pool.key[1] is Role.JUDGE:
                         if not self._complete(waiting):
                             continue  # the rest of the panel is not there yet
@@ -394,7 +411,8 @@ class TeamDesk:
         for people in held:
             for member in people:
                 member.held_by = None
-                member.pool.held_days += now - member.held_since
+                if member.held_since < now:
+                    member.pool.holds.append((member.held_since, now))
                 grant.append(member)
         waiting.held = None
         for pool, count in waiting.claims:
@@ -579,6 +597,8 @@ class StaffOffice:
             if not member.busy:
                 pool.free.remove(member)
                 pool.members.remove(member)
+            else:
+                pool.leaving += 1
         return leaving
 
     def handlers(self, team: Team, unit: str | None = None) -> list[Member]:

@@ -110,8 +110,9 @@ def test_a_stream_of_single_work_no_longer_starves_a_panel() -> None:
     assert "panel" in ledger.granted, "the panel starved"
     # Every officer's current work ends within ``task``; the panel asked at day 5.
     assert ledger.granted["panel"] <= 5.0 + task + 1e-9
-    assert pool.held_days > 0.0, "the handler waited for the second officer: that wait is held time"
-    assert judges.held_days == 0.0, "the judge is called last and never waits held"
+    assert pool.holds, "the handler waited for the second officer: that wait is held time"
+    assert all(end > start for start, end in pool.holds)
+    assert not judges.holds, "the judge is called last and never waits held"
 
 
 def test_convened_work_keeps_dispatch_key_order() -> None:
