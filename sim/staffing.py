@@ -230,8 +230,9 @@ class TeamDesk:
             self._retry(entries)
 
     def dispatch(self) -> None:
-        """Re-examine all waiting work (after head-count changes)."""
+        """Re-examine all waiting work (after head-count changes and cases handed on)."""
         if self._n_waiting:
+            self._rehome()
             for pool in list(self.pools.values()):
                 for member in list(pool.free):
                     if self._convened and not member.busy:
@@ -239,6 +240,29 @@ class TeamDesk:
             self._woken.extend(self._pending)
             self._wake()
             self._retry(list(self._blocked.values()))
+
+    def _rehome(self) -> None:
+        """Convened work whose case was handed on (its handler left) lets go and is convened anew."""
+        for key, waiting in list(self._convened):
+            if list(_handlers(waiting)) == waiting.handlers:
+                continue
+            assert waiting.held is not None
+            self._convened.remove((key, waiting))
+            for pool, count in waiting.claims:
+                self._claims[id(pool)] -= count
+            for handler in waiting.handlers:
+                self._claimed.pop(id(handler), None)
+            for people in waiting.held:
+                for member in people:
+                    member.held_by = None
+                    member.busy = False
+                    if member.leaving:
+                        member.pool.members.remove(member)
+                        member.pool.leaving -= 1
+                    else:
+                        bisect.insort(member.pool.free, member, key=_member_id)
+            waiting.held = None
+            self._convene(waiting)
 
     def _retry(self, entries: list[tuple[object, _Queue]]) -> None:
         for blocker, queue in entries:

@@ -29,7 +29,7 @@ class Owner:
 
 
 def _staff(desk: TeamDesk, officers: int, judges: int, bailiffs: int) -> list[Member]:
-    members = []
+    members: list[Member] = []
     for role, count in ((Role.OFFICER, officers), (Role.JUDGE, judges), (Role.BAILIFF, bailiffs)):
         pool = desk.pool("", role)
         for k in range(count):
@@ -180,3 +180,42 @@ def test_random_load_never_double_books_and_always_finishes() -> None:
         assert len(ledger.granted) == 400, f"seed {seed}: {400 - len(ledger.granted)} never granted"
         assert desk.queue_length() == 0
         assert all(not m.busy and m.held_by is None for p in pools.values() for m in p.members)
+
+
+def test_a_case_handed_on_while_its_panel_is_convened_waits_for_the_new_handler() -> None:
+    """X's panel holds X and waits for a second officer; X's case passes to Z (X leaves): the
+    desk lets X go and the panel is granted with Z, not stuck waiting for a handler it no
+    longer has."""
+    env = simpy.Environment()
+    desk = TeamDesk(env, Team.COMPLEX_TRACK)
+    x, y, z, _judge = _staff(desk, officers=3, judges=1, bailiffs=0)
+    pool, judges = desk.pool("", Role.OFFICER), desk.pool("", Role.JUDGE)
+    ledger = Ledger(desk)
+    case = Owner(x)
+    grants: dict[str, list[str]] = {}
+
+    def granted(tag: object, grant: list[Member]) -> float:
+        grants[str(tag)] = [m.name for m in grant]
+        return 0.1
+
+    desk.on_grant = granted
+
+    def panel() -> Generator[Any, Any, None]:
+        yield env.timeout(0.1)
+        got = yield desk.request([Need(pool, 1, case), Need(judges), Need(pool)], (0.1, 9), "panel")
+        desk.release(got)
+
+    def hand_on() -> Generator[Any, Any, None]:
+        yield env.timeout(0.2)
+        assert x.held_by is not None, "the panel holds X, waiting for a second officer"
+        case.handler = z
+        desk.dispatch()
+        assert x.held_by is None and not x.busy
+
+    env.process(ledger.work([Need(pool, 1, Owner(y))], (0.0, 0), "y busy", 1.0))
+    env.process(ledger.work([Need(pool, 1, Owner(z))], (0.0, 1), "z busy", 0.5))
+    env.process(panel())
+    env.process(hand_on())
+    env.run()
+    assert grants["panel"][0] == z.name and x.name in grants["panel"]
+    assert desk.queue_length() == 0
