@@ -108,6 +108,7 @@ class _Waiting:
     held: list[list[Member]] | None = None  # per need, who is held for it once convened (None: not yet)
     claims: list[tuple[Pool, int]] = field(default_factory=list)  # once convened: what it holds, by pool
     handlers: list[Member] = field(default_factory=list)  # once convened: the handlers it holds or waits for
+    ready: bool = False  # once convened: its handlers are held, so the others may be held for it
 
 
 _Queue = list[tuple[tuple[Any, ...], _Waiting]]
@@ -262,6 +263,7 @@ class TeamDesk:
                     else:
                         bisect.insort(member.pool.free, member, key=_member_id)
             waiting.held = None
+            waiting.ready = False
             self._convene(waiting)
 
     def _retry(self, entries: list[tuple[object, _Queue]]) -> None:
@@ -369,6 +371,7 @@ class TeamDesk:
                     ready = False
         if not ready:
             return False
+        waiting.ready = True
         for i, need in enumerate(waiting.needs):
             if need.owner is not None or need.pool.key[1] is Role.JUDGE:
                 continue  # judges are called last (_complete)
@@ -400,10 +403,10 @@ class TeamDesk:
         if pool.key[1] is not Role.JUDGE and not self._claims.get(id(pool)):
             return False  # no convened work holds anyone of this pool
         for _, waiting in self._convened:
+            if not waiting.ready:
+                continue  # its handler is not there yet
             held = waiting.held
             assert held is not None
-            if not all(held[i] for i, need in enumerate(waiting.needs) if need.owner is not None):
-                continue  # its handler is not there yet
             for i, need in enumerate(waiting.needs):
                 if need.owner is None and need.pool is member.pool and len(held[i]) < need.count:
                     if need.pool.key[1] is Role.JUDGE:
