@@ -127,27 +127,31 @@ class TeamDesk:
     second officer; a detention of the officer and two bailiffs) is *convened* instead.
     Granting it only when all are free at the same moment starves it in a busy team:
     each released person is taken at once by single-person work (their own cases'
-    work above all), so three people are almost never free together (issue 13: about
-    4,000 panel reviews still waiting at the end of a ``pre_reform`` run, 终本 rate 0%).
-    A court does not wait for that moment either: the presiding judge calls the panel
-    (民诉法解释 art. 517: 终结本次执行程序 is decided by a 合议庭), and the members go to it
+    work above all), so three people are almost never free together (issue 13: 4,423
+    panel reviews still waiting at the end of ``pre_reform``, seed 7, and a 终本 rate of
+    0%). A court does not wait for that moment either: the presiding judge calls the
+    panel (民诉法解释 art. 517: the 终本 is reviewed by a 合议庭), and the members go to it
     when they finish what they are doing. So:
 
     * convened work holds the people it needs as they come free, before any other work
       of theirs; the held time is *idle* time (nobody works, and utilisation, which
-      counts work, does not count it), listed in :attr:`Pool.holds`;
+      counts work, does not count it), listed in :attr:`Pool.holds` (``bench/held.py``);
+    * nobody is held for it until its handler, whom nobody can replace, is there (a
+      clerk waiting idle for a handler busy elsewhere would be time lost); then the
+      others as they come free, the oldest convened piece first;
     * a judge is the last to be called: held only at the moment the rest of the panel
       is there, so the judge, whom every panel of a team shares, never waits idle;
     * work is convened in dispatch-key order, as many at once as the people it holds
       can serve: the people a convened piece holds or will hold (its handler and the
       pooled members it asks for, judges apart) never exceed the members of their pool,
       and no two convened pieces wait for the same handler. So every convened piece
-      gets all its people within the time the ones it waits for take to finish their
-      current work, and nothing is held by two pieces (no deadlock, no double booking).
+      gets its people as those it waits for finish their current work, and nobody is
+      held by two pieces (no deadlock, no double booking).
 
-    The alternative, scheduled 合议 sessions (weekly, EST), would batch panel reviews but
-    moves the 终本 a week in the model for no source; convening keeps the desk's rule
-    that work starts as soon as its people are there.
+    A released officer's own cases' work and his pool's work are examined older head
+    first. The alternative, scheduled 合议 sessions (say weekly), would batch panel
+    reviews but add up to a week to every 终本 for a frequency nobody publishes;
+    convening keeps the desk's rule that work starts as soon as its people are there.
     """
 
     def __init__(self, env: simpy.Environment, team: Team) -> None:
