@@ -1,11 +1,12 @@
 """The people of the court as SimPy resources: pools by team, unit and role, and handlers.
 
 Think of each team's office as a desk where work asks for people: "the case's
-handler and one clerk of his unit for an hour". A piece of work is granted only
-when *every* person it needs is free at once, so nobody is held idle while the
-others are still busy elsewhere (an officer does not wait at the bailiffs' door
-holding his own time). Waiting work is granted in the order of its dispatch key
-(first come first served, earliest deadline first, or labelled cases first).
+handler and one clerk of his unit for an hour". Work for one person is granted when
+that person is free. Work for several people at once (a 终本合议, a detention) is
+convened: it holds each of its people as they come free, before their other work,
+and starts when all are there (:class:`TeamDesk`); the held time is idle time, not
+work. Waiting work is granted in the order of its dispatch key (first come first
+served, earliest deadline first, or labelled cases first).
 
 Each officer of a handling team is an individual: a case on the fast or the
 standard track belongs to one officer (承办人), whose caseload is tracked, and its
@@ -49,8 +50,10 @@ class Member:
     joined: float = 0.0  # sim days
     left: float = float("nan")
     caseload: int = 0  # open cases owned; changed only by the StaffOffice
-    busy: bool = False
+    busy: bool = False  # at work, or held for a convened piece of work (``held_by``)
     leaving: bool = False
+    held_by: _Waiting | None = None  # the convened work this person is held for, waiting for the others
+    held_since: float = 0.0  # sim days
 
 
 @dataclass(slots=True, eq=False)
@@ -61,6 +64,10 @@ class Pool:
     members: list[Member] = field(default_factory=list)
     free: list[Member] = field(default_factory=list)  # kept sorted by id for determinism
     owners: bool = False  # whether members own cases (officers: handlers have a caseload)
+    leaving: int = 0  # members who leave once their current work is done (still in ``members``)
+    holds: list[tuple[float, float]] = field(default_factory=list)
+    """(from, to) in sim days of each time a member was held for convened work until it began:
+    idle time, not work (working hours: :meth:`~sim.workcalendar.WorkCalendar.working_hours_between`)."""
 
 
 class Owned(Protocol):
@@ -98,7 +105,10 @@ class _Waiting:
     needs: list[Need]
     event: simpy.Event
     tag: object  # how the desk's ``on_grant`` hook knows this work
-    shape: int | None = None  # what its needs ask for, less the handler (see TeamDesk._retry); None: never alike
+    held: list[list[Member]] | None = None  # per need, who is held for it once convened (None: not yet)
+    claims: list[tuple[Pool, int]] = field(default_factory=list)  # once convened: what it holds, by pool
+    handlers: list[Member] = field(default_factory=list)  # once convened: the handlers it holds or waits for
+    ready: bool = False  # once convened: its handlers are held, so the others may be held for it
 
 
 _Queue = list[tuple[tuple[Any, ...], _Waiting]]
@@ -108,10 +118,40 @@ _Queue = list[tuple[tuple[Any, ...], _Waiting]]
 class TeamDesk:
     """One team's pools and the work waiting for its people.
 
-    Waiting work is filed under what blocks it (a pool with too few free people,
-    or the one handler it needs). A release re-examines only the work filed under
-    the people released, in dispatch-key order, so a long queue costs nothing
-    until the resource it waits for comes free.
+    Work for one person is filed under what blocks it (a pool with nobody free, or
+    the one handler it needs). A release re-examines only the work filed under the
+    people released, in dispatch-key order, so a long queue costs nothing until the
+    resource it waits for comes free.
+
+    Work for several people at once (the 终本合议 of the judge, the case's officer and a
+    second officer; a detention of the officer and two bailiffs) is *convened* instead.
+    Granting it only when all are free at the same moment starves it in a busy team:
+    each released person is taken at once by single-person work (their own cases'
+    work above all), so three people are almost never free together (issue 13: 4,423
+    panel reviews still waiting at the end of ``pre_reform``, seed 7, and a 终本 rate of
+    0%). A court does not wait for that moment either: the presiding judge calls the
+    panel (民诉法解释 art. 517: the 终本 is reviewed by a 合议庭), and the members go to it
+    when they finish what they are doing. So:
+
+    * convened work holds the people it needs as they come free, before any other work
+      of theirs; the held time is *idle* time (nobody works, and utilisation, which
+      counts work, does not count it), listed in :attr:`Pool.holds` (``bench/held.py``);
+    * nobody is held for it until its handler, whom nobody can replace, is there (a
+      clerk waiting idle for a handler busy elsewhere would be time lost); then the
+      others as they come free, the oldest convened piece first;
+    * a judge is the last to be called: held only at the moment the rest of the panel
+      is there, so the judge, whom every panel of a team shares, never waits idle;
+    * work is convened in dispatch-key order, as many at once as the people it holds
+      can serve: the people a convened piece holds or will hold (its handler and the
+      pooled members it asks for, judges apart) never exceed the members of their pool,
+      and no two convened pieces wait for the same handler. So every convened piece
+      gets its people as those it waits for finish their current work, and nobody is
+      held by two pieces (no deadlock, no double booking).
+
+    A released officer's own cases' work and his pool's work are examined older head
+    first. The alternative, scheduled 合议 sessions (say weekly), would batch panel
+    reviews but add up to a week to every 终本 for a frequency nobody publishes;
+    convening keeps the desk's rule that work starts as soon as its people are there.
     """
 
     def __init__(self, env: simpy.Environment, team: Team) -> None:
@@ -123,9 +163,12 @@ class TeamDesk:
         # number, so the tuples compare in C and never reach the work itself.
         self._blocked: dict[int, tuple[object, _Queue]] = {}
         self._n_waiting = 0
-        # Every shape of multi-person work seen, numbered (see _shape): a memo key of an int
-        # and a person hashes at once.
-        self._shapes: dict[tuple[tuple[int, int, bool], ...], int] = {}
+        # Several-person work not yet convened, filed under the claim that stops it (as above).
+        self._pending: dict[int, _Queue] = {}
+        self._woken: list[int] = []  # claims freed by grants, whose pending work is to be re-examined
+        self._convened: _Queue = []  # several-person work holding its people as they come free
+        self._claims: dict[int, int] = {}  # by pool: the people convened work holds or will hold there
+        self._claimed: dict[int, _Waiting] = {}  # the handlers convened work holds or waits for: that work
         self.on_grant: Callable[[Any, Grant], float] | None = None
         """Told of each piece of waiting work as it gets its people (its tag, the people);
         returns how long the work takes, and the work's event fires when it is done. Without
@@ -144,14 +187,21 @@ class TeamDesk:
         return self._n_waiting
 
     def request(self, needs: list[Need], key: tuple[Any, ...], tag: object = None) -> Grant | simpy.Event:
-        """Take the people at once if all are free, else an event that fires with the grant
-        (when the work is done, if the desk has an ``on_grant`` hook)."""
-        grant, blocker = self._try(needs)
-        if grant is not None:
-            return grant
+        """Take the people at once if all are free (and, for several people, no such work
+        waits before it), else an event that fires with the grant (when the work is done,
+        if the desk has an ``on_grant`` hook)."""
+        several = len(needs) > 1 or needs[0].count > 1
+        if not (several and (self._pending or self._convened)):
+            grant, blocker = self._try(needs)
+            if grant is not None:
+                return grant
         event = self.env.event()
-        self._file(_Waiting(key, needs, event, tag, self._shape(needs)), blocker)
+        waiting = _Waiting(key, needs, event, tag)
         self._n_waiting += 1
+        if several:
+            self._convene(waiting)
+        else:
+            self._file(waiting, blocker)
         return event
 
     def release(self, grant: Grant) -> None:
@@ -160,10 +210,16 @@ class TeamDesk:
             member.busy = False
             if member.leaving:
                 member.pool.members.remove(member)
+                member.pool.leaving -= 1
             else:
                 bisect.insort(member.pool.free, member, key=_member_id)
         if not self._n_waiting:
             return
+        if self._convened:
+            # Convened work first: each released person goes to the convened work waiting for them.
+            for member in grant:
+                if not member.busy and not member.leaving:
+                    self._offer(member)
         # What waiting work may be filed under: the people released and their pools.
         blocked = self._blocked
         if len(grant) == 1:
@@ -172,36 +228,49 @@ class TeamDesk:
         else:
             keys = dict.fromkeys(k for m in grant for k in (id(m), id(m.pool)))
             entries = [e for key in keys if (e := blocked.get(key))]
+        if len(entries) > 1:
+            # An officer's own cases' work and his pool's work: the older first (dispatch-key order).
+            entries.sort(key=_head_key)
         if entries:
             self._retry(entries)
 
     def dispatch(self) -> None:
-        """Re-examine all waiting work (after head-count changes)."""
+        """Re-examine all waiting work (after head-count changes and cases handed on)."""
         if self._n_waiting:
+            self._rehome()
+            for pool in list(self.pools.values()):
+                for member in list(pool.free):
+                    if self._convened and not member.busy:
+                        self._offer(member)
+            self._woken.extend(self._pending)
+            self._wake()
             self._retry(list(self._blocked.values()))
 
-    def _shape(self, needs: list[Need]) -> int | None:
-        """What ``needs`` ask for apart from who the handler is, numbered, for :meth:`_retry`'s memo.
-
-        Two pieces of work of the same shape whose handlers (if any) are the same person fare
-        alike in a ``_try`` of the same desk state. Only several needs with at most the first
-        naming a handler get a shape: a single need is granted or not at once, and other
-        layouts are rare enough to be tried one by one.
-        """
-        if len(needs) < 2 or any(n.owner is not None for n in needs[1:]):
-            return None
-        shape = tuple((id(n.pool), n.count, n.owner is not None) for n in needs)
-        number = self._shapes.get(shape)
-        if number is None:
-            number = self._shapes[shape] = len(self._shapes)
-        return number
+    def _rehome(self) -> None:
+        """Convened work whose case was handed on (its handler left) lets go and is convened anew."""
+        for key, waiting in list(self._convened):
+            if list(_handlers(waiting)) == waiting.handlers:
+                continue
+            assert waiting.held is not None
+            self._convened.remove((key, waiting))
+            for pool, count in waiting.claims:
+                self._claims[id(pool)] -= count
+            for handler in waiting.handlers:
+                self._claimed.pop(id(handler), None)
+            for people in waiting.held:
+                for member in people:
+                    member.held_by = None
+                    member.busy = False
+                    if member.leaving:
+                        member.pool.members.remove(member)
+                        member.pool.leaving -= 1
+                    else:
+                        bisect.insort(member.pool.free, member, key=_member_id)
+            waiting.held = None
+            waiting.ready = False
+            self._convene(waiting)
 
     def _retry(self, entries: list[tuple[object, _Queue]]) -> None:
-        # Work of one shape whose handler is the same person fares alike until something is
-        # granted (a failed ``_try`` changes nothing): its outcome is remembered until then.
-        # Officers' panel reviews filed under a pool whose one free officer is their own
-        # handler are re-examined at every release; this skips the repeated ``_try``.
-        seen: dict[tuple[int, object], object] = {}
         for blocker, queue in entries:
             i = 0
             # Everything filed under a blocker needs it; once it is taken again, stop (only a
@@ -209,21 +278,8 @@ class TeamDesk:
             available = _available(blocker)
             while available and i < len(queue):
                 waiting = queue[i][1]
-                shape = waiting.shape
-                if shape is not None:
-                    owner = waiting.needs[0].owner
-                    memo = (shape, owner.handler if owner is not None else None)
-                    now_blocked_by = seen.get(memo)
-                    if now_blocked_by is None:
-                        grant, now_blocked_by = self._try(waiting.needs)
-                        if grant is None:
-                            seen[memo] = now_blocked_by
-                    else:
-                        grant = None
-                else:
-                    grant, now_blocked_by = self._try(waiting.needs)
+                grant, now_blocked_by = self._try(waiting.needs)
                 if grant is not None:
-                    seen.clear()  # the desk's state changed: what failed may now fail elsewhere
                     del queue[i]
                     self._n_waiting -= 1
                     delay = self.on_grant(waiting.tag, grant) if self.on_grant is not None else 0.0
@@ -242,6 +298,178 @@ class TeamDesk:
         if entry is None:
             entry = self._blocked[id(blocker)] = (blocker, [])
         bisect.insort(entry[1], (waiting.key, waiting))
+
+    # -- several-person work -------------------------------------------------------------
+
+    def _convene(self, waiting: _Waiting) -> None:
+        """Convene ``waiting`` (just asked for) if the people it would hold can serve it, else file
+        it under the claim that stops it; a claim freed wakes what is filed under it (:meth:`_wake`)."""
+        blocker = self._fits(waiting)
+        if blocker is None:
+            self._start_convening(waiting)
+            self._wake()
+        else:
+            bisect.insort(self._pending.setdefault(blocker, []), (waiting.key, waiting))
+
+    def _wake(self) -> None:
+        """Re-examine the pending work filed under the claims freed by grants, in dispatch-key order."""
+        while self._woken:
+            keys = dict.fromkeys(self._woken)
+            self._woken.clear()
+            candidates: _Queue = []
+            for key in keys:
+                candidates.extend(self._pending.pop(key, ()))
+            candidates.sort(key=_first)
+            for _, waiting in candidates:
+                blocker = self._fits(waiting)
+                if blocker is None:
+                    self._start_convening(waiting)  # a grant at once frees its claims again: _woken
+                else:
+                    bisect.insort(self._pending.setdefault(blocker, []), (waiting.key, waiting))
+
+    def _start_convening(self, waiting: _Waiting) -> bool:
+        """Convene ``waiting``: note its claim, hold whoever it needs who is free; whether it was granted."""
+        waiting.held = [[] for _ in waiting.needs]
+        waiting.claims = list(_holds(waiting))
+        for pool, count in waiting.claims:
+            self._claims[id(pool)] = self._claims.get(id(pool), 0) + count
+        waiting.handlers = [h for h in _handlers(waiting) if h is not None]
+        self._claimed.update((id(h), waiting) for h in waiting.handlers)
+        bisect.insort(self._convened, (waiting.key, waiting))
+        return self._gather(waiting)
+
+    def _fits(self, waiting: _Waiting) -> int | None:
+        """None if ``waiting`` can be convened beside the work convened already (see the class
+        docstring), else the claim that stops it: a handler's or a pool's ``id``."""
+        claimed = self._claimed
+        for need in waiting.needs:
+            if need.owner is not None:
+                handler = need.owner.handler
+                if handler is None:
+                    return id(need.pool)
+                if id(handler) in claimed:
+                    return id(handler)
+        claims = self._claims
+        for pool, count in _holds(waiting):
+            want = claims.get(id(pool), 0) + count
+            if want > len(pool.members) - pool.leaving:
+                return id(pool)
+        return None
+
+    def _gather(self, waiting: _Waiting) -> bool:
+        """Hold for convened ``waiting`` whoever it needs who is free; grant it if complete.
+
+        Its handlers first: until they are there, nobody else is held for it (a clerk or a
+        second officer waiting idle for a handler busy elsewhere would be time lost, and the
+        handler, whom nobody can replace, is the one it really waits for).
+        """
+        held = waiting.held
+        assert held is not None
+        ready = True
+        for i, need in enumerate(waiting.needs):
+            if need.owner is not None and not held[i]:
+                member = need.owner.handler
+                if member is not None and not member.busy and not member.leaving:
+                    self._hold(member, waiting, i)
+                else:
+                    ready = False
+        if not ready:
+            return False
+        waiting.ready = True
+        for i, need in enumerate(waiting.needs):
+            if need.owner is not None or need.pool.key[1] is Role.JUDGE:
+                continue  # judges are called last (_complete)
+            for member in list(need.pool.free):
+                if len(held[i]) >= need.count:
+                    break
+                if not self._claimed_as_handler(member):
+                    self._hold(member, waiting, i)
+        return self._complete(waiting)
+
+    def _offer(self, member: Member) -> None:
+        """``member`` is free: hold them for the convened work that waits for them, if any.
+
+        A grant ends that work's claim on its people, so pending work may then be convened.
+        """
+        if self._grant_to_convened(member):
+            self._wake()
+
+    def _grant_to_convened(self, member: Member) -> bool:
+        """Hold free ``member`` for the convened work that waits for them; whether it was granted."""
+        claimant = self._claimed.get(id(member))
+        if claimant is not None:  # as somebody's handler first: nobody else may take them
+            assert claimant.held is not None
+            for i, need in enumerate(claimant.needs):
+                if need.owner is not None and need.owner.handler is member and not claimant.held[i]:
+                    self._hold(member, claimant, i)
+                    return self._gather(claimant)  # the handler is there: now the others
+        pool = member.pool
+        if pool.key[1] is not Role.JUDGE and not self._claims.get(id(pool)):
+            return False  # no convened work holds anyone of this pool
+        for _, waiting in self._convened:
+            if not waiting.ready:
+                continue  # its handler is not there yet
+            held = waiting.held
+            assert held is not None
+            for i, need in enumerate(waiting.needs):
+                if need.owner is None and need.pool is member.pool and len(held[i]) < need.count:
+                    if need.pool.key[1] is Role.JUDGE:
+                        if not self._complete(waiting):
+                            continue  # the rest of the panel is not there yet
+                        return True
+                    self._hold(member, waiting, i)
+                    return self._complete(waiting)
+        return False
+
+    def _complete(self, waiting: _Waiting) -> bool:
+        """Grant convened ``waiting`` if everyone but its judges is held and its judges are free."""
+        held = waiting.held
+        assert held is not None
+        judges: list[tuple[int, list[Member]]] = []
+        for i, need in enumerate(waiting.needs):
+            if need.pool.key[1] is Role.JUDGE and need.owner is None:
+                free = [m for m in need.pool.free if not m.leaving]
+                if len(free) < need.count:
+                    return False
+                judges.append((i, free[: need.count]))
+            elif len(held[i]) < need.count:
+                return False
+        for i, members in judges:
+            for member in members:
+                self._hold(member, waiting, i)
+        now = self.env.now
+        grant: Grant = []
+        for people in held:
+            for member in people:
+                member.held_by = None
+                if member.held_since < now:
+                    member.pool.holds.append((member.held_since, now))
+                grant.append(member)
+        waiting.held = None
+        for pool, count in waiting.claims:
+            self._claims[id(pool)] -= count
+        for handler in waiting.handlers:
+            self._claimed.pop(id(handler), None)
+        if self._pending:
+            self._woken.extend(id(h) for h in waiting.handlers)
+            self._woken.extend(id(pool) for pool, _ in waiting.claims)
+        self._convened.remove((waiting.key, waiting))
+        self._n_waiting -= 1
+        delay = self.on_grant(waiting.tag, grant) if self.on_grant is not None else 0.0
+        _succeed_after(waiting.event, grant, delay)
+        return True
+
+    def _hold(self, member: Member, waiting: _Waiting, i: int) -> None:
+        assert waiting.held is not None and not member.busy
+        member.busy = True
+        member.held_by = waiting
+        member.held_since = self.env.now
+        member.pool.free.remove(member)
+        waiting.held[i].append(member)
+
+    def _claimed_as_handler(self, member: Member) -> bool:
+        """Whether convened work waits for ``member`` as its handler (nobody else may hold them)."""
+        return id(member) in self._claimed
 
     def _try(self, needs: list[Need]) -> tuple[Grant | None, object]:
         if len(needs) == 1:  # most work needs one person: no clash between needs to check
@@ -298,6 +526,29 @@ def _succeed_after(event: simpy.Event, value: Grant, delay: float) -> None:
     event._ok = True
     event._value = value
     event.env.schedule(event, NORMAL, delay)
+
+
+def _handlers(waiting: _Waiting) -> Iterable[Member | None]:
+    """The handlers ``waiting`` needs (looked up now: a handler who leaves hands the case on)."""
+    return (n.owner.handler for n in waiting.needs if n.owner is not None)
+
+
+def _holds(waiting: _Waiting) -> Iterable[tuple[Pool, int]]:
+    """The people ``waiting`` holds once convened, by pool: all it needs but its judges."""
+    for need in waiting.needs:
+        if need.owner is not None:
+            handler = need.owner.handler
+            yield (handler.pool if handler is not None else need.pool), 1
+        elif need.pool.key[1] is not Role.JUDGE:
+            yield need.pool, need.count
+
+
+def _first(entry: tuple[tuple[Any, ...], _Waiting]) -> tuple[Any, ...]:
+    return entry[0]
+
+
+def _head_key(entry: tuple[object, _Queue]) -> tuple[Any, ...]:
+    return entry[1][0][0]
 
 
 def _available(blocker: object) -> bool:
@@ -377,6 +628,8 @@ class StaffOffice:
             if not member.busy:
                 pool.free.remove(member)
                 pool.members.remove(member)
+            else:
+                pool.leaving += 1
         return leaving
 
     def handlers(self, team: Team, unit: str | None = None) -> list[Member]:

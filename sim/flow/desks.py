@@ -2,9 +2,10 @@
 
 Like a job ticket handed to a team's desk: it names the task, the roles it needs
 and the case, waits in the desk's queue in the order of the scenario's dispatch
-rule (:mod:`sim.rules.dispatch`) until every person it needs is free, then holds
-them for its hours of working time (:meth:`~sim.workcalendar.WorkCalendar.finish_time`)
-and is logged as one ``task`` step. When the handling team does officer work, the
+rule (:mod:`sim.rules.dispatch`) until it has every person it needs (work for
+several is convened, :class:`~sim.staffing.TeamDesk`), then holds them for its
+hours of working time (:meth:`~sim.workcalendar.WorkCalendar.finish_time`) and
+is logged as one ``task`` step. When the handling team does officer work, the
 officer is the case's own handler (承办人). A specialist team's or a batching front
 end's effort multiplier (:func:`sim.flow.mechanisms.effort_factors`) scales the
 drawn hours. Work asked for or under way is kept as :class:`WorkInProgress`
