@@ -17,7 +17,8 @@ gets every mechanism switched off (the model as it was before they existed).
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
@@ -27,7 +28,9 @@ from sim.config.frozen import FrozenDict, ReadOnly
 from sim.vocab import TASK_FUNCTION, Mechanism, Task, Team, require_complete
 
 __all__ = [
+    "ACTS",
     "MAX_MULTIPLIER",
+    "Acts",
     "CentralisedIntake",
     "ElectronicService",
     "Handoff",
@@ -36,6 +39,7 @@ __all__ = [
     "Rework",
     "ScannedFiles",
     "Specialisation",
+    "acts",
 ]
 
 MAX_MULTIPLIER = 10.0
@@ -175,3 +179,48 @@ class Reform(Frozen):
 
 
 require_complete(Reform.model_fields, Mechanism, "the fields of Reform")
+
+
+Acts = Literal["on", "off", "both"]
+"""When a field of a ``[reform]`` group acts: while its mechanism is on, while it is off, or in both states."""
+
+ACTS: Mapping[Mechanism, Mapping[str, Acts]] = {
+    Mechanism.SPECIALISATION: {"teams": "on", "tasks": "on"},
+    Mechanism.HANDOFF: {"wait_wdays": "on"},
+    Mechanism.CENTRALISED_INTAKE: {"effort": "on", "inquiry_batch_hour": "on"},
+    # Off is the court before the reform, which already served share_without of the debtors
+    # electronically: those e-services succeed with P = success after delay_days as well.
+    Mechanism.ELECTRONIC_SERVICE: {"share": "on", "share_without": "off", "success": "both", "delay_days": "both"},
+    # Off: nothing is scanned and the paper file travels, waiting paper_wait_wdays at each hand-over.
+    Mechanism.SCANNED_FILES: {"paper_wait_wdays": "off"},
+    Mechanism.REWORK: {"flag_rate": "on"},
+}
+"""For every field of every group, the state of its switch in which it acts (what
+:mod:`sim.flow.mechanisms` reads): the one home of this fact. The uncertainty analysis
+varies a field only in a state where it acts (sim/config/uncertainty.py, rule 'mechanism')."""
+
+_NOT_PARAMETERS = ("enabled", "source", "sources")
+
+
+def _require_acts(table: Mapping[Mechanism, Mapping[str, str]]) -> None:
+    """Refuse, on import, a table of :data:`ACTS` that misses or invents a field of a group."""
+    require_complete(table, Mechanism, "ACTS")
+    for mechanism, fields in table.items():
+        group = Reform.model_fields[mechanism.value].annotation
+        assert isinstance(group, type)
+        expected = {f for f in group.model_fields if f not in _NOT_PARAMETERS}
+        if set(fields) != expected or not set(fields.values()) <= {"on", "off", "both"}:
+            raise TypeError(
+                f"ACTS[{mechanism.value}] must give each field of {group.__name__} once, as on, off or both: "
+                f"missing {sorted(expected - set(fields))}, unknown {sorted(set(fields) - expected)}, "
+                f"states {sorted(set(fields.values()))}"
+            )
+
+
+_require_acts(ACTS)
+
+
+def acts(mechanism: str, field: str, enabled: bool) -> bool:
+    """Whether ``field`` of the ``[reform.<mechanism>]`` group acts while the switch is ``enabled``."""
+    when = ACTS[Mechanism(mechanism)][field]
+    return when == "both" or (when == "on") == enabled

@@ -19,7 +19,8 @@ Assumptions without an entry get a range by a stated rule (:data:`DEFAULT_RULES`
 every parameter whose source mentions ``EST`` is uncertain unless the file says otherwise,
 the reform's mechanisms (``[reform]``) included. Parameters sourced to the plan or a statute
 (staffing, deadlines, fixed statutory delays, policies, the batch hour of the inquiries) are
-never varied by default.
+never varied by default. The ``EST`` values that are deliberately fixed are listed, each with
+its reason, in :data:`FIXED`; :func:`unvaried` accounts for every ``EST`` value without a range.
 """
 
 from __future__ import annotations
@@ -27,19 +28,24 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim.config.errors import Problem
+from sim.config.reform import acts
 
 __all__ = [
     "DEFAULT_RULES",
+    "FIXED",
     "Uncertain",
     "UncertainRange",
     "apply_values",
+    "est_values",
     "uncertain_parameters",
     "uncertainty_problems",
+    "unvaried",
 ]
 
 Finite = Annotated[float, Field(allow_inf_nan=False, strict=True)]
@@ -55,8 +61,6 @@ _REFORM_MULTIPLIERS = (
     "reform.centralised_intake.effort.",
 )
 """Paths of ``[reform]`` effort multipliers: positive, at most :data:`MAX_MULTIPLIER`."""
-_REFORM_WHEN_OFF = {"electronic_service": ("share_without",), "scanned_files": ("paper_wait_wdays",)}
-"""Mechanism parameters that act only while the mechanism is off (the court before the reform)."""
 MAX_MULTIPLIER = 10.0
 """The largest effort multiplier ``[reform]`` accepts (sim/config/reform.py)."""
 
@@ -115,11 +119,49 @@ DEFAULT_RULES: dict[str, str] = {
     "probability keeps its order of magnitude and stays inside [0, 1]",
     "load": "EST filings (arrivals.cases_per_year): ±15%",
     "side_stream": "EST side streams (side_streams.*_per_year): ±50%",
-    "mechanism": "EST parameters of a [reform] mechanism, those that act in its current state (on: its "
-    "multipliers, waits and shares; off: share_without, paper_wait_wdays): multipliers ×0.75 to ×1.33, waits "
-    "×0.5 to ×1.5 of the distribution's scale, probabilities by the rule 'probability'",
+    "mechanism": "EST parameters of a [reform] mechanism, those that act in its current state (the table ACTS "
+    "of sim/config/reform.py; on: its multipliers, waits and shares; off: share_without, paper_wait_wdays; both: "
+    "electronic_service.success and delay_days): multipliers ×0.75 to ×1.33, waits ×0.5 to ×1.5 of the "
+    "distribution's scale, probabilities by the rule 'probability'",
 }
 """The rules that give a range to an assumption (a source mentioning ``EST``) without an entry."""
+
+_SHARE_REASON = "shares that sum to 1: one of them cannot vary alone"
+FIXED: dict[str, str] = {
+    "run.*": "the run's design (warm-up, counted days, cool-down, seed, replications): how the experiment "
+    "measures, not a property of the court",
+    "calendar.hours_per_day": "the 8-hour working day (国务院关于职工工作时间的规定 art. 3); how much of it is "
+    "productive is the level of the effort hours, which rule 'effort' varies (×0.7 to ×1.4)",
+    "calendar.day_start_hour": "when the working day starts moves events within a day, not what the court can do",
+    "arrivals.monthly_multipliers": "the seasonal profile (qualitative evidence only): moving a month moves the "
+    "year's load, which arrivals.cases_per_year varies",
+    "arrivals.case_mix.*": _SHARE_REASON,
+    "probabilities.price_method.*": _SHARE_REASON,
+    "delays.online_price_days": "a statutory period: 参考价规定 art. 11 (3 days)",
+    "delays.price_objection_window_days": "a statutory period: 参考价规定 art. 22 (5 days)",
+    "delays.announcement_movable_days": "a statutory period: 网拍规定 art. 12 (15 days)",
+    "delays.announcement_real_estate_days": "a statutory period: 网拍规定 art. 12 (30 days)",
+    "delays.second_announcement_movable_days": "a statutory period: 网拍规定 art. 26 (7 days)",
+    "delays.second_announcement_real_estate_days": "a statutory period: 网拍规定 art. 26 (15 days)",
+    "delays.auction_days": "a statutory period: 网拍规定 art. 20 (the auction lasts a day)",
+    "delays.objection_filing_days": "a statutory period: 执行异议复议规定 art. 2 (3 days)",
+    "delays.selloff_period_days": "the term of an online sell-off (60 days, facts §2.4): a rule of the procedure; "
+    "when the property sells within it is delays.selloff_days, which rule 'delay' varies",
+    "delays.requery_interval_days": "终本规定 art. 9: the online re-query every 6 months (a rule)",
+    "delays.requery_years": "终本规定 art. 9: re-queries for 5 years after the 终本 (a rule)",
+    "tasks.*.roles.*": "who does a task together (its roles) is the plan's division of work, not an uncertain "
+    "quantity; how long it takes is tasks.<task>.hours",
+    "staffing.*": "the head-counts of the plan (方案 三) and their split into units: staffing is what an evaluation "
+    "changes, not an uncertainty (an [uncertainty] entry can vary it)",
+    "reform.centralised_intake.inquiry_batch_hour": "the plan's procedure (the day's inquiries go out at one "
+    "hour): a design, not an uncertainty",
+}
+"""The ``EST`` values that are deliberately not varied, by path pattern (``fnmatch``), with the reason.
+
+Together with the default rules and the scenario's ``[uncertainty]`` entries it accounts
+for every ``EST`` value of a scenario (:func:`unvaried`); a test holds the shipped scenarios
+to it, so a new ``EST`` parameter gets a range or a reason here.
+"""
 
 
 # ---------------------------------------------------------------- validation
@@ -250,7 +292,12 @@ def _defaults(document: Mapping[str, Any]) -> list[Uncertain]:
 
 
 def _mechanism_defaults(reform: Mapping[str, Any]) -> list[Uncertain]:
-    """Rule 'mechanism': the EST parameters of each ``[reform]`` group that act in its current state."""
+    """Rule 'mechanism': the EST parameters of each ``[reform]`` group that act in its current state.
+
+    Whether a field acts with the switch on, off or in both states is
+    :data:`sim.config.reform.ACTS` (the e-service's ``success`` and ``delay_days`` act in both:
+    the court before the reform already served some debtors electronically).
+    """
     found: list[Uncertain] = []
 
     def add(path: str, kind: Literal["scale", "value"], low: float, likely: float, high: float, source: str) -> None:
@@ -260,9 +307,8 @@ def _mechanism_defaults(reform: Mapping[str, Any]) -> list[Uncertain]:
     for name, group in reform.items():
         if not isinstance(group, Mapping):
             continue
-        when_off = _REFORM_WHEN_OFF.get(name, ())
         for field, value in group.items():
-            if field in ("enabled", "source", "sources") or (field in when_off) == bool(group.get("enabled")):
+            if field in ("enabled", "source", "sources") or not acts(name, field, bool(group.get("enabled"))):
                 continue
             if not _is_est(group, field):
                 continue
@@ -311,6 +357,80 @@ def uncertain_parameters(
         given = set(ranges)
         found += [p for p in _defaults(document) if p.path not in given]
     return found
+
+
+# ---------------------------------------------------------------- what is not varied
+
+
+def _leaves(path: str, value: Any) -> list[str]:
+    """The paths of the numbers under ``path``: a number, a distribution or a list of numbers is one."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return []
+    if isinstance(value, int | float) or (isinstance(value, Mapping) and "dist" in value):
+        return [path]
+    if isinstance(value, list):
+        numbers = value and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+        return [path] if numbers else []
+    if isinstance(value, Mapping):
+        return [leaf for key, inner in value.items() for leaf in _leaves(f"{path}.{key}", inner)]
+    return []
+
+
+def _sourced_groups(document: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """The groups of a dumped scenario that carry a ``source`` (tables, reform groups, teams, deadlines)."""
+    found: list[tuple[str, Mapping[str, Any]]] = []
+    for table, group in document.items():
+        if table == "uncertainty" or not isinstance(group, Mapping):
+            continue
+        if "source" in group or "sources" in group:
+            found.append((table, group))
+            continue
+        for name, inner in group.items():
+            if isinstance(inner, Mapping) and ("source" in inner or "sources" in inner):
+                found.append((f"{table}.{name}", inner))
+    return found
+
+
+def est_values(document: Mapping[str, Any]) -> list[str]:
+    """The path of every number and distribution of the scenario whose source mentions ``EST``.
+
+    A multiplier table (``reform.specialisation.teams``) gives one path per entry, a task its
+    ``hours`` and its ``roles``; strings, switches and dates are not values.
+    """
+    found: list[str] = []
+    for prefix, group in _sourced_groups(document):
+        for field, value in group.items():
+            if field in ("enabled", "source", "sources") or not _is_est(group, field):
+                continue
+            found += _leaves(f"{prefix}.{field}", value)
+    return found
+
+
+def unvaried(document: Mapping[str, Any], parameters: list[Uncertain]) -> dict[str, str | None]:
+    """Every ``EST`` value that none of ``parameters`` varies, with the reason it is fixed.
+
+    The reason is a pattern's of :data:`FIXED`, or that a ``[reform]`` field does not act in
+    its mechanism's current state (:data:`sim.config.reform.ACTS`), or that a probability
+    of 0 or 1 has no range by rule 'probability'; ``None`` means no reason: a gap.
+    """
+    varied = {p.path for p in parameters}
+    out: dict[str, str | None] = {}
+    for path in est_values(document):
+        if path in varied:
+            continue
+        parts = path.split(".")
+        reason = next((why for pattern, why in FIXED.items() if fnmatchcase(path, pattern)), None)
+        if reason is None and parts[0] == "reform" and len(parts) >= 3:
+            enabled = bool(document["reform"][parts[1]].get("enabled"))
+            if not acts(parts[1], parts[2], enabled):
+                state = "on" if enabled else "off"
+                reason = f"does not act while the mechanism is {state} (sim/config/reform.py ACTS)"
+        if reason is None and _is_probability(path):
+            value, _ = _resolve(document, path)
+            if value in (0, 1):
+                reason = f"a probability of {value}: rule 'probability' gives it no range"
+        out[path] = reason
+    return out
 
 
 # ---------------------------------------------------------------- setting values

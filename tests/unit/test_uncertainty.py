@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 import pytest
 
 from sim.config.errors import ScenarioError
 from sim.config.load import load_scenario, scenario_hash, with_overrides
-from sim.config.uncertainty import UncertainRange, apply_values, uncertain_parameters
+from sim.config.reform import ACTS, _require_acts
+from sim.config.uncertainty import FIXED, UncertainRange, apply_values, est_values, uncertain_parameters, unvaried
 from sim.experiments.sensitivity import CourtModel
+from sim.model import run_replication
+from sim.vocab import Mechanism
 from tests.conftest import SCENARIOS
 
 BASELINE = SCENARIOS / "dengzhou_2022.toml"
@@ -106,6 +110,106 @@ def test_a_mechanism_that_is_off_varies_what_acts_when_off() -> None:
     assert (without.low, without.likely, without.high) == (pytest.approx(0.35), 0.45, pytest.approx(0.55))
     assert "reform.electronic_service.share" not in paths
     assert not any(p.startswith("reform.centralised_intake.") for p in paths)  # off: its multipliers do not act
+
+
+def _parameters(name: str) -> dict[str, object]:
+    scenario = load_scenario(SCENARIOS / name)
+    return {p.path: p for p in uncertain_parameters(scenario.model_dump(mode="json"), scenario.uncertainty)}
+
+
+TEAMS = ("intake", "fast_track", "complex_track", "asset_disposal", "records")
+
+
+def test_a_mechanism_field_varies_in_every_state_where_it_acts() -> None:
+    """ACTS: the e-service's success and delay act on and off (the old court served some debtors so)."""
+    before = _parameters("pre_reform.toml")  # electronic_service off
+    delay = before["reform.electronic_service.delay_days"]  # shape EST: rule 'mechanism'
+    assert (delay.kind, delay.low, delay.likely, delay.high, delay.rule) == ("scale", 0.5, 1.0, 1.5, "mechanism")
+    success = before["reform.electronic_service.success"]  # sourced (S), with the baseline's entry
+    assert (success.low, success.high, success.rule) == (0.66, 0.92, "scenario")
+    without = before["reform.electronic_service.share_without"]
+    assert (without.low, without.high) == (pytest.approx(0.35), pytest.approx(0.55))
+    assert "reform.electronic_service.share" not in before  # acts only when on
+    after = _parameters("dengzhou_2022.toml")  # on: delay, success and share; not share_without
+    assert after["reform.electronic_service.delay_days"].kind == "scale"
+    assert {"reform.electronic_service.success", "reform.electronic_service.share"} <= set(after)
+    assert "reform.electronic_service.share_without" not in after
+    shared = {p for p in before if p.startswith("reform.")} & {p for p in after if p.startswith("reform.")}
+    assert shared == {  # what acts in both states, and the entries a variant inherits
+        "reform.electronic_service.delay_days",
+        "reform.electronic_service.success",
+        "reform.handoff.wait_wdays",  # the old court hands over its preservation cases
+        "reform.rework.flag_rate",
+        *(f"reform.specialisation.teams.{t}" for t in TEAMS),
+    }
+
+
+def test_acts_must_name_every_field_of_every_group() -> None:
+    assert set(ACTS) == set(Mechanism)
+    missing = {m: dict(fields) for m, fields in ACTS.items()}
+    del missing[Mechanism.ELECTRONIC_SERVICE]["delay_days"]
+    with pytest.raises(TypeError, match=r"ACTS\[electronic_service\].*missing \['delay_days'\]"):
+        _require_acts(missing)
+    wrong = {m: dict(fields) for m, fields in ACTS.items()}
+    wrong[Mechanism.REWORK]["flag_rate"] = "always"
+    with pytest.raises(TypeError, match="as on, off or both"):
+        _require_acts(wrong)
+
+
+def test_acts_says_what_the_model_reads_while_the_e_service_is_off() -> None:
+    """Off, the old court's e-services still succeed with P = success, after delay_days (ACTS: both)."""
+    off = with_overrides(
+        load_scenario(BASELINE),
+        {
+            "run.warmup_days": 0,
+            "run.horizon_days": 40,
+            "run.cooldown_days": 20,
+            "reform.electronic_service.enabled": False,
+            "reform.electronic_service.delay_days": {"dist": "fixed", "value": 0.75},
+        },
+    )
+    steps = run_replication(off, 0).steps
+    served = steps[steps.step == "electronic_service"]
+    assert len(served) > 50
+    assert (served.end - served.start).to_numpy() == pytest.approx(0.75)  # delay_days, not the post
+    never = run_replication(with_overrides(off, {"reform.electronic_service.success": 0.0}), 0).steps
+    assert not (never.step == "electronic_service").any()
+
+
+SHIPPED = sorted(path.name for path in SCENARIOS.glob("*.toml"))
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_est_value_is_uncertain_or_fixed_for_a_stated_reason(name: str) -> None:
+    scenario = load_scenario(SCENARIOS / name)
+    document = scenario.model_dump(mode="json")
+    parameters = uncertain_parameters(document, scenario.uncertainty)
+    gaps = [path for path, reason in unvaried(document, parameters).items() if reason is None]
+    assert gaps == []
+    est = set(est_values(document))
+    assert {"tasks.zhongben_check.hours", "tasks.resume_review.hours", "tasks.node_monitoring.hours"} <= est
+    assert {"tasks.platform_duty.hours", "side_streams.data_requests_per_year"} <= est  # the duties merge
+
+
+def test_an_est_value_without_a_range_or_a_reason_is_a_gap() -> None:
+    scenario = load_scenario(BASELINE)
+    document = scenario.model_dump(mode="json")
+    # Without its [uncertainty] entry the monitoring interval has no rule and no reason to be fixed.
+    gaps = [path for path, why in unvaried(document, uncertain_parameters(document, {})).items() if why is None]
+    assert gaps == ["side_streams.monitoring_interval_wdays"]
+    interval = next(p for p in uncertain_parameters(document, scenario.uncertainty) if "interval" in p.path)
+    assert (interval.low, interval.likely, interval.high, interval.integer) == (2, 5, 10, True)
+
+
+def test_every_fixed_pattern_is_used_by_a_shipped_scenario() -> None:
+    """No stale entry: each reason of FIXED accounts for some EST value of the shipped scenarios."""
+    used: set[str] = set()
+    for name in SHIPPED:
+        scenario = load_scenario(SCENARIOS / name)
+        document = scenario.model_dump(mode="json")
+        paths = unvaried(document, uncertain_parameters(document, scenario.uncertainty))
+        used |= {pattern for pattern in FIXED for path in paths if fnmatchcase(path, pattern)}
+    assert used == set(FIXED)
 
 
 def test_reform_ranges_move_the_scenario() -> None:
