@@ -65,14 +65,17 @@ COLUMNS = [
 case the model resumed itself that is a case of the same records; for an outside 执恢
 filing it is a case of a year before the records (the model does not simulate it)."""
 
+_PLAIN_WAITS = (
+    Delay.ONLINE_INQUIRY_DAYS,
+    Delay.SERVICE_DAYS,
+    Delay.DEBTOR_SEARCH_DAYS,
+    Delay.VOLUNTARY_PAYMENT_DAYS,
+    Delay.PAYOUT_DAYS,
+    Delay.ZHONGBEN_RULING_DAYS,
+)
 SYNTH_STEPS: dict[str, Delay] = {
-    "online_inquiry": Delay.ONLINE_INQUIRY_DAYS,
-    "service": Delay.SERVICE_DAYS,
-    "debtor_search": Delay.DEBTOR_SEARCH_DAYS,
-    "voluntary_payment": Delay.VOLUNTARY_PAYMENT_DAYS,
+    **{delay.removesuffix("_days"): delay for delay in _PLAIN_WAITS},  # logged under the delay's name
     "registry_answers": Delay.INVESTIGATION_DAYS,
-    "payout": Delay.PAYOUT_DAYS,
-    "zhongben_ruling": Delay.ZHONGBEN_RULING_DAYS,
 }
 """Event-log wait steps → the delay each is a plain draw of (``sim.flow.handling``, ``intake``):
 the waits exported with ``steps``. Waits whose days are set otherwise (an e-service's, a capped
