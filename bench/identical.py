@@ -4,13 +4,16 @@ Usage::
 
     .venv/bin/python bench/identical.py            # run, compare with bench/identical_reference.json
     .venv/bin/python bench/identical.py --write    # run, record the digests as the new reference
+    .venv/bin/python bench/identical.py --drop queue_at_request   # a new column left out of the digests
 
 Runs ``courtsim run scenarios/dengzhou_2022.toml --reps 3 --seed 7`` into a temporary
 folder and digests ``kpis_by_rep.csv``, the case table, the deadline clocks and the event
 log (SHA-256 of every cell, in order, with column names and dtypes; pandas' own row
 hashes, so a float that moves in its last bit changes the digest). A change of the
 model's behaviour is expected to change them; a refactor is not. The reference file
-records the commit it was written at.
+records the commit it was written at. A change that only adds a column (the event log's
+``queue_at_request``) is checked with ``--drop COLUMN``: the column is left out of every
+table before digesting, so the rest must still match the reference made without it.
 """
 
 from __future__ import annotations
@@ -39,24 +42,30 @@ def digest(table: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
-def digests(folder: Path) -> dict[str, str]:
-    """The digest of each compared table in a results folder."""
+def digests(folder: Path, drop: tuple[str, ...] = ()) -> dict[str, str]:
+    """The digest of each compared table in a results folder, without the columns ``drop``."""
     read = {".csv": pd.read_csv, ".parquet": pd.read_parquet}
-    return {name: digest(read[Path(name).suffix](folder / name)) for name in TABLES}
+    tables = {name: read[Path(name).suffix](folder / name) for name in TABLES}
+    return {name: digest(table.drop(columns=[c for c in drop if c in table])) for name, table in tables.items()}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="record this run as the reference")
     parser.add_argument("--folder", type=Path, help="digest this results folder instead of running")
+    parser.add_argument(
+        "--drop", action="append", default=[], metavar="COLUMN", help="leave this column out (a new column)"
+    )
     args = parser.parse_args()
+    if args.write and args.drop:
+        parser.error("--write records every column: it cannot be combined with --drop")
     if args.folder is None:
         out = Path(tempfile.mkdtemp(prefix="courtsim_identical_")) / "run"
         cli = [sys.executable, "-m", "sim", *COMMAND, "--out", str(out)]
         subprocess.run(cli, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     else:
         out = args.folder
-    found = digests(out)
+    found = digests(out, tuple(args.drop))
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     if args.write:
         record = {"command": "courtsim " + " ".join(COMMAND), "commit": commit.stdout.strip(), "digests": found}
@@ -64,7 +73,8 @@ def main() -> int:
         print(f"reference written: {REFERENCE.relative_to(ROOT)}")
         return 0
     reference = json.loads(REFERENCE.read_text(encoding="utf-8"))
-    print(f"reference: {reference['command']} at {reference['commit']}; now {commit.stdout.strip()}")
+    dropped = f" (without {', '.join(args.drop)})" if args.drop else ""
+    print(f"reference: {reference['command']} at {reference['commit']}; now {commit.stdout.strip()}{dropped}")
     same = True
     for name, value in found.items():
         match = reference["digests"].get(name) == value

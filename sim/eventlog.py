@@ -42,7 +42,10 @@ class StepRecord:
     ``received`` or ``closed``; ``start == end``). ``queued`` is when the case asked
     for the staff; ``start - queued`` is its wait for them. ``excluded`` marks time
     that does not count against the 6-month limit (审限规定 art. 9: appraisal,
-    auction, sell-off, suspension).
+    auction, sell-off, suspension). ``queue_at_request`` is, for a task, the number of
+    pieces of work already waiting at the team's desk when it asked for its people
+    (:meth:`sim.staffing.TeamDesk.queue_length`, its own request not counted; the work
+    of every unit and role of the team); NaN for a wait or a mark, which ask for nobody.
     """
 
     case_id: int
@@ -57,6 +60,7 @@ class StepRecord:
     end: float
     effort_hours: float
     excluded: bool = False
+    queue_at_request: float = NAN
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,13 +151,15 @@ class EventLog:
         end: float,
         effort_hours: float,
         excluded: bool = False,
+        queue_at_request: float = NAN,
     ) -> None:
         """Append one :class:`StepRecord` (fields in schema order)."""
-        self._steps.append((case_id, step, kind, team, unit, roles, staff, queued, start, end, effort_hours, excluded))
+        times = (queued, start, end, effort_hours)
+        self._steps.append((case_id, step, kind, team, unit, roles, staff, *times, excluded, queue_at_request))
 
     def mark(self, case_id: int, step: str, team: str, time: float) -> None:
         """Append an instant milestone (``kind="mark"``)."""
-        self._steps.append((case_id, step, "mark", team, "", "", "", time, time, time, 0.0, False))
+        self._steps.append((case_id, step, "mark", team, "", "", "", time, time, time, 0.0, False, NAN))
 
     def sla_start(self, case_id: int, sla: str, start: float, due: float, occurrence: int = 0) -> None:
         """Start the clock of deadline ``sla``; a second start of the same clock is ignored."""
@@ -214,6 +220,7 @@ STEP_DTYPES: dict[str, str] = {
     "end": "float64",
     "effort_hours": "float64",
     "excluded": "bool",
+    "queue_at_request": "float64",
 }
 SLA_DTYPES: dict[str, str] = {
     "case_id": "int64",

@@ -281,6 +281,7 @@ def _unfinished_frame(ctx: FlowContext) -> pd.DataFrame:
             np.nan,
             w.hours,
             False,
+            w.queue_at_request,
         )
         for w in ctx.desks.active
     ]

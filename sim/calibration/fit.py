@@ -16,7 +16,10 @@ What the records identify and what is written into the calibrated scenario:
   (:mod:`sim.calibration.outcomes`);
 - ``amounts.claim_cny``: lognormal, gamma, Weibull and exponential fitted to the
   首执 money claims and compared by AIC (KS and AD statistics beside), the best
-  family a scenario can express is written.
+  family a scenario can express is written;
+- ``delays.<delay>`` where the export dates a step's request and answer: the days
+  between, open requests right-censored, fitted by Weibull, lognormal, gamma and
+  exponential, the best AIC written (:mod:`sim.calibration.steps`).
 
 Durations to closure are fitted too (censoring-aware, by case type, track and
 outcome) but not written: in the model they are an *output* of delays, effort and
@@ -45,6 +48,7 @@ from sim.calibration.outcomes import (
     wilson,
 )
 from sim.calibration.records import CaseRecords
+from sim.calibration.steps import DelayFit, delay_estimates, fit_delays
 from sim.calibration.survival import (
     ParametricFit,
     aalen_johansen,
@@ -116,6 +120,7 @@ class Calibration:
     recovery: tuple[float, float, float, int]
     not_identified: pd.DataFrame  # parameter, base value, reason
     caveats: list[str] = field(default_factory=list)
+    delays: list[DelayFit] = field(default_factory=list)  # outside delays fitted from dated steps
 
     def written(self) -> list[Estimate]:
         """The estimates that go into the scenario file."""
@@ -161,6 +166,9 @@ class Calibration:
             return ", ".join(f"{r.case_type} {r.share:.4f}" for r in frames.rows(self.mix))
         if estimate.field == "claim_cny" and self.amounts is not None and self.amounts.chosen is not None:
             return self.amounts.chosen.describe()
+        if estimate.group == "delays":
+            fitted = next(f for f in self.delays if f.delay.value == estimate.field)
+            return f"{fitted.fit.describe()}, median {estimate.value:.4g} days"
         return "n/a" if math.isnan(estimate.value) else f"{estimate.value:.4g}"
 
 
@@ -181,6 +189,8 @@ def calibrate(records: CaseRecords, base: Scenario) -> Calibration:
                 "amounts", "claim_cny", math.nan, math.nan, math.nan, amounts.values.size, True, _amount_note(amounts)
             )
         )
+    delays = fit_delays(records.steps, base)
+    estimates += delay_estimates(delays)
     first = cases["case_type"] == CaseType.FIRST.value
     by_band = outcome_shares(cases[first], amount_band(cases.loc[first, "claim_cny"]))
     return Calibration(
@@ -196,6 +206,7 @@ def calibrate(records: CaseRecords, base: Scenario) -> Calibration:
         recovery_rate(cases),
         not_identified(base, estimates),
         _caveats(records, arrivals, base),
+        delays,
     )
 
 
@@ -416,7 +427,8 @@ _REASONS: dict[str, str] = {
     "is withdrawn); the export does not tell it apart",
     "probabilities.resume_within_5y_rate": "needs the link between a 执恢 case and its earlier 终本 case",
     "probabilities.resumed_property_rate": "needs the link between a 执恢 case and its earlier 终本 case",
-    "delays": "waits on outside parties are steps inside a case; the export has only filing and closing dates",
+    "delays": "waits on outside parties are steps inside a case; the export dates no step (<delay>_requested and "
+    "_answered columns, sim.calibration.steps)",
     "tasks": "staff effort hours appear in no case record (time sheets or a work study would be needed)",
     "deadlines": "rules of the plan and the statutes, not quantities to estimate",
     "policy": "choices of the court, not quantities to estimate",
@@ -439,8 +451,16 @@ def not_identified(base: Scenario, estimates: list[Estimate]) -> pd.DataFrame:
                 continue
             reason = fitted_not_written.get(path) or _REASONS.get(path) or _REASONS.get(group, "")
             rows.append({"parameter": path, "base": _show(getattr(section, name)), "reason": reason})
+    if any(e.group == "delays" and e.written for e in estimates):
+        rows.append(
+            {
+                "parameter": "delays.*",
+                "base": "kept from the base",
+                "reason": "the delays the export dates no steps of (or too few answers): kept from the base",
+            }
+        )
     for group in (
-        "delays",
+        *(() if any(e.group == "delays" and e.written for e in estimates) else ("delays",)),
         "tasks",
         "staffing",
         "deadlines",

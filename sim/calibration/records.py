@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,17 @@ import numpy as np
 import pandas as pd
 
 from sim.calibration import parsing as p
-from sim.calibration.table import CHUNK_ROWS, RawTable, RecordsError, TableStream, map_columns, open_table
+from sim.calibration.steps import STEP_COLUMNS as STEP_TABLE_COLUMNS
+from sim.calibration.steps import StepRow, clean_steps
+from sim.calibration.table import (
+    CHUNK_ROWS,
+    RawTable,
+    RecordsError,
+    TableStream,
+    map_columns,
+    open_table,
+    step_columns,
+)
 
 __all__ = ["CLEANING_COLUMNS", "CaseRecords", "RecordsError", "clean", "from_frame", "load_records"]
 
@@ -59,6 +69,10 @@ class CaseRecords:
     follow_days, event (True when closed on a known date), origin (the normalised case
     number a 执恢 case resumes, "" if not given) and resumes_own (a 执恢 case resuming a
     case of these records: made by the court's own 终本 cases, not an outside filing).
+
+    ``steps`` has one row per dated request of an outside delay (``<delay>_requested`` /
+    ``<delay>_answered`` columns; empty without them): row, case_no, delay, requested,
+    answered (NaT while open), days, event (:mod:`sim.calibration.steps`).
     """
 
     cases: pd.DataFrame
@@ -70,6 +84,7 @@ class CaseRecords:
     synthetic: bool
     n_rows: int
     fields: tuple[str, ...] = ()  # canonical fields the file has a column for (see sim.calibration.table)
+    steps: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=STEP_TABLE_COLUMNS))
 
     @property
     def period(self) -> str:
@@ -144,6 +159,8 @@ def clean(
     conflicting ones), so memory grows with the cases, not with the file's text.
     """
     columns, units, notes = map_columns(table)
+    dated = step_columns(table.header)
+    step_at = list(dated.values())
     if table.title_rows:
         shown = "; ".join(repr(t[:60]) for t in table.title_rows[:3])
         notes.insert(0, f"{len(table.title_rows)} row(s) above the header skipped as a title: {shown}")
@@ -160,6 +177,7 @@ def clean(
             filled.update(present)
             record = _parse_row(cells, row_no, columns, units, log)
             if record is not None:
+                record["steps"] = tuple(cells[j] if j < len(cells) else None for j in step_at)
                 kept.append(record)
         n_read += len(rows)
         if progress is not None:
@@ -185,6 +203,7 @@ def clean(
     if not kept.n_used:
         raise RecordsError(f"{table.source}: every case was filed after the extraction date {extraction}")
     cases = _frame(kept, extraction)
+    steps = clean_steps(_step_rows(kept), dated, extraction, log.add)
     synthetic = _is_synthetic(table.comments, cases)
     if extraction_date is None:
         notes.append(f"extraction date not given: the latest date in the file, {extraction}, is used")
@@ -203,7 +222,18 @@ def clean(
         synthetic,
         n_read - n_blank,
         tuple(columns),
+        steps,
     )
+
+
+def _step_rows(kept: _Kept) -> list[StepRow]:
+    """The rows used, as the dated steps' cleaner reads them."""
+    v = kept.values
+    return [
+        StepRow(v["row"][i], v["case_no"][i], v["filed"][i], v["closed"][i], v["status"][i], v["steps"][i])
+        for i, used in enumerate(kept.used)
+        if used and v["steps"][i]
+    ]
 
 
 class _Kept:
@@ -227,6 +257,7 @@ class _Kept:
         "synthetic",
         "origin",
         "content",
+        "steps",
     )
 
     def __init__(self) -> None:
@@ -264,7 +295,7 @@ class _Kept:
             {
                 name: [v for v, u in zip(column, used, strict=True) if u]
                 for name, column in self.values.items()
-                if name != "content"
+                if name not in ("content", "steps")
             }
         )
 

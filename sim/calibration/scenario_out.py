@@ -32,7 +32,7 @@ __all__ = ["scenario_document", "scenario_name", "to_toml", "write_scenario"]
 
 logger = logging.getLogger(__name__)
 
-_GROUP_ORDER = ("arrivals", "amounts", "probabilities")
+_GROUP_ORDER = ("arrivals", "amounts", "probabilities", "delays")
 
 
 def scenario_name(out: Path) -> str:
@@ -79,6 +79,9 @@ def _values(cal: Calibration) -> dict[str, dict[str, tuple[Any, str]]]:
             )
         elif e.field == "case_mix":
             out["arrivals"][e.field] = (_mix(cal), _source(cal, e.n, f"{e.note} (95% CI)"))
+        elif e.group == "delays":
+            fitted = next(f for f in cal.delays if f.delay.value == e.field)
+            out["delays"][e.field] = (dict(fitted.spec), _source(cal, e.n, e.note))
         elif e.field == "claim_cny" and cal.amounts is not None and cal.amounts.spec is not None:
             out["amounts"][e.field] = (dict(cal.amounts.spec), _source(cal, e.n, f"首执 money claims; {e.note}"))
         elif math.isfinite(e.value):
@@ -100,7 +103,8 @@ def scenario_document(
         "base": base_rel,
         "name": name or scenario_name(out_path),
         "title": f"{cal.base.title or cal.base.name}, calibrated from {records.source}",
-        "description": f"Arrivals, case mix, claim amounts and the outcome probabilities the records identify, "
+        "description": f"Arrivals, case mix, claim amounts{', outside delays' if cal.delays else ''} and the "
+        "outcome probabilities the records identify, "
         f"fitted from {records.source} ({records.period}, {len(records.cases)} cases"
         f"{', SYNTHETIC' if records.synthetic else ''}); everything else from {base_rel}.",
     }

@@ -42,6 +42,7 @@ __all__ = [
     "fit_truncated",
     "kaplan_meier",
     "ks_statistic",
+    "numerical_cov",
     "numerical_se",
 ]
 
@@ -169,6 +170,13 @@ def aalen_johansen(time: np.ndarray, code: np.ndarray, n_codes: int) -> tuple[np
 
 def numerical_se(nll: Callable[[np.ndarray], float], at: np.ndarray, step: float = 1e-3) -> np.ndarray:
     """Standard errors from the inverse of a central-difference Hessian of ``nll`` at ``at``."""
+    cov = numerical_cov(nll, at, step)
+    diag = np.diag(cov)
+    return np.where(diag > 0, np.sqrt(np.abs(diag)), np.nan)
+
+
+def numerical_cov(nll: Callable[[np.ndarray], float], at: np.ndarray, step: float = 1e-3) -> np.ndarray:
+    """Covariance: the inverse of a central-difference Hessian of ``nll`` at ``at`` (NaN if singular)."""
     k = at.size
     hess = np.empty((k, k))
     for i in range(k):
@@ -177,11 +185,10 @@ def numerical_se(nll: Callable[[np.ndarray], float], at: np.ndarray, step: float
             value = (nll(at + ei + ej) - nll(at + ei - ej) - nll(at - ei + ej) + nll(at - ei - ej)) / (4 * step**2)
             hess[i, j] = hess[j, i] = value
     try:
-        cov = np.linalg.inv(hess)
+        cov: np.ndarray = np.linalg.inv(hess)
     except np.linalg.LinAlgError:
-        return np.full(k, np.nan)
-    diag = np.diag(cov)
-    return np.where(diag > 0, np.sqrt(np.abs(diag)), np.nan)
+        return np.full((k, k), np.nan)
+    return cov
 
 
 def _maximise(family: str, nll: Callable[[np.ndarray], float], start: np.ndarray, n: int) -> ParametricFit | None:

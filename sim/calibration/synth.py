@@ -7,6 +7,14 @@ real: its first line is a comment saying 合成数据 SYNTHETIC and every row ca
 ``synthetic = 1``. It serves the demos, the tests of the calibration (whose
 true parameters are known), and ``check-fit``, which compares a court's records
 with simulated records cut on the same extraction date.
+
+With ``steps`` the export also dates the outside delays of :data:`SYNTH_STEPS`: for each case
+the first such wait's start and end as ``<名>_发出`` / ``<名>_回复`` (the Chinese name of the
+delay, ``sim.vocab.DELAY_ZH``), the answer empty while the wait was still running at the end
+of the extraction date. The run then goes on :data:`STEP_MARGIN_DAYS` past the extraction
+date (a wait is logged when it ends, so only a longer run knows which were still running);
+the period exported is the same, but the sample path is not that of a run without steps
+(the draws of the longer run differ), so the two files are different draws of the court.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -21,10 +30,19 @@ from sim.config.load import with_overrides
 from sim.config.schema import Scenario
 from sim.io import write_csv
 from sim.model import RunResult, build_calendar, run_replication
-from sim.vocab import OUTCOME_ZH, ROLE_ZH, TEAM_ZH, CaseType, Outcome, Role, Team
+from sim.vocab import DELAY_ZH, OUTCOME_ZH, ROLE_ZH, TEAM_ZH, CaseType, Delay, Outcome, Role, Team
 from sim.workcalendar import WorkCalendar
 
-__all__ = ["COLUMNS", "SYNTHETIC_MARK", "records_from_run", "simulate_records", "write_records"]
+__all__ = [
+    "COLUMNS",
+    "STEP_MARGIN_DAYS",
+    "SYNTHETIC_MARK",
+    "SYNTH_STEPS",
+    "records_from_run",
+    "simulate_records",
+    "step_dates",
+    "write_records",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -47,13 +65,36 @@ COLUMNS = [
 case the model resumed itself that is a case of the same records; for an outside 执恢
 filing it is a case of a year before the records (the model does not simulate it)."""
 
+_PLAIN_WAITS = (
+    Delay.ONLINE_INQUIRY_DAYS,
+    Delay.SERVICE_DAYS,
+    Delay.DEBTOR_SEARCH_DAYS,
+    Delay.VOLUNTARY_PAYMENT_DAYS,
+    Delay.PAYOUT_DAYS,
+    Delay.ZHONGBEN_RULING_DAYS,
+)
+SYNTH_STEPS: dict[str, Delay] = {
+    **{delay.removesuffix("_days"): delay for delay in _PLAIN_WAITS},  # logged under the delay's name
+    "registry_answers": Delay.INVESTIGATION_DAYS,
+}
+"""Event-log wait steps → the delay each is a plain draw of (``sim.flow.handling``, ``intake``):
+the waits exported with ``steps``. Waits whose days are set otherwise (an e-service's, a capped
+re-listing) are not draws of their delay and are left out."""
+STEP_MARGIN_DAYS = 365
+"""Days simulated past the extraction date with ``steps``: the waits still running at the
+extraction date end within them (the longest base delay, a stay, is capped at 365 days)."""
+
 SYNTHETIC_MARK = "合成数据 SYNTHETIC"
 _KIND = {CaseType.FIRST.value: "执", CaseType.RESUMED.value: "执恢", CaseType.PRESERVATION.value: "执保"}
 _TYPE_ZH = {CaseType.FIRST.value: "首执", CaseType.RESUMED.value: "执恢", CaseType.PRESERVATION.value: "执保"}
 
 
 def records_from_run(
-    cases: pd.DataFrame, calendar: WorkCalendar, extraction: date, court: str = "豫1381"
+    cases: pd.DataFrame,
+    calendar: WorkCalendar,
+    extraction: date,
+    court: str = "豫1381",
+    steps: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The export of a run's case table as it stood at the end of ``extraction``.
 
@@ -67,6 +108,9 @@ def records_from_run(
         Cases filed after this date are left out; cases closed after it are open.
     court
         Court code in the case numbers (豫1381 is Dengzhou).
+    steps
+        ``RunResult.steps``: given, the dated steps of :data:`SYNTH_STEPS` are added
+        (:func:`step_dates`).
     """
     end = calendar.time_of(extraction) + 1.0
     filed = cases[cases["arrived"] < end].sort_values(["arrived", "case_id"], kind="stable")
@@ -90,7 +134,30 @@ def records_from_run(
             "synthetic": 1,
         }
     )
-    return rows[COLUMNS].reset_index(drop=True)
+    rows = rows[COLUMNS].reset_index(drop=True)
+    if steps is None:
+        return rows
+    dated = step_dates(steps, filed["case_id"].to_numpy(), calendar, end)
+    return pd.concat([rows, dated], axis=1)
+
+
+def step_dates(steps: pd.DataFrame, case_ids: Any, calendar: WorkCalendar, end: float) -> pd.DataFrame:
+    """``<名>_发出`` and ``<名>_回复`` of each case (in ``case_ids`` order) for :data:`SYNTH_STEPS`.
+
+    The first such wait of a case that started before ``end`` (the end of the extraction
+    date); its answer is empty if it ended after ``end``. A case without the wait has both empty.
+    """
+    waits = steps.loc[(steps["kind"] == "wait") & steps["step"].isin(list(SYNTH_STEPS)) & (steps["start"] < end)]
+    first = waits.sort_values(["start"], kind="stable").drop_duplicates(["case_id", "step"])
+    columns: dict[str, list[str]] = {}
+    for step, delay in SYNTH_STEPS.items():
+        mine = first.loc[first["step"] == step].set_index("case_id")
+        asked = mine["start"].reindex(case_ids)
+        answered = mine["end"].reindex(case_ids)
+        name = DELAY_ZH[delay]
+        columns[f"{name}_发出"] = ["" if a != a else calendar.date_of(a).isoformat() for a in asked]
+        columns[f"{name}_回复"] = ["" if e != e or e >= end else calendar.date_of(e).isoformat() for e in answered]
+    return pd.DataFrame(columns)
 
 
 def _case_numbers(types: list[str], dates: list[date], court: str) -> list[str]:
@@ -143,20 +210,30 @@ def _handler_zh(name: str) -> str:
 
 
 def simulate_records(
-    scenario: Scenario, years: float, seed: int | None = None, replication: int = 0, court: str = "豫1381"
+    scenario: Scenario,
+    years: float,
+    seed: int | None = None,
+    replication: int = 0,
+    court: str = "豫1381",
+    *,
+    steps: bool = False,
 ) -> tuple[pd.DataFrame, date, RunResult]:
     """Simulate ``years`` years from an empty court and export the records at the end.
 
-    Returns the records, the extraction date (the last simulated day) and the run.
+    ``steps``: date the outside delays of :data:`SYNTH_STEPS` too (the run goes on
+    :data:`STEP_MARGIN_DAYS` past the extraction date; see the module docstring).
+    Returns the records, the extraction date (the last day of the ``years``) and the run.
     """
     if not years > 0:
         raise ValueError(f"years must be positive (got {years})")
     horizon = round(365.0 * years)
-    run = with_overrides(scenario, {"run.warmup_days": 0, "run.horizon_days": horizon, "run.cooldown_days": 0})
+    margin = STEP_MARGIN_DAYS if steps else 0
+    run = with_overrides(scenario, {"run.warmup_days": 0, "run.horizon_days": horizon, "run.cooldown_days": margin})
     result = run_replication(run, replication, seed)
     calendar = build_calendar(run)
     extraction = calendar.date_of(horizon - 0.5)
-    return records_from_run(result.cases, calendar, extraction, court), extraction, result
+    log = result.steps if steps else None
+    return records_from_run(result.cases, calendar, extraction, court, log), extraction, result
 
 
 def write_records(records: pd.DataFrame, path: str | Path, *, scenario: str, seed: int, extraction: date) -> None:

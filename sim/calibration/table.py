@@ -28,6 +28,13 @@ synthetic  synthetic, 合成数据
 case of the same records is one the model makes itself, so it is kept out of the filing
 rate and the case mix (:mod:`sim.calibration.fit`).
 
+Dated steps (optional, any number of pairs): ``<delay>_requested`` and ``<delay>_answered``, where
+``<delay>`` is an outside delay of the scenario's ``[delays]`` with or without its ``_days``
+(``service_requested``, ``service_days_answered``), or in Chinese ``<名>_发出`` and ``<名>_回复``
+(also 答复) with the delay's Chinese name (``送达_发出``, ``传统查控_回复``; ``sim.vocab.DELAY_ZH``).
+The separator ``_`` may be ``-`` or left out. :func:`step_column` reads such a header;
+:mod:`sim.calibration.steps` cleans and fits the dates.
+
 Lines at the top of a CSV file that start with ``#`` are comments (the synthetic
 example file says so there); ``extraction_date=YYYY-MM-DD`` in a comment gives
 the extraction date.
@@ -54,6 +61,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.calibration.parsing import is_blank, normalise
+from sim.vocab import DELAY_ZH, Delay
 
 __all__ = [
     "CHUNK_ROWS",
@@ -65,6 +73,8 @@ __all__ = [
     "map_columns",
     "open_table",
     "read_table",
+    "step_column",
+    "step_columns",
 ]
 
 logger = logging.getLogger(__name__)
@@ -101,6 +111,47 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "synthetic": ("synthetic", "合成数据"),
 }
 """Canonical field → accepted headers (see the module docstring)."""
+
+STEP_SIDES: dict[str, str] = {
+    "requested": "requested",
+    "发出": "requested",
+    "answered": "answered",
+    "回复": "answered",
+    "答复": "answered",
+}
+"""Suffix of a dated step's header → which date it is (see the module docstring)."""
+_STEP_NAMES: dict[str, Delay] = {
+    **{normalise(d.value): d for d in Delay},
+    **{normalise(d.value.removesuffix("_days")): d for d in Delay},
+    **{normalise(name): d for d, name in DELAY_ZH.items()},
+}
+
+
+def step_column(header: str) -> tuple[Delay, str] | None:
+    """The delay and side (``requested`` or ``answered``) a dated step's header names, else None.
+
+    >>> step_column("送达_发出")
+    (<Delay.SERVICE_DAYS: 'service_days'>, 'requested')
+    """
+    key = normalise(unicodedata.normalize("NFKC", header))
+    for suffix, side in STEP_SIDES.items():
+        if key.endswith(suffix):
+            name = key.removesuffix(suffix)
+            name = name[:-1] if name.endswith(("_", "-")) else name
+            delay = _STEP_NAMES.get(name)
+            return None if delay is None else (delay, side)
+    return None
+
+
+def step_columns(header: list[str]) -> dict[tuple[Delay, str], int]:
+    """(delay, side) → column index of every dated step's header (the first of repeats)."""
+    found: dict[tuple[Delay, str], int] = {}
+    for index, name in enumerate(header):
+        key = step_column(name)
+        if key is not None:
+            found.setdefault(key, index)
+    return found
+
 
 REQUIRED = ("case_no", "filed")
 HEADER_SEARCH = 10
@@ -481,7 +532,7 @@ def map_columns(table: RawTable | TableStream) -> tuple[dict[str, int], dict[str
         key, unit = _header_key(name)
         fld = _ALIAS.get(key)
         if fld is None:
-            if name:
+            if name and step_column(name) is None:  # a dated step is read by sim.calibration.steps
                 notes.append(f"column {name!r} is not used (not a known header)")
             continue
         if fld in columns:

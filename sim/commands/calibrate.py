@@ -40,8 +40,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=SUMMARIES["calibrate"],
         description="Read a case export (one row per case: 案号, 立案日期, 结案日期, 结案方式, 申请执行标的, "
         "实际到位金额, …), clean it (every dropped or repaired row is listed), fit arrivals, case mix, claim "
-        "amounts and the outcome probabilities the records identify, and write a scenario that inherits "
-        "everything else from --base. Open cases are right-censored at the extraction date.",
+        "amounts, the outcome probabilities the records identify and, where the export dates a step's request "
+        "and answer (送达_发出 / 送达_回复, service_requested / service_answered), the outside delays, and write "
+        "a scenario that inherits everything else from --base. Open cases and unanswered requests are "
+        "right-censored at the extraction date.",
     )
     parser.add_argument("records", metavar="RECORDS", help="case export: .csv (UTF-8 or GBK) or .xlsx")
     parser.add_argument("--base", required=True, metavar="SCENARIO", help="base scenario (staffing, effort, rules)")

@@ -47,6 +47,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--out", required=True, metavar="FILE.csv", help="records file to write")
     parser.add_argument("--seed", type=int, metavar="S", help="base seed (default: the scenario's run.seed)")
     parser.add_argument("--court", default="豫1381", help="court code in the case numbers (default 豫1381)")
+    parser.add_argument(
+        "--steps",
+        action="store_true",
+        help="also date the first wait of seven outside delays per case (送达_发出 / 送达_回复 …; "
+        "the answer empty while still awaited), for calibrating delays; the run goes on a year past "
+        "the extraction date to know them, so the draws differ from a run without --steps",
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace an existing FILE")
     parser.set_defaults(func=run)
 
@@ -59,12 +66,13 @@ def run(args: argparse.Namespace) -> int:
         raise common.CommandError(f"{out} exists; choose another --out or pass --overwrite")
     scenario = load_scenario(args.scenario)
     seed = scenario.run.seed if args.seed is None else args.seed
-    records, extraction, _ = simulate_records(scenario, args.years, seed, court=args.court)
+    records, extraction, _ = simulate_records(scenario, args.years, seed, court=args.court, steps=args.steps)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_records(records, out, scenario=scenario.name, seed=seed, extraction=extraction)
     n_open = int((records["结案日期"] == "").sum())
     print(
         f"wrote {len(records)} synthetic records ({n_open} open) to {out}: filed "
         f"{records['立案日期'].min()} to {records['立案日期'].max()}, extraction date {extraction}"
+        + (f"; {sum(c.endswith('_发出') for c in records.columns)} dated delays" if args.steps else "")
     )
     return 0

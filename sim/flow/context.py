@@ -24,7 +24,7 @@ import simpy
 
 from sim.cases import Case, CaseBook
 from sim.config.schema import Scenario
-from sim.eventlog import EventLog
+from sim.eventlog import NAN, EventLog
 from sim.flow.clocks import DeadlineClocks
 from sim.flow.desks import WorkDesks
 from sim.flow.docket import Docket
@@ -112,7 +112,7 @@ class FlowContext:
         if excluded:
             case.excluded_days += days
         name = step or delay.removesuffix("_days")
-        self._append_step((case.id, name, "wait", "", "", "", "", start, start, env.now, 0.0, excluded))
+        self._append_step((case.id, name, "wait", "", "", "", "", start, start, env.now, 0.0, excluded, NAN))
 
     def wait_until(self, case: Case, time: float, step: str) -> Step:
         """Wait (holding nobody) until ``time``, e.g. the 终本 floor."""
@@ -124,7 +124,7 @@ class FlowContext:
     def mark(self, case: Case, milestone: Milestone, team: Team | None = None) -> None:
         """Log an instant milestone."""
         now, where = self.env.now, team if team is not None else ""  # a StrEnum is its id
-        self._append_step((case.id, milestone, "mark", where, "", "", "", now, now, now, 0.0, False))
+        self._append_step((case.id, milestone, "mark", where, "", "", "", now, now, now, 0.0, False, NAN))
 
     def decide(self, case: Case, decision: Decision, probability: float) -> bool:
         """Whether chance says yes to ``decision`` for this case (CRN uniform < probability)."""

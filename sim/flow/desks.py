@@ -59,6 +59,7 @@ class WorkInProgress:
     plan: WorkPlan
     queued: float  # when it asked for its people (days)
     hours: float  # its effort
+    queue_at_request: int = 0  # work already waiting at the desk when it asked (the event log's column)
     staff: str = ""  # who holds it once granted ("a+b" for several)
     start: float = math.nan  # when it got them
 
@@ -185,7 +186,7 @@ class WorkDesks:
             return
         env = self._env
         desk = plan.desk
-        record = WorkInProgress(case_id, task, plan, env.now, hours)
+        record = WorkInProgress(case_id, task, plan, env.now, hours, desk.queue_length())
         got = desk.request(needs, key, record)
         self.active[record] = None
         if isinstance(got, list):
@@ -210,6 +211,7 @@ class WorkDesks:
                 env.now,
                 hours,
                 False,
+                record.queue_at_request,
             )
         )
 

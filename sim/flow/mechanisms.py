@@ -38,7 +38,7 @@ from sim.cases import Case
 from sim.config.checks import receiving_teams
 from sim.config.schema import Scenario
 from sim.distributions import build
-from sim.eventlog import EventLog
+from sim.eventlog import NAN, EventLog
 from sim.streams import Streams
 from sim.vocab import Milestone, Task, Team
 from sim.workcalendar import WorkCalendar
@@ -261,8 +261,8 @@ class Mechanisms:
 
     def _log(self, case: Case, step: str, start: float) -> None:
         now = self._env.now
-        self._append_step((case.id, step, "wait", "", "", "", "", start, start, now, 0.0, False))
+        self._append_step((case.id, step, "wait", "", "", "", "", start, start, now, 0.0, False, NAN))
 
     def _mark(self, case: Case, team: Team) -> None:
         now = self._env.now
-        self._append_step((case.id, Milestone.RETURNED, "mark", team, "", "", "", now, now, now, 0.0, False))
+        self._append_step((case.id, Milestone.RETURNED, "mark", team, "", "", "", now, now, now, 0.0, False, NAN))

@@ -90,7 +90,8 @@ def _filling_court(days: int, stay: float | None) -> tuple[pd.DataFrame, pd.Data
         for i in range(days)
     ]  # fmt: skip
     marks = [
-        (i, "received", "mark", "fast_track", "", "", "", i + 0.5, i + 0.5, i + 0.5, 0.0, False) for i in range(days)
+        (i, "received", "mark", "fast_track", "", "", "", i + 0.5, i + 0.5, i + 0.5, 0.0, False, math.nan)
+        for i in range(days)
     ]
     steps = pd.DataFrame(marks, columns=list(STEP_COLUMNS)).astype(STEP_DTYPES)
     return steps, cases_frame(records)
