@@ -43,6 +43,7 @@ from typing import Any
 import pandas as pd
 
 from sim.config.load import scenario_hash
+from sim.experiments.kept import read_table
 from sim.experiments.types import ExperimentResult
 from sim.io import LOCK_NAME, checksum, sha256_file, write_atomic, write_csv
 from sim.metrics import case_deadlines
@@ -240,7 +241,6 @@ def _stack(result: ExperimentResult, label: str, table: str) -> pd.DataFrame | N
 
 def _stored_parts(result: ExperimentResult, label: str, table: str, stored: StoredTables) -> Iterator[pd.DataFrame]:
     """Each replication's ``table`` of scenario ``label`` read back from ``stored``, as :func:`_stack` gives them."""
-    from sim.experiments.resume import read_table  # resume imports this module
 
     scenario = result.scenarios[label]
     calendar = build_calendar(scenario) if table == "cases" else None

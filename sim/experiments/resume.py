@@ -45,11 +45,11 @@ from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 import pandas as pd
-import pyarrow as pa
 
 from sim.config.load import scenario_hash
 from sim.config.schema import Scenario
 from sim.experiments.cache import code_fingerprint
+from sim.experiments.kept import TABLE_SUFFIX, encode_table, read_table
 from sim.experiments.results import MANIFEST, TABLES, folder_files
 from sim.experiments.types import Output
 from sim.io import LOCK_NAME, checksum, read_json, sha256_file, write_atomic, write_text
@@ -65,12 +65,6 @@ PARTIAL = ".partial"
 ENTRY = "entry.json"
 """An entry's last file: without it the entry does not count."""
 
-TABLE_SUFFIX = ".arrow"
-"""The file name ending of a kept table (an Arrow IPC file); entries of older versions have ``.parquet``."""
-
-_BATCH_ROWS = 65_536
-_ARROW_MAGIC = b"ARROW1"
-_PARQUET_MAGIC = b"PAR1"
 
 State = Literal["new", "complete", "unfinished", "other"]
 
@@ -212,39 +206,6 @@ class RunStore:
         elif partial.exists():
             partial.rename(doomed)
         _remove(doomed)
-
-
-def encode_table(frame: pd.DataFrame, sink: BinaryIO) -> None:
-    """Write ``frame`` to ``sink`` as an Arrow IPC file (Feather v2, LZ4), pandas' metadata included.
-
-    The same conversion to Arrow that ``to_parquet`` makes (:func:`read_table` restores the
-    same dtypes and index), without Parquet's encoding: the kept tables are reread by this
-    same run only. Written in batches of 65,536 rows, so that a batch, not the whole table,
-    is held compressed at once.
-    """
-    table = pa.Table.from_pandas(frame)
-    with pa.ipc.new_file(sink, table.schema, options=pa.ipc.IpcWriteOptions(compression="lz4")) as writer:
-        writer.write_table(table, max_chunksize=_BATCH_ROWS)
-
-
-def read_table(path: Path) -> pd.DataFrame:
-    """A kept table: an Arrow IPC file (:func:`encode_table`) or, from an older version, Parquet.
-
-    The format is told by the file's first bytes, not its name. Raises ``ValueError`` naming
-    the file when it is neither (e.g. cut short), ``OSError`` when it cannot be read.
-    """
-    with path.open("rb") as handle:
-        head = handle.read(len(_ARROW_MAGIC))
-    if head.startswith(_PARQUET_MAGIC):
-        return pd.read_parquet(path)
-    if head != _ARROW_MAGIC:
-        raise ValueError(f"{path} is neither an Arrow IPC file nor a Parquet file")
-    try:
-        with pa.OSFile(str(path)) as source:
-            frame: pd.DataFrame = pa.ipc.open_file(source).read_all().to_pandas()
-    except pa.ArrowInvalid as exc:
-        raise ValueError(f"{path} cannot be read as an Arrow IPC file ({exc})") from exc
-    return frame
 
 
 def _table_paths(entry: Path, data: dict[str, Any]) -> dict[str, Path]:

@@ -16,7 +16,10 @@ NAN = np.nan
 
 
 def _steps(rows: list[tuple[object, ...]]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=list(STEP_COLUMNS)).astype(STEP_DTYPES)
+    """Steps from rows that leave out the trailing ``queue_at_request`` (NaN: it is not read here)."""
+    width = len(STEP_COLUMNS)
+    padded = [row + (NAN,) * (width - len(row)) for row in rows]
+    return pd.DataFrame(padded, columns=list(STEP_COLUMNS)).astype(STEP_DTYPES)
 
 
 STAFF = pd.DataFrame(
