@@ -4,7 +4,7 @@ A clock that wraps one short task of the team that starts it is met whatever hap
 and its 100% says nothing. Each clock here spans the waits that can make it late (the
 post, the appraiser, the police, a judge's signature, the team's own backlog), and the
 test runs variants of the short baseline (more filings than the staff can carry; rare
-events made common; slow outside parties) and asks every deadline to be late at least
+events made common; slow outside parties; few bailiffs for much force) and asks every deadline to be late at least
 once in one of them (none is late in all: most are met in the baseline).
 """
 
@@ -61,6 +61,18 @@ VARIANTS: dict[str, dict[str, Any]] = {
         # a 2nd-auction notice longer than the 30 days of 网拍规定 art. 26 (a platform's backlog)
         "delays.second_announcement_real_estate_days": {"dist": "triangular", "low": 20, "mode": 30, "high": 40},
         "delays.second_announcement_movable_days": {"dist": "triangular", "low": 20, "mode": 30, "high": 40},
+        # the court's finance office slow to pay collected money out (the 30 days of 执行款 payout)
+        "delays.payout_days": {"dist": "triangular", "low": 5, "mode": 20, "high": 40},
+    },
+    # Force needed often with two bailiffs a track: work of an officer and bailiffs (the 15-day handover of
+    # sold property) waits behind detentions. Several-person work is convened (sim/staffing.py), so only a
+    # pool whose convened work outruns it makes such a clock late.
+    "few_bailiffs": {
+        **RARE_MADE_COMMON,
+        "staffing.complex_track.bailiffs": 2,
+        "staffing.fast_track.bailiffs": 2,
+        "probabilities.detention_rate": 0.3,
+        "probabilities.property_found_rate": 0.35,
     },
 }
 
