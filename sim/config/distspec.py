@@ -35,6 +35,9 @@ from scipy import special
 
 from sim.rules.registry import Registry
 
+MAX_DAYS = 36_500
+"""A century of simulated time: the bound on any number of days (and any delay's mean) in a scenario."""
+
 __all__ = [
     "BUILT_IN",
     "DISTRIBUTIONS",

@@ -20,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from sim.config.base import Frozen, Sourced
-from sim.config.distspec import DistSpec, FixedSpec, Probability
+from sim.config.distspec import MAX_DAYS, DistSpec, FixedSpec, Probability
 from sim.config.frozen import FrozenDict, ReadOnly
 from sim.vocab import TASK_FUNCTION, Mechanism, Task, Team, require_complete
 
@@ -49,6 +49,18 @@ Multiplier = Annotated[float, Field(gt=0, le=MAX_MULTIPLIER, allow_inf_nan=False
 """A factor on the effort hours of a task (1 = as drawn; 0.85 = 15% less work)."""
 
 NO_WAIT = FixedSpec(value=0.0)
+
+
+def _within_a_century(spec: DistSpec) -> DistSpec:
+    """A mechanism's wait is bounded like every delay of ``[delays]`` (a typo such as 1e308 is refused)."""
+    mean = spec.mean() if hasattr(spec, "mean") and callable(spec.mean) else 0.0
+    if not mean <= MAX_DAYS:
+        raise ValueError(f"averages {mean:g} days; expected at most {MAX_DAYS}")
+    return spec
+
+
+Wait = Annotated[DistSpec, AfterValidator(_within_a_century)]
+"""A mechanism's wait (days or working days), bounded as the delays are."""
 
 
 TaskMultipliers = Annotated[dict[Task, Multiplier], ReadOnly]
@@ -81,7 +93,7 @@ class Handoff(Sourced):
     """
 
     enabled: bool = False
-    wait_wdays: DistSpec = NO_WAIT
+    wait_wdays: Wait = NO_WAIT
 
 
 class CentralisedIntake(Sourced):
@@ -119,7 +131,7 @@ class ScannedFiles(Sourced):
     """
 
     enabled: bool = False
-    paper_wait_wdays: DistSpec = NO_WAIT
+    paper_wait_wdays: Wait = NO_WAIT
 
 
 class Rework(Sourced):
@@ -151,7 +163,7 @@ class ElectronicService(Sourced):
     share: Probability = 0.0
     share_without: Probability = 0.0
     success: Probability = 0.0
-    delay_days: DistSpec = NO_WAIT
+    delay_days: Wait = NO_WAIT
 
     def share_now(self) -> float:
         """P(a debtor who can be found is served electronically) in this state of the switch."""

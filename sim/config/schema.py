@@ -36,7 +36,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from sim.config.base import Frozen, Sourced
-from sim.config.distspec import DistSpec, Probability
+from sim.config.distspec import MAX_DAYS, DistSpec, Probability
 from sim.config.frozen import FrozenDict, ReadOnly
 from sim.config.reform import Reform
 from sim.config.uncertainty import UncertainRange
@@ -92,7 +92,6 @@ __all__ = [
 # Numbers are strict ("6500" or true is not a number) and bounded: a bound far above any court
 # keeps a typo such as 1e308 from reaching the model, where it could not be simulated.
 MAX_COUNT = 100_000  # people, items per year
-MAX_DAYS = 36_500  # a century of simulated time
 MAX_HOURS = 2_000  # a person-year of effort for one task
 MAX_REPLICATIONS = 10_000  # far above any precision a court needs; 1e9 used to exhaust memory first
 Count = Annotated[StrictInt, Field(ge=0, le=MAX_COUNT)]

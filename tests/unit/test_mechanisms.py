@@ -205,6 +205,16 @@ def test_electronic_service_replaces_the_post_for_the_share_reached(months: Scen
         ({"reform.rework.flag_rate": 1.5}, "reform.rework.flag_rate"),
         ({"reform.electronic_service.share": -0.1}, "reform.electronic_service.share"),
         ({"reform.centralised_intake.inquiry_batch_hour": 20.0}, "reform.centralised_intake.inquiry_batch_hour"),
+        # a mechanism's wait is bounded like the delays (1e308 days reached the model before)
+        (
+            {"reform.electronic_service.delay_days": {"dist": "triangular", "low": 0, "mode": 0, "high": 1e308}},
+            "reform.electronic_service.delay_days",
+        ),
+        ({"reform.handoff.wait_wdays": {"dist": "fixed", "value": 1e9}}, "reform.handoff.wait_wdays"),
+        (
+            {"reform.scanned_files.paper_wait_wdays": {"dist": "fixed", "value": 1e9}},
+            "reform.scanned_files.paper_wait_wdays",
+        ),
     ],
 )
 def test_bad_mechanism_parameters_are_refused_by_path(baseline: Scenario, overrides: dict[str, Any], path: str) -> None:
