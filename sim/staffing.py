@@ -207,12 +207,7 @@ class TeamDesk:
     def release(self, grant: Grant) -> None:
         """Give people back and grant whatever waiting work they now make possible."""
         for member in grant:
-            member.busy = False
-            if member.leaving:
-                member.pool.members.remove(member)
-                member.pool.leaving -= 1
-            else:
-                bisect.insort(member.pool.free, member, key=_member_id)
+            _give_back(member)
         if not self._n_waiting:
             return
         if self._convened:
@@ -260,12 +255,7 @@ class TeamDesk:
             for people in waiting.held:
                 for member in people:
                     member.held_by = None
-                    member.busy = False
-                    if member.leaving:
-                        member.pool.members.remove(member)
-                        member.pool.leaving -= 1
-                    else:
-                        bisect.insort(member.pool.free, member, key=_member_id)
+                    _give_back(member)
             waiting.held = None
             waiting.ready = False
             self._convene(waiting)
@@ -510,6 +500,16 @@ class TeamDesk:
             member.busy = True
             member.pool.free.remove(member)
         return picked, None
+
+
+def _give_back(member: Member) -> None:
+    """``member`` is free again: back among the pool's free people, or gone if leaving."""
+    member.busy = False
+    if member.leaving:
+        member.pool.members.remove(member)
+        member.pool.leaving -= 1
+    else:
+        bisect.insort(member.pool.free, member, key=_member_id)
 
 
 def _succeed_after(event: simpy.Event, value: Grant, delay: float) -> None:
