@@ -243,17 +243,27 @@ def test_final_tables_read_back_from_the_kept_replications_equal_those_from_memo
     seed = tiny.run.seed
     lean = run_experiment({"tiny": tiny}, 2, jobs=1, keep_runs=True, cache=store, hold_runs=False)
     assert lean.runs == {} and lean.cached == 2
-    write_results(tmp_path / "lean", lean, stored=lambda _, rep: store.table_paths(tiny, seed, rep))
-    write_results(tmp_path / "held", straight)
-    for table in TABLES:
-        name = f"tiny.{table}.parquet"
-        held, lean_table = pd.read_parquet(tmp_path / "held" / name), pd.read_parquet(tmp_path / "lean" / name)
-        pd.testing.assert_frame_equal(lean_table, held, check_exact=True)
-        assert sorted(set(held.replication)) == [0, 1]
+    _written_alike(tmp_path, lean, straight, store, tiny)
     damaged = store.table_paths(tiny, seed, 1)["steps"]
     damaged.write_bytes(damaged.read_bytes()[:-10])
     with pytest.raises(ValueError, match="checksum"):
         store.table_paths(tiny, seed, 1)
+
+
+def _written_alike(
+    folder: Path, lean: ExperimentResult, held: ExperimentResult, store: RunStore, scenario: Scenario
+) -> None:
+    """The results folder written from the store one replication at a time (``lean``) has the same
+    tables as the one written from the runs held in memory (``held``), to the bit."""
+    seed = scenario.run.seed
+    (label,) = held.scenarios  # the one scenario, by the label its files are named after
+    write_results(folder / "lean", lean, stored=lambda _, rep: store.table_paths(scenario, seed, rep))
+    write_results(folder / "held", held)
+    for table in TABLES:
+        name = f"{label}.{table}.parquet"
+        written, from_store = pd.read_parquet(folder / "held" / name), pd.read_parquet(folder / "lean" / name)
+        pd.testing.assert_frame_equal(from_store, written, check_exact=True)
+        assert sorted(set(written.replication)) == list(range(held.reps))
 
 
 def _as_old_format(store: RunStore, scenario: Scenario) -> None:
@@ -293,12 +303,7 @@ def test_entries_kept_as_parquet_by_an_older_version_are_still_resumed(
     from_disk, from_memory = _warmup(lean, tiny, store), _warmup(straight, tiny)
     assert from_disk is not None and from_memory is not None
     pd.testing.assert_frame_equal(from_disk.table, from_memory.table, check_exact=True)
-    write_results(tmp_path / "lean", lean, stored=lambda _, rep: store.table_paths(tiny, seed, rep))
-    write_results(tmp_path / "held", straight)
-    for table in TABLES:
-        name = f"tiny.{table}.parquet"
-        held, lean_table = pd.read_parquet(tmp_path / "held" / name), pd.read_parquet(tmp_path / "lean" / name)
-        pd.testing.assert_frame_equal(lean_table, held, check_exact=True)
+    _written_alike(tmp_path, lean, straight, store, tiny)
     (entry / "cases.parquet").write_bytes((entry / "cases.parquet").read_bytes()[:-10])  # damaged: recomputed
     assert run_experiment({"tiny": tiny}, 2, jobs=1, keep_runs=True, cache=store).computed == 1
 
