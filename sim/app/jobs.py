@@ -32,10 +32,10 @@ import logging
 import shutil
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal, Self
+from typing import Literal, Self, TypeVar
 
 import pandas as pd
 
@@ -117,6 +117,10 @@ class Snapshot:
     first_estimate: float | None  # seconds from the start to the first interval (two replications of each)
     stopped: float | None  # seconds from the start until the precision (or the cap) was reached
     message: str = ""
+
+
+_J = TypeVar("_J", bound="_Background")
+"""A kind of background job (:class:`Job`, :class:`MarginalJob`)."""
 
 
 class _Cancelled(Exception):
@@ -442,14 +446,7 @@ class Jobs:
         A cancelled or failed job is replaced by a new one (its finished replications are in
         the store, so the new one starts from them).
         """
-        key = job_key(scenarios, settings)
-        with self._lock:
-            job = self._jobs.get(key)
-            if job is None or job.state in ("cancelled", "failed"):
-                job = Job(scenarios, settings, self.root)
-                self._jobs[key] = job
-                job.start()
-            return job
+        return self._started(self._jobs, job_key(scenarios, settings), lambda: Job(scenarios, settings, self.root))
 
     def get(self, key: str) -> Job | None:
         """The job with this key, if the page started it."""
@@ -458,15 +455,19 @@ class Jobs:
     def marginal(self, scenario: Scenario, settings: MarginalSettings) -> MarginalJob:
         """The bottleneck job of ``scenario``: a running or finished one, else a new one started now
         (a cancelled or failed one is replaced; its replications are in the caches)."""
-        key = marginal_key(scenario, settings)
-        with self._lock:
-            job = self._marginal.get(key)
-            if job is None or job.state in ("cancelled", "failed"):
-                job = MarginalJob(scenario, settings, self.root)
-                self._marginal[key] = job
-                job.start()
-            return job
+        return self._started(
+            self._marginal, marginal_key(scenario, settings), lambda: MarginalJob(scenario, settings, self.root)
+        )
 
     def get_marginal(self, key: str) -> MarginalJob | None:
         """The bottleneck job with this key, if the page started it."""
         return self._marginal.get(key)
+
+    def _started(self, table: dict[str, _J], key: str, make: Callable[[], _J]) -> _J:
+        """The job of ``table`` under ``key`` if it runs or has finished, else ``make()`` started now."""
+        with self._lock:
+            job = table.get(key)
+            if job is None or job.state in ("cancelled", "failed"):
+                job = table[key] = make()
+                job.start()
+            return job
