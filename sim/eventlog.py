@@ -154,8 +154,23 @@ class EventLog:
         queue_at_request: float = NAN,
     ) -> None:
         """Append one :class:`StepRecord` (fields in schema order)."""
-        times = (queued, start, end, effort_hours)
-        self._steps.append((case_id, step, kind, team, unit, roles, staff, *times, excluded, queue_at_request))
+        self._steps.append(
+            (
+                case_id,
+                step,
+                kind,
+                team,
+                unit,
+                roles,
+                staff,
+                queued,
+                start,
+                end,
+                effort_hours,
+                excluded,
+                queue_at_request,
+            )
+        )
 
     def mark(self, case_id: int, step: str, team: str, time: float) -> None:
         """Append an instant milestone (``kind="mark"``)."""
