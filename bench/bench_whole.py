@@ -36,6 +36,7 @@ import tempfile
 import time
 from pathlib import Path
 from statistics import median
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -84,14 +85,19 @@ def timed(argv: list[str], cwd: str | Path, tree: Path | None = None) -> tuple[f
 
 
 def skeleton_spec(folder: str | Path, name: str) -> dict[str, object]:
-    """What the skeleton walks, read from a results folder: cases, task steps, pools with capacity, share, mean."""
+    """What the skeleton walks, read from a results folder (see :func:`skeleton_spec_of`)."""
     import pandas as pd
 
     folder = Path(folder)
     columns = ["case_id", "kind", "team", "roles", "end", "effort_hours"]
     steps = pd.read_parquet(folder / f"{name}.steps.parquet", columns=columns)
+    return skeleton_spec_of(steps, pd.read_parquet(folder / f"{name}.staff.parquet"))
+
+
+def skeleton_spec_of(steps: Any, staff: Any) -> dict[str, object]:
+    """What the skeleton walks, from a run's step and staff tables: cases, task steps, pools with
+    capacity, share, mean."""
     steps = steps[steps["kind"] == "task"]
-    staff = pd.read_parquet(folder / f"{name}.staff.parquet")
     capacity = staff.groupby(["team", "role"]).size()
     pool = steps["team"] + "/" + steps["roles"].str.split("+").str[0]
     by_pool = steps.assign(pool=pool).groupby("pool")["effort_hours"].agg(["size", "mean"])
