@@ -153,6 +153,7 @@ def _arrivals(ctx: FlowContext, book: CaseBook) -> Step:
         if ctx.docket.replaced(case):  # a 执恢 of the mix that one of the run's own stands in for
             continue
         _start(ctx, case)
+        ctx.log.compact()  # the step log in columns, a batch at a time (a length check mostly)
         if case.case_type is CaseType.RESUMED:
             # The mix's 执恢 filing times are data, taken after the front end's check and review
             # of the request: the work is asked for now and does not hold the filing back. Started
