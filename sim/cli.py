@@ -32,6 +32,7 @@ __all__ = ["build_parser", "main"]
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
 EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE
+ARROW_POOL = "ARROW_DEFAULT_MEMORY_POOL"
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +104,11 @@ def _command_in(argv: Sequence[str]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``courtsim`` and ``python -m sim``; returns the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    # pyarrow's default allocator (mimalloc) keeps what the tables of a replication free for
+    # itself; the system allocator hands it back to the run's Python objects: one baseline
+    # replication peaks 30 MB lower (bench/RESULTS.md, round 8). Before pyarrow is imported;
+    # worker processes inherit it; a value the user set stays.
+    os.environ.setdefault(ARROW_POOL, "system")
     chosen = _lang_in(argv)
     if chosen in LANGS:  # a bad value is argparse's to refuse, listing zh and en
         os.environ[ENV] = chosen

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pkgutil
 import re
 import subprocess
@@ -53,3 +54,22 @@ def test_a_run_loads_neither_scipy_stats_nor_the_api(tmp_path: Path) -> None:
     modules = _imported_after(argv)
     assert "sim.model" in modules and (tmp_path / "out" / "manifest.json").exists()  # it did run
     assert not {"scipy.stats", "sim.api"} & modules
+
+
+def test_the_command_line_gives_arrow_the_system_allocator_unless_told_otherwise() -> None:
+    code = (
+        "import sys; from sim.cli import main\n"
+        "main(['deadline', '2024-09-26', '--days', '10'])\n"
+        "import pyarrow; print(pyarrow.default_memory_pool().backend_name)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert done.stdout.split()[-1] == "system"
+    env["ARROW_DEFAULT_MEMORY_POOL"] = "jemalloc" if "jemalloc" in _pools() else "mimalloc"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert done.stdout.split()[-1] == env["ARROW_DEFAULT_MEMORY_POOL"]
+
+
+def _pools() -> str:
+    code = "import pyarrow; print(pyarrow.supported_memory_backends())"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
