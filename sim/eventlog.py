@@ -197,7 +197,7 @@ class EventLog:
             clock[2] = end
 
     def __len__(self) -> int:
-        return sum(batch.num_rows for batch in self._batches) + len(self._steps)
+        return sum(int(batch.num_rows) for batch in self._batches) + len(self._steps)
 
     def compact(self) -> None:
         """Move the step tuples into a columnar batch once a full batch of them is held.
