@@ -14,7 +14,7 @@ from typing import BinaryIO
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["TABLE_SUFFIX", "encode_table", "read_table"]
+__all__ = ["TABLE_SUFFIX", "encode_table", "read_arrow", "read_table"]
 
 TABLE_SUFFIX = ".arrow"
 """The file name ending of a kept table (an Arrow IPC file); entries of older versions have ``.parquet``."""
@@ -43,15 +43,35 @@ def read_table(path: Path) -> pd.DataFrame:
     The format is told by the file's first bytes, not its name. Raises ``ValueError`` naming
     the file when it is neither (e.g. cut short), ``OSError`` when it cannot be read.
     """
+    if _is_parquet(path):
+        return pd.read_parquet(path)
+    frame: pd.DataFrame = read_arrow(path).to_pandas()
+    return frame
+
+
+def read_arrow(path: Path) -> pa.Table:
+    """A kept table as Arrow, pandas' metadata in its schema (``to_pandas()`` gives :func:`read_table`'s frame).
+
+    For a caller that only passes the table on (the results folder's Parquet files), without a
+    pandas copy. Errors as :func:`read_table`.
+    """
+    if _is_parquet(path):
+        import pyarrow.parquet as pq
+
+        return pq.read_table(path)
+    try:
+        with pa.OSFile(str(path)) as source:
+            return pa.ipc.open_file(source).read_all()
+    except pa.ArrowInvalid as exc:
+        raise ValueError(f"{path} cannot be read as an Arrow IPC file ({exc})") from exc
+
+
+def _is_parquet(path: Path) -> bool:
+    """True for Parquet, False for an Arrow IPC file; ``ValueError`` naming the file for anything else."""
     with path.open("rb") as handle:
         head = handle.read(len(_ARROW_MAGIC))
     if head.startswith(_PARQUET_MAGIC):
-        return pd.read_parquet(path)
+        return True
     if head != _ARROW_MAGIC:
         raise ValueError(f"{path} is neither an Arrow IPC file nor a Parquet file")
-    try:
-        with pa.OSFile(str(path)) as source:
-            frame: pd.DataFrame = pa.ipc.open_file(source).read_all().to_pandas()
-    except pa.ArrowInvalid as exc:
-        raise ValueError(f"{path} cannot be read as an Arrow IPC file ({exc})") from exc
-    return frame
+    return False

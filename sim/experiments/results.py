@@ -38,12 +38,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 from sim.config.load import scenario_hash
-from sim.experiments.kept import read_table
+from sim.experiments.kept import read_arrow, read_table
 from sim.experiments.types import ExperimentResult
 from sim.io import LOCK_NAME, checksum, sha256_file, write_atomic, write_csv
 from sim.metrics import case_deadlines
@@ -239,8 +242,15 @@ def _stack(result: ExperimentResult, label: str, table: str) -> pd.DataFrame | N
     return stacked
 
 
-def _stored_parts(result: ExperimentResult, label: str, table: str, stored: StoredTables) -> Iterator[pd.DataFrame]:
-    """Each replication's ``table`` of scenario ``label`` read back from ``stored``, as :func:`_stack` gives them."""
+def _stored_parts(
+    result: ExperimentResult, label: str, table: str, stored: StoredTables
+) -> Iterator[pd.DataFrame | pa.Table]:
+    """Each replication's ``table`` of scenario ``label`` read back from ``stored``, as :func:`_stack` gives them.
+
+    The case table is made in pandas (each deadline's due time and whether it was met); the
+    others are passed on as Arrow, with the replication column added, without a pandas copy.
+    """
+    import pyarrow as pa
 
     scenario = result.scenarios[label]
     calendar = build_calendar(scenario) if table == "cases" else None
@@ -248,30 +258,52 @@ def _stored_parts(result: ExperimentResult, label: str, table: str, stored: Stor
         paths = stored(label, rep)
         if calendar is not None:  # the case table people open, as ExperimentResult.case_table makes it
             cases, slas = read_table(paths["cases"]), read_table(paths["slas"])
-            frame = case_deadlines(cases, slas, scenario, calendar)
+            yield case_deadlines(cases, slas, scenario, calendar).assign(replication=rep)
         else:
-            frame = read_table(paths[table])
-        yield frame.assign(replication=rep)
+            kept = read_arrow(paths[table])
+            yield kept.append_column("replication", pa.array([rep] * kept.num_rows, type=pa.int64()))
 
 
-def _write_parts(path: Path, parts: Iterator[pd.DataFrame]) -> None:
-    """One Parquet file of the replications' tables, written one replication at a time."""
+ROW_GROUP_ROWS = 65_536
+"""Rows per Parquet row group of a table written from the store: the writer holds one group's
+encoded pages at a time, not a whole replication's."""
+
+
+def _write_parts(path: Path, parts: Iterator[pd.DataFrame | pa.Table]) -> None:
+    """One Parquet file of the replications' tables, written one replication at a time.
+
+    The file's schema is the one ``to_parquet`` gives the first replication's frame (pandas'
+    dtypes in its metadata), whether the parts come as frames or as Arrow tables.
+    """
     import pyarrow as pa  # pandas' Parquet engine, imported by pandas anyway when it writes
     import pyarrow.parquet as pq
 
     writer = None
     try:
-        for frame in parts:
-            table = pa.Table.from_pandas(frame, preserve_index=False)
+        for part in parts:
+            if isinstance(part, pa.Table):
+                table = part
+                if writer is None:  # pandas' metadata for the frame this table stands for
+                    table = table.cast(_pandas_schema(part))
+            else:
+                table = pa.Table.from_pandas(part, preserve_index=False)
             if writer is None:
                 schema = table.schema  # the first replication's, pandas' dtypes included
                 writer = pq.ParquetWriter(path, schema)
             elif table.schema != schema:
                 table = table.cast(schema)  # e.g. a column all missing in this replication
-            writer.write_table(table)
+            writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
     finally:
         if writer is not None:
             writer.close()
+
+
+def _pandas_schema(table: pa.Table) -> pa.Schema:
+    """The schema ``pa.Table.from_pandas(table.to_pandas(), preserve_index=False)`` would have."""
+    import pyarrow as pa
+
+    schema: pa.Schema = pa.Table.from_pandas(table.slice(0, 0).to_pandas(), preserve_index=False).schema
+    return schema
 
 
 def _slug(label: str) -> str:

@@ -331,3 +331,29 @@ def test_run_to_precision_can_hold_the_kpis_only(tiny: Scenario, straight: Exper
     held, _ = run_to_precision({"tiny": tiny}, never, min_reps=2, max_reps=2, jobs=1, keep_runs=True, cache=store)
     assert held.cached == 2 and set(held.runs) == {("tiny", 0), ("tiny", 1)}
     _same(held, straight)
+
+
+def test_stored_tables_are_written_a_row_group_at_a_time_as_arrow_or_pandas_alike(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    import sim.experiments.results as results
+
+    monkeypatch.setattr(results, "ROW_GROUP_ROWS", 1000)
+    frame = pd.DataFrame(
+        {"case_id": range(2500), "team": pd.array(["fast_track", "records"] * 1250, dtype="str"), "end": 0.5}
+    )
+    frames = [frame.assign(replication=rep) for rep in (0, 1)]
+    arrow = [pa.Table.from_pandas(frame).append_column("replication", pa.array([rep] * 2500)) for rep in (0, 1)]
+    results._write_parts(tmp_path / "frames.parquet", iter(frames))
+    results._write_parts(tmp_path / "arrow.parquet", iter(arrow))
+    for name in ("frames", "arrow"):
+        file = pq.ParquetFile(tmp_path / f"{name}.parquet")
+        assert [file.metadata.row_group(i).num_rows for i in range(file.num_row_groups)] == [1000, 1000, 500] * 2
+    same = pd.read_parquet(tmp_path / "arrow.parquet")
+    pd.testing.assert_frame_equal(same, pd.read_parquet(tmp_path / "frames.parquet"), check_exact=True)
+    pd.testing.assert_frame_equal(same, pd.concat(frames, ignore_index=True), check_exact=True)
+    schemas = [pq.read_schema(tmp_path / f"{name}.parquet") for name in ("frames", "arrow")]
+    assert schemas[0].equals(schemas[1], check_metadata=True)  # pandas' metadata as to_parquet writes it
