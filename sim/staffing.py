@@ -109,6 +109,7 @@ class _Waiting:
     claims: list[tuple[Pool, int]] = field(default_factory=list)  # once convened: what it holds, by pool
     handlers: list[Member] = field(default_factory=list)  # once convened: the handlers it holds or waits for
     ready: bool = False  # once convened: its handlers are held, so the others may be held for it
+    calling: list[Pool] = field(default_factory=list)  # once ready: the pools whose ``_calls`` list it
 
 
 _Queue = list[tuple[tuple[Any, ...], _Waiting]]
@@ -169,6 +170,10 @@ class TeamDesk:
         self._convened: _Queue = []  # several-person work holding its people as they come free
         self._claims: dict[int, int] = {}  # by pool: the people convened work holds or will hold there
         self._claimed: dict[int, _Waiting] = {}  # the handlers convened work holds or waits for: that work
+        # By pool, the convened work a free member of it would be held for, in dispatch-key order:
+        # ready work still short of pooled people of a pool, or (judges' pools) with everyone but
+        # its judges held. A released person looks here, not through all convened work.
+        self._calls: dict[int, _Queue] = {}
         self.on_grant: Callable[[Any, Grant], float] | None = None
         """Told of each piece of waiting work as it gets its people (its tag, the people);
         returns how long the work takes, and the work's event fires when it is done. Without
@@ -243,11 +248,12 @@ class TeamDesk:
 
     def _rehome(self) -> None:
         """Convened work whose case was handed on (its handler left) lets go and is convened anew."""
-        for key, waiting in list(self._convened):
+        for _, waiting in list(self._convened):
             if list(_handlers(waiting)) == waiting.handlers:
                 continue
             assert waiting.held is not None
-            self._convened.remove((key, waiting))
+            _leave(self._convened, waiting)
+            self._stop_calling(waiting)
             for pool, count in waiting.claims:
                 self._claims[id(pool)] -= count
             for handler in waiting.handlers:
@@ -369,11 +375,16 @@ class TeamDesk:
         for i, need in enumerate(waiting.needs):
             if need.owner is not None or need.pool.key[1] is Role.JUDGE:
                 continue  # judges are called last (_complete)
-            for member in list(need.pool.free):
-                if len(held[i]) >= need.count:
-                    break
-                if not self._claimed_as_handler(member):
+            free = need.pool.free
+            j = 0  # _hold takes the member out of ``free``
+            while len(held[i]) < need.count and j < len(free):
+                member = free[j]
+                if self._claimed_as_handler(member):
+                    j += 1
+                else:
                     self._hold(member, waiting, i)
+            if len(held[i]) < need.count:
+                self._call(need.pool, waiting)
         return self._complete(waiting)
 
     def _offer(self, member: Member) -> None:
@@ -394,22 +405,23 @@ class TeamDesk:
                     self._hold(member, claimant, i)
                     return self._gather(claimant)  # the handler is there: now the others
         pool = member.pool
-        if pool.key[1] is not Role.JUDGE and not self._claims.get(id(pool)):
-            return False  # no convened work holds anyone of this pool
-        for _, waiting in self._convened:
-            if not waiting.ready:
-                continue  # its handler is not there yet
-            held = waiting.held
-            assert held is not None
-            for i, need in enumerate(waiting.needs):
-                if need.owner is None and need.pool is member.pool and len(held[i]) < need.count:
-                    if need.pool.key[1] is Role.JUDGE:
-                        if not self._complete(waiting):
-                            continue  # the rest of the panel is not there yet
-                        return True
-                    self._hold(member, waiting, i)
-                    return self._complete(waiting)
-        return False
+        calls = self._calls.get(id(pool))
+        if not calls:
+            return False  # no ready convened work is short of anyone of this pool
+        if pool.key[1] is Role.JUDGE:
+            # Everyone but the judges is there for each of these: the first whose judges are free.
+            return any(self._complete(waiting) for _, waiting in list(calls))
+        waiting = calls[0][1]
+        held = waiting.held
+        assert held is not None
+        for i, need in enumerate(waiting.needs):
+            if need.owner is None and need.pool is pool and len(held[i]) < need.count:
+                self._hold(member, waiting, i)
+                if len(held[i]) == need.count:
+                    del calls[0]
+                    waiting.calling.remove(pool)
+                return self._complete(waiting)
+        raise AssertionError("convened work called for a pool it is not short of")
 
     def _complete(self, waiting: _Waiting) -> bool:
         """Grant convened ``waiting`` if everyone but its judges is held and its judges are free."""
@@ -418,11 +430,18 @@ class TeamDesk:
         judges: list[tuple[int, list[Member]]] = []
         for i, need in enumerate(waiting.needs):
             if need.pool.key[1] is Role.JUDGE and need.owner is None:
-                free = [m for m in need.pool.free if not m.leaving]
-                if len(free) < need.count:
-                    return False
-                judges.append((i, free[: need.count]))
+                judges.append((i, []))
             elif len(held[i]) < need.count:
+                return False
+        for i, members in judges:  # everyone else is there: are its judges free?
+            need = waiting.needs[i]
+            for member in need.pool.free:
+                if len(members) == need.count:
+                    break
+                if not member.leaving:
+                    members.append(member)
+            if len(members) < need.count:
+                self._call(need.pool, waiting)
                 return False
         for i, members in judges:
             for member in members:
@@ -443,11 +462,24 @@ class TeamDesk:
         if self._pending:
             self._woken.extend(id(h) for h in waiting.handlers)
             self._woken.extend(id(pool) for pool, _ in waiting.claims)
-        self._convened.remove((waiting.key, waiting))
+        _leave(self._convened, waiting)
+        self._stop_calling(waiting)
         self._n_waiting -= 1
         delay = self.on_grant(waiting.tag, grant) if self.on_grant is not None else 0.0
         _succeed_after(waiting.event, grant, delay)
         return True
+
+    def _call(self, pool: Pool, waiting: _Waiting) -> None:
+        """File ready convened ``waiting`` under ``pool``'s calls (once), for its next free member."""
+        if pool not in waiting.calling:
+            waiting.calling.append(pool)
+            bisect.insort(self._calls.setdefault(id(pool), []), (waiting.key, waiting))
+
+    def _stop_calling(self, waiting: _Waiting) -> None:
+        """Take ``waiting`` out of every pool's calls (granted, or convened anew)."""
+        for pool in waiting.calling:
+            _leave(self._calls[id(pool)], waiting)
+        waiting.calling.clear()
 
     def _hold(self, member: Member, waiting: _Waiting, i: int) -> None:
         assert waiting.held is not None and not member.busy
@@ -541,6 +573,13 @@ def _holds(waiting: _Waiting) -> Iterable[tuple[Pool, int]]:
             yield (handler.pool if handler is not None else need.pool), 1
         elif need.pool.key[1] is not Role.JUDGE:
             yield need.pool, need.count
+
+
+def _leave(queue: _Queue, waiting: _Waiting) -> None:
+    """Take ``waiting`` out of the sorted ``queue`` (a search by its unique key, not a scan)."""
+    i = bisect.bisect_left(queue, (waiting.key,))
+    assert queue[i][1] is waiting
+    del queue[i]
 
 
 def _first(entry: tuple[tuple[Any, ...], _Waiting]) -> tuple[Any, ...]:
