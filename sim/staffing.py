@@ -19,8 +19,10 @@ their caseloads (:meth:`StaffOffice.take_case`, :meth:`~StaffOffice.hand_on`,
 from __future__ import annotations
 
 import bisect
+import heapq
 import itertools
 import logging
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -30,6 +32,7 @@ from simpy.events import NORMAL
 
 from sim.config.schema import UNIT_ROLES, Scenario
 from sim.rules import HANDLERS
+from sim.rules.handlers import least_caseload
 from sim.vocab import Role, Team
 
 __all__ = ["Grant", "Member", "Need", "Owned", "StaffOffice", "TeamDesk"]
@@ -54,6 +57,8 @@ class Member:
     leaving: bool = False
     held_by: _Waiting | None = None  # the convened work this person is held for, waiting for the others
     held_since: float = 0.0  # sim days
+    filed: bool = False  # in its pool's ``loads`` (a free member of a pool that owns cases)
+    listed: bool = False  # in the staff office's officers of its team by caseload (present, not leaving)
 
 
 @dataclass(slots=True, eq=False)
@@ -68,6 +73,91 @@ class Pool:
     holds: list[tuple[float, float]] = field(default_factory=list)
     """(from, to) in sim days of each time a member was held for convened work until it began:
     idle time, not work (working hours: :meth:`~sim.workcalendar.WorkCalendar.working_hours_between`)."""
+    loads: ByLoad | None = None
+    """Where members own cases: the free ones by caseload, so that the least loaded is found
+    without looking at each (:meth:`lightest`)."""
+
+    def __post_init__(self) -> None:
+        if self.owners and self.loads is None:
+            self.loads = ByLoad()
+
+    def join(self, member: Member) -> None:
+        """``member`` joins the pool, free."""
+        self.members.append(member)
+        self.put(member)
+
+    def put(self, member: Member) -> None:
+        """``member`` is free: among the free people, in id order."""
+        bisect.insort(self.free, member, key=_member_id)
+        if self.loads is not None:
+            self.loads.add(member, member.caseload)
+            member.filed = True
+
+    def take(self, member: Member) -> None:
+        """Free ``member`` is taken (for work, or away): no longer among the free people."""
+        free = self.free
+        i = bisect.bisect_left(free, member.id, key=_member_id)
+        if free[i] is not member:
+            raise ValueError(f"{member.name} is not free in {self.key}")
+        del free[i]
+        if member.filed:
+            assert self.loads is not None
+            self.loads.discard(member, member.caseload)
+            member.filed = False
+
+    def lightest(self) -> Member:
+        """The free member with the fewest open cases, the lowest id among equals (``free`` is
+        not empty; members own cases)."""
+        assert self.loads is not None
+        lowest = self.loads.lowest()
+        assert lowest is not None
+        return lowest[0]
+
+
+class ByLoad:
+    """Members by caseload, those of one caseload in id order; the lowest caseload in a heap.
+
+    The heap is lazy: a caseload whose last member moved on stays in it until it comes to
+    the top, and a caseload is pushed only when it is not there already, so the heap holds
+    at most the caseloads seen since they last came to the top.
+    """
+
+    __slots__ = ("_by", "_heap", "_in_heap")
+
+    def __init__(self) -> None:
+        self._by: dict[int, list[Member]] = {}  # no empty list
+        self._heap: list[int] = []
+        self._in_heap: set[int] = set()
+
+    def add(self, member: Member, load: int) -> None:
+        members = self._by.get(load)
+        if members is None:
+            self._by[load] = [member]
+            if load not in self._in_heap:
+                self._in_heap.add(load)
+                heapq.heappush(self._heap, load)
+        else:
+            bisect.insort(members, member, key=_member_id)
+
+    def discard(self, member: Member, load: int) -> None:
+        members = self._by[load]
+        if len(members) == 1:
+            assert members[0] is member
+            del self._by[load]
+        else:
+            i = bisect.bisect_left(members, member.id, key=_member_id)
+            assert members[i] is member
+            del members[i]
+
+    def lowest(self) -> list[Member] | None:
+        """The members of the lowest caseload (in id order), or None if there are none."""
+        heap, by = self._heap, self._by
+        while heap:
+            members = by.get(heap[0])
+            if members is not None:
+                return members
+            self._in_heap.discard(heapq.heappop(heap))
+        return None
 
 
 class Owned(Protocol):
@@ -109,6 +199,7 @@ class _Waiting:
     claims: list[tuple[Pool, int]] = field(default_factory=list)  # once convened: what it holds, by pool
     handlers: list[Member] = field(default_factory=list)  # once convened: the handlers it holds or waits for
     ready: bool = False  # once convened: its handlers are held, so the others may be held for it
+    calling: list[Pool] = field(default_factory=list)  # once ready: the pools whose ``_calls`` list it
 
 
 _Queue = list[tuple[tuple[Any, ...], _Waiting]]
@@ -169,6 +260,10 @@ class TeamDesk:
         self._convened: _Queue = []  # several-person work holding its people as they come free
         self._claims: dict[int, int] = {}  # by pool: the people convened work holds or will hold there
         self._claimed: dict[int, _Waiting] = {}  # the handlers convened work holds or waits for: that work
+        # By pool, the convened work a free member of it would be held for, in dispatch-key order:
+        # ready work still short of pooled people of a pool, or (judges' pools) with everyone but
+        # its judges held. A released person looks here, not through all convened work.
+        self._calls: dict[int, _Queue] = {}
         self.on_grant: Callable[[Any, Grant], float] | None = None
         """Told of each piece of waiting work as it gets its people (its tag, the people);
         returns how long the work takes, and the work's event fires when it is done. Without
@@ -243,11 +338,12 @@ class TeamDesk:
 
     def _rehome(self) -> None:
         """Convened work whose case was handed on (its handler left) lets go and is convened anew."""
-        for key, waiting in list(self._convened):
+        for _, waiting in list(self._convened):
             if list(_handlers(waiting)) == waiting.handlers:
                 continue
             assert waiting.held is not None
-            self._convened.remove((key, waiting))
+            _leave(self._convened, waiting)
+            self._stop_calling(waiting)
             for pool, count in waiting.claims:
                 self._claims[id(pool)] -= count
             for handler in waiting.handlers:
@@ -369,11 +465,16 @@ class TeamDesk:
         for i, need in enumerate(waiting.needs):
             if need.owner is not None or need.pool.key[1] is Role.JUDGE:
                 continue  # judges are called last (_complete)
-            for member in list(need.pool.free):
-                if len(held[i]) >= need.count:
-                    break
-                if not self._claimed_as_handler(member):
+            free = need.pool.free
+            j = 0  # _hold takes the member out of ``free``
+            while len(held[i]) < need.count and j < len(free):
+                member = free[j]
+                if self._claimed_as_handler(member):
+                    j += 1
+                else:
                     self._hold(member, waiting, i)
+            if len(held[i]) < need.count:
+                self._call(need.pool, waiting)
         return self._complete(waiting)
 
     def _offer(self, member: Member) -> None:
@@ -394,22 +495,23 @@ class TeamDesk:
                     self._hold(member, claimant, i)
                     return self._gather(claimant)  # the handler is there: now the others
         pool = member.pool
-        if pool.key[1] is not Role.JUDGE and not self._claims.get(id(pool)):
-            return False  # no convened work holds anyone of this pool
-        for _, waiting in self._convened:
-            if not waiting.ready:
-                continue  # its handler is not there yet
-            held = waiting.held
-            assert held is not None
-            for i, need in enumerate(waiting.needs):
-                if need.owner is None and need.pool is member.pool and len(held[i]) < need.count:
-                    if need.pool.key[1] is Role.JUDGE:
-                        if not self._complete(waiting):
-                            continue  # the rest of the panel is not there yet
-                        return True
-                    self._hold(member, waiting, i)
-                    return self._complete(waiting)
-        return False
+        calls = self._calls.get(id(pool))
+        if not calls:
+            return False  # no ready convened work is short of anyone of this pool
+        if pool.key[1] is Role.JUDGE:
+            # Everyone but the judges is there for each of these: the first whose judges are free.
+            return any(self._complete(waiting) for _, waiting in list(calls))
+        waiting = calls[0][1]
+        held = waiting.held
+        assert held is not None
+        for i, need in enumerate(waiting.needs):
+            if need.owner is None and need.pool is pool and len(held[i]) < need.count:
+                self._hold(member, waiting, i)
+                if len(held[i]) == need.count:
+                    del calls[0]
+                    waiting.calling.remove(pool)
+                return self._complete(waiting)
+        raise AssertionError("convened work called for a pool it is not short of")
 
     def _complete(self, waiting: _Waiting) -> bool:
         """Grant convened ``waiting`` if everyone but its judges is held and its judges are free."""
@@ -418,11 +520,18 @@ class TeamDesk:
         judges: list[tuple[int, list[Member]]] = []
         for i, need in enumerate(waiting.needs):
             if need.pool.key[1] is Role.JUDGE and need.owner is None:
-                free = [m for m in need.pool.free if not m.leaving]
-                if len(free) < need.count:
-                    return False
-                judges.append((i, free[: need.count]))
+                judges.append((i, []))
             elif len(held[i]) < need.count:
+                return False
+        for i, members in judges:  # everyone else is there: are its judges free?
+            need = waiting.needs[i]
+            for member in need.pool.free:
+                if len(members) == need.count:
+                    break
+                if not member.leaving:
+                    members.append(member)
+            if len(members) < need.count:
+                self._call(need.pool, waiting)
                 return False
         for i, members in judges:
             for member in members:
@@ -443,18 +552,31 @@ class TeamDesk:
         if self._pending:
             self._woken.extend(id(h) for h in waiting.handlers)
             self._woken.extend(id(pool) for pool, _ in waiting.claims)
-        self._convened.remove((waiting.key, waiting))
+        _leave(self._convened, waiting)
+        self._stop_calling(waiting)
         self._n_waiting -= 1
         delay = self.on_grant(waiting.tag, grant) if self.on_grant is not None else 0.0
         _succeed_after(waiting.event, grant, delay)
         return True
+
+    def _call(self, pool: Pool, waiting: _Waiting) -> None:
+        """File ready convened ``waiting`` under ``pool``'s calls (once), for its next free member."""
+        if pool not in waiting.calling:
+            waiting.calling.append(pool)
+            bisect.insort(self._calls.setdefault(id(pool), []), (waiting.key, waiting))
+
+    def _stop_calling(self, waiting: _Waiting) -> None:
+        """Take ``waiting`` out of every pool's calls (granted, or convened anew)."""
+        for pool in waiting.calling:
+            _leave(self._calls[id(pool)], waiting)
+        waiting.calling.clear()
 
     def _hold(self, member: Member, waiting: _Waiting, i: int) -> None:
         assert waiting.held is not None and not member.busy
         member.busy = True
         member.held_by = waiting
         member.held_since = self.env.now
-        member.pool.free.remove(member)
+        member.pool.take(member)
         waiting.held[i].append(member)
 
     def _claimed_as_handler(self, member: Member) -> bool:
@@ -469,17 +591,17 @@ class TeamDesk:
                 if member is None or member.busy:
                     return None, member if member is not None else need.pool
                 member.busy = True
-                member.pool.free.remove(member)
+                member.pool.take(member)
                 return [member], None
             if need.count == 1:
-                free = need.pool.free
-                if not free:
-                    return None, need.pool
+                pool = need.pool
+                if not pool.free:
+                    return None, pool
                 # Pooled work goes to whoever owns the fewest cases, keeping handlers free
                 # for their own cases' work (nobody else owns cases: the lowest id).
-                member = min(free, key=_load_then_id) if need.pool.owners else free[0]
+                member = pool.lightest() if pool.owners else pool.free[0]
                 member.busy = True
-                free.remove(member)
+                pool.take(member)
                 return [member], None
         picked: list[Member] = []
         for need in needs:
@@ -498,7 +620,7 @@ class TeamDesk:
                 picked.extend(sorted(free, key=_load_then_id)[: need.count])
         for member in picked:
             member.busy = True
-            member.pool.free.remove(member)
+            member.pool.take(member)
         return picked, None
 
 
@@ -509,7 +631,7 @@ def _give_back(member: Member) -> None:
         member.pool.members.remove(member)
         member.pool.leaving -= 1
     else:
-        bisect.insort(member.pool.free, member, key=_member_id)
+        member.pool.put(member)
 
 
 def _succeed_after(event: simpy.Event, value: Grant, delay: float) -> None:
@@ -543,6 +665,13 @@ def _holds(waiting: _Waiting) -> Iterable[tuple[Pool, int]]:
             yield need.pool, need.count
 
 
+def _leave(queue: _Queue, waiting: _Waiting) -> None:
+    """Take ``waiting`` out of the sorted ``queue`` (a search by its unique key, not a scan)."""
+    i = bisect.bisect_left(queue, (waiting.key,))
+    assert queue[i][1] is waiting
+    del queue[i]
+
+
 def _first(entry: tuple[tuple[Any, ...], _Waiting]) -> tuple[Any, ...]:
     return entry[0]
 
@@ -557,12 +686,8 @@ def _available(blocker: object) -> bool:
     return isinstance(blocker, Member) and not blocker.busy and not blocker.leaving
 
 
-def _load_then_id(member: Member) -> tuple[int, int]:
-    return member.caseload, member.id
-
-
-def _member_id(member: Member) -> int:
-    return member.id
+_load_then_id: Callable[[Member], tuple[int, int]] = operator.attrgetter("caseload", "id")
+_member_id: Callable[[Member], int] = operator.attrgetter("id")
 
 
 class StaffOffice:
@@ -584,6 +709,10 @@ class StaffOffice:
         self._turns: dict[Team, int] = {}
         self._related_first = scenario.policy.related_same_handler
         self._group_handlers: dict[tuple[int, Team], Member] = {}
+        # The built-in least_caseload, without looking at every officer of the team for each case:
+        # each team's officers who may take cases by caseload, and the free ones in each pool's loads.
+        self._least_caseload = self._rule is least_caseload
+        self._by_load: dict[Team, ByLoad] = {team: ByLoad() for team in Team}
         for team in Team:
             self._build(team)
 
@@ -612,8 +741,10 @@ class StaffOffice:
                 next(self._ids), team, pool.key[0], role, f"{where}{role.value}/{number}", pool, joined=self.env.now
             )
             self.members.append(member)
-            pool.members.append(member)
-            bisect.insort(pool.free, member, key=_member_id)
+            pool.join(member)
+            if role is Role.OFFICER and pool.key[0] in desk.units:
+                self._by_load[team].add(member, member.caseload)
+                member.listed = True
         desk.dispatch()
 
     def remove(self, team: Team, unit: str, role: Role, count: int) -> list[Member]:
@@ -625,8 +756,9 @@ class StaffOffice:
         for member in leaving:
             member.leaving = True
             member.left = self.env.now
+            self._unlist(member)
             if not member.busy:
-                pool.free.remove(member)
+                pool.take(member)
                 pool.members.remove(member)
             else:
                 pool.leaving += 1
@@ -649,7 +781,7 @@ class StaffOffice:
         handler = case.handler
         if handler is None or handler.team is not team:
             if handler is not None:
-                handler.caseload -= 1
+                self._load(handler, -1)
             group = (case.related_group, team)
             preferred = self._group_handlers.get(group) if related and self._related_first else None
             handler = case.handler = self._assign(team, preferred)
@@ -661,7 +793,7 @@ class StaffOffice:
     def hand_on(self, case: Assignable, team: Team) -> Member:
         """A leaving handler's ``case`` passes to a colleague in ``team`` by the assignment rule."""
         if case.handler is not None:
-            case.handler.caseload -= 1
+            self._load(case.handler, -1)
         handler = case.handler = self._assign(team)
         case.unit = handler.unit
         return handler
@@ -669,7 +801,26 @@ class StaffOffice:
     def release(self, case: Owned) -> None:
         """``case`` is closed: it no longer counts in its handler's caseload (who stays its handler)."""
         if case.handler is not None:
-            case.handler.caseload -= 1
+            self._load(case.handler, -1)
+
+    def _load(self, member: Member, change: int) -> None:
+        """``member``'s caseload changes by ``change``, and so where they are filed by caseload."""
+        old = member.caseload
+        new = member.caseload = old + change
+        if member.listed:
+            by_load = self._by_load[member.team]
+            by_load.discard(member, old)
+            by_load.add(member, new)
+        if member.filed:
+            loads = member.pool.loads
+            assert loads is not None
+            loads.discard(member, old)
+            loads.add(member, new)
+
+    def _unlist(self, member: Member) -> None:
+        if member.listed:
+            self._by_load[member.team].discard(member, member.caseload)
+            member.listed = False
 
     def _assign(self, team: Team, preferred: Member | None = None) -> Member:
         """The officer who will own a new case in ``team``: ``preferred`` while still in the
@@ -677,14 +828,39 @@ class StaffOffice:
         if preferred is not None and preferred.team is team and not preferred.leaving:
             handler = preferred
         else:
-            candidates = self.handlers(team)
-            if not candidates:
-                raise RuntimeError(f"team {team.value} has no officer to own a case")
             turn = self._turns.get(team, 0)
-            handler = self._rule(candidates, turn)
+            found = self._least_loaded(team) if self._least_caseload else None
+            if found is not None:
+                handler = found
+            else:
+                candidates = self.handlers(team)
+                if not candidates:
+                    raise RuntimeError(f"team {team.value} has no officer to own a case")
+                handler = self._rule(candidates, turn)
             self._turns[team] = turn + 1
-        handler.caseload += 1
+        self._load(handler, +1)
         return handler
+
+    def _least_loaded(self, team: Team) -> Member | None:
+        """What :func:`~sim.rules.handlers.least_caseload` picks among ``team``'s officers (fewest
+        open cases, then free, then the lowest id), from the officers filed by caseload; None
+        where that cannot say (no officer, or the pick is leaving: then the rule decides)."""
+        lowest = self._by_load[team].lowest()
+        if lowest is None:
+            return None
+        load = lowest[0].caseload
+        found: Member | None = None
+        desk = self.desks[team]
+        for unit in desk.units:
+            loads = desk.pool(unit, Role.OFFICER).loads
+            free = loads.lowest() if loads is not None else None
+            if free is not None and free[0].caseload == load and (found is None or free[0].id < found.id):
+                found = free[0]
+        if found is None:  # everyone with the fewest cases is busy: the lowest id of them
+            found = lowest[0]
+        # The officers filed are all who may take cases and perhaps some leaving (marked so
+        # outside remove()): a pick that is not leaving is the rule's pick among those who may.
+        return None if found.leaving else found
 
     def by_name(self) -> dict[str, Member]:
         """Every member ever employed in this run, by log name."""

@@ -34,8 +34,7 @@ def _staff(desk: TeamDesk, officers: int, judges: int, bailiffs: int) -> list[Me
         pool = desk.pool("", role)
         for k in range(count):
             member = Member(len(members), desk.team, "", role, f"{role.value}/{k + 1}", pool)
-            pool.members.append(member)
-            pool.free.append(member)
+            pool.join(member)
             members.append(member)
     return members
 

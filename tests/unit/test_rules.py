@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import simpy
 
@@ -21,7 +22,7 @@ from sim.config.schema import Scenario
 from sim.rules import DISPATCH, HANDLERS, TRIAGE, Registry
 from sim.rules.triage import behaviour, frozen_covers, is_simple, small_claim
 from sim.staffing import Member, StaffOffice
-from sim.vocab import Decision, Team
+from sim.vocab import Decision, Role, Team
 from tests.conftest import SCENARIOS
 
 
@@ -141,6 +142,47 @@ def test_the_staff_office_owns_caseloads(baseline: Scenario) -> None:
     assert handler.caseload == 0 and successor is not handler and successor.caseload == 1
     office.release(first)
     assert moved.caseload == 0 and first.handler is moved  # closed: still its handler, no longer a load
+
+
+def test_the_office_picks_as_least_caseload_does(baseline: Scenario) -> None:
+    """The office finds least_caseload's officer from officers filed by caseload (issue 15 goal 4):
+    under random cases, closures, work, leavers and hires it picks whom the rule picks, and pooled
+    officer work goes to the free officer with the fewest cases (then the lowest id)."""
+    rng = np.random.default_rng(15)
+    scenario = with_overrides(baseline, {"policy.related_same_handler": False})
+    office = StaffOffice(simpy.Environment(), scenario)
+    team = Team.COMPLEX_TRACK
+    desk = office.desks[team]
+    pools = [desk.pool(unit, Role.OFFICER) for unit in desk.units]
+    open_cases: list[_Case] = []
+    for step in range(3000):
+        action = rng.random()
+        if action < 0.4:
+            expected = HANDLERS["least_caseload"](office.handlers(team), 0)
+            case = _Case()
+            assert office.take_case(case, team) is expected, step
+            open_cases.append(case)
+        elif action < 0.6 and open_cases:
+            office.release(open_cases.pop(int(rng.integers(len(open_cases)))))
+        elif action < 0.95:
+            pool = pools[rng.integers(len(pools))]
+            if pool.free and rng.random() < 0.5:
+                member = pool.lightest()
+                assert member is min(pool.free, key=lambda m: (m.caseload, m.id)), step
+                member.busy = True
+                pool.take(member)
+            elif busy := [m for m in pool.members if m.busy]:
+                desk.release([busy[rng.integers(len(busy))]])
+        elif action < 0.975:
+            pool = pools[rng.integers(len(pools))]
+            if len(office.handlers(team, pool.key[0])) > 1:
+                for leaver in office.remove(team, pool.key[0], Role.OFFICER, 1):
+                    for case in open_cases:
+                        if case.handler is leaver:
+                            office.hand_on(case, team)
+        else:
+            office.add(team, pools[rng.integers(len(pools))].key[0], Role.OFFICER, 1)
+    assert sum(m.caseload for m in office.members) == len(open_cases)
 
 
 def test_related_cases_spread_when_the_rule_is_off(baseline: Scenario) -> None:
