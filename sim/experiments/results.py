@@ -261,7 +261,7 @@ def _stored_parts(
             yield case_deadlines(cases, slas, scenario, calendar).assign(replication=rep)
         else:
             kept = read_arrow(paths[table])
-            yield kept.append_column("replication", pa.array([rep] * kept.num_rows, type=pa.int64()))
+            yield kept.append_column("replication", pa.repeat(pa.scalar(rep, pa.int64()), kept.num_rows))
 
 
 ROW_GROUP_ROWS = 65_536
