@@ -98,7 +98,7 @@ def cross_checks(scenario: Scenario) -> list[Problem]:
         *_backlog_dates(scenario),
     ]
     if scenario.uncertainty:
-        problems += uncertainty_problems(scenario.model_dump(mode="json"), scenario.uncertainty)
+        problems += uncertainty_problems(scenario.model_dump(mode="json"), scenario.uncertainty, type(scenario))
     return problems
 
 

@@ -179,6 +179,30 @@ def _resolve(document: Mapping[str, Any], path: str) -> tuple[Any, str | None]:
     return node, None
 
 
+def _field_bounds(model: type[BaseModel], path: str) -> tuple[float, float] | None:
+    """The bounds (``ge``/``gt`` .. ``le``/``lt``) the scenario's own field at ``path`` accepts, or
+    None where the path leads into a table keyed by data (tasks, delays) or the field has none."""
+    field = None
+    node: Any = model
+    for part in path.split("."):
+        fields = getattr(node, "model_fields", None)
+        if fields is None or part not in fields:
+            return None
+        field = fields[part]
+        node = field.annotation
+    if field is None:
+        return None
+    low, high = -math.inf, math.inf
+    for bound in field.metadata:
+        for name in ("ge", "gt"):
+            if getattr(bound, name, None) is not None:
+                low = max(low, float(getattr(bound, name)))
+        for name in ("le", "lt"):
+            if getattr(bound, name, None) is not None:
+                high = min(high, float(getattr(bound, name)))
+    return None if (low, high) == (-math.inf, math.inf) else (low, high)
+
+
 def _kind(value: Any) -> Literal["scale", "value"] | None:
     if isinstance(value, Mapping) and "dist" in value:
         return "scale"
@@ -193,15 +217,33 @@ def _is_probability(path: str) -> bool:
     return path.endswith("_rate") or (parts[0] == "reform" and len(parts) == 3 and parts[2] in _REFORM_PROBABILITIES)
 
 
-def uncertainty_problems(document: Mapping[str, Any], ranges: Mapping[str, UncertainRange]) -> list[Problem]:
+def uncertainty_problems(
+    document: Mapping[str, Any], ranges: Mapping[str, UncertainRange], model: type[BaseModel] | None = None
+) -> list[Problem]:
     """Every problem of ``[uncertainty]`` against the scenario ``document`` (its JSON dump).
 
     An unknown path, a path that is neither a number nor a distribution, shares that must
     sum to 1, a probability outside [0, 1], a negative value, a multiplier that is not
-    positive, a ``[reform]`` effort multiplier above :data:`MAX_MULTIPLIER`: each is one
-    :class:`Problem` naming the key.
+    positive, a ``[reform]`` effort multiplier above :data:`MAX_MULTIPLIER`, and (given the
+    scenario's ``model``) an end of the range outside the bounds of the field itself: each is
+    one :class:`Problem` naming the key.
     """
     problems: list[Problem] = []
+    for path, entry in ranges.items():
+        bounds = _field_bounds(model, path) if model is not None else None
+        if bounds is None or _kind(_resolve(document, path)[0]) != "value":
+            continue
+        low, high = bounds
+        if not (low <= entry.low and entry.high <= high):
+            got = f"low={entry.low:g}, high={entry.high:g}"
+            problems.append(
+                Problem(
+                    f"uncertainty.{path}",
+                    "the range goes beyond what the field accepts",
+                    got,
+                    f"{low:g} <= low < high <= {high:g}",
+                )
+            )
     for path, entry in ranges.items():
         where = f"uncertainty.{path}"
         value, missing = _resolve(document, path)

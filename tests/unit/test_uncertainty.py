@@ -302,3 +302,13 @@ def test_a_range_that_breaks_the_scenario_fails_before_any_run(tmp_path: Path) -
     values = [p.high if p.path == "delays.appraisal_days" else p.likely for p in model.parameters]
     with pytest.raises(ScenarioError, match=r"delays\.appraisal_days"):
         model.scenario_at(values)
+
+
+def test_a_range_beyond_what_its_field_accepts_is_named(tmp_path: Path) -> None:
+    # The field takes 1..250 working days; a range to 1e308 was accepted (test_bad_input found it).
+    (problem,) = _problems(tmp_path, '"side_streams.monitoring_interval_wdays" = { low = 2, high = 1e308 }')
+    assert "uncertainty.side_streams.monitoring_interval_wdays" in problem and "250" in problem
+    (problem,) = _problems(tmp_path, '"side_streams.monitoring_interval_wdays" = { low = 0.5, high = 10 }')
+    assert "1 <= low" in problem
+    inside = load_scenario(_variant(tmp_path, '"side_streams.monitoring_interval_wdays" = { low = 1, high = 250 }'))
+    assert inside.uncertainty["side_streams.monitoring_interval_wdays"].high == 250
