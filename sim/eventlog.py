@@ -129,8 +129,8 @@ class EventLog:
     every full batch of step tuples into an Arrow record batch, so that a run
     holds at most one batch of its steps as Python objects (65,536 rows, under a
     quarter of the baseline's) and the rest in columns (a step tuple with its
-    floats is about 250 bytes; in columns about 135); the frame is the same, row
-    for row.
+    floats is up to about 290 bytes by sys.getsizeof; in columns about 135);
+    the frame is the same, row for row.
     """
 
     def __init__(self, batch_rows: int = BATCH_ROWS) -> None:
