@@ -37,7 +37,7 @@ from sim.lang import bi, lang
 from sim.metrics import KPIS, Group, View, headline, in_order, in_range
 from sim.metrics.registry import SHARE_UNITS, missing_reason
 from sim.metrics.stability import case_balance, closed_case_kpi, instability_warning, unstable_replications
-from sim.metrics.warmup import WarmupCheck, warmup_check
+from sim.metrics.warmup import CASE_COLUMNS, STEP_COLUMNS, WarmupCheck, warmup_check
 from sim.report.targets import FAST45, FAST45_TARGET, VERDICT_HEADLINES, judge
 
 
@@ -151,7 +151,8 @@ def _warmup(result: ExperimentResult, scenario: Scenario, store: RunStore | None
     def stored() -> Iterator[tuple[int, SimpleNamespace]]:
         for rep in range(result.reps):
             paths = store.table_paths(scenario, result.seed, rep)
-            yield rep, SimpleNamespace(steps=read_table(paths["steps"]), cases=read_table(paths["cases"]))
+            steps = read_table(paths["steps"], STEP_COLUMNS)  # the columns the check reads, not the whole log
+            yield rep, SimpleNamespace(steps=steps, cases=read_table(paths["cases"], CASE_COLUMNS))
 
     return warmup_check(stored(), scenario)
 

@@ -8,13 +8,14 @@ kept by an older version is Parquet, and :func:`read_table` tells the two by the
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["TABLE_SUFFIX", "encode_table", "read_arrow", "read_table"]
+__all__ = ["TABLE_SUFFIX", "arrow_parts", "encode_table", "read_arrow", "read_table"]
 
 TABLE_SUFFIX = ".arrow"
 """The file name ending of a kept table (an Arrow IPC file); entries of older versions have ``.parquet``."""
@@ -37,33 +38,81 @@ def encode_table(frame: pd.DataFrame, sink: BinaryIO) -> None:
         writer.write_table(table, max_chunksize=_BATCH_ROWS)
 
 
-def read_table(path: Path) -> pd.DataFrame:
+def read_table(path: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """A kept table: an Arrow IPC file (:func:`encode_table`) or, from an older version, Parquet.
 
-    The format is told by the file's first bytes, not its name. Raises ``ValueError`` naming
-    the file when it is neither (e.g. cut short), ``OSError`` when it cannot be read.
+    ``columns`` reads only those (in that order): an Arrow IPC file then decompresses only
+    their buffers, so a reader that needs five columns of the step log does not hold all
+    of it. The format is told by the file's first bytes, not its name. Raises ``ValueError``
+    naming the file when it is neither (e.g. cut short) or naming the columns it lacks,
+    ``OSError`` when it cannot be read.
     """
     if _is_parquet(path):
-        return pd.read_parquet(path)
-    frame: pd.DataFrame = read_arrow(path).to_pandas()
+        if columns is not None:
+            _check_columns(path, columns, _parquet_names(path))
+        return pd.read_parquet(path, columns=None if columns is None else list(columns))
+    frame: pd.DataFrame = read_arrow(path, columns).to_pandas()
     return frame
 
 
-def read_arrow(path: Path) -> pa.Table:
+def read_arrow(path: Path, columns: Sequence[str] | None = None) -> pa.Table:
     """A kept table as Arrow, pandas' metadata in its schema (``to_pandas()`` gives :func:`read_table`'s frame).
 
     For a caller that only passes the table on (the results folder's Parquet files), without a
-    pandas copy. Errors as :func:`read_table`.
+    pandas copy. ``columns`` and errors as :func:`read_table`.
     """
     if _is_parquet(path):
         import pyarrow.parquet as pq
 
-        return pq.read_table(path)
+        if columns is not None:
+            _check_columns(path, columns, _parquet_names(path))
+        return pq.read_table(path, columns=None if columns is None else list(columns))
     try:
         with pa.OSFile(str(path)) as source:
-            return pa.ipc.open_file(source).read_all()
+            options = None
+            if columns is not None:
+                names = pa.ipc.open_file(source).schema.names
+                _check_columns(path, columns, names)
+                options = pa.ipc.IpcReadOptions(included_fields=[names.index(c) for c in columns])
+                source.seek(0)
+            table: pa.Table = pa.ipc.open_file(source, options=options).read_all()
     except pa.ArrowInvalid as exc:
         raise ValueError(f"{path} cannot be read as an Arrow IPC file ({exc})") from exc
+    return table if columns is None else table.select(list(columns))
+
+
+def arrow_parts(path: Path) -> Iterator[pa.Table]:
+    """A kept table as Arrow, one record batch (up to 65,536 rows) at a time, in order.
+
+    For a writer that streams the table on (the results folder's Parquet files): only one
+    batch is decompressed and held at once. A Parquet table (an older version's entry)
+    comes whole. Errors as :func:`read_table`.
+    """
+    if _is_parquet(path):
+        yield read_arrow(path)
+        return
+    try:
+        with pa.OSFile(str(path)) as source:
+            reader = pa.ipc.open_file(source)
+            if reader.num_record_batches == 0:  # an empty table: its schema still makes the file's
+                yield reader.schema.empty_table()
+            for i in range(reader.num_record_batches):
+                yield pa.Table.from_batches([reader.get_batch(i)], schema=reader.schema)
+    except pa.ArrowInvalid as exc:
+        raise ValueError(f"{path} cannot be read as an Arrow IPC file ({exc})") from exc
+
+
+def _parquet_names(path: Path) -> list[str]:
+    """The column names of a Parquet file (its schema, without reading the data)."""
+    import pyarrow.parquet as pq
+
+    return list(pq.read_schema(path).names)
+
+
+def _check_columns(path: Path, columns: Sequence[str], names: Sequence[str]) -> None:
+    missing = [c for c in columns if c not in names]
+    if missing:
+        raise ValueError(f"{path} has no column {', '.join(map(repr, missing))} (it has {', '.join(names)})")
 
 
 def _is_parquet(path: Path) -> bool:

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 from sim.config.load import scenario_hash
-from sim.experiments.kept import read_arrow, read_table
+from sim.experiments.kept import arrow_parts, read_table
 from sim.experiments.types import ExperimentResult
 from sim.io import LOCK_NAME, checksum, sha256_file, write_atomic, write_csv
 from sim.metrics import case_deadlines
@@ -248,7 +248,8 @@ def _stored_parts(
     """Each replication's ``table`` of scenario ``label`` read back from ``stored``, as :func:`_stack` gives them.
 
     The case table is made in pandas (each deadline's due time and whether it was met); the
-    others are passed on as Arrow, with the replication column added, without a pandas copy.
+    others are passed on as Arrow, one kept batch (65,536 rows) at a time, with the replication
+    column added, without a pandas copy.
     """
     import pyarrow as pa
 
@@ -260,8 +261,8 @@ def _stored_parts(
             cases, slas = read_table(paths["cases"]), read_table(paths["slas"])
             yield case_deadlines(cases, slas, scenario, calendar).assign(replication=rep)
         else:
-            kept = read_arrow(paths[table])
-            yield kept.append_column("replication", pa.repeat(pa.scalar(rep, pa.int64()), kept.num_rows))
+            for kept in arrow_parts(paths[table]):  # one batch at a time, not the replication's whole table
+                yield kept.append_column("replication", pa.repeat(pa.scalar(rep, pa.int64()), kept.num_rows))
 
 
 ROW_GROUP_ROWS = 65_536

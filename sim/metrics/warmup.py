@@ -31,7 +31,9 @@ from sim.metrics.series import backlog_series, stage_series
 __all__ = [
     "BACKLOG_OUTPUT",
     "BATCH",
+    "CASE_COLUMNS",
     "CLOSURES_OUTPUT",
+    "STEP_COLUMNS",
     "WIP_PREFIX",
     "WarmupCheck",
     "mser5",
@@ -80,6 +82,13 @@ def suggest_warmup_days(cases: pd.DataFrame, end: float, freq_days: float = 1.0)
     """A warm-up length (days) from MSER-5 on the backlog sampled every ``freq_days``."""
     backlog = backlog_series(cases, end, freq_days)
     return float(mser5(backlog.to_numpy(dtype=float)) * freq_days)
+
+
+STEP_COLUMNS = ("kind", "step", "case_id", "start", "team")
+"""The step-log columns the check reads (:func:`~sim.metrics.series.stage_series`): a reader of a
+kept log need not hold the rest."""
+CASE_COLUMNS = ("case_id", "arrived", "closed")
+"""The case-table columns the check reads (the backlog, the closures, the stage series)."""
 
 
 def warmup_outputs(steps: pd.DataFrame, cases: pd.DataFrame, end: float) -> dict[str, np.ndarray]:

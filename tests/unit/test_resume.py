@@ -357,3 +357,52 @@ def test_stored_tables_are_written_a_row_group_at_a_time_as_arrow_or_pandas_alik
     pd.testing.assert_frame_equal(same, pd.concat(frames, ignore_index=True), check_exact=True)
     schemas = [pq.read_schema(tmp_path / f"{name}.parquet") for name in ("frames", "arrow")]
     assert schemas[0].equals(schemas[1], check_metadata=True)  # pandas' metadata as to_parquet writes it
+
+
+def test_tables_kept_in_many_batches_give_the_same_warmup_check_and_final_files(
+    tiny: Scenario, straight: ExperimentResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The warm-up check reads five columns of the kept step log and the results folder streams the
+    kept tables a batch at a time (``arrow_parts``): with the tables kept in many small batches, the
+    same MSER-5 table and the same final files as from the runs held in memory."""
+    import sim.experiments.kept as kept_tables
+
+    monkeypatch.setattr(kept_tables, "_BATCH_ROWS", 700)
+    store = RunStore(tmp_path / "run")
+    store.begin(tiny, tiny.run.seed)
+    lean = run_experiment({"tiny": tiny}, 2, jobs=1, keep_runs=True, cache=store, hold_runs=False)
+    steps = store.table_paths(tiny, tiny.run.seed, 0)["steps"]
+    parts = list(kept_tables.arrow_parts(steps))
+    assert len(parts) > 2 and max(p.num_rows for p in parts) == 700
+    from_disk, from_memory = _warmup(lean, tiny, store), _warmup(straight, tiny)
+    assert from_disk is not None and from_memory is not None
+    pd.testing.assert_frame_equal(from_disk.table, from_memory.table, check_exact=True)
+    _written_alike(tmp_path, lean, straight, store, tiny)
+
+
+def test_a_kept_table_read_by_columns_or_by_batches(tmp_path: Path) -> None:
+    """``read_table(path, columns)`` gives those columns of the whole table, in the order asked, from
+    an Arrow IPC file or Parquet alike, and names a column the table lacks; ``arrow_parts`` gives the
+    batches in order (an empty table as one empty part with its schema)."""
+    import pyarrow as pa
+
+    from sim.experiments.kept import arrow_parts, encode_table
+
+    frame = pd.DataFrame(
+        {"case_id": range(70_000), "kind": pd.Categorical(["task", "mark"] * 35_000), "start": 0.25, "note": "x"}
+    )
+    with (tmp_path / "t.arrow").open("wb") as sink:
+        encode_table(frame, sink)
+    frame.to_parquet(tmp_path / "t.parquet")
+    for name in ("t.arrow", "t.parquet"):
+        got = read_table(tmp_path / name, ["start", "case_id"])
+        pd.testing.assert_frame_equal(got, frame[["start", "case_id"]], check_exact=True)
+        with pytest.raises(ValueError, match=r"t\.(arrow|parquet) has no column 'stage' \(it has case_id, kind"):
+            read_table(tmp_path / name, ["case_id", "stage"])
+    parts = list(arrow_parts(tmp_path / "t.arrow"))
+    assert [p.num_rows for p in parts] == [65_536, 4_464]
+    pd.testing.assert_frame_equal(pa.concat_tables(parts).to_pandas(), frame, check_exact=True)
+    with (tmp_path / "empty.arrow").open("wb") as sink:
+        encode_table(frame.iloc[:0], sink)
+    (empty,) = arrow_parts(tmp_path / "empty.arrow")
+    assert empty.num_rows == 0 and empty.schema.names == list(frame.columns)
