@@ -44,7 +44,7 @@ from sim.experiments.marginal import MarginalResult, marginal_staffing
 from sim.experiments.running import Evaluator, run_experiment
 from sim.experiments.running import check_reps as _check_reps  # staff() has a check_reps argument
 from sim.experiments.sensitivity import Analysis, CourtModel, analyse
-from sim.experiments.staffing_search import StaffResult, search_staffing
+from sim.experiments.staffing_search import DEFAULT_CHECK_REPS, DEFAULT_REPS, StaffResult, search_staffing
 from sim.experiments.statistics import paired_differences, replications_needed, t_quantile, welch_differences
 from sim.experiments.sweep import sweep as _sweep
 from sim.experiments.types import ExperimentResult, Progress, Target, parse_target
@@ -653,9 +653,9 @@ def staff(
     *,
     add: int | None = None,
     redistribute: str | None = None,
-    reps: int = 3,
+    reps: int = DEFAULT_REPS,
     top_k: int = 3,
-    check_reps: int = 6,
+    check_reps: int = DEFAULT_CHECK_REPS,
     confidence: float = 0.95,
     max_moves: int = 4,
     seed: int | None = None,

@@ -26,7 +26,7 @@ from sim.config.load import load_scenario, scenario_hash
 from sim.config.schema import Scenario
 from sim.display import ljust, rjust, width
 from sim.experiments.results import write_manifest
-from sim.experiments.staffing_search import StaffResult, search_staffing
+from sim.experiments.staffing_search import DEFAULT_CHECK_REPS, DEFAULT_REPS, StaffResult, search_staffing
 from sim.experiments.statistics import summarise
 from sim.experiments.types import parse_target
 from sim.io import write_atomic, write_csv
@@ -44,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "(--add) or one person moved (--redistribute ROLE) for the busiest team × role pairs, screen them on "
         "common replications (those clearly worse than another stop after --screen-reps), keep the best, "
         "stop when every target holds with confidence; then confirm the finalists whose means meet the "
-        "targets, smallest first, with more replications. Defaults: screen after 2 replications, 3 for the "
+        "targets, smallest first, with more replications. Defaults: screen after 2 replications, 2 for the "
         "staffing kept, top 3 candidates, 6 for the check. docs/experiments.md.",
     )
     parser.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file")
@@ -82,7 +82,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--check-reps",
         type=common._replications,
         metavar="N",
-        help="replications for the final check (default 2 × --reps)",
+        help="replications for the final check (default 6, or 2 × --reps if larger)",
     )
     parser.add_argument(
         "--screen-reps",
@@ -99,7 +99,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="one-sided confidence that a target holds (default 0.95)",
     )
     add_experiment_options(parser)
-    set_reps_help(parser, "replications per candidate during the search (default 3)")
+    set_reps_help(parser, "replications of the staffing kept at each step (default 2)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
         "--out",
@@ -118,8 +118,8 @@ def run(args: argparse.Namespace) -> int:
     targets = [parse_target(t) for t in args.targets]
     if not 0.5 <= args.confidence < 1:
         raise ValueError(f"--confidence must be in [0.5, 1) (got {args.confidence})")
-    reps = args.reps or 3
-    check_reps = args.check_reps or 2 * reps
+    reps = args.reps or DEFAULT_REPS
+    check_reps = args.check_reps or max(DEFAULT_CHECK_REPS, 2 * reps)
     if not 2 <= args.screen_reps <= reps:
         raise ValueError(f"--screen-reps must be between 2 and --reps ({reps}) (got {args.screen_reps})")
     out = out_folder(args)  # locked and checked before any simulation

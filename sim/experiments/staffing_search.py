@@ -21,6 +21,12 @@ Then the **finalists** (the path's staffings from the first whose means meet the
 targets) are run with ``check_reps`` replications, and the answer is the smallest
 one whose targets all hold with confidence.
 
+Replications go where they decide something: the screen (``screen_reps`` per candidate)
+picks each step's move, and the final check (``check_reps``) is what the answer rests
+on. The staffing kept at each step gets ``reps`` (default 2, the screen's own): a third
+replication of it would narrow the path's bounds but decide no move (the best is picked on
+the screen's replications when it alone survives) and no answer (the check re-runs it).
+
 Validation is respected: candidates are built with :func:`staffed`, which
 re-validates the scenario (a team keeps the roles its work needs) and keeps the
 精执 units adding up (an added officer or clerk goes to the unit with the fewest,
@@ -50,12 +56,27 @@ from sim.experiments.types import Evaluate, Target
 from sim.metrics.stability import unstable_replications
 from sim.vocab import Role, Team
 
-__all__ = ["Key", "StaffResult", "headcounts", "needed_roles", "search_staffing", "staffed", "unit_overrides"]
+__all__ = [
+    "DEFAULT_CHECK_REPS",
+    "DEFAULT_REPS",
+    "Key",
+    "StaffResult",
+    "headcounts",
+    "needed_roles",
+    "search_staffing",
+    "staffed",
+    "unit_overrides",
+]
 
 logger = logging.getLogger(__name__)
 
 Key = tuple[str, str]
 """``(team, role)``, e.g. ``("fast_track", "officer")``."""
+
+DEFAULT_REPS = 2
+"""Replications of the staffing kept at each step (the screen's ``screen_reps``; see the module docstring)."""
+DEFAULT_CHECK_REPS = 6
+"""Replications of each finalist in the final check, the least the answer rests on."""
 
 
 def headcounts(scenario: Scenario) -> dict[Key, int]:
@@ -183,9 +204,9 @@ def search_staffing(
     *,
     add: int | None = None,
     redistribute: str | None = None,
-    reps: int = 3,
+    reps: int = DEFAULT_REPS,
     top_k: int = 3,
-    check_reps: int = 6,
+    check_reps: int = DEFAULT_CHECK_REPS,
     confidence: float = 0.95,
     max_moves: int = 4,
     screen_reps: int = 2,
@@ -205,8 +226,8 @@ def search_staffing(
         Candidates tried per step (the busiest team × role pairs).
     screen_reps, screen_alpha : int, float
         Candidates are screened after ``screen_reps`` common replications, again at
-        ``reps`` if several survive; the best is dropped with probability at most
-        ``screen_alpha`` (split over the two looks).
+        ``reps`` if several survive and ``reps`` is larger; the best is dropped with
+        probability at most ``screen_alpha`` (split over the two looks).
     """
     if (add is None) == (redistribute is None):
         raise ValueError("give exactly one of add (a number of people) or redistribute (a role)")

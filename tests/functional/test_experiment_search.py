@@ -292,6 +292,19 @@ def test_staff_never_checks_a_staffing_whose_mean_misses(baseline: Scenario) -> 
     assert len(counting.simulated) == result.simulated == 3 + 2 * 7  # no final check
 
 
+def test_staff_by_default_spends_replications_on_the_screen_and_the_check_only(baseline: Scenario) -> None:
+    """Defaults: the staffing kept at each step has the screen's 2 replications, no third, and the
+    finalist is confirmed with 6. Out of reach (0.9 with 2 people): 2 as given, 3 candidates × 2 per step."""
+    counting = Counting(_staff_model)
+    missed = search_staffing(baseline, [parse_target("fast45_rate>=0.9")], counting, add=2)
+    assert len(counting.simulated) == missed.simulated == 2 + 2 * 3 * 2
+    assert missed.path["n"].tolist() == [2, 2, 2] and missed.checks.empty
+    counting = Counting(_staff_model)
+    met = search_staffing(baseline, [parse_target("fast45_rate>=0.69")], counting, add=4)
+    assert met.met and met.checks["n"].tolist() == [6]
+    assert len(counting.simulated) == met.simulated == 2 + 2 * 3 * 2 + (6 - 2)  # the check reuses the path's 2
+
+
 def test_staff_on_a_target_above_its_ceiling_says_the_ceiling_and_why_and_tries_nobody(baseline: Scenario) -> None:
     """The 45-day rate cannot pass 0.62 whatever the staff (floor 0.25, outside waits 0.12, hand-offs 0.01)."""
 
