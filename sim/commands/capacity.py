@@ -16,6 +16,8 @@ from sim.commands import SUMMARIES
 from sim.commands.common import (
     CommandError,
     add_experiment_options,
+    ceiling_lines,
+    ceiling_payload,
     finite_number,
     fmt_value,
     guarded,
@@ -48,7 +50,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "the target holds with the given one-sided confidence (bracketing, then bisection; the same "
         "replications at every load). A load whose target fails with confidence after 2 replications is "
         "not run further, and loads beyond the saturation of the busiest team (utilisation 1 at the "
-        "scenario's load, extrapolated) are not simulated. Default: fast45_rate>=0.9, 95%, 5 replications "
+        "scenario's load, extrapolated) are not simulated; a target failing at the scenario's load above "
+        "its ceiling (the most any staffing reaches, e.g. under the 终本 floor) is not looked for at lower "
+        "loads. Default: fast45_rate>=0.9, 95%, 5 replications "
         "per load, to 0.1×. Method and limits: docs/experiments.md.",
     )
     parser.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file")
@@ -183,6 +187,8 @@ def format_capacity(result: CapacityResult, name: str) -> str:
         lines.append(f"  {result.conclusion}")
     if result.saturation is not None:
         lines.append(f"  analytic bound: {result.saturation}")
+    if result.ceiling is not None:
+        lines += [f"  {line}" for line in ceiling_lines([result.ceiling])]
     if result.usage:
         lines.append(f"  replications: {result.usage}; stopped: {result.stopped}")
     table = result.evaluations.sort_values("multiplier")
@@ -225,6 +231,7 @@ def payload(result: CapacityResult) -> dict[str, Any]:
         "saturation": None
         if result.saturation is None
         else {**vars(result.saturation), "text": str(result.saturation)},
+        "ceiling": ceiling_payload([result.ceiling])[0] if result.ceiling is not None else None,
         "evaluations": [
             {
                 k: (bool(v) if k == "holds" else v if k == "basis" else int(v) if k == "unstable" else num(v))

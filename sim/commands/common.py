@@ -17,14 +17,16 @@ import math
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 from sim.config.errors import ScenarioError
 from sim.config.schema import MAX_REPLICATIONS, Scenario
 from sim.experiments.backends import Backend, make_backend
 from sim.experiments.cache import DEFAULT_CACHE, ReplicationCache
+from sim.experiments.ceilings import CeilingCheck
 from sim.experiments.load_forecast import forecast_load
 from sim.experiments.results import ResultsExistError, is_empty
 from sim.experiments.running import Evaluator
@@ -39,6 +41,8 @@ __all__ = [
     "add_experiment_options",
     "add_run_options",
     "add_scheduler_option",
+    "ceiling_lines",
+    "ceiling_payload",
     "file_in_existing_folder",
     "finite_number",
     "fmt_diff",
@@ -384,3 +388,40 @@ def fmt_diff(kpi: str, value: float | None) -> str:
     if value is None or math.isnan(value):
         return "n/a"
     return f"{100 * value:+.1f} pp" if _percent(kpi) else f"{value:+,.1f}"
+
+
+def ceiling_lines(checks: Sequence[CeilingCheck]) -> list[str]:
+    """上限 ceiling: per target that has one, Chinese then English (``staff``, ``capacity``)."""
+    lines = []
+    for check in checks:
+        zh, en = check.sentence()
+        lines += [f"上限 ceiling ({check.target}): {zh}", f"  {en}"]
+    return lines
+
+
+def ceiling_payload(checks: Sequence[CeilingCheck]) -> list[dict[str, Any]]:
+    """The ceilings as JSON records (NaN as null)."""
+
+    def num(v: float) -> float | None:
+        return None if math.isnan(v) else v
+
+    records = []
+    for c in checks:
+        zh, en = c.sentence()
+        records.append(
+            {
+                "target": str(c.target),
+                "kpi": c.kpi,
+                "reachable": c.reachable,
+                "n": c.n,
+                "mean": num(c.mean),
+                "ci_low": num(c.ci_low),
+                "ci_high": num(c.ci_high),
+                "upper_bound": num(c.bound),
+                "confidence": c.confidence,
+                "reasons": c.reasons,
+                "zh": zh,
+                "en": en,
+            }
+        )
+    return records

@@ -15,6 +15,8 @@ from sim import frames
 from sim.commands import SUMMARIES, common
 from sim.commands.common import (
     add_experiment_options,
+    ceiling_lines,
+    ceiling_payload,
     fmt_value,
     guarded,
     out_folder,
@@ -240,7 +242,7 @@ def format_staff(result: StaffResult, name: str, reps: int, check_reps: int, scr
         "",
         (bi("答案", "answer", " ") + ": " if result.met else bi("未达到", "not met", " ") + ": ") + result.conclusion,
         f"replications: {result.usage}" if result.usage else "",
-        *_ceiling_lines(result),
+        *ceiling_lines(result.ceilings),
         "",
         bi(
             "人员配置（先列有变动的岗位；proposed = 答案，若都未达到则为最后一步）",
@@ -277,43 +279,6 @@ def format_staff(result: StaffResult, name: str, reps: int, check_reps: int, scr
     lines += ["", f"final check with {check_reps} replications (finalists whose means meet, smallest first):"]
     lines += _rows(result, result.checks, "check") if len(result.checks) else ["  none: no staffing's means meet"]
     return "\n".join(lines)
-
-
-def _ceiling_lines(result: StaffResult) -> list[str]:
-    """上限 ceiling: per target that has one, Chinese then English."""
-    lines = []
-    for check in result.ceilings:
-        zh, en = check.sentence()
-        lines += [f"上限 ceiling ({check.target}): {zh}", f"  {en}"]
-    return lines
-
-
-def ceiling_payload(result: StaffResult) -> list[dict[str, Any]]:
-    """The ceilings as JSON records (NaN as null)."""
-
-    def num(v: float) -> float | None:
-        return None if math.isnan(v) else v
-
-    records = []
-    for c in result.ceilings:
-        zh, en = c.sentence()
-        records.append(
-            {
-                "target": str(c.target),
-                "kpi": c.kpi,
-                "reachable": c.reachable,
-                "n": c.n,
-                "mean": num(c.mean),
-                "ci_low": num(c.ci_low),
-                "ci_high": num(c.ci_high),
-                "upper_bound": num(c.bound),
-                "confidence": c.confidence,
-                "reasons": c.reasons,
-                "zh": zh,
-                "en": en,
-            }
-        )
-    return records
 
 
 def _rows(result: StaffResult, table: pd.DataFrame, kind: str) -> list[str]:
@@ -362,7 +327,7 @@ def payload(result: StaffResult) -> dict[str, Any]:
         "stopped": result.stopped,
         "replications": result.usage,
         "simulated": result.simulated,
-        "ceilings": ceiling_payload(result),
+        "ceilings": ceiling_payload(result.ceilings),
         "staffing": result.staffing_table().to_dict(orient="records"),
         "path": clean(result.path),
         "explored": clean(result.explored),

@@ -23,7 +23,13 @@ the upper bound below the threshold), the load is not run further — stopping
 early can only turn "holds" into "not shown", so the answer stays a load at which
 the target holds with confidence. And the scenario's own load gives each team's
 utilisation, hence the load at which the busiest case-driven team saturates
-(:func:`analytic_capacity`, utilisation 1): loads beyond it are not simulated.
+(:func:`analytic_capacity`, utilisation 1): loads beyond it are not simulated. And a
+target that fails at the scenario's load and lies above its **ceiling** there (the most
+any staffing can reach, :mod:`sim.experiments.ceilings`) is not looked for at lower loads:
+the ceiling comes from each case's own draws and the law (the 3-month 终本 floor, the
+outside waits), not from queues, and a lower load can only close more of the cases a
+loaded run leaves open, which the ceiling counts as reachable; so it does not rise as the
+load falls.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ import pandas as pd
 
 from sim.config.load import with_overrides
 from sim.config.schema import Scenario
+from sim.experiments.ceilings import CeilingCheck, ceiling_checks
 from sim.experiments.statistics import one_sided_bound
 from sim.experiments.types import Evaluate, Target
 from sim.metrics.stability import unstable_replications
@@ -69,6 +76,7 @@ class CapacityResult:
     usage: str = ""  # replications used, in words
     simulated: int = 0  # replications the search asked for
     kpis: pd.DataFrame | None = None  # every replication used: scenario (x<multiplier>), replication, kpi, value
+    ceiling: CeilingCheck | None = None  # the target's ceiling at the scenario's load, if its KPI has one
 
     @property
     def cases_per_year(self) -> float | None:
@@ -157,28 +165,36 @@ def find_capacity(
         )
         if m == 1.0:
             saturation.append(analytic_capacity(scenario, kpis, label))
+            ceilings.extend(ceiling_checks(kpis, label, [target], confidence))
         logger.info(
             "load x%.3f: %s mean %.4g, bound %.4g → %s", m, target.kpi, check.mean, check.bound, rows[-1]["basis"]
         )
         return check.holds
 
     saturation: list[Saturation | None] = []
-    lo, hi = _bracket(holds, low, high, step, saturation)
+    ceilings: list[CeilingCheck] = []
+    lo, hi = _bracket(holds, low, high, step, saturation, ceilings)
     while lo is not None and hi is not None and hi - lo > tol:
         mid = round((lo + hi) / 2, 3)
         if mid in (lo, hi):
             break
         lo, hi = (mid, hi) if holds(mid) else (lo, mid)
     limit = saturation[0] if saturation else None
-    conclusion = _conclusion(lo, hi, low, high, limit)
-    if lo is None:
+    ceiling = ceilings[0] if ceilings else None
+    blocked = ceiling is not None and not ceiling.reachable and lo is None and hi == 1.0
+    conclusion = _conclusion(lo, hi, low, high, limit, ceiling if blocked else None)
+    if blocked:
+        assert ceiling is not None
+        stopped = "the target is above its ceiling at 1×: no lower load was simulated"
+    elif lo is None:
         stopped = f"the target is not shown to hold at the lowest load ({low:g}×)"
     elif hi is None:
         stopped = f"the target holds at the highest load ({high:g}×)"
     else:
         stopped = f"the bracket is {hi - lo:.3g} wide (tolerance {tol:g})"
     usage = (
-        f"{used['simulated']} replications over {len(rows)} loads (a load failing with confidence after "
+        f"{used['simulated']} replications over {len(rows)} load{'' if len(rows) == 1 else 's'} (a load failing "
+        "with confidence after "
         f"{first_look} is not run to {reps})"
     )
     columns = ["multiplier", "cases_per_year", "n", "mean", "bound", "holds", "basis", "unstable"]
@@ -186,7 +202,20 @@ def find_capacity(
     every = pd.concat(seen, ignore_index=True) if seen else None
     kept = None if every is None else every.drop_duplicates(["scenario", "replication", "kpi"], keep="last")
     return CapacityResult(
-        target, confidence, reps, base, lo, (lo, hi), table, conclusion, limit, stopped, usage, used["simulated"], kept
+        target,
+        confidence,
+        reps,
+        base,
+        lo,
+        (lo, hi),
+        table,
+        conclusion,
+        limit,
+        stopped,
+        usage,
+        used["simulated"],
+        kept,
+        ceiling,
     )
 
 
@@ -236,7 +265,12 @@ def analytic_capacity(scenario: Scenario, kpis: pd.DataFrame, label: str) -> Sat
 
 
 def _bracket(
-    holds: Callable[[float], bool], low: float, high: float, step: float, saturation: list[Saturation | None]
+    holds: Callable[[float], bool],
+    low: float,
+    high: float,
+    step: float,
+    saturation: list[Saturation | None],
+    ceilings: list[CeilingCheck],
 ) -> tuple[float | None, float | None]:
     """``(lo, hi)``: the target holds at ``lo`` and is not shown at ``hi`` (None past a limit).
 
@@ -245,7 +279,9 @@ def _bracket(
     load the staff cannot keep up with is not a capacity and is not simulated; it closes
     the bracket instead. Downwards the lowest load is tried at once: a target that fails
     even there is not load-bound (in the baseline, ``fast45_rate>=0.9`` under the 3-month
-    终本 floor), and saying so after two evaluations beats stepping down through four.
+    终本 floor), and saying so after two evaluations beats stepping down through four. When
+    the scenario's load already shows the target above its ceiling (found by the first
+    evaluation), no lower load is tried: ``(None, 1.0)``.
     """
     m = 1.0
     if holds(m):
@@ -258,10 +294,25 @@ def _bracket(
                 return m, nxt
             m = nxt
         return m, None
+    if any(not c.reachable for c in ceilings):
+        return None, m
     return (low, m) if holds(low) else (None, low)
 
 
-def _conclusion(lo: float | None, hi: float | None, low: float, high: float, saturation: Saturation | None) -> str:
+def _conclusion(
+    lo: float | None,
+    hi: float | None,
+    low: float,
+    high: float,
+    saturation: Saturation | None,
+    ceiling: CeilingCheck | None = None,
+) -> str:
+    if ceiling is not None:
+        return (
+            f"the target is not shown to hold at any load: {ceiling.target.kpi} cannot pass its ceiling of "
+            f"{100 * ceiling.mean:.1f}% (upper bound {100 * ceiling.bound:.1f}%; 上限 ceiling below), which comes "
+            "from the cases' own waits and the law, not from queues: the load is not what limits it"
+        )
     if lo is None:
         return (
             f"the target is not shown to hold even at {low:g}× the load: the load is not what "

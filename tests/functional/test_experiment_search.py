@@ -132,6 +132,31 @@ def test_capacity_says_when_load_is_not_the_limit(baseline: Scenario) -> None:
     assert not result.evaluations["holds"].any()
 
 
+def test_capacity_above_the_ceiling_at_its_own_load_tries_no_lower_load(baseline: Scenario) -> None:
+    """fast45_rate cannot pass 0.62 at 1× (the 终本 floor and outside waits, per case): no lower load is
+    simulated, the conclusion says why; a target under the ceiling still tries the lowest load."""
+    from sim.commands.capacity import format_capacity, payload
+
+    def model(scenario: Scenario) -> dict[str, float]:
+        bounds = {"fast45_bound_floor": 0.25, "fast45_bound_outside": 0.12, "fast45_bound_handoff": 0.01}
+        return {"fast45_rate": 0.3, "fast45_ceiling": 0.62, **bounds}
+
+    counting = Counting(model)
+    result = find_capacity(baseline, parse_target("fast45_rate>=0.9"), counting, reps=5)
+    assert result.evaluations["multiplier"].tolist() == [1.0] and len(counting.simulated) == result.simulated == 2
+    assert result.multiplier is None and result.bracket == (None, 1.0)
+    assert result.ceiling is not None and not result.ceiling.reachable
+    assert "not shown to hold at any load: fast45_rate cannot pass its ceiling of 62.0%" in result.conclusion
+    assert "no lower load was simulated" in result.stopped and "over 1 load (" in result.usage
+    text = format_capacity(result, "stand-in")
+    assert "上限 ceiling (fast45_rate>=0.9): 人手不限时fast45_rate最高约62.0%" in text
+    assert "25.0% of simple cases: 终本 only after 3 months" in text
+    assert payload(result)["ceiling"]["reachable"] is False
+    under = find_capacity(baseline, parse_target("fast45_rate>=0.6"), stand_in(model), reps=5)
+    assert under.ceiling is not None and under.ceiling.reachable
+    assert under.evaluations["multiplier"].tolist() == [1.0, 0.25] and under.bracket == (None, 0.25)
+
+
 def test_capacity_holding_everywhere_reports_a_lower_bound(baseline: Scenario) -> None:
     result = find_capacity(
         baseline, parse_target("fast45_rate>=0.5"), stand_in(lambda s: {"fast45_rate": 0.95}), high=2.0
