@@ -184,7 +184,6 @@ def find_capacity(
     blocked = ceiling is not None and not ceiling.reachable and lo is None and hi == 1.0
     conclusion = _conclusion(lo, hi, low, high, limit, ceiling if blocked else None)
     if blocked:
-        assert ceiling is not None
         stopped = "the target is above its ceiling at 1×: no lower load was simulated"
     elif lo is None:
         stopped = f"the target is not shown to hold at the lowest load ({low:g}×)"
@@ -192,9 +191,9 @@ def find_capacity(
         stopped = f"the target holds at the highest load ({high:g}×)"
     else:
         stopped = f"the bracket is {hi - lo:.3g} wide (tolerance {tol:g})"
+    loads = f"{len(rows)} load" + ("" if len(rows) == 1 else "s")
     usage = (
-        f"{used['simulated']} replications over {len(rows)} load{'' if len(rows) == 1 else 's'} (a load failing "
-        "with confidence after "
+        f"{used['simulated']} replications over {loads} (a load failing with confidence after "
         f"{first_look} is not run to {reps})"
     )
     columns = ["multiplier", "cases_per_year", "n", "mean", "bound", "holds", "basis", "unstable"]
