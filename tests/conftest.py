@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,18 @@ settings.load_profile("shared-machine")
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _replication_cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Commands called in this process (``main([...])``) default to a cache folder of the test
+    session, not ``results/.cache`` of the checkout (``courtsim run`` fills it by default)."""
+    import sim.commands.common as common
+
+    saved = common.DEFAULT_CACHE
+    common.DEFAULT_CACHE = tmp_path_factory.mktemp("replication-cache")
+    yield
+    common.DEFAULT_CACHE = saved
 
 
 @pytest.fixture(scope="session")

@@ -40,11 +40,13 @@ __all__ = [
     "ERROR",
     "EXIT_USAGE",
     "CommandError",
+    "add_cache_options",
     "add_experiment_options",
     "add_run_options",
     "add_scheduler_option",
     "ceiling_lines",
     "ceiling_payload",
+    "check_cache_folder",
     "file_in_existing_folder",
     "finite_number",
     "fmt_diff",
@@ -164,18 +166,20 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
     """--reps --seed --jobs --quiet, and --scheduler --cache --no-cache."""
     add_run_options(parser)
     add_scheduler_option(parser)
-    parser.add_argument(
-        "--cache",
-        metavar="DIR",
-        default=str(DEFAULT_CACHE),
-        help=bi(
+    add_cache_options(
+        parser,
+        (
             f"已完成的重复保存在此，重跑时接着算（默认 {DEFAULT_CACHE}）",
             f"keep finished replications here so a rerun resumes (default {DEFAULT_CACHE})",
         ),
+        ("不读也不写缓存", "neither read nor write the cache"),
     )
-    parser.add_argument(
-        "--no-cache", action="store_true", help=bi("不读也不写缓存", "neither read nor write the cache")
-    )
+
+
+def add_cache_options(parser: argparse.ArgumentParser, cache: tuple[str, str], no_cache: tuple[str, str]) -> None:
+    """``--cache DIR`` (default the replication cache's folder) and ``--no-cache``, with these helps (zh, en)."""
+    parser.add_argument("--cache", metavar="DIR", default=str(DEFAULT_CACHE), help=bi(*cache))
+    parser.add_argument("--no-cache", action="store_true", help=bi(*no_cache))
 
 
 def set_reps_help(parser: argparse.ArgumentParser, text: str) -> None:
@@ -200,13 +204,13 @@ def open_backend(args: argparse.Namespace) -> Backend:
 def session(args: argparse.Namespace) -> Iterator[tuple[Backend, Evaluator]]:
     """The backend and an evaluator (seed, cache, progress) for this command; closed at the end."""
     if not args.no_cache:
-        _check_cache_folder(Path(args.cache))
+        check_cache_folder(Path(args.cache))
     cache = ReplicationCache(None if args.no_cache else args.cache)
     with open_backend(args) as backend:
         yield backend, Evaluator(args.seed, backend=backend, cache=cache, progress=progress_printer(args.quiet))
 
 
-def _check_cache_folder(folder: Path) -> None:
+def check_cache_folder(folder: Path) -> None:
     """``--cache`` names a folder that is, or can become, the replication cache: refused before
     any work when it, or the nearest part of its path that exists, is a file or not writable."""
     for part in (folder, *folder.parents):

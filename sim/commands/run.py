@@ -29,6 +29,7 @@ from sim.config.load import load_scenario
 from sim.config.schema import Scenario
 from sim.display import ljust, width
 from sim.experiments.backends import Backend
+from sim.experiments.cache import DEFAULT_CACHE, ReplicationCache
 from sim.experiments.results import MANIFEST, default_folder, write_results
 from sim.experiments.resume import RunStore, folder_state, read_table
 from sim.experiments.running import run_experiment
@@ -50,12 +51,23 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "KPIs (mean and 95% t-interval) and write a results folder (default results/<name>-<time>). "
         "Each replication is kept in the folder as it finishes, so an interrupted run resumes: rerun "
         "the same command with --out DIR and only the missing replications are simulated, with the "
-        "numbers of an uninterrupted run. (The replication cache of compare, sweep, capacity and "
-        "staff holds KPIs only, not the tables a results folder needs, so run has no --cache.)",
+        "numbers of an uninterrupted run. Each replication's KPIs are also left in the replication "
+        "cache (--cache, default results/.cache), so compare, sweep, capacity and staff do not simulate "
+        "them again; run itself never reads that cache (it holds KPIs only, not the tables a results "
+        "folder needs).",
     )
     parser.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file")
     common.add_run_options(parser)
     common.add_scheduler_option(parser)
+    common.add_cache_options(
+        parser,
+        (
+            f"每次重复的指标也存入此复用缓存，供 compare、sweep、capacity、staff 直接取用（默认 {DEFAULT_CACHE}）",
+            "also leave each replication's KPIs in this replication cache, for compare, sweep, capacity "
+            f"and staff to reuse (default {DEFAULT_CACHE})",
+        ),
+        ("不写复用缓存", "leave nothing in the replication cache"),
+    )
     parser.add_argument(
         "--out",
         metavar="DIR",
@@ -79,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     reps = args.reps or scenario.run.replications
     seed = scenario.run.seed if args.seed is None else args.seed
+    if not args.no_cache:
+        common.check_cache_folder(Path(args.cache))  # before any work
     out = None if args.no_save else _folder(args, scenario, seed, reps)
     store = None if out is None else RunStore(out)
     if store is not None:
@@ -111,6 +125,8 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         raise
+    if not args.no_cache:
+        share_kpis(result, ReplicationCache(args.cache))
     payload = summary_payload(result, scenario.name)
     check = _warmup(result, scenario, None if hold else store)
     if args.json:
@@ -134,6 +150,22 @@ def run(args: argparse.Namespace) -> int:
             write_run_report(out)
         print(f"{bi('结果', 'results', ' ')}: {out}", file=sys.stderr)
     return 0
+
+
+def share_kpis(result: ExperimentResult, cache: ReplicationCache) -> None:
+    """Leave each replication's KPIs in ``cache``, as the experiment commands' evaluator would.
+
+    The same scenario, seed and replication give the same KPIs whether a run or a search
+    simulated them (common random numbers; the cache's key holds the model code), so a
+    ``staff`` or ``capacity`` after a ``run`` starts from the replications the run made.
+    """
+    kpis = result.kpis
+    for label, scenario in result.scenarios.items():
+        mine = kpis[kpis["scenario"] == label]
+        for rep in range(result.reps):
+            rows = mine[mine["replication"] == rep]
+            values = {str(k): float(v) for k, v in zip(rows["kpi"], rows["value"], strict=True)}
+            cache.put(scenario, result.seed, rep, values)
 
 
 def _warmup(result: ExperimentResult, scenario: Scenario, store: RunStore | None = None) -> WarmupCheck | None:

@@ -264,3 +264,56 @@ def test_a_run_with_a_results_folder_checks_its_warm_up_from_the_kept_tables(
     assert main(["run", str(short_file), "--reps", "2", "--jobs", "1", "--no-save", "--json", "-q"]) == 0
     held = json.loads(capsys.readouterr().out)["warmup"]
     assert held["message"] in printed and held["message_zh"] in printed
+
+
+def test_a_run_leaves_its_kpis_for_the_searches(short_file: Path, tmp_path: Path) -> None:
+    """``courtsim run`` fills the replication cache (``--cache``): a search on the same scenario and
+    seed then simulates none of those replications and sees the KPIs a simulation gives, bit for
+    bit; ``--no-cache`` leaves nothing."""
+    from sim.experiments.cache import ReplicationCache
+    from sim.experiments.running import Evaluator
+
+    cache = tmp_path / "cache"
+    out = tmp_path / "run"
+    assert (
+        main(["run", str(short_file), "--reps", "2", "--jobs", "1", "--out", str(out), "-q", "--cache", str(cache)])
+        == 0
+    )
+    scenario = load_scenario(short_file)
+    reuse = Evaluator(cache=ReplicationCache(cache))
+    table = reuse({"short": scenario}, 2)
+    assert (reuse.computed, reuse.cached) == (0, 2)
+    fresh = Evaluator(cache=ReplicationCache(None))
+    pd.testing.assert_frame_equal(table, fresh({"short": scenario}, 2), check_exact=True)
+    assert fresh.computed == 2
+    by_rep = pd.read_csv(out / "kpis_by_rep.csv")
+    assert len(by_rep) == len(table)
+    empty = tmp_path / "none"
+    assert (
+        main(
+            [
+                "run",
+                str(short_file),
+                "--reps",
+                "1",
+                "--jobs",
+                "1",
+                "--no-save",
+                "-q",
+                "--cache",
+                str(empty),
+                "--no-cache",
+            ]
+        )
+        == 0
+    )
+    assert not empty.exists()
+
+
+def test_a_run_refuses_a_cache_that_is_a_file_before_any_work(
+    short_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "file"
+    path.write_text("x", encoding="utf-8")
+    assert main(["run", str(short_file), "--reps", "1", "--no-save", "-q", "--cache", str(path)]) == 2
+    assert f"--cache {path} is a file, not a folder" in capsys.readouterr().err
