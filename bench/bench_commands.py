@@ -4,6 +4,7 @@ Usage::
 
     .venv/bin/python bench/bench_commands.py [--tree LABEL=PATH ...] [--repeat 3]
                                              [--only run,import,staff,capacity] [--json]
+                                             [--after-run N]
 
 Each ``--tree`` is a source tree of courtsim (default: this checkout as ``here``); a
 second tree, e.g. ``--tree before=/tmp/courtsim-before`` made with
@@ -20,6 +21,11 @@ folder (no replication cache is reused between runs):
 - ``staff``: ``courtsim staff scenarios/dengzhou_2022.toml --target "mean_days_to_close<=70"
   --add 2`` (the replications it simulated, from its usage line);
 - ``capacity``: ``courtsim capacity scenarios/dengzhou_2022.toml``.
+
+``--after-run N`` times ``staff`` and ``capacity`` as an administrator meets them after running
+the baseline: in the same temporary folder, first (untimed) ``courtsim run
+scenarios/dengzhou_2022.toml --reps N --no-save``, which leaves its replications' KPIs in the
+folder's replication cache.
 
 Peak memory is the largest resident set of the child or one of its workers (``wait4``).
 Figures are wall seconds and CPU seconds (user + system of the child and its worker
@@ -54,11 +60,18 @@ COMMANDS: dict[str, list[str]] = {
 _USAGE = re.compile(r"simulated (\d+) replication\(s\), (\d+) from the cache")
 
 
-def timed_rss(tree: Path, argv: list[str]) -> dict[str, Any]:
-    """Run ``python argv`` in a fresh process on ``tree``: wall seconds, the child's peak RSS (MB), output."""
+def timed_rss(tree: Path, argv: list[str], setup: list[str] | None = None) -> dict[str, Any]:
+    """Run ``python argv`` in a fresh process on ``tree``: wall seconds, the child's peak RSS (MB), output.
+
+    ``setup`` is run first in the same folder, untimed (e.g. a ``courtsim run`` that fills the cache).
+    """
     env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONHASHSEED": "0"}
     with tempfile.TemporaryDirectory(prefix="courtsim-bench-") as cwd:
         (Path(cwd) / "scenarios").symlink_to(tree / "scenarios")
+        if setup is not None:
+            done = subprocess.run([sys.executable, *setup], cwd=cwd, env=env, capture_output=True, text=True)
+            if done.returncode != 0:
+                raise SystemExit(f"{' '.join(setup)} on {tree} failed ({done.returncode}):\n{done.stderr[-2000:]}")
         out_path, err_path = Path(cwd) / ".stdout", Path(cwd) / ".stderr"
         with out_path.open("w") as out, err_path.open("w") as err:
             start = time.perf_counter()
@@ -98,9 +111,12 @@ def import_times(tree: Path) -> dict[str, float]:
     return figures
 
 
-def measure(trees: dict[str, Path], only: list[str], repeat: int) -> dict[str, Any]:
+def measure(trees: dict[str, Path], only: list[str], repeat: int, after_run: int = 0) -> dict[str, Any]:
     """Interleaved runs of every command on every tree; medians, bests and paired ratios."""
     figures: dict[str, Any] = {"trees": {k: str(v) for k, v in trees.items()}, "repeat": repeat}
+    if after_run:
+        figures["after_run"] = after_run
+    setup = ["-m", "sim", "run", SCENARIO, "--reps", str(after_run), "--jobs", "0", "--no-save", "-q"]
     for command in only:
         per_tree: dict[str, list[dict[str, Any]]] = {label: [] for label in trees}
         for _ in range(repeat):
@@ -108,7 +124,8 @@ def measure(trees: dict[str, Path], only: list[str], repeat: int) -> dict[str, A
                 if command == "import":
                     per_tree[label].append(import_times(tree))
                 else:
-                    result = timed_rss(tree, COMMANDS[command])
+                    searching = after_run and command in ("staff", "capacity")
+                    result = timed_rss(tree, COMMANDS[command], setup if searching else None)
                     usage = _USAGE.search(result["stderr"])
                     row = {"wall_s": result["wall_s"], "cpu_s": result["cpu_s"], "peak_mb": result["peak_mb"]}
                     if usage:
@@ -155,7 +172,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", default="import,run,capacity,staff")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--after-run",
+        type=int,
+        default=0,
+        metavar="N",
+        help="time staff and capacity after an untimed `courtsim run --reps N` in the same folder",
+    )
     args = parser.parse_args(argv)
+    if args.after_run < 0:
+        parser.error(f"--after-run must be 0 or more replications (got {args.after_run})")
     trees = {"here": ROOT}
     if args.tree:
         trees = {}
@@ -164,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
             if not path or not Path(path, "sim").is_dir():
                 parser.error(f"--tree {item!r}: expected LABEL=PATH to a courtsim source tree")
             trees[label] = Path(path).resolve()
-    figures = measure(trees, [c.strip() for c in args.only.split(",") if c.strip()], args.repeat)
+    figures = measure(trees, [c.strip() for c in args.only.split(",") if c.strip()], args.repeat, args.after_run)
     print(json.dumps(figures, indent=1, default=str) if args.json else _table(figures))
     return 0
 
@@ -172,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
 def _table(figures: dict[str, Any]) -> str:
     lines = []
     for command, by_tree in figures.items():
-        if command in ("trees", "repeat"):
+        if command in ("trees", "repeat", "after_run"):
             continue
         for label, row in by_tree.items():
             cells = ", ".join(
