@@ -42,7 +42,13 @@ R = TypeVar("R")
 
 
 class Backend(Protocol):
-    """Runs ``func`` over ``items`` and yields ``(index, result)`` as each finishes."""
+    """Runs ``func`` over ``items`` and yields ``(index, result)`` as each finishes.
+
+    A backend whose workers see this process's files says so with ``shares_files = True``
+    (the shipped ones: this process, a local pool, a Dask LocalCluster); a run's workers then
+    keep their own replications in its results folder (:mod:`sim.experiments.resume`). One
+    without the attribute is taken not to share them.
+    """
 
     name: str
     workers: int
@@ -81,6 +87,7 @@ class SerialBackend(_Closing):
 
     name = "serial"
     workers = 1
+    shares_files = True
 
     def imap(self, func: Callable[[T], R], items: Sequence[T]) -> Generator[tuple[int, R], None, None]:
         """Yield ``(i, func(items[i]))`` for each item in turn."""
@@ -97,6 +104,7 @@ class ProcessBackend(_Closing):
     """
 
     name = "processes"
+    shares_files = True
 
     def __init__(self, jobs: int = 0) -> None:
         self.workers = worker_count(jobs)
@@ -187,6 +195,7 @@ class DaskBackend(_Closing):
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise RuntimeError("the Dask backend needs dask[distributed]: pip install 'dask[distributed]'") from exc
         self.address = address
+        self.shares_files = address == "local"  # a LocalCluster's workers run on this machine
         self._cluster: Any = None
         self._quieted: int | None = None
         if address == "local":

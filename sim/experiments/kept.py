@@ -31,9 +31,13 @@ def encode_table(frame: pd.DataFrame, sink: BinaryIO) -> None:
     The same conversion to Arrow that ``to_parquet`` makes (:func:`read_table` restores the
     same dtypes and index), without Parquet's encoding: the kept tables are reread by this
     same run only. Written in batches of 65,536 rows, so that a batch, not the whole table,
-    is held compressed at once.
+    is held compressed at once. The batches are the same whatever the frame's own chunks (a
+    step log fresh from a run is in the run's pieces, joined here; one that crossed a process
+    boundary is whole), so a table kept by a worker or by the process it reported to is the
+    same file.
     """
-    table = pa.Table.from_pandas(frame)
+    # One chunk per column first (no copy for a column already whole): batches cut from it.
+    table = pa.Table.from_pandas(frame).combine_chunks()
     with pa.ipc.new_file(sink, table.schema, options=pa.ipc.IpcWriteOptions(compression="lz4")) as writer:
         writer.write_table(table, max_chunksize=_BATCH_ROWS)
 

@@ -87,12 +87,18 @@ class FolderState:
 class RunStore:
     """Whole replications (KPIs and tables) in ``folder/.partial``.
 
-    A :class:`~sim.experiments.types.ReplicationStore`, like the replication cache.
+    A :class:`~sim.experiments.types.ReplicationStore`, like the replication cache. A worker
+    process that sees this folder may keep its own replications here (``workers_may_save``):
+    each entry is its own folder, written file by file under temporary names, so workers
+    never write the same file, and the tables then never travel to the process that asked.
     """
+
+    workers_may_save = True
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
-        self.root = self.folder / PARTIAL / code_fingerprint()
+        # Absolute, so a worker started in another directory writes to the same place.
+        self.root = self.folder.absolute() / PARTIAL / code_fingerprint()
 
     def __repr__(self) -> str:
         return f"RunStore({self.root!s})"

@@ -62,8 +62,32 @@ def replicate(scenario: Scenario, replication: int, seed: int, keep_run: bool = 
     return values, (result if keep_run else None)
 
 
-def _replicate_task(args: tuple[Scenario, int, int, bool]) -> Output:
-    return replicate(*args)
+def _replicate_task(args: tuple[Scenario, int, int, bool, ReplicationStore | None]) -> Output:
+    """A worker's replication; with a ``keeper``, kept there and handed back as its KPIs alone."""
+    scenario, replication, seed, keep_run, keeper = args
+    output = replicate(scenario, replication, seed, keep_run)
+    if keeper is None:
+        return output
+    keeper.save(scenario, seed, replication, output)
+    return output[0], None
+
+
+def _kept_by_workers(cache: ReplicationStore | None, runner: Backend, keep_runs: bool, hold_runs: bool) -> bool:
+    """Whether the workers keep their own replications in ``cache`` (instead of this process).
+
+    Only when nothing here needs the tables (``hold_runs=False``), the store says a worker
+    may write it (:attr:`RunStore.workers_may_save`, a folder on disk) and the workers see
+    this process's files (:attr:`Backend.shares_files`: this process, a local pool, a Dask
+    LocalCluster). Then a finished replication's tables never travel to this process: the
+    worker encodes them into the store, and this process receives the KPIs only.
+    """
+    return (
+        keep_runs
+        and not hold_runs
+        and cache is not None
+        and bool(getattr(cache, "workers_may_save", False))
+        and bool(getattr(runner, "shares_files", False))
+    )
 
 
 @dataclass(frozen=True)
@@ -93,6 +117,7 @@ def stream_experiment(
     keep_runs: bool = False,
     backend: Backend | None = None,
     cache: ReplicationStore | None = None,
+    hold_runs: bool = True,
 ) -> Generator[Finished, None, None]:
     """Yield each replication of every scenario as it finishes (see :func:`run_experiment`).
 
@@ -100,7 +125,10 @@ def stream_experiment(
     finishes them, in any order (each carries its label and replication number).
     Work is handed out replication by replication (replication 0 of every scenario,
     then replication 1, ...), so the first estimates of all scenarios come early.
-    Each new replication is stored in ``cache`` before it is yielded. Closing the
+    Each new replication is stored in ``cache`` before it is yielded: by the worker
+    itself when the caller holds no runs (``hold_runs=False``, the yielded ``run`` is
+    then ``None``) and the store and the backend allow it (:func:`_kept_by_workers`),
+    else in this process. Closing the
     iterator early (``break``, or :func:`run_to_precision` stopping) cancels the
     work not yet started; replications already finished stay in the cache.
     """
@@ -120,24 +148,34 @@ def stream_experiment(
         yield Finished(label, rep, output[0], output[1], True, done, total)
     if not todo:
         return
-    args = [(scenario, rep, seed, keep_runs) for _, scenario, rep in todo]
     for scenario in {id(s): s for _, s, _ in todo}.values():
         # Here, not in each worker: the warning about years without official holiday data
         # is said once per process, and workers forked after this inherit that it was said.
         build_calendar(scenario)
-    with (
-        _opened(backend, jobs, len(args)) as runner,
-        closing(
-            # Extensions (your KPIs, rules, families) travel with each task; see extensions.py.
-            runner.imap(shipped(_replicate_task, local=runner.name == "serial"), args)
-        ) as results,
-    ):
-        for k, output in results:
-            label, scenario, rep = todo[k]
-            if cache is not None:
-                cache.save(scenario, seed, rep, output)
-            done += 1
-            yield Finished(label, rep, output[0], output[1], False, done, total)
+    with _opened(backend, jobs, len(todo)) as runner:
+        keeper = cache if _kept_by_workers(cache, runner, keep_runs, hold_runs) else None
+        args = [(scenario, rep, seed, keep_runs, keeper) for _, scenario, rep in todo]
+        # Extensions (your KPIs, rules, families) travel with each task; see extensions.py.
+        with closing(runner.imap(shipped(_replicate_task, local=runner.name == "serial"), args)) as results:
+            yield from _arrivals(results, todo, seed, cache, keeper is None, done, total)
+
+
+def _arrivals(
+    results: Iterator[tuple[int, Output]],
+    todo: Sequence[tuple[str, Scenario, int]],
+    seed: int,
+    cache: ReplicationStore | None,
+    save_here: bool,
+    done: int,
+    total: int,
+) -> Generator[Finished, None, None]:
+    """The backend's results as :class:`Finished`, each kept in ``cache`` first (``save_here``)."""
+    for k, output in results:
+        label, scenario, rep = todo[k]
+        if cache is not None and save_here:
+            cache.save(scenario, seed, rep, output)
+        done += 1
+        yield Finished(label, rep, output[0], output[1], False, done, total)
 
 
 def run_experiment(
@@ -176,8 +214,10 @@ def run_experiment(
         Without one, a process pool of ``jobs`` workers is opened and closed here.
     cache : ReplicationStore, optional
         Finished replications are taken from it and each new one is stored in it
-        as soon as it arrives (in this process, whichever backend computed it), so
-        an interrupted experiment resumes.
+        as soon as it arrives, so an interrupted experiment resumes. It is stored in this
+        process, whichever backend computed it, except with ``hold_runs=False`` and a
+        :class:`~sim.experiments.resume.RunStore`: then the worker keeps it, if it sees this
+        process's files, and only its KPIs come back here.
     hold_runs : bool
         With ``keep_runs``, whether the result holds every run's tables in memory. False
         drops each run once ``cache`` has stored it (a :class:`~sim.experiments.resume.RunStore`
@@ -189,7 +229,10 @@ def run_experiment(
     wall = time.perf_counter()
     finished: dict[tuple[str, int], Finished] = {}
     drop = not hold_runs and cache is not None
-    for item in stream_experiment(scenarios, reps, seed, jobs=jobs, keep_runs=keep_runs, backend=backend, cache=cache):
+    stream = stream_experiment(
+        scenarios, reps, seed, jobs=jobs, keep_runs=keep_runs, backend=backend, cache=cache, hold_runs=hold_runs
+    )
+    for item in stream:
         finished[(item.label, item.replication)] = replace(item, run=None) if drop else item
         if progress:
             progress(item.done, item.total)
@@ -388,7 +431,9 @@ def run_to_precision(
     checked = min_reps - 1  # the prefixes 0 .. k-1 already checked, k <= checked
     stop: int | None = None
     drop = not hold_runs and cache is not None
-    stream = stream_experiment(scenarios, max_reps, seed, jobs=jobs, keep_runs=keep_runs, backend=backend, cache=cache)
+    stream = stream_experiment(
+        scenarios, max_reps, seed, jobs=jobs, keep_runs=keep_runs, backend=backend, cache=cache, hold_runs=hold_runs
+    )
     with closing(stream):
         for item in stream:
             finished[(item.label, item.replication)] = replace(item, run=None) if drop else item

@@ -71,7 +71,12 @@ class ReplicationStore(Protocol):
         ...
 
     def save(self, scenario: Scenario, seed: int, replication: int, output: Output) -> None:
-        """Keep one finished replication (called in this process as each one arrives)."""
+        """Keep one finished replication, as each one arrives.
+
+        Called in the process running the experiment, or in the worker that computed the
+        replication when the store has ``workers_may_save = True`` and the backend's workers
+        see this process's files (:func:`sim.experiments.running.stream_experiment`).
+        """
         ...
 
 

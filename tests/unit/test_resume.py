@@ -8,6 +8,7 @@ never reads it; and what a folder holds decides whether ``courtsim run`` resumes
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -18,10 +19,11 @@ import sim.experiments.resume
 from sim.commands.run import _warmup
 from sim.config.load import load_scenario, with_overrides
 from sim.config.schema import Scenario
+from sim.experiments.backends import ProcessBackend
 from sim.experiments.results import TABLES, write_results
 from sim.experiments.resume import ENTRY, TABLE_SUFFIX, RunStore, folder_state, read_table
-from sim.experiments.running import Precision, run_experiment, run_to_precision
-from sim.experiments.types import ExperimentResult
+from sim.experiments.running import Precision, run_experiment, run_to_precision, stream_experiment
+from sim.experiments.types import ExperimentResult, Output
 from sim.io import checksum, sha256_file
 from tests.conftest import SCENARIOS
 
@@ -406,3 +408,72 @@ def test_a_kept_table_read_by_columns_or_by_batches(tmp_path: Path) -> None:
         encode_table(frame.iloc[:0], sink)
     (empty,) = arrow_parts(tmp_path / "empty.arrow")
     assert empty.num_rows == 0 and empty.schema.names == list(frame.columns)
+
+
+def test_a_kept_table_is_the_same_file_whatever_the_frame_s_chunks(tmp_path: Path) -> None:
+    """A step log fresh from a run is in the run's Arrow pieces; one unpickled in another process is
+    whole. Kept by a worker or by the process it reported to, it must be the same file: the same
+    batches of 65,536 rows, byte for byte."""
+    import pyarrow as pa
+
+    from sim.experiments.kept import arrow_parts, encode_table
+
+    names = pa.chunked_array([["fast_track"] * 14, ["records"] * 70_000, ["intake"] * 31])
+    pieces = pd.DataFrame({"team": pd.array(names, dtype=pd.ArrowDtype(pa.large_string())), "end": 0.5})
+    whole = pieces.copy()
+    whole["team"] = pd.array(names.combine_chunks(), dtype=pd.ArrowDtype(pa.large_string()))
+    for name, frame in (("pieces", pieces), ("whole", whole)):
+        with (tmp_path / f"{name}.arrow").open("wb") as sink:
+            encode_table(frame, sink)
+    assert (tmp_path / "pieces.arrow").read_bytes() == (tmp_path / "whole.arrow").read_bytes()
+    assert [p.num_rows for p in arrow_parts(tmp_path / "pieces.arrow")] == [65_536, 4_509]
+    pd.testing.assert_frame_equal(read_table(tmp_path / "pieces.arrow"), whole, check_exact=True)
+
+
+class _WhoKeeps(RunStore):
+    """A run store that notes, beside each entry, which process kept it and whether it had the tables."""
+
+    def save(self, scenario: Scenario, seed: int, replication: int, output: Output) -> None:
+        super().save(scenario, seed, replication, output)
+        note = self.run_folder(scenario, seed) / f"rep{replication}" / "kept_by.txt"
+        note.write_text(f"{os.getpid()} {output[1] is not None}", encoding="utf-8")
+
+
+class _Remote(ProcessBackend):
+    """A pool standing for workers on other machines: they do not see this process's files."""
+
+    shares_files = False
+
+
+@pytest.mark.parametrize(("backend", "kept_here"), [(ProcessBackend, False), (_Remote, True)])
+def test_workers_that_see_the_folder_keep_their_own_replications(
+    tiny: Scenario,
+    straight: ExperimentResult,
+    tmp_path: Path,
+    backend: type[ProcessBackend],
+    kept_here: bool,
+) -> None:
+    """With ``hold_runs=False`` a local pool's workers keep each replication in ``.partial``
+    themselves and hand over its KPIs only, so its tables never travel to the parent; workers that
+    do not share the files hand over the whole run, and the parent keeps it. Either way, the same
+    entries, byte for byte, and the same results folder as from the runs held in memory."""
+    store = _WhoKeeps(tmp_path / "run")
+    seed = tiny.run.seed
+    store.begin(tiny, seed)
+    with backend(2) as pool:
+        arrived = list(stream_experiment({"tiny": tiny}, 2, keep_runs=True, backend=pool, cache=store, hold_runs=False))
+    assert sorted(f.replication for f in arrived) == [0, 1]
+    assert all((f.run is None) is not kept_here for f in arrived)
+    for rep in (0, 1):
+        pid, had_tables = (store.run_folder(tiny, seed) / f"rep{rep}" / "kept_by.txt").read_text().split()
+        assert (int(pid) == os.getpid()) is kept_here and had_tables == "True"
+    lean = run_experiment({"tiny": tiny}, 2, keep_runs=True, cache=store, hold_runs=False)
+    assert lean.cached == 2
+    pd.testing.assert_frame_equal(lean.kpis, straight.kpis, check_exact=True)
+    _written_alike(tmp_path, lean, straight, store, tiny)
+    reference = RunStore(tmp_path / "serial")  # kept by this process, from a run held in memory
+    reference.begin(tiny, seed)
+    run_experiment({"tiny": tiny}, 2, jobs=1, keep_runs=True, cache=reference)
+    for rep in (0, 1):
+        for table, path in store.table_paths(tiny, seed, rep).items():
+            assert path.read_bytes() == reference.table_paths(tiny, seed, rep)[table].read_bytes(), table
