@@ -82,6 +82,8 @@ def main() -> int:
     stages.done("setup")
     env.run(until=end)
     rows = len(log)
+    if hasattr(book, "release_draws"):  # trees from 2026-12-04 on
+        book.release_draws()
     stages.done("env.run")
     result = model.RunResult(
         steps=log.steps_frame(),

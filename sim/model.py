@@ -118,6 +118,7 @@ def _replicate(scenario: Scenario, replication: int, seed: int) -> RunResult:
     _start_side_streams(ctx, streams, end)
     _schedule_staffing_changes(ctx)
     env.run(until=end)
+    book.release_draws()  # the run is over: its largest arrays go before the tables are built
     result = RunResult(
         steps=log.steps_frame(),
         slas=log.slas_frame(),
