@@ -8,6 +8,7 @@ All functions are vectorised numpy/pandas; nothing imports SimPy.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import timedelta
 
 import numpy as np
@@ -121,11 +122,17 @@ def _arrow_text(column: pd.Series) -> pa.Array:
     return pa.array(column, type=pa.large_string())
 
 
-def explode_staff(steps: pd.DataFrame, staff: pd.DataFrame) -> pd.DataFrame:
+TASK_COLUMNS = ("case_id", "step", "queued", "start", "end", "effort_hours")
+"""The step-log columns :func:`explode_staff` repeats on each person's row, unless told fewer."""
+
+
+def explode_staff(steps: pd.DataFrame, staff: pd.DataFrame, columns: Sequence[str] = TASK_COLUMNS) -> pd.DataFrame:
     """One row per (task, person): each person is held for the task's whole effort.
 
-    Returns columns ``case_id, step, name, team, role, queued, start, end,
-    effort_hours``. The person's team and role come from ``staff`` (their own
+    Returns the task's ``columns`` (by default ``case_id, step, queued, start, end,
+    effort_hours``), then ``name, team, role``: a caller that needs three of them asks
+    for three, and a baseline year's quarter-million person rows do not carry the
+    task's text along. The person's team and role come from ``staff`` (their own
     team: a handling-team officer may work at another team's desk); names not in
     ``staff`` are read from the log name ``team/[unit/]role/n``.
 
@@ -135,7 +142,7 @@ def explode_staff(steps: pd.DataFrame, staff: pd.DataFrame) -> pd.DataFrame:
     per task; bench/RESULTS.md "issue 15, round 7").
     """
     is_task = (steps["kind"] == "task").to_numpy(dtype=bool)
-    cols = ["case_id", "step", "queued", "start", "end", "effort_hours"]
+    cols = list(columns)
     lists = pc.split_pattern(_arrow_text(steps["staff"]).filter(pa.array(is_task)), "+")
     names, parents = pc.list_flatten(lists), pc.list_parent_indices(lists)  # a null staff: no row
     keep = pc.fill_null(pc.not_equal(names, ""), False)

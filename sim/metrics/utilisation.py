@@ -21,6 +21,7 @@ from sim.workcalendar import WorkCalendar
 __all__ = ["utilisation", "utilisation_series"]
 
 _KEYS = ["team", "role"]
+_TIMES = ("start", "end", "effort_hours")  # the step-log columns a person's busy hours need
 
 
 def utilisation(
@@ -76,12 +77,15 @@ def _busy_available(
     Both frames have one row per bin and the same (team, role) columns: every
     team × role of ``staff`` or of the people in the log.
     """
-    rows = explode_staff(steps, staff)
-    times = np.concatenate([edges, rows["start"].to_numpy(float), rows["end"].to_numpy(float)])
+    rows = explode_staff(steps, staff, columns=_TIMES)
+    start, end, effort = (rows[column].to_numpy(float) for column in _TIMES)
+    times = np.concatenate([edges, start, end])
     times = times[np.isfinite(times)]
     clock = WorkClock(calendar, float(times.min()), float(times.max()))
     at = clock(edges)
-    busy = {_key(k): np.diff(_cumulative_busy(g, clock, at)) for k, g in rows.groupby(_KEYS)}
+    # Each team × role's rows by position (in log order), not as a copied sub-frame per group.
+    groups = rows.groupby(_KEYS).indices
+    busy = {_key(k): np.diff(_cumulative_busy(start[i], end[i], effort[i], clock, at)) for k, i in groups.items()}
     avail = {_key(k): np.diff(_cumulative_available(g, clock, edges, at)) for k, g in staff.groupby(_KEYS)}
     keys = sorted(set(busy) | set(avail))
     columns = pd.MultiIndex.from_tuples(keys, names=_KEYS)
@@ -99,11 +103,12 @@ def _key(key: tuple[object, ...]) -> tuple[str, str]:
     return str(key[0]), str(key[1])
 
 
-def _cumulative_busy(rows: pd.DataFrame, clock: WorkClock, at: np.ndarray) -> np.ndarray:
+def _cumulative_busy(
+    start: np.ndarray, end: np.ndarray, effort: np.ndarray, clock: WorkClock, at: np.ndarray
+) -> np.ndarray:
     """Effort hours done up to each edge (W-coordinates ``at``), split by working hours."""
-    a = clock(rows["start"].to_numpy(float))
-    b = clock(rows["end"].to_numpy(float))
-    effort = rows["effort_hours"].to_numpy(float)
+    a = clock(start)
+    b = clock(end)
     span = b - a
     spread = span > 0
     rate = np.where(spread, effort / np.where(spread, span, 1.0), 0.0)

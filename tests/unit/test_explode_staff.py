@@ -65,6 +65,10 @@ def test_each_person_of_each_task_is_a_row_with_their_own_team_and_role() -> Non
         }
     ).astype({"step": "str", "name": "str", "team": "str", "role": "str"})  # fmt: skip
     pd.testing.assert_frame_equal(found, expected, check_exact=True)
+    # Asked for fewer task columns (utilisation takes three): the same rows, those columns only.
+    lean = explode_staff(steps, STAFF, columns=("start", "end", "effort_hours"))
+    kept = ["start", "end", "effort_hours", "name", "team", "role"]
+    pd.testing.assert_frame_equal(lean, expected[kept], check_exact=True)
 
 
 def test_no_tasks_give_an_empty_table_with_the_columns() -> None:
