@@ -429,9 +429,8 @@ def _split(
     previous = np.r_[np.inf, reach[:-1]]
     overlap = same & (pairs["a"].to_numpy() < previous - 1e-9)
     bad = np.isin(clock, np.unique(clock[overlap]))
-    rows = [pairs.loc[~bad].assign(days=lambda f: f["b"] - f["a"])[["clock", "label", "days"]]]
-    for _, pieces in pairs.loc[bad].groupby("clock", sort=True):
-        rows.append(_sweep(pieces, labels))
+    plain = pairs.loc[~bad].assign(days=lambda f: f["b"] - f["a"])[["clock", "label", "days"]]
+    rows = [plain, _swept(pairs.loc[bad], labels)]
     grouped = pd.concat(rows, ignore_index=True).groupby(["clock", "label"], as_index=False, sort=False)
     # with as_index=False the sum is a frame (clock, label, days); pandas-stubs type it as a Series
     logged: pd.DataFrame = grouped["days"].sum()  # type: ignore[assignment]
@@ -442,13 +441,35 @@ def _split(
     return parts
 
 
-def _sweep(pieces: pd.DataFrame, labels: _Labels) -> pd.DataFrame:
-    """Overlapping pieces of one clock made disjoint: each instant goes to the first part in
-    ``floor, excluded, outside, handoff, effort, queue``, ties to the piece that started first."""
+def _swept(pairs: pd.DataFrame, labels: _Labels) -> pd.DataFrame:
+    """:func:`_sweep` of each clock's pieces (``pairs`` sorted by clock), as one ``clock, label, days`` frame.
+
+    The clocks in ascending order and each one's pieces in their order, as a ``groupby`` over
+    the clocks gave, without a sub-frame in and a frame out per clock.
+    """
+    clock = pairs["clock"].to_numpy()
+    a, b = pairs["a"].tolist(), pairs["b"].tolist()
+    code = [int(c) for c in pairs["label"].tolist()]
+    bounds = np.flatnonzero(np.r_[True, clock[1:] != clock[:-1], True]) if clock.size else np.empty(0, np.int64)
+    clocks: list[int] = []
+    codes: list[int] = []
+    days: list[float] = []
+    for lo, hi in itertools.pairwise(bounds.tolist()):
+        out = _sweep(a[lo:hi], b[lo:hi], code[lo:hi], labels)
+        clocks += [int(clock[lo])] * len(out)
+        codes += list(out)
+        days += list(out.values())
+    return pd.DataFrame(
+        {"clock": np.array(clocks, np.int64), "label": np.array(codes, np.int64), "days": np.array(days, float)}
+    )
+
+
+def _sweep(a: list[float], b: list[float], code: list[int], labels: _Labels) -> dict[int, float]:
+    """Overlapping pieces ``[a, b)`` of one clock made disjoint, as days per label code: each
+    instant goes to the first part in ``floor, excluded, outside, handoff, effort, queue``, ties
+    to the piece that started first."""
     # Plain Python floats and lists: a clock has tens of pieces, where numpy's cost per call
     # (five array operations per elementary interval) was most of the KPIs' time.
-    a, b = pieces["a"].tolist(), pieces["b"].tolist()
-    code = [int(c) for c in pieces["label"].tolist()]
     order = [(_PRIORITY[labels.pairs[c][0]], start) for c, start in zip(code, a, strict=True)]
     points = sorted(set(a) | set(b))
     out: dict[int, float] = {}
@@ -457,8 +478,7 @@ def _sweep(pieces: pd.DataFrame, labels: _Labels) -> pd.DataFrame:
         if cover:
             best = code[min(cover, key=order.__getitem__)]  # the first of the lowest (rank, start)
             out[best] = out.get(best, 0.0) + (x1 - x0)
-    clock = int(pieces["clock"].iloc[0])
-    return pd.DataFrame({"clock": clock, "label": list(out), "days": list(out.values())})
+    return out
 
 
 # ---------------------------------------------------------------- the table
