@@ -190,6 +190,8 @@ def test_a_bad_scheduler_address_is_a_message(short_file: Path, capsys: pytest.C
 
 
 def test_on_a_dask_cluster_the_folder_is_the_same(short_file: Path, run_folder: Path, tmp_path: Path) -> None:
+    """A LocalCluster's workers keep their own replications in .partial (they see its folder): the
+    results folder is the one-process run's, its tables byte for byte."""
     pytest.importorskip("distributed")
     out = tmp_path / "dask"
     assert (
@@ -199,6 +201,9 @@ def test_on_a_dask_cluster_the_folder_is_the_same(short_file: Path, run_folder: 
     pd.testing.assert_frame_equal(
         pd.read_csv(out / "kpis_by_rep.csv"), pd.read_csv(run_folder / "kpis_by_rep.csv"), check_exact=True
     )
+    for table in TABLES:
+        name = f"short.{table}.parquet"
+        assert (out / name).read_bytes() == (run_folder / name).read_bytes(), name
 
 
 def test_overwrite_never_reuses_kept_replications(
