@@ -11,6 +11,8 @@ each side.
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -98,9 +100,10 @@ def _busy_available(
     return frame(busy), frame(avail)
 
 
-def _key(key: tuple[object, ...]) -> tuple[str, str]:
-    """A (team, role) group key as two strings."""
-    return str(key[0]), str(key[1])
+def _key(key: Hashable) -> tuple[str, str]:
+    """A (team, role) group key (a pair, as pandas' groupby gives it) as two strings."""
+    pair = cast("tuple[object, object]", key)
+    return str(pair[0]), str(pair[1])
 
 
 def _cumulative_busy(
