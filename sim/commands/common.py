@@ -50,11 +50,13 @@ __all__ = [
     "file_in_existing_folder",
     "finite_number",
     "fmt_diff",
+    "fmt_half",
     "fmt_value",
     "guarded",
     "hold_folder",
     "open_backend",
     "out_folder",
+    "parse_precision",
     "print_scenario_error",
     "progress_printer",
     "report_usage",
@@ -380,6 +382,32 @@ def _percent(kpi: str) -> bool:
 
     info = kpi_info(kpi)
     return info is not None and info.unit in SHARE_UNITS
+
+
+def parse_precision(text: str, option: str) -> tuple[str, float]:
+    """``KPI=HALF_WIDTH`` (e.g. ``fast45_rate=0.01``): a known KPI id and a positive, finite
+    half-width in the KPI's own units (a share's 0.01 is one percentage point); else a
+    :class:`CommandError` naming ``option`` and saying what is expected."""
+    from sim.api import kpi_info  # not at import: the API loads every experiment module
+
+    kpi, sep, half = text.partition("=")
+    try:
+        value = float(half)
+    except ValueError:
+        value = -1.0
+    if not sep or not (math.isfinite(value) and value > 0) or kpi_info(kpi.strip()) is None:
+        raise CommandError(
+            f"{option} {text!r}: expected KPI=HALF_WIDTH with a known KPI, e.g. fast45_rate=0.01 "
+            "(±1 percentage point) or mean_days_to_close=5 (±5 days); `courtsim run --json` lists the KPIs"
+        )
+    return kpi.strip(), value
+
+
+def fmt_half(kpi: str, value: float | None) -> str:
+    """The half-width of an interval of a KPI: ``±1.2 pp`` for shares, ``±3.4`` otherwise."""
+    if value is None or math.isnan(value):
+        return "n/a"
+    return f"±{100 * value:.1f} pp" if _percent(kpi) else f"±{value:,.1f}"
 
 
 def fmt_value(kpi: str, value: float | None) -> str:

@@ -30,6 +30,7 @@ from sim.commands.common import (
     fmt_value,
     guarded,
     out_folder,
+    parse_precision,
     report_usage,
     session,
     warn_of_load,
@@ -193,7 +194,7 @@ def run(args: argparse.Namespace) -> int:
     """Load and check everything, run under CRN, print the paired differences (and attributions)."""
     scenarios = _load_all([args.base, *args.others])
     base = next(iter(scenarios))
-    precision_kpi, half_width = _precision_option(args.precision)
+    precision_kpi, half_width = parse_precision(args.precision, "--precision")
     out = out_folder(args)
     if out is None and args.report:
         out = default_folder(f"{base}-vs-{'-'.join(list(scenarios)[1:])}")
@@ -271,17 +272,6 @@ def _write(
         from sim.report import write_comparison_report  # matplotlib: only with --report
 
         write_comparison_report(out)
-
-
-def _precision_option(text: str) -> tuple[str, float]:
-    kpi, sep, half = text.partition("=")
-    try:
-        value = float(half)
-    except ValueError:
-        value = -1.0
-    if not sep or not (math.isfinite(value) and value > 0) or kpi_info(kpi.strip()) is None:
-        raise CommandError(f"--precision {text!r}: expected KPI=HALF_WIDTH with a known KPI, e.g. fast45_rate=0.01")
-    return kpi.strip(), value
 
 
 # ---------------------------------------------------------------- precision advice

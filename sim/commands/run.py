@@ -15,7 +15,7 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
@@ -32,7 +32,7 @@ from sim.experiments.backends import Backend
 from sim.experiments.cache import DEFAULT_CACHE, ReplicationCache
 from sim.experiments.results import MANIFEST, default_folder, write_results
 from sim.experiments.resume import RunStore, folder_state, read_table
-from sim.experiments.running import run_experiment
+from sim.experiments.running import Estimates, Precision, run_experiment, run_to_precision
 from sim.experiments.types import ExperimentResult
 from sim.lang import bi, lang
 from sim.metrics import KPIS, Group, View, headline, in_order, in_range
@@ -79,17 +79,38 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="replace what a non-empty --out folder holds; simulate every replication anew",
     )
+    parser.add_argument(
+        "--until",
+        metavar="KPI=HALF",
+        help=bi(
+            f"重复直到 KPI 的95%%置信区间窄于 ±HALF（如 within_limit_rate=0.02），至少 {UNTIL_MIN_REPS} 次，"
+            f"最多 --reps 次（默认 {UNTIL_MAX_REPS}）",
+            "replicate until the 95%% interval of KPI is within ±HALF in its own units (e.g. "
+            f"within_limit_rate=0.02, ±2 points), at least {UNTIL_MIN_REPS} and at most --reps replications "
+            f"(default {UNTIL_MAX_REPS} with --until); each interval is printed as it narrows",
+        ),
+    )
     parser.add_argument("--no-save", action="store_true", help="print only; write no results folder")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.add_argument("--report", action="store_true", help="also write report.html into the results folder")
     parser.set_defaults(func=run)
 
 
+UNTIL_MIN_REPS = 5
+"""The fewest replications ``--until`` stops at: Hoad, Robinson & Davies (2010) advise not
+stopping at a first lucky narrow interval of a KPI whose spread is not known."""
+UNTIL_MAX_REPS = 50
+"""The most replications ``--until`` runs when ``--reps`` does not say."""
+
+
 @common.guarded
 def run(args: argparse.Namespace) -> int:
     """Check the folder, run (resuming what it holds), print, save."""
     scenario = load_scenario(args.scenario)
-    reps = args.reps or scenario.run.replications
+    until = None if args.until is None else Precision(*common.parse_precision(args.until, "--until"))
+    reps = args.reps or (UNTIL_MAX_REPS if until else scenario.run.replications)
+    if until is not None and reps < 2:
+        raise common.CommandError(f"--until needs --reps of at least 2 (the most replications it may run; got {reps})")
     seed = scenario.run.seed if args.seed is None else args.seed
     if not args.no_cache:
         common.check_cache_folder(Path(args.cache))  # before any work
@@ -101,19 +122,35 @@ def run(args: argparse.Namespace) -> int:
     # The tables of each replication stay on disk (.partial) and are read back one at a time for
     # the results folder: this process holds the KPIs only. --json needs the case tables in memory.
     hold = store is None or args.json
+    keep = out is not None or args.json  # the tables: also for the warm-up check
     try:
         with _backend(args) as backend:
-            result = run_experiment(
-                {scenario.name: scenario},
-                reps,
-                seed,
-                jobs=args.jobs,
-                backend=backend,
-                keep_runs=out is not None or args.json,  # the tables: also for the warm-up check
-                cache=store,
-                progress=common.progress_printer(args.quiet),
-                hold_runs=hold,
-            )
+            if until is None:
+                result = run_experiment(
+                    {scenario.name: scenario},
+                    reps,
+                    seed,
+                    jobs=args.jobs,
+                    backend=backend,
+                    keep_runs=keep,
+                    cache=store,
+                    progress=common.progress_printer(args.quiet),
+                    hold_runs=hold,
+                )
+            else:
+                result, _ = run_to_precision(
+                    {scenario.name: scenario},
+                    until,
+                    seed,
+                    min_reps=min(UNTIL_MIN_REPS, reps),
+                    max_reps=reps,
+                    jobs=args.jobs,
+                    backend=backend,
+                    keep_runs=keep,
+                    cache=store,
+                    on_update=None if args.quiet else _narrowing(scenario.name, until, min(UNTIL_MIN_REPS, reps)),
+                    hold_runs=hold,
+                )
     except KeyboardInterrupt:
         if store is not None:
             kept = len(store.finished(scenario, seed, reps))
@@ -129,11 +166,16 @@ def run(args: argparse.Namespace) -> int:
         share_kpis(result, ReplicationCache(args.cache))
     payload = summary_payload(result, scenario.name)
     check = _warmup(result, scenario, None if hold else store)
+    stop = None if until is None else until_payload(result, scenario.name, until, reps)
     if args.json:
         payload["warmup"] = warmup_payload(check)
+        if stop is not None:
+            payload["until"] = stop
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         print(format_table(result, scenario.name))
+        if stop is not None:
+            print(_until_line(stop))
         print(_warmup_lines(check))
     if out is not None and store is not None:
         write_results(
@@ -142,6 +184,7 @@ def run(args: argparse.Namespace) -> int:
             sources={scenario.name: str(Path(args.scenario))},
             overwrite=True,
             stored=None if hold else lambda _, rep: store.table_paths(scenario, seed, rep),
+            extra=None if stop is None else {"until": stop},
         )
         store.discard()  # after the manifest: until then the kept replications are the way back
         if args.report:
@@ -150,6 +193,78 @@ def run(args: argparse.Namespace) -> int:
             write_run_report(out)
         print(f"{bi('结果', 'results', ' ')}: {out}", file=sys.stderr)
     return 0
+
+
+def _narrowing(label: str, until: Precision, least: int) -> Callable[[Estimates], None]:
+    """Progress of ``--until`` on stderr: the interval of its KPI each time a replication is added.
+
+    Every length in order, also when a late replication closes a gap of several, and none past
+    the stop (the first length from ``least`` on whose interval is narrow enough), which
+    :func:`~sim.experiments.running.run_to_precision` finds on the same estimates: the lines
+    are the same on one worker or many.
+    """
+    shown, stopped = 0, False
+
+    def show(estimates: Estimates) -> None:
+        nonlocal shown, stopped
+        for n in range(max(shown + 1, 2), estimates.n(label) + 1):
+            if stopped:
+                return
+            estimate = estimates.estimate(label, until.kpi, n)
+            stopped = n >= least and until.met(estimate)
+            value = common.fmt_value(until.kpi, estimate.mean)
+            half, asked = common.fmt_half(until.kpi, estimate.half_width), common.fmt_half(until.kpi, until.half_width)
+            print(
+                "  "
+                + bi(
+                    f"{n} 次重复：{until.kpi} {value} {half}（要求 {asked}）",
+                    f"{n} replications: {until.kpi} {value} {half} (asked {asked})",
+                ),
+                file=sys.stderr,
+                flush=True,
+            )
+        shown = max(shown, estimates.n(label))
+
+    return show
+
+
+def until_payload(result: ExperimentResult, label: str, until: Precision, most: int) -> dict[str, Any]:
+    """What ``--until`` reached: its KPI, the half-width asked and got, the replications used and allowed.
+
+    ``reached`` is whether the 95% interval over the replications kept is as narrow as asked;
+    when not, the run stopped at its limit of ``most`` replications.
+    """
+    table = result.summary()
+    row = table[(table.scenario == label) & (table.kpi == until.kpi)]
+    mean, half = math.nan, math.nan
+    if not row.empty and int(row["n"].iloc[0]) >= 2:
+        mean = float(row["mean"].iloc[0])
+        half = (float(row["ci_high"].iloc[0]) - float(row["ci_low"].iloc[0])) / 2
+    return {
+        "kpi": until.kpi,
+        "half_width_asked": until.half_width,
+        "half_width": _num(half),
+        "mean": _num(mean),
+        "reached": bool(half <= until.half_width),  # NaN (a KPI undefined here): not reached
+        "replications": result.reps,
+        "max_replications": most,
+    }
+
+
+def _until_line(stop: dict[str, Any]) -> str:
+    kpi, n = stop["kpi"], stop["replications"]
+    got = common.fmt_half(kpi, stop["half_width"])
+    asked = common.fmt_half(kpi, stop["half_width_asked"])
+    if stop["reached"]:
+        return bi(
+            f"精度：{n} 次重复后 {kpi} 的95%区间为 {got}，达到要求的 {asked}",
+            f"precision: after {n} replications the 95% interval of {kpi} is {got}, as narrow as asked ({asked})",
+        )
+    return bi(
+        f"未达到精度：已到上限 {n} 次重复，{kpi} 的95%区间仍为 {got}（要求 {asked}）；可提高 --reps",
+        f"precision not reached: at the limit of {n} replications the 95% interval of {kpi} is {got} "
+        f"(asked {asked}); raise --reps",
+    )
 
 
 def share_kpis(result: ExperimentResult, cache: ReplicationCache) -> None:
@@ -242,10 +357,11 @@ def _folder(args: argparse.Namespace, scenario: Scenario, seed: int, reps: int) 
             f"{out} exists and is not empty ({found.reason}); choose another --out or pass --overwrite"
         )
     elif found.found:
+        zh_of, en_of = (f"最多 {reps} 次", f"of at most {reps}") if args.until else (f"{reps} 次", f"of {reps}")
         print(
             bi(
-                f"接着算：{out} 中已有 {reps} 次重复中的 {found.found} 次",
-                f"resuming: {found.found} of {reps} replications found in {out}",
+                f"接着算：{out} 中已有 {zh_of}重复中的 {found.found} 次",
+                f"resuming: {found.found} {en_of} replications found in {out}",
             ),
             file=sys.stderr,
         )

@@ -15,6 +15,7 @@ from sim.config.load import load_scenario, parse_scenario
 from sim.config.schema import Deadlines
 from sim.experiments.results import TABLES
 from sim.experiments.resume import PARTIAL, RunStore
+from sim.experiments.running import run_experiment
 from sim.metrics import kpi_values
 from sim.model import RunResult, build_calendar
 
@@ -322,3 +323,77 @@ def test_a_run_refuses_a_cache_that_is_a_file_before_any_work(
     path.write_text("x", encoding="utf-8")
     assert main(["run", str(short_file), "--reps", "1", "--no-save", "-q", "--cache", str(path)]) == 2
     assert f"--cache {path} is a file, not a folder" in capsys.readouterr().err
+
+
+def test_until_stops_at_the_first_interval_as_narrow_as_asked_from_five_replications(
+    short_file: Path, run_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--until KPI=HALF``: replications until the KPI's 95% interval is within ±HALF, never fewer
+    than 5 (an interval this wide holds at once, so it stops at 5 of the 7 allowed). The folder holds
+    those 5, with the numbers of a plain run's; the interval is printed as it narrows, and the stop
+    is in the output and the manifest."""
+    out = tmp_path / "until"
+    argv = ["run", str(short_file), "--until", "fast45_rate=0.5", "--reps", "7", "--jobs", "2", "--out", str(out)]
+    assert main([*argv, "--json"]) == 0
+    captured = capsys.readouterr()
+    stop = json.loads(captured.out)["until"]
+    assert stop["kpi"] == "fast45_rate" and stop["half_width_asked"] == 0.5 and stop["reached"] is True
+    assert (stop["replications"], stop["max_replications"]) == (5, 7) and 0 <= stop["half_width"] <= 0.5
+    for n in (2, 3, 4, 5):  # each length once, none past the stop, whichever worker finished first
+        assert captured.err.count(f"{n} replications: fast45_rate") == 1
+    assert "6 replications" not in captured.err
+    by_rep = pd.read_csv(out / "kpis_by_rep.csv")
+    assert sorted(set(by_rep["replication"])) == [0, 1, 2, 3, 4]
+    plain = pd.read_csv(run_folder / "kpis_by_rep.csv")  # a plain run of 2 replications
+    pd.testing.assert_frame_equal(by_rep[by_rep["replication"] < 2].reset_index(drop=True), plain, check_exact=True)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["reps"] == 5 and manifest["until"] == stop
+
+
+def test_until_at_its_limit_says_the_precision_was_not_reached(
+    short_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", str(short_file), "--until", "fast45_rate=1e-9", "--reps", "2", "--no-save", "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "precision not reached: at the limit of 2 replications the 95% interval of fast45_rate is ±" in out
+    assert "raise --reps" in out
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--until", "fast45=0.01"], "--until 'fast45=0.01': expected KPI=HALF_WIDTH with a known KPI"),
+        (["--until", "fast45_rate=0"], "--until 'fast45_rate=0': expected KPI=HALF_WIDTH"),
+        (["--until", "fast45_rate"], "--until 'fast45_rate': expected KPI=HALF_WIDTH"),
+        (["--until", "fast45_rate=nan"], "--until 'fast45_rate=nan': expected KPI=HALF_WIDTH"),
+        (["--until", "fast45_rate=0.01", "--reps", "1"], "--until needs --reps of at least 2"),
+    ],
+)
+def test_a_bad_until_is_a_message_before_any_work(
+    short_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    out = tmp_path / "never"
+    assert main(["run", str(short_file), *extra, "--out", str(out), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_an_interrupted_until_run_resumes_and_stops_at_the_same_replication(
+    short_file: Path, run_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Three replications kept in ``.partial`` (a run killed after them): the ``--until`` run resumes
+    from them, simulates the rest, and stops at 5 with the numbers of an uninterrupted run."""
+    scenario, out = load_scenario(short_file), tmp_path / "until"
+    store = RunStore(out)
+    store.begin(scenario, scenario.run.seed)
+    run_experiment({scenario.name: scenario}, 3, keep_runs=True, cache=store)
+    argv = ["run", str(short_file), "--until", "fast45_rate=0.5", "--reps", "7", "--jobs", "1", "--out", str(out)]
+    assert main([*argv, "--json"]) == 0
+    captured = capsys.readouterr()
+    assert "resuming: 3 of at most 7 replications found" in captured.err
+    assert json.loads(captured.out)["until"]["replications"] == 5
+    by_rep = pd.read_csv(out / "kpis_by_rep.csv")
+    assert sorted(set(by_rep["replication"])) == [0, 1, 2, 3, 4] and not (out / PARTIAL).exists()
+    plain = pd.read_csv(run_folder / "kpis_by_rep.csv")
+    pd.testing.assert_frame_equal(by_rep[by_rep["replication"] < 2].reset_index(drop=True), plain, check_exact=True)
