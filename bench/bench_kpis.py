@@ -29,16 +29,9 @@ import time
 from pathlib import Path
 from statistics import median
 
+from bench_memory import vm_status  # beside this script (its folder is sys.path[0])
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _rss() -> tuple[float, float]:
-    values = {}
-    for line in Path("/proc/self/status").read_text().splitlines():
-        key, _, rest = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            values[key] = int(rest.split()[0]) / 1024
-    return values["VmRSS"], values["VmHWM"]
 
 
 def main() -> int:
@@ -74,11 +67,11 @@ def main() -> int:
         gc.collect()
         libc.malloc_trim(0)
         Path("/proc/self/clear_refs").write_text("5")
-        start_rss = _rss()[0]
+        start_rss = vm_status()[0]
         start = time.process_time()
         value = func()  # type: ignore[operator]
         cpu = time.process_time() - start
-        rows.append((_rss()[1] - start_rss, cpu, name))
+        rows.append((vm_status()[1] - start_rss, cpu, name))
         return value
 
     view = measure("run_view", lambda: run_view(result, scenario, calendar))

@@ -25,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _status() -> tuple[float, float]:
+def vm_status() -> tuple[float, float]:
+    """This process's resident set and its peak (VmRSS, VmHWM), MB; Linux only."""
     values = {}
     for line in Path("/proc/self/status").read_text().splitlines():
         key, _, rest = line.partition(":")
@@ -39,7 +40,7 @@ class Stages:
         self.cpu = time.process_time()
 
     def done(self, name: str) -> None:
-        rss, peak = _status()
+        rss, peak = vm_status()
         print(
             f"{name:14s} RSS {rss:7.1f} MB   peak in stage {peak:7.1f} MB   CPU {time.process_time() - self.cpu:6.2f} s"
         )
