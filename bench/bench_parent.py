@@ -5,6 +5,7 @@ Usage::
     .venv/bin/python bench/bench_parent.py                          # --reps 8 --jobs 2, this tree
     .venv/bin/python bench/bench_parent.py --reps 4 --tree /tmp/before   # another source tree
     .venv/bin/python bench/bench_parent.py --scheduler local        # on a Dask LocalCluster
+    .venv/bin/python bench/bench_parent.py --json                   # courtsim run ... --json
 
 Runs ``courtsim run scenarios/dengzhou_2022.toml --reps N --jobs J --out TMP --no-cache -q`` in a
 fresh child process (``PYTHONPATH`` set to the tree) whose entry point reads, as it ends, its own
@@ -12,7 +13,7 @@ fresh child process (``PYTHONPATH`` set to the tree) whose entry point reads, as
 local pool's workers: their CPU and the largest one's peak; a Dask LocalCluster's workers are
 the cluster's processes, so the children's figures are not theirs). Prints those with the wall
 time, and the SHA-256 of each file of the results folder, so that two trees' folders can be
-compared. Linux (``ru_maxrss`` in KB).
+compared (with ``--json``, also of the printed JSON object). Linux (``ru_maxrss`` in KB).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--scheduler", help="passed to courtsim run (e.g. local)")
     parser.add_argument("--scenario", default="scenarios/dengzhou_2022.toml")
+    parser.add_argument("--json", action="store_true", help="pass --json to courtsim run")
     parser.add_argument("--tree", type=Path, default=ROOT, help="the source tree to import sim from")
     args = parser.parse_args()
     tree = args.tree.resolve()
@@ -64,6 +66,8 @@ def main() -> int:
         argv += ["--out", str(out), "--no-cache", "-q"]
         if args.scheduler:
             argv += ["--scheduler", args.scheduler]
+        if args.json:
+            argv.append("--json")
         env = {**os.environ, "PYTHONPATH": str(tree)}
         start = time.perf_counter()
         done = subprocess.run([sys.executable, str(entry), *argv], cwd=work, env=env, capture_output=True, text=True)
@@ -72,8 +76,11 @@ def main() -> int:
         if done.returncode != 0 or not usage:
             print(done.stderr, file=sys.stderr)
             return 1
-        print(f"courtsim run {args.scenario} --reps {args.reps} --jobs {args.jobs}, sim from {tree}")
+        flags = " --json" if args.json else ""
+        print(f"courtsim run {args.scenario} --reps {args.reps} --jobs {args.jobs}{flags}, sim from {tree}")
         print(f"  {usage[-1].removeprefix('RUSAGE ')} wall_s={wall:.1f}")
+        if args.json:
+            print(f"  {hashlib.sha256(done.stdout.encode()).hexdigest()[:16]}  (the JSON object printed)")
         for path in sorted(out.iterdir()):
             if path.is_file() and path.name != "manifest.json":  # the manifest carries times and the commit
                 print(f"  {hashlib.sha256(path.read_bytes()).hexdigest()[:16]}  {path.name}")

@@ -15,7 +15,7 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
@@ -37,7 +37,13 @@ from sim.experiments.types import ExperimentResult
 from sim.lang import bi, lang
 from sim.metrics import KPIS, Group, View, headline, in_order, in_range
 from sim.metrics.registry import SHARE_UNITS, missing_reason
-from sim.metrics.stability import case_balance, closed_case_kpi, instability_warning, unstable_replications
+from sim.metrics.stability import (
+    BALANCE_COLUMNS,
+    case_balance,
+    closed_case_kpi,
+    instability_warning,
+    unstable_replications,
+)
 from sim.metrics.warmup import CASE_COLUMNS, STEP_COLUMNS, WarmupCheck, warmup_check
 from sim.report.targets import FAST45, FAST45_TARGET, VERDICT_HEADLINES, judge
 
@@ -119,9 +125,10 @@ def run(args: argparse.Namespace) -> int:
     if store is not None:
         store.begin(scenario, seed)
     common.warn_of_load({scenario.name: scenario}, reps)
-    # The tables of each replication stay on disk (.partial) and are read back one at a time for
-    # the results folder: this process holds the KPIs only. --json needs the case tables in memory.
-    hold = store is None or args.json
+    # The tables of each replication stay on disk (.partial) and are read back one at a time, the
+    # columns each reader needs (the warm-up check, --json's case balance, the results folder):
+    # this process holds the KPIs only. Without a folder (--no-save) it holds the tables it reads.
+    hold = store is None
     keep = out is not None or args.json  # the tables: also for the warm-up check
     try:
         with _backend(args) as backend:
@@ -164,10 +171,11 @@ def run(args: argparse.Namespace) -> int:
         raise
     if not args.no_cache:
         share_kpis(result, ReplicationCache(args.cache))
-    payload = summary_payload(result, scenario.name)
-    check = _warmup(result, scenario, None if hold else store)
+    on_disk = None if hold else store
+    check = _warmup(result, scenario, on_disk)
     stop = None if until is None else until_payload(result, scenario.name, until, reps)
     if args.json:
+        payload = summary_payload(result, scenario.name, on_disk)
         payload["warmup"] = warmup_payload(check)
         if stop is not None:
             payload["until"] = stop
@@ -289,19 +297,25 @@ def _warmup(result: ExperimentResult, scenario: Scenario, store: RunStore | None
     The tables are the result's when it holds them, else those ``store`` keeps on disk (a run
     with ``--out`` holds KPIs only), read back one replication at a time.
     """
-    runs = {rep: run for (label, rep), run in result.runs.items() if label == scenario.name}
-    if runs:
-        return warmup_check(runs, scenario)
-    if store is None:
+    if not result.runs and store is None:
         return None
+    return warmup_check(_tables(result, scenario.name, store, steps=STEP_COLUMNS, cases=CASE_COLUMNS), scenario)
 
-    def stored() -> Iterator[tuple[int, SimpleNamespace]]:
-        for rep in range(result.reps):
-            paths = store.table_paths(scenario, result.seed, rep)
-            steps = read_table(paths["steps"], STEP_COLUMNS)  # the columns the check reads, not the whole log
-            yield rep, SimpleNamespace(steps=steps, cases=read_table(paths["cases"], CASE_COLUMNS))
 
-    return warmup_check(stored(), scenario)
+def _tables(
+    result: ExperimentResult, label: str, store: RunStore | None, **columns: Sequence[str]
+) -> Iterator[tuple[int, Any]]:
+    """``(replication, tables)`` of ``label`` in replication order: those the result holds, else
+    those ``store`` keeps on disk, read back one replication at a time and only the ``columns``
+    asked for per table (``steps=(...)``, ``cases=(...)``), as attributes of a namespace."""
+    runs = sorted((rep, run) for (lab, rep), run in result.runs.items() if lab == label)
+    if runs or store is None:
+        yield from runs
+        return
+    scenario = result.scenarios[label]
+    for rep in range(result.reps):
+        paths = store.table_paths(scenario, result.seed, rep)
+        yield rep, SimpleNamespace(**{table: read_table(paths[table], cols) for table, cols in columns.items()})
 
 
 def _warmup_lines(check: WarmupCheck | None) -> str:
@@ -386,7 +400,7 @@ def _backend(args: argparse.Namespace) -> Iterator[Backend | None]:
         yield backend
 
 
-def summary_payload(result: ExperimentResult, label: str) -> dict[str, Any]:
+def summary_payload(result: ExperimentResult, label: str, store: RunStore | None = None) -> dict[str, Any]:
     """The ``--json`` object: ``stability``, ``cases`` and ``kpis`` (id → mean, ci_low, ci_high, n).
 
     ``stability`` says how many replications were flagged unstable (the backlog still
@@ -394,7 +408,8 @@ def summary_payload(result: ExperimentResult, label: str) -> dict[str, Any]:
     ``"misleading": true`` and ``stability.warning`` says why. ``cases`` is the case
     balance of the counting window [warm-up, horizon) over all cases
     (:func:`sim.metrics.stability.case_balance`), the mean per replication and each
-    replication's own: ``open_start + arrived = closed + open_end``.
+    replication's own: ``open_start + arrived = closed + open_end``. Its tables are the
+    result's, or (when it holds none) the two columns it needs read back from ``store``.
     """
     table = result.summary()
     table = table[table.scenario == label]
@@ -421,16 +436,20 @@ def summary_payload(result: ExperimentResult, label: str) -> dict[str, Any]:
         "reps": result.reps,
         "seed": result.seed,
         "stability": stability,
-        "cases": case_balance_payload(result, label),
+        "cases": case_balance_payload(result, label, store),
         "kpis": kpis,
     }
 
 
-def case_balance_payload(result: ExperimentResult, label: str) -> dict[str, Any]:
-    """The window's case balance: mean per replication and each replication's counts (needs the runs)."""
+def case_balance_payload(result: ExperimentResult, label: str, store: RunStore | None = None) -> dict[str, Any]:
+    """The window's case balance: mean per replication and each replication's counts.
+
+    From the case tables the result holds, else from those ``store`` keeps (their arrival and
+    close times only); with neither, no replication's.
+    """
     scenario = result.scenarios[label]
     window = [scenario.run.warmup_days, scenario.run.horizon_days]
-    runs = sorted((rep, run) for (lab, rep), run in result.runs.items() if lab == label)
+    runs = _tables(result, label, store, cases=BALANCE_COLUMNS)
     each = [{"replication": rep, **case_balance(run.cases, *window)} for rep, run in runs]
     keys = ("open_start", "arrived", "closed", "open_end")
     means = {k: sum(e[k] for e in each) / len(each) if each else None for k in keys}

@@ -38,6 +38,7 @@ from sim.metrics.registry import Group, RunView, View, register
 from sim.metrics.series import backlog_series
 
 __all__ = [
+    "BALANCE_COLUMNS",
     "UNSTABLE_KPI",
     "BacklogTrend",
     "backlog_trend",
@@ -234,6 +235,10 @@ def instability_warning(flagged: int, replications: int) -> tuple[str, str]:
         "cases arrive than the court closes); means over closed cases (days to close, outcome shares) "
         "describe only the cases it managed to close and are misleading.",
     )
+
+
+BALANCE_COLUMNS = ("arrived", "closed")
+"""The columns of the case table that :func:`case_balance` reads."""
 
 
 def case_balance(cases: pd.DataFrame, start: float, end: float) -> dict[str, int]:

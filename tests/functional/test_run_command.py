@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ from sim.config.schema import Deadlines
 from sim.experiments.results import TABLES
 from sim.experiments.resume import PARTIAL, RunStore
 from sim.experiments.running import run_experiment
+from sim.experiments.types import ExperimentResult
 from sim.metrics import kpi_values
 from sim.model import RunResult, build_calendar
 
@@ -270,6 +272,31 @@ def test_a_run_with_a_results_folder_checks_its_warm_up_from_the_kept_tables(
     assert main(["run", str(short_file), "--reps", "2", "--jobs", "1", "--no-save", "--json", "-q"]) == 0
     held = json.loads(capsys.readouterr().out)["warmup"]
     assert held["message"] in printed and held["message_zh"] in printed
+
+
+def test_json_with_a_results_folder_reads_the_case_balance_from_the_kept_tables(
+    tmp_path: Path, short_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--json --out``: the parent holds KPIs only, as without ``--json``; the case balance and the
+    warm-up check read the two and five columns they need back from the kept tables, and the
+    object is the one a run holding its tables (``--no-save``) prints."""
+    seen: list[tuple[int, bool]] = []
+    balance = sim.commands.run.case_balance_payload
+
+    def spy(result: ExperimentResult, label: str, store: RunStore | None = None) -> dict[str, Any]:
+        seen.append((len(result.runs), store is not None))
+        return balance(result, label, store)
+
+    monkeypatch.setattr(sim.commands.run, "case_balance_payload", spy)
+    out = tmp_path / "out"
+    assert main(["run", str(short_file), "--reps", "2", "--jobs", "1", "--out", str(out), "--json", "-q"]) == 0
+    kept = json.loads(capsys.readouterr().out)
+    assert main(["run", str(short_file), "--reps", "2", "--jobs", "1", "--no-save", "--json", "-q"]) == 0
+    held = json.loads(capsys.readouterr().out)
+    assert seen == [(0, True), (2, False)]
+    assert [r["replication"] for r in kept["cases"]["per_replication"]] == [0, 1]
+    assert kept["cases"]["arrived"] > 0
+    assert kept == held
 
 
 def test_a_run_leaves_its_kpis_for_the_searches(short_file: Path, tmp_path: Path) -> None:
