@@ -13,7 +13,7 @@ never used.
 
 The code fingerprint hashes the model's source and the versions of the numerical
 libraries, so a change to the model never serves stale numbers. Front-end
-modules (command line, reports, the experiment machinery and its searches) are
+modules (command line, the what-if page, reports, the experiment machinery and its searches) are
 left out: they do not change what a replication computes; of the experiment
 package, only the function that turns a run into KPIs counts.
 """
@@ -30,7 +30,7 @@ from pathlib import Path
 from sim.config.load import scenario_hash
 from sim.config.schema import Scenario
 from sim.experiments.extensions import fingerprint as extensions_fingerprint
-from sim.experiments.types import Output
+from sim.experiments.types import ExperimentResult, Output
 from sim.io import checksum, read_json, write_text
 
 __all__ = ["DEFAULT_CACHE", "ReplicationCache", "code_fingerprint", "fingerprinted_sources"]
@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_CACHE = Path("results") / ".cache"
 """Where the command line keeps it (relative to the working directory)."""
 
-_FRONT_END = ("commands/", "report/", "experiments/", "api.py", "cli.py", "io.py", "__main__.py")
+_FRONT_END = ("app/", "commands/", "report/", "experiments/", "api.py", "cli.py", "io.py", "__main__.py")
 """Paths under ``sim/`` left out of the fingerprint: they do not change what a replication computes."""
 
 _COMPUTES = ("experiments/running.py",)
@@ -145,6 +145,21 @@ class ReplicationCache:
                     exc.filename,
                     self._unwritable,
                 )
+
+    def put_result(self, result: ExperimentResult) -> None:
+        """Store the KPIs of every replication of ``result``, as an evaluator would have.
+
+        The same scenario, seed and replication give the same KPIs whichever command
+        simulated them (common random numbers; the key holds the model code), so a search
+        after ``courtsim run`` or a run on the what-if page starts from the replications made.
+        """
+        kpis = result.kpis
+        for label, scenario in result.scenarios.items():
+            mine = kpis[kpis["scenario"] == label]
+            for rep in range(result.reps):
+                rows = mine[mine["replication"] == rep]
+                values = {str(k): float(v) for k, v in zip(rows["kpi"], rows["value"], strict=True)}
+                self.put(scenario, result.seed, rep, values)
 
     @staticmethod
     def _read(path: Path, key: tuple[str, int, int]) -> dict[str, float] | None:
