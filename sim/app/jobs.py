@@ -23,6 +23,11 @@ replication at a time (:class:`StoredRun`).
 ``courtsim marginal`` (:func:`~sim.experiments.marginal.marginal_staffing`, one more person
 in each post, CRN-paired) in a thread, with progress and cancel, its KPIs cached on disk by
 scenario content and seed (the run's own replications are read from its store).
+
+Both leave each replication's KPIs in a :class:`~sim.experiments.cache.ReplicationCache`
+(``cache``; ``courtsim app`` passes the command line's, ``results/.cache``), so ``courtsim
+staff``, ``capacity`` or ``marginal`` after the page, and the page's bottleneck job after a
+``courtsim run``, start from the replications already simulated.
 """
 
 from __future__ import annotations
@@ -74,6 +79,15 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_ROOT = Path("results") / "app"
 """Where the page keeps its replications (``.partial/``) and each finished run's folder."""
+
+KPI_CACHE = ".kpis"
+"""Where the page keeps its replications' KPIs under its root when given no cache of its own."""
+
+
+def kpi_cache(root: Path, cache: Path | None) -> Path:
+    """The folder of the page's replication cache: ``cache``, else ``root/.kpis``."""
+    return Path(cache) if cache is not None else Path(root) / KPI_CACHE
+
 
 State = Literal["running", "cancelling", "cancelled", "finished", "failed"]
 
@@ -188,13 +202,20 @@ class _Background:
 class Job(_Background):
     """One run of ``scenarios`` (the first is the base) under ``settings``, in a thread of its own."""
 
-    def __init__(self, scenarios: Mapping[str, Scenario], settings: RunSettings, root: Path = DEFAULT_ROOT) -> None:
+    def __init__(
+        self,
+        scenarios: Mapping[str, Scenario],
+        settings: RunSettings,
+        root: Path = DEFAULT_ROOT,
+        cache: Path | None = None,
+    ) -> None:
         if not scenarios:
             raise ValueError("no scenarios to run")
         self.scenarios = dict(scenarios)
         self.base = next(iter(self.scenarios))
         self.settings = settings
         self.root = Path(root)
+        self.cache = kpi_cache(self.root, cache)
         self.outcome: Outcome | None = None
         self._report_lock = threading.Lock()
         self._kpis = pd.DataFrame(columns=["scenario", "replication", "kpi", "value"])
@@ -257,6 +278,7 @@ class Job(_Background):
         with self._lock:
             self._stopped = time.perf_counter() - self._started
             self._message = "正在写结果文件夹 / writing the results folder"
+        ReplicationCache(self.cache).put_result(result)  # for the bottleneck job and the searches
         self.outcome = self._finish(result, reason, store)
         return reason
 
@@ -341,9 +363,6 @@ MARGINAL_REPS = 3
 """Replications of the base and of each post's variant on the page: ``courtsim marginal``'s default.
 Every post costs that many full runs, so the page keeps it modest (and says so)."""
 
-KPI_CACHE = ".kpis"
-"""Where the bottleneck by effect keeps its replications' KPIs, under the page's root."""
-
 
 @dataclass(frozen=True)
 class MarginalSettings:
@@ -365,14 +384,14 @@ class MarginalSnapshot:
 
 
 class _PageKpis(ReplicationCache):
-    """KPIs only: the page's whole runs (its :class:`RunStore`) first, else entries of ``root/.kpis``.
+    """KPIs only: the page's whole runs (its :class:`RunStore`) first, else the entries of ``cache``.
 
     The bottleneck by effect needs no tables; the replications of the run it follows are
     already in the run store, and each new one (the posts' variants) is kept as KPIs.
     """
 
-    def __init__(self, root: Path) -> None:
-        super().__init__(root / KPI_CACHE)
+    def __init__(self, root: Path, cache: Path) -> None:
+        super().__init__(cache)
         self.runs = RunStore(root)
 
     def load(
@@ -389,10 +408,13 @@ class _PageKpis(ReplicationCache):
 class MarginalJob(_Background):
     """``courtsim marginal``'s computation for one scenario (+1 person in each post), in a thread."""
 
-    def __init__(self, scenario: Scenario, settings: MarginalSettings, root: Path = DEFAULT_ROOT) -> None:
+    def __init__(
+        self, scenario: Scenario, settings: MarginalSettings, root: Path = DEFAULT_ROOT, cache: Path | None = None
+    ) -> None:
         self.scenario = scenario
         self.settings = settings
         self.root = Path(root)
+        self.cache = kpi_cache(self.root, cache)
         self.result: MarginalResult | None = None
         self.computed = self.cached = 0
         self._done = 0
@@ -415,7 +437,7 @@ class MarginalJob(_Background):
             self._done, self._total = done, total
 
     def _work(self) -> str:
-        cache = _PageKpis(self.root)
+        cache = _PageKpis(self.root, self.cache)
         workers = min(worker_count(self.settings.jobs), max(self._total, 1))
         with make_backend(workers) as backend:
             evaluator = Evaluator(self.settings.seed, backend=backend, cache=cache, progress=self._progress)
@@ -433,9 +455,14 @@ def marginal_key(scenario: Scenario, settings: MarginalSettings) -> str:
 
 @dataclass
 class Jobs:
-    """The page's jobs by key: the same scenarios and settings get the same (maybe finished) job."""
+    """The page's jobs by key: the same scenarios and settings get the same (maybe finished) job.
+
+    ``root`` keeps the replications with their tables and the results folders; ``cache`` is the
+    replication cache the jobs leave their KPIs in (default ``root/.kpis``).
+    """
 
     root: Path = DEFAULT_ROOT
+    cache: Path | None = None
     _jobs: dict[str, Job] = field(default_factory=dict)
     _marginal: dict[str, MarginalJob] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -446,7 +473,9 @@ class Jobs:
         A cancelled or failed job is replaced by a new one (its finished replications are in
         the store, so the new one starts from them).
         """
-        return self._started(self._jobs, job_key(scenarios, settings), lambda: Job(scenarios, settings, self.root))
+        return self._started(
+            self._jobs, job_key(scenarios, settings), lambda: Job(scenarios, settings, self.root, self.cache)
+        )
 
     def get(self, key: str) -> Job | None:
         """The job with this key, if the page started it."""
@@ -456,7 +485,9 @@ class Jobs:
         """The bottleneck job of ``scenario``: a running or finished one, else a new one started now
         (a cancelled or failed one is replaced; its replications are in the caches)."""
         return self._started(
-            self._marginal, marginal_key(scenario, settings), lambda: MarginalJob(scenario, settings, self.root)
+            self._marginal,
+            marginal_key(scenario, settings),
+            lambda: MarginalJob(scenario, settings, self.root, self.cache),
         )
 
     def get_marginal(self, key: str) -> MarginalJob | None:

@@ -88,6 +88,7 @@ class _Settings:
     scenario: str | None
     root: str
     jobs: int
+    cache: str | None  # the command line's replication cache; None: the page's own (root/.kpis)
 
 
 def _settings() -> _Settings:
@@ -97,13 +98,14 @@ def _settings() -> _Settings:
         os.environ.get("COURTSIM_APP_SCENARIO") or None,
         os.environ.get("COURTSIM_APP_ROOT") or str(DEFAULT_ROOT),
         int(jobs) if jobs.isdigit() else 0,
+        os.environ.get("COURTSIM_APP_CACHE") or None,
     )
 
 
 @st.cache_resource
-def _jobs(root: str) -> Jobs:
+def _jobs(root: str, cache: str | None) -> Jobs:
     """One registry of jobs per server process: every browser tab sees the same finished runs."""
-    return Jobs(Path(root))
+    return Jobs(Path(root), None if cache is None else Path(cache))
 
 
 @st.cache_resource
@@ -485,7 +487,7 @@ def main() -> None:
         found = [str(p) for p in exc.problems] if isinstance(exc, ScenarioError) else [str(exc)]
         st.error(f"情景文件有误 / the scenario file is invalid: {path}\n\n" + "\n".join(f"- {p}" for p in found))
         return
-    jobs = _jobs(args.root)
+    jobs = _jobs(args.root, args.cache)
     fields = edit_fields(base)
     values = values_from_state(st.session_state, base, fields)
     edits = changes(base, values)

@@ -68,6 +68,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--jobs", type=int, default=0, metavar="J", help="worker processes per run; 0 = all cores (default)"
     )
+    common.add_cache_options(
+        parser,
+        (
+            "页面每次重复的 KPI 也写入此复用缓存，供之后的 staff、capacity、marginal 等命令使用"
+            "（默认 results/.cache），页面的瓶颈分析也从中读取命令行已算过的重复",
+            "also leave the KPIs of the page's replications in this replication cache, for staff, "
+            "capacity, marginal and the other commands after it (default results/.cache); the page's "
+            "bottleneck by effect reads the replications the commands made from it too",
+        ),
+        (
+            "不与命令行共用缓存（页面的 KPI 只记在 --results 下的 .kpis/）",
+            "share no cache with the command line (the page keeps its KPIs in .kpis/ under --results)",
+        ),
+    )
     parser.set_defaults(func=run)
 
 
@@ -92,6 +106,7 @@ def page_environment(args: argparse.Namespace) -> dict[str, str]:
         "COURTSIM_APP_SCENARIO": str(Path(args.scenario).resolve()),
         "COURTSIM_APP_ROOT": str(Path(args.results).resolve()),
         "COURTSIM_APP_JOBS": str(args.jobs),
+        "COURTSIM_APP_CACHE": "" if args.no_cache else str(Path(args.cache).resolve()),
     }
 
 
@@ -105,6 +120,8 @@ def run(args: argparse.Namespace) -> int:
     if importlib.util.find_spec("streamlit") is None:
         raise common.CommandError("the page needs Streamlit: pip install 'courtsim[app]' (or make app)")
     load_scenario(args.scenario)  # a bad file is refused here, with every problem, not in the browser
+    if not args.no_cache:
+        common.check_cache_folder(Path(args.cache))
     print(f"courtsim app: http://{args.address}:{args.port}/  (Ctrl-C 停止 to stop)", file=sys.stderr, flush=True)
     return serve(args)
 

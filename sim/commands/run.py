@@ -170,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
             )
         raise
     if not args.no_cache:
-        share_kpis(result, ReplicationCache(args.cache))
+        ReplicationCache(args.cache).put_result(result)  # for the searches after it
     on_disk = None if hold else store
     check = _warmup(result, scenario, on_disk)
     stop = None if until is None else until_payload(result, scenario.name, until, reps)
@@ -273,22 +273,6 @@ def _until_line(stop: dict[str, Any]) -> str:
         f"precision not reached: at the limit of {n} replications the 95% interval of {kpi} is {got} "
         f"(asked {asked}); raise --reps",
     )
-
-
-def share_kpis(result: ExperimentResult, cache: ReplicationCache) -> None:
-    """Leave each replication's KPIs in ``cache``, as the experiment commands' evaluator would.
-
-    The same scenario, seed and replication give the same KPIs whether a run or a search
-    simulated them (common random numbers; the cache's key holds the model code), so a
-    ``staff`` or ``capacity`` after a ``run`` starts from the replications the run made.
-    """
-    kpis = result.kpis
-    for label, scenario in result.scenarios.items():
-        mine = kpis[kpis["scenario"] == label]
-        for rep in range(result.reps):
-            rows = mine[mine["replication"] == rep]
-            values = {str(k): float(v) for k, v in zip(rows["kpi"], rows["value"], strict=True)}
-            cache.put(scenario, result.seed, rep, values)
 
 
 def _warmup(result: ExperimentResult, scenario: Scenario, store: RunStore | None = None) -> WarmupCheck | None:

@@ -71,6 +71,8 @@ def served(tmp_path: Path) -> Iterator[str]:
             str(tmp_path / "results"),
             "--jobs",
             "2",
+            "--cache",
+            str(tmp_path / "cache"),
         ],
         cwd=ROOT,
         stdout=log,

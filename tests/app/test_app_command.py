@@ -40,7 +40,13 @@ def test_without_streamlit_it_says_what_to_install(
 
 def test_the_server_is_headless_local_and_sends_no_statistics(tmp_path: Path) -> None:
     args = argparse.Namespace(
-        scenario="scenarios/dengzhou_2022.toml", port=8600, address="127.0.0.1", results=str(tmp_path), jobs=2
+        scenario="scenarios/dengzhou_2022.toml",
+        port=8600,
+        address="127.0.0.1",
+        results=str(tmp_path),
+        jobs=2,
+        cache=str(tmp_path / "cache"),
+        no_cache=False,
     )
     command = app_command.streamlit_command(args)
     assert command[1:4] == ["-m", "streamlit", "run"]
@@ -48,3 +54,7 @@ def test_the_server_is_headless_local_and_sends_no_statistics(tmp_path: Path) ->
         assert option in command
     env = app_command.page_environment(args)
     assert env["COURTSIM_APP_SCENARIO"].endswith("dengzhou_2022.toml") and env["COURTSIM_APP_JOBS"] == "2"
+    assert env["COURTSIM_APP_CACHE"] == str((tmp_path / "cache").resolve())  # the command line's cache, shared
+    assert (
+        app_command.page_environment(argparse.Namespace(**{**vars(args), "no_cache": True}))["COURTSIM_APP_CACHE"] == ""
+    )

@@ -8,12 +8,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import sim.app.jobs
 from sim.app.edits import build_variant
 from sim.app.jobs import Job, Jobs, MarginalJob, MarginalSettings, RunSettings, one_at_a_time
 from sim.app.summaries import comparison, utilisation_grid, verdicts
 from sim.config.load import load_scenario, with_overrides
 from sim.config.schema import Scenario
+from sim.experiments.cache import ReplicationCache
 from sim.experiments.marginal import marginal_cost
+from sim.experiments.running import Evaluator
 from sim.experiments.statistics import summarise
 from sim.metrics.stability import closed_case_kpi
 from sim.report.analysis import RunAnalysis, analyse_run
@@ -69,6 +72,42 @@ def test_an_earlier_run_is_instant_and_nothing_is_simulated_twice(tiny: Scenario
     assert again.outcome is not None and first.outcome is not None
     assert again.outcome.result.computed == 0 and again.outcome.result.cached == 2
     pd.testing.assert_frame_equal(again.outcome.result.kpis, first.outcome.result.kpis)
+
+
+@pytest.mark.slow  # 3 s on a quiet machine, 20 s under load: four replications
+def test_the_page_leaves_its_kpis_for_the_command_line_and_reads_the_command_lines(
+    tiny: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A search after the page (``courtsim staff``, ``capacity``: an evaluator on the command
+    line's cache) simulates none of the replications the page made; the page's bottleneck job
+    reads, after its run store, the replications the command line made."""
+    shared = tmp_path / "cache"
+    jobs = Jobs(tmp_path / "app", shared)
+    run = jobs.run({tiny.name: tiny}, RunSettings(seed=6, min_reps=2, max_reps=2, jobs=1))
+    assert run.wait(120) and run.state == "finished" and run.outcome is not None
+    search = Evaluator(6, cache=ReplicationCache(shared))
+    table = search({tiny.name: tiny}, 2)
+    assert search.computed == 0 and search.cached == 2
+    mine = run.outcome.result.kpis
+    columns = ["replication", "kpi", "value"]
+    pd.testing.assert_frame_equal(
+        table.sort_values(columns[:2]).reset_index(drop=True)[columns],
+        mine.sort_values(columns[:2]).reset_index(drop=True)[columns],
+        check_exact=True,
+    )
+    assert not (tmp_path / "app" / ".kpis").exists()  # one cache, the command line's
+
+    def base_only(scenario: Scenario, evaluator: Evaluator, reps: int) -> None:  # the job's reads, not its table
+        evaluator({scenario.name: scenario}, reps)
+
+    monkeypatch.setattr(sim.app.jobs, "marginal_staffing", base_only)
+    settings = MarginalSettings(seed=6, reps=2, jobs=1)
+    elsewhere = MarginalJob(tiny, settings, tmp_path / "another page", shared).start()  # not in its run store
+    assert elsewhere.wait(120) and elsewhere.state == "finished", elsewhere.snapshot().message
+    assert elsewhere.computed == 0 and elsewhere.cached == 2
+    alone = MarginalJob(tiny, settings, tmp_path / "a third page").start()  # no shared cache: its own .kpis
+    assert alone.wait(120) and alone.state == "finished" and alone.computed == 2
+    assert (tmp_path / "a third page" / ".kpis").is_dir()
 
 
 def test_cancel_stops_the_run_early(tiny: Scenario, tmp_path: Path) -> None:
