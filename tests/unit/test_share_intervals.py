@@ -64,7 +64,7 @@ def test_the_json_entries_carry_the_clipped_interval(monkeypatch: pytest.MonkeyP
     import sim.commands.run as run
 
     # the case balance needs the runs, which this hand-made result has not
-    monkeypatch.setattr(run, "case_balance_payload", lambda result, label: {})
+    monkeypatch.setattr(run, "case_balance_payload", lambda result, label, store=None: {})
     payload = run.summary_payload(_result(), "dengzhou_2022")["kpis"]
     assert payload["fast45_rate"]["ci_low"] == 0.0
     assert payload["util_fast_track_officer"]["ci_high"] == 1.0
