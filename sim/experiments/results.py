@@ -148,12 +148,13 @@ def write_results(
         held = any(lab == label for lab, _ in result.runs)
         for table in TABLES:
             path = folder / f"{_slug(label)}.{table}.parquet"
-            if not held and stored is not None:
-                write_atomic(path, partial(_write_parts, parts=_stored_parts(result, label, table, stored)))
+            if held:
+                parts = _held_parts(result, label, table)
+            elif stored is not None:
+                parts = _stored_parts(result, label, table, stored)
+            else:
                 continue
-            frame = _stack(result, label, table)
-            if frame is not None:
-                write_atomic(path, frame.to_parquet)
+            write_atomic(path, partial(_write_parts, parts=parts))
     meta = manifest(result, sources)
     meta.update(extra or {})
     write_manifest(folder, meta)
@@ -230,22 +231,26 @@ def manifest(result: ExperimentResult, sources: Mapping[str, str] | None = None)
     }
 
 
-def _stack(result: ExperimentResult, label: str, table: str) -> pd.DataFrame | None:
-    runs = [(rep, run) for (lab, rep), run in result.runs.items() if lab == label]
-    if not runs:
-        return None
-    if table == "cases":  # the case table people open: each deadline's due time and whether it was met
-        return result.case_table(label)
-    stacked: pd.DataFrame = pd.concat(
-        [getattr(run, table).assign(replication=rep) for rep, run in runs], ignore_index=True
-    )
-    return stacked
+def _held_parts(result: ExperimentResult, label: str, table: str) -> Iterator[pd.DataFrame]:
+    """Each held replication's ``table`` of scenario ``label``, in replication order.
+
+    Written part by part like :func:`_stored_parts`, so a folder is the same file for file
+    whether its tables were held or kept on disk, and no stack of every replication is made.
+    """
+    runs = sorted((rep, run) for (lab, rep), run in result.runs.items() if lab == label)
+    scenario = result.scenarios[label]
+    calendar = build_calendar(scenario) if table == "cases" else None
+    for rep, run in runs:
+        if calendar is not None:  # the case table people open, as ExperimentResult.case_table makes it
+            yield case_deadlines(run.cases, run.slas, scenario, calendar).assign(replication=rep)
+        else:
+            yield getattr(run, table).assign(replication=rep)
 
 
 def _stored_parts(
     result: ExperimentResult, label: str, table: str, stored: StoredTables
 ) -> Iterator[pd.DataFrame | pa.Table]:
-    """Each replication's ``table`` of scenario ``label`` read back from ``stored``, as :func:`_stack` gives them.
+    """Each replication's ``table`` of scenario ``label`` read back from ``stored``, as :func:`_held_parts` gives them.
 
     The case table is made in pandas (each deadline's due time and whether it was met); the
     others are passed on as Arrow, one kept batch (65,536 rows) at a time, with the replication

@@ -14,7 +14,7 @@ import sim.commands.run
 from sim.cli import main
 from sim.config.load import load_scenario, parse_scenario
 from sim.config.schema import Deadlines
-from sim.experiments.results import TABLES
+from sim.experiments.results import TABLES, write_results
 from sim.experiments.resume import PARTIAL, RunStore
 from sim.experiments.running import run_experiment
 from sim.experiments.types import ExperimentResult
@@ -207,6 +207,20 @@ def test_on_a_dask_cluster_the_folder_is_the_same(short_file: Path, run_folder: 
     for table in TABLES:
         name = f"short.{table}.parquet"
         assert (out / name).read_bytes() == (run_folder / name).read_bytes(), name
+
+
+def test_a_result_holding_its_tables_writes_the_folder_run_writes(
+    run_folder: Path, short_file: Path, tmp_path: Path
+) -> None:
+    """``write_results`` of a result that holds its runs (the API, compare, marginal) writes each
+    table part by part as ``courtsim run`` writes it from the kept files: the same bytes, not
+    only the same values, so a folder's checksums do not depend on which path wrote it."""
+    scenario = load_scenario(short_file)
+    held = run_experiment({scenario.name: scenario}, 2, scenario.run.seed, jobs=1, keep_runs=True)
+    assert len(held.runs) == 2
+    folder = write_results(tmp_path / "held", held)
+    for name in ["kpis_by_rep.csv", *(f"short.{table}.parquet" for table in TABLES)]:
+        assert (folder / name).read_bytes() == (run_folder / name).read_bytes(), name
 
 
 def test_overwrite_never_reuses_kept_replications(
