@@ -18,6 +18,7 @@ Values are in the unit of the scenario field that holds the spec (hours, days, C
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar, assert_never, runtime_checkable
@@ -121,6 +122,40 @@ def _uniforms(u: ArrayLike) -> FloatArray:
     return np.asarray(u, dtype=np.float64)
 
 
+def _exp(v: float) -> float:
+    try:
+        return math.exp(v)
+    except OverflowError:  # numpy's exp gives inf there
+        return math.inf
+
+
+def _log1p(v: float) -> float:
+    try:
+        return math.log1p(v)
+    except ValueError:  # numpy's log1p gives -inf at -1 and nan below it
+        return -math.inf if v == -1.0 else math.nan
+
+
+def _pow(v: float, p: float) -> float:
+    try:
+        return math.pow(v, p)
+    except (ValueError, OverflowError):  # a negative base; a result beyond float64
+        return math.nan if v < 0 else math.inf
+
+
+def _elementwise(fn: Callable[[float], float], x: ArrayLike) -> FloatArray:
+    """``fn`` of each value, by the C library, so that a draw is the same on every x86 machine.
+
+    numpy's ``exp``, ``log1p`` and ``power`` take AVX-512 kernels where the CPU has them;
+    those differ from the C library (which numpy calls elsewhere) in the last bit of one value
+    in twenty, so a scenario's amounts and durations would depend on the machine that drew
+    them (a Dask cluster of mixed machines, a researcher's laptop against CI). One value costs
+    about 0.1 us this way, on draws made once per replication.
+    """
+    a = np.asarray(x, dtype=np.float64)
+    return np.fromiter(map(fn, a.ravel().tolist()), dtype=np.float64, count=a.size).reshape(a.shape)
+
+
 def _clip(x: FloatArray, cap: float | None) -> FloatArray:
     # Clip rather than redraw: a cap models a deadline that ends the wait, so the
     # probability mass above it lands on the cap itself.
@@ -145,7 +180,7 @@ class Exponential(_ByInversion):
 
     def ppf(self, u: ArrayLike) -> FloatArray:
         # log1p keeps precision for small u, where most of the short waits are.
-        x = -self.spec.mean_value * np.log1p(-_uniforms(u))
+        x = -self.spec.mean_value * _elementwise(_log1p, -_uniforms(u))
         return _clip(x, self.spec.cap)
 
 
@@ -189,7 +224,7 @@ class Lognormal(_ByInversion):
         mu, sigma = self.spec.log_params()
         # special.ndtri is what scipy.stats.lognorm.ppf computes, without the
         # per-call overhead of the frozen-distribution machinery.
-        x = np.exp(mu + sigma * special.ndtri(_uniforms(u)))
+        x = _elementwise(_exp, mu + sigma * special.ndtri(_uniforms(u)))
         return _clip(x, self.spec.cap)
 
 
@@ -214,7 +249,8 @@ class Weibull(_ByInversion):
 
     def ppf(self, u: ArrayLike) -> FloatArray:
         # F(x) = 1 - exp(-(x/λ)^k) inverted; log1p keeps precision for small u.
-        x = self.spec.scale * (-np.log1p(-_uniforms(u))) ** (1.0 / self.spec.shape)
+        power = 1.0 / self.spec.shape
+        x = self.spec.scale * _elementwise(lambda v: _pow(-_log1p(-v), power), _uniforms(u))
         return _clip(x, self.spec.cap)
 
 
