@@ -35,6 +35,19 @@ def _replication_cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFa
 
 
 @pytest.fixture(scope="session")
+def plain_cpu_env() -> dict[str, str]:
+    """This environment with numpy's dispatched CPU kernels (AVX2, AVX-512, ... beyond its
+    baseline) switched off, as on a machine without them: for a subprocess whose numbers must
+    be this process's bit for bit."""
+    import os
+
+    from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+
+    found = [name for name in __cpu_dispatch__ if __cpu_features__.get(name)]
+    return os.environ | {"NPY_DISABLE_CPU_FEATURES": " ".join(found)}
+
+
+@pytest.fixture(scope="session")
 def baseline() -> Scenario:
     """The Dengzhou 2022 baseline as shipped."""
     return load_scenario(SCENARIOS / "dengzhou_2022.toml")

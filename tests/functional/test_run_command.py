@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -206,6 +208,19 @@ def test_on_a_dask_cluster_the_folder_is_the_same(short_file: Path, run_folder: 
     )
     for table in TABLES:
         name = f"short.{table}.parquet"
+        assert (out / name).read_bytes() == (run_folder / name).read_bytes(), name
+
+
+def test_a_machine_without_avx_gives_the_same_folder(
+    short_file: Path, run_folder: Path, tmp_path: Path, plain_cpu_env: dict[str, str]
+) -> None:
+    """The same run in a process whose numpy has no dispatched CPU kernels (as on a machine
+    without AVX2 or AVX-512) gives the same folder byte for byte: a replication is a function
+    of the scenario, its number and the seed, not of the machine (a mixed Dask cluster)."""
+    out = tmp_path / "plain"
+    command = [sys.executable, "-m", "sim", "run", str(short_file), "--reps", "2", "--jobs", "1", "--out", str(out)]
+    subprocess.run([*command, "-q", "--no-cache"], check=True, env=plain_cpu_env, capture_output=True)
+    for name in ["kpis_by_rep.csv", *(f"short.{table}.parquet" for table in TABLES)]:
         assert (out / name).read_bytes() == (run_folder / name).read_bytes(), name
 
 
