@@ -227,7 +227,7 @@ def test_a_machine_without_avx_gives_the_same_folder(
 def test_a_result_holding_its_tables_writes_the_folder_run_writes(
     run_folder: Path, short_file: Path, tmp_path: Path
 ) -> None:
-    """``write_results`` of a result that holds its runs (the API, compare, marginal) writes each
+    """``write_results`` of a result that holds its runs (the Python API, keep_runs=True) writes each
     table part by part as ``courtsim run`` writes it from the kept files: the same bytes, not
     only the same values, so a folder's checksums do not depend on which path wrote it."""
     scenario = load_scenario(short_file)
