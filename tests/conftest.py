@@ -41,8 +41,10 @@ def plain_cpu_env() -> dict[str, str]:
     be this process's bit for bit."""
     import os
 
-    from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
-
+    try:  # numpy 2's names for what it was built to dispatch and what this CPU has
+        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    except ImportError:
+        pytest.skip("this numpy does not say which CPU kernels it dispatches")
     found = [name for name in __cpu_dispatch__ if __cpu_features__.get(name)]
     return os.environ | {"NPY_DISABLE_CPU_FEATURES": " ".join(found)}
 
