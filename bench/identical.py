@@ -14,6 +14,8 @@ model's behaviour is expected to change them; a refactor is not. The reference f
 records the commit it was written at. A change that only adds a column (the event log's
 ``queue_at_request``) is checked with ``--drop COLUMN``: the column is left out of every
 table before digesting, so the rest must still match the reference made without it.
+The reference also keeps each column's digest, so a table that differs is followed by the
+columns that do (the case table's amounts, once, told a machine's AVX-512 kernels apart).
 """
 
 from __future__ import annotations
@@ -42,11 +44,21 @@ def digest(table: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
-def digests(folder: Path, drop: tuple[str, ...] = ()) -> dict[str, str]:
-    """The digest of each compared table in a results folder, without the columns ``drop``."""
+def read_tables(folder: Path, drop: tuple[str, ...] = ()) -> dict[str, pd.DataFrame]:
+    """The compared tables of a results folder, without the columns ``drop``."""
     read = {".csv": pd.read_csv, ".parquet": pd.read_parquet}
     tables = {name: read[Path(name).suffix](folder / name) for name in TABLES}
-    return {name: digest(table.drop(columns=[c for c in drop if c in table])) for name, table in tables.items()}
+    return {name: table.drop(columns=[c for c in drop if c in table]) for name, table in tables.items()}
+
+
+def digests(folder: Path, drop: tuple[str, ...] = ()) -> dict[str, str]:
+    """The digest of each compared table in a results folder, without the columns ``drop``."""
+    return {name: digest(table) for name, table in read_tables(folder, drop).items()}
+
+
+def column_digests(tables: dict[str, pd.DataFrame]) -> dict[str, dict[str, str]]:
+    """Each table's columns, each digested alone (its dtype and cells)."""
+    return {name: {str(c): digest(table[[c]]) for c in table.columns} for name, table in tables.items()}
 
 
 def main() -> int:
@@ -65,10 +77,16 @@ def main() -> int:
         subprocess.run(cli, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     else:
         out = args.folder
-    found = digests(out, tuple(args.drop))
+    tables = read_tables(out, tuple(args.drop))
+    found = {name: digest(table) for name, table in tables.items()}
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     if args.write:
-        record = {"command": "courtsim " + " ".join(COMMAND), "commit": commit.stdout.strip(), "digests": found}
+        record = {
+            "command": "courtsim " + " ".join(COMMAND),
+            "commit": commit.stdout.strip(),
+            "digests": found,
+            "columns": column_digests(tables),
+        }
         REFERENCE.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
         print(f"reference written: {REFERENCE.relative_to(ROOT)}")
         return 0
@@ -80,6 +98,11 @@ def main() -> int:
         match = reference["digests"].get(name) == value
         same &= match
         print(f"  {'identical' if match else 'DIFFERENT'}  {name}")
+        recorded = reference.get("columns", {}).get(name)
+        if not match and recorded is not None:
+            now = column_digests({name: tables[name]})[name]
+            moved = [c for c in sorted(set(recorded) | set(now)) if recorded.get(c) != now.get(c)]
+            print(f"      columns that differ: {', '.join(moved)}")
     print("bit-identical" if same else "NOT identical")
     return 0 if same else 1
 
