@@ -144,13 +144,14 @@ def _pow(v: float, p: float) -> float:
 
 
 def _elementwise(fn: Callable[[float], float], x: ArrayLike) -> FloatArray:
-    """``fn`` of each value, by the C library, so that a draw is the same on every x86 machine.
+    """``fn`` of each value, by the C library, so that a draw does not depend on the CPU.
 
     numpy's ``exp``, ``log1p`` and ``power`` take AVX-512 kernels where the CPU has them;
     those differ from the C library (which numpy calls elsewhere) in the last bit of one value
     in twenty, so a scenario's amounts and durations would depend on the machine that drew
     them (a Dask cluster of mixed machines, a researcher's laptop against CI). One value costs
-    about 0.1 us this way, on draws made once per replication.
+    about 0.1 us this way, on draws made once per replication. Another C library (another
+    platform's libm) may still round differently in the last bit.
     """
     a = np.asarray(x, dtype=np.float64)
     return np.fromiter(map(fn, a.ravel().tolist()), dtype=np.float64, count=a.size).reshape(a.shape)
