@@ -5,14 +5,15 @@ Usage::
     .venv/bin/python bench/bench_held_write.py                        # 3 replications, this tree
     .venv/bin/python bench/bench_held_write.py --reps 2 --tree /tmp/before   # another source tree
 
-A result that holds every replication's tables is what the Python API, ``compare --out`` and
-``marginal --out`` write from. This simulates ``--reps`` replications of the scenario in this
-process (one job, ``keep_runs=True``), then calls ``write_results`` on the held result and
-prints the resident set before the write, the peak during it (VmHWM, reset through
-``/proc/self/clear_refs`` just before), the write's CPU seconds, and each written file's
-SHA-256 with, for the Parquet tables, a hash of their values (so that two trees' folders can be
-compared value for value when their encodings differ). Arrow's allocator is the system's, as
-``courtsim`` sets it. Linux only.
+A result that holds every replication's tables is what the Python API writes from
+(``sim.api.experiment(..., keep_runs=True)`` given to ``write_results``, as notebooks 01 and
+04 do; ``compare --out`` and ``marginal --out`` write KPIs only). This simulates ``--reps``
+replications of the scenario in this process (one job, ``keep_runs=True``), then calls
+``write_results`` on the held result and prints the resident set before the write, the peak
+during it (VmHWM, reset through ``/proc/self/clear_refs`` just before), the write's CPU
+seconds, and each written file's SHA-256 with, for the Parquet tables, a hash of their values
+(so that two trees' folders can be compared value for value when their encodings differ).
+Arrow's allocator is the system's, as ``courtsim`` sets it. Linux only.
 """
 
 from __future__ import annotations

@@ -51,11 +51,6 @@ def read_tables(folder: Path, drop: tuple[str, ...] = ()) -> dict[str, pd.DataFr
     return {name: table.drop(columns=[c for c in drop if c in table]) for name, table in tables.items()}
 
 
-def digests(folder: Path, drop: tuple[str, ...] = ()) -> dict[str, str]:
-    """The digest of each compared table in a results folder, without the columns ``drop``."""
-    return {name: digest(table) for name, table in read_tables(folder, drop).items()}
-
-
 def column_digests(tables: dict[str, pd.DataFrame]) -> dict[str, dict[str, str]]:
     """Each table's columns, each digested alone (its dtype and cells)."""
     return {name: {str(c): digest(table[[c]]) for c in table.columns} for name, table in tables.items()}

@@ -237,14 +237,11 @@ def _held_parts(result: ExperimentResult, label: str, table: str) -> Iterator[pd
     Written part by part like :func:`_stored_parts`, so a folder is the same file for file
     whether its tables were held or kept on disk, and no stack of every replication is made.
     """
-    runs = sorted((rep, run) for (lab, rep), run in result.runs.items() if lab == label)
-    scenario = result.scenarios[label]
-    calendar = build_calendar(scenario) if table == "cases" else None
-    for rep, run in runs:
-        if calendar is not None:  # the case table people open, as ExperimentResult.case_table makes it
-            yield case_deadlines(run.cases, run.slas, scenario, calendar).assign(replication=rep)
-        else:
-            yield getattr(run, table).assign(replication=rep)
+    if table == "cases":  # the case table people open: each deadline's due time and whether it was met
+        yield from result.case_parts(label)
+        return
+    for rep, run in sorted((rep, run) for (lab, rep), run in result.runs.items() if lab == label):
+        yield getattr(run, table).assign(replication=rep)
 
 
 def _stored_parts(

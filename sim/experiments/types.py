@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -103,13 +103,20 @@ class ExperimentResult:
 
         Needs the runs (``keep_runs=True``); raises ``ValueError`` without them.
         """
+        frames = list(self.case_parts(label))
+        if not frames:
+            raise ValueError(f"no kept runs of {label!r}: run the experiment with keep_runs=True")
+        return pd.concat(frames, ignore_index=True)
+
+    def case_parts(self, label: str) -> Iterator[pd.DataFrame]:
+        """:meth:`case_table` one kept replication at a time, in replication order (none without runs)."""
         runs = sorted((rep, run) for (lab, rep), run in self.runs.items() if lab == label)
         if not runs:
-            raise ValueError(f"no kept runs of {label!r}: run the experiment with keep_runs=True")
+            return
         scenario = self.scenarios[label]
         calendar = build_calendar(scenario)
-        frames = [case_deadlines(run.cases, run.slas, scenario, calendar).assign(replication=rep) for rep, run in runs]
-        return pd.concat(frames, ignore_index=True)
+        for rep, run in runs:
+            yield case_deadlines(run.cases, run.slas, scenario, calendar).assign(replication=rep)
 
 
 # ---------------------------------------------------------------- targets
