@@ -122,6 +122,11 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--confidence must be in [0.5, 1) (got {args.confidence})")
     reps = args.reps or DEFAULT_REPS
     check_reps = args.check_reps or max(DEFAULT_CHECK_REPS, 2 * reps)
+    if reps < 2:
+        raise ValueError(
+            f"--reps must be at least 2 for a staffing search (got {reps}): a staffing is screened on the "
+            "spread of its replications, and one replication has none"
+        )
     if not 2 <= args.screen_reps <= reps:
         raise ValueError(f"--screen-reps must be between 2 and --reps ({reps}) (got {args.screen_reps})")
     out = out_folder(args)  # locked and checked before any simulation

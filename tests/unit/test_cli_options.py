@@ -65,7 +65,16 @@ def _refused(argv: list[str], capsys: pytest.CaptureFixture[str], *words: str) -
         (["compare", BASE, OTHER, "--reps", "1e9", "--no-cache"], ("--reps",)),
         (["compare", BASE, OTHER, "--precision", "fast45_rate=inf", "--no-cache"], ("--precision",)),
         (["sweep", BASE, "--set", "arrivals.cases_per_year=inf", "--no-cache"], ("arrivals.cases_per_year",)),
-        (["staff", BASE, "--add", "1", "--check-reps", "99999999", "--no-cache"], ("--check-reps",)),
+        # With --target: without it argparse refuses first, and its usage line names every option.
+        (
+            ["staff", BASE, "--target", "fast45_rate>=0.5", "--add", "1", "--check-reps", "99999999", "--no-cache"],
+            ("argument --check-reps",),
+        ),
+        # Before: "--screen-reps must be between 2 and --reps (1)", an option the user had not given.
+        (
+            ["staff", BASE, "--target", "fast45_rate>=0.5", "--add", "1", "--reps", "1", "--no-cache"],
+            ("--reps must be at least 2", "got 1"),
+        ),
     ],
 )
 def test_a_bad_option_is_named_before_any_simulation(
