@@ -235,8 +235,16 @@ def search_staffing(
         raise ValueError(f"add must be at least 1 (got {add})")
     if redistribute is not None and redistribute not in {r.value for r in Role}:
         raise ValueError(f"redistribute must be a role: {', '.join(r.value for r in Role)} (got {redistribute!r})")
-    if reps < 2 or check_reps < reps or top_k < 1 or not 2 <= screen_reps <= reps:
-        raise ValueError("need reps >= 2, check_reps >= reps, 2 <= screen_reps <= reps and top_k >= 1")
+    if reps < 2:
+        raise ValueError(
+            f"reps must be at least 2 (got {reps}): a staffing is screened on the spread of its replications"
+        )
+    if check_reps < reps:
+        raise ValueError(f"check_reps must be at least reps ({reps}) (got {check_reps})")
+    if not 2 <= screen_reps <= reps:
+        raise ValueError(f"screen_reps must be between 2 and reps ({reps}) (got {screen_reps})")
+    if top_k < 1:
+        raise ValueError(f"top_k must be at least 1 (got {top_k})")
     if not 0 < screen_alpha < 1:
         raise ValueError(f"screen_alpha must be in (0, 1) (got {screen_alpha})")
     targets = tuple(targets)

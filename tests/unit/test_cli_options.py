@@ -14,9 +14,11 @@ import sim
 import sim.experiments.running
 from sim.cli import main
 from sim.config.errors import ScenarioError
-from sim.config.load import with_overrides
+from sim.config.load import load_scenario, with_overrides
 from sim.config.schema import MAX_REPLICATIONS, Scenario
 from sim.experiments.running import run_experiment
+from sim.experiments.staffing_search import search_staffing
+from sim.experiments.types import parse_target
 from tests.conftest import SCENARIOS
 
 BASE = str(SCENARIOS / "dengzhou_2022.toml")
@@ -133,6 +135,25 @@ def test_every_api_function_refuses_absurd_reps_by_name(call: object, reps: obje
 def test_staff_names_check_reps() -> None:
     with pytest.raises(ValueError, match=r"^check_reps must be between 1"):
         sim.staff(BASE, ["fast45_rate>=0.5"], add=1, check_reps=0)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"reps": 1}, r"^reps must be at least 2 \(got 1\)"),
+        ({"reps": 3, "check_reps": 2}, r"^check_reps must be at least reps \(3\) \(got 2\)"),
+        ({"screen_reps": 3}, r"^screen_reps must be between 2 and reps \(2\) \(got 3\)"),
+        ({"top_k": 0}, r"^top_k must be at least 1 \(got 0\)"),
+    ],
+)
+def test_the_staffing_search_names_the_setting_it_refuses(options: dict[str, int], message: str) -> None:
+    """Before: one message for all four, "need reps >= 2, check_reps >= reps, …", naming no value."""
+    with pytest.raises(ValueError, match=message):
+        search_staffing(load_scenario(BASE), [parse_target("fast45_rate>=0.5")], _never, add=1, **options)
+
+
+def _never(scenarios: object, reps: int) -> object:
+    raise AssertionError("the search simulated before checking its settings")
 
 
 @pytest.mark.parametrize(
